@@ -1,0 +1,75 @@
+//! `segscope fmt FILES... [--check]`: rewrite files in canonical form.
+
+use std::path::{Path, PathBuf};
+
+use super::source::{self, io_reason};
+use super::{Failed, Outcome};
+use crate::lang::format::format_file;
+use crate::lang::parse_file;
+
+pub fn run(paths: &[PathBuf], check_only: bool) -> Outcome {
+    let mut failed = false;
+    for path in paths {
+        if let Err(message) = format_one(path, check_only) {
+            if !message.is_empty() {
+                eprintln!("{message}");
+            }
+            failed = true;
+        }
+    }
+    if failed { Err(Failed) } else { Ok(()) }
+}
+
+/// Formats one file; the error is a message to print (empty when the
+/// diagnostics were already printed).
+fn format_one(path: &Path, check_only: bool) -> Result<(), String> {
+    let loaded = source::load(path).map_err(|message| format!("error: {message}"))?;
+    let (file, diagnostics) = parse_file(&loaded.text);
+    if diagnostics.iter().any(|d| d.is_error()) {
+        source::report(&loaded, &diagnostics);
+        return Err(format!(
+            "{} was not formatted: it has errors",
+            loaded.origin
+        ));
+    }
+    let formatted = format_file(&file, &loaded.text);
+    if loaded.origin == "<stdin>" {
+        print!("{formatted}");
+        return Ok(());
+    }
+    if formatted == loaded.text {
+        return Ok(());
+    }
+    if check_only {
+        return Err(format!("{} is not formatted", loaded.origin));
+    }
+    write_replacing(path, &formatted).map_err(|error| {
+        format!(
+            "error: cannot write {}: {}",
+            loaded.origin,
+            io_reason(&error)
+        )
+    })?;
+    eprintln!("formatted {}", loaded.origin);
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so an interrupted write
+/// never leaves half a file.
+fn write_replacing(path: &Path, contents: &str) -> std::io::Result<()> {
+    let directory = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = directory.join(format!(".{file_name}.segscope-fmt"));
+    let permissions = std::fs::metadata(path)?.permissions();
+    std::fs::write(&temporary, contents)?;
+    std::fs::set_permissions(&temporary, permissions)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}

@@ -1,0 +1,506 @@
+//! The canonical formatter: tree → text.
+//!
+//! One spelling for everything (lower-case keywords, `=` and `!=`, double
+//! quotes, the fewest parentheses, two-space indents, one blank line between
+//! definitions), a long `where` broken before each top-level `and`/`or`, and
+//! comments kept: a comment on its own line stays before the item it preceded,
+//! a comment at the end of a line stays at the end of that line. Formatting
+//! formatted text changes nothing, and the result parses to the same tree.
+
+use super::ast::*;
+
+/// A `where` line longer than this is broken before each top-level `and`/`or`.
+pub const LINE_WIDTH: usize = 80;
+
+/// Formats a whole file, keeping its comments.
+pub fn format_file(file: &File, text: &str) -> String {
+    let mut printer = Printer {
+        out: String::new(),
+        text,
+        comments: &file.comments,
+        next_comment: 0,
+    };
+    for (index, definition) in file.definitions.iter().enumerate() {
+        if index > 0 {
+            printer.out.push('\n');
+        }
+        printer.definition(definition);
+    }
+    let rest: Vec<&Comment> = file.comments[printer.next_comment..].iter().collect();
+    if !rest.is_empty() && !printer.out.is_empty() {
+        printer.out.push('\n');
+    }
+    for comment in rest {
+        printer.out.push_str(&format!("#{}\n", comment.text));
+    }
+    printer.out
+}
+
+/// A condition on one line, as the editor and `query` show it.
+pub fn format_condition(condition: &Condition) -> String {
+    let mut out = String::new();
+    write_condition(&mut out, condition, Parent::Top);
+    out
+}
+
+struct Printer<'a> {
+    out: String,
+    text: &'a str,
+    comments: &'a [Comment],
+    next_comment: usize,
+}
+
+impl Printer<'_> {
+    /// Writes every comment that starts before `offset` on its own line.
+    fn comments_before(&mut self, offset: usize, indent: usize) {
+        while let Some(comment) = self.comments.get(self.next_comment)
+            && comment.span.start < offset
+        {
+            self.out
+                .push_str(&format!("{}#{}\n", " ".repeat(indent), comment.text));
+            self.next_comment += 1;
+        }
+    }
+
+    /// Writes one line for an item whose source ended at `source_end`, taking
+    /// along a comment that followed it on the same source line.
+    fn line(&mut self, indent: usize, content: &str, source_end: usize) {
+        self.out.push_str(&" ".repeat(indent));
+        self.out.push_str(content);
+        if let Some(comment) = self.comments.get(self.next_comment)
+            && comment.span.start >= source_end
+            && !self.text[source_end.min(self.text.len())..comment.span.start.min(self.text.len())]
+                .contains('\n')
+        {
+            self.out.push_str(&format!(" #{}", comment.text));
+            self.next_comment += 1;
+        }
+        self.out.push('\n');
+    }
+
+    fn definition(&mut self, definition: &Definition) {
+        let span = definition.span();
+        self.comments_before(span.start, 0);
+        match definition {
+            Definition::Segment(segment) => {
+                let header = format!(
+                    "segment {} for {} {{",
+                    quoted(&segment.name.text),
+                    segment.kind
+                );
+                self.line(0, &header, segment.name.span.end);
+                if let Some(description) = &segment.description {
+                    self.comments_before(description.span.start, 2);
+                    let line = format!("description {}", quoted(&description.value));
+                    self.line(2, &line, description.span.end);
+                }
+                self.where_lines(2, "where", &segment.condition);
+            }
+            Definition::Block(block) => {
+                let mut header =
+                    format!("{} {}", block.keyword.keyword(), quoted(&block.name.text));
+                if let Some(kind) = block.kind {
+                    header.push_str(&format!(" for {kind}"));
+                }
+                if let Some(connector) = &block.connector {
+                    header.push_str(&format!(" {}", connector.text));
+                }
+                let header_end = block
+                    .connector
+                    .as_ref()
+                    .map_or(block.name.span.end, |c| c.span.end);
+                if block.entries.is_empty() {
+                    self.line(0, &format!("{header} {{}}"), span.end);
+                    return;
+                }
+                self.line(0, &format!("{header} {{"), header_end);
+                self.entries(&block.entries, 2);
+            }
+        }
+        self.comments_before(span.end, 2);
+        self.line(0, "}", span.end);
+    }
+
+    /// `where <condition>`, broken before top-level operators when too long
+    /// or when comments sit inside it.
+    fn where_lines(&mut self, indent: usize, keyword: &str, condition: &Condition) {
+        let span = condition.span();
+        self.comments_before(span.start, indent);
+        let one_line = format!("{keyword} {}", format_condition(condition));
+        let has_inner_comments = self
+            .comments
+            .get(self.next_comment)
+            .is_some_and(|c| c.span.start < span.end);
+        let (operator, parts) = match condition {
+            Condition::And(parts) => ("and", parts),
+            Condition::Or(parts) => ("or", parts),
+            _ => ("", &Vec::new()),
+        };
+        let fits = indent + one_line.chars().count() <= LINE_WIDTH;
+        if parts.is_empty() || (fits && !has_inner_comments) {
+            self.line(indent, &one_line, span.end);
+            return;
+        }
+        let parent = if operator == "and" {
+            Parent::And
+        } else {
+            Parent::Or
+        };
+        for (index, part) in parts.iter().enumerate() {
+            let part_span = part.span();
+            if index > 0 {
+                self.comments_before(part_span.start, indent + 2);
+            }
+            let mut text = String::new();
+            write_condition(&mut text, part, parent);
+            // Comments inside one operand move above its line.
+            self.comments_before(part_span.end, indent + 2);
+            if index == 0 {
+                self.line(indent, &format!("{keyword} {text}"), part_span.end);
+            } else {
+                self.line(indent + 2, &format!("{operator} {text}"), part_span.end);
+            }
+        }
+    }
+
+    fn entries(&mut self, entries: &[Entry], indent: usize) {
+        for entry in entries {
+            self.comments_before(entry.span.start, indent);
+            if let [Argument::Condition(condition)] = entry.arguments.as_slice()
+                && entry.subject.is_none()
+            {
+                self.where_lines(indent, &entry.key.text, condition);
+                continue;
+            }
+            let mut line = entry.key.text.clone();
+            if let Some(subject) = &entry.subject {
+                line.push(' ');
+                match subject {
+                    Subject::Property(path) => write_path(&mut line, path),
+                    Subject::Env(name) => line.push_str(&format!("env {}", quoted(&name.value))),
+                }
+            }
+            let mut source_end = entry.key.span.end;
+            for argument in &entry.arguments {
+                if let Argument::Block(inner) = argument {
+                    if inner.is_empty() {
+                        line.push_str(" {}");
+                        continue;
+                    }
+                    self.line(indent, &format!("{line} {{"), source_end);
+                    self.entries(inner, indent + 2);
+                    let end = inner.last().map_or(entry.span.end, |e| e.span.end);
+                    self.comments_before(entry.span.end.max(end), indent + 2);
+                    line = "}".to_string();
+                    source_end = entry.span.end;
+                    continue;
+                }
+                line.push(' ');
+                write_argument(&mut line, argument);
+                source_end = entry.span.end;
+            }
+            self.line(indent, &line, source_end.max(entry.span.end));
+        }
+    }
+}
+
+fn write_argument(out: &mut String, argument: &Argument) {
+    match argument {
+        Argument::Arrow(path) => {
+            out.push_str("-> ");
+            write_path(out, path);
+        }
+        Argument::As(word) => {
+            out.push_str("as ");
+            out.push_str(&word.text);
+        }
+        Argument::Env(name) => out.push_str(&format!("env {}", quoted(&name.value))),
+        Argument::Value(value) => write_value(out, value),
+        Argument::List(values) => write_list(out, values),
+        // Blocks are written by `Printer::entries`, line by line.
+        Argument::Block(_) => out.push_str("{}"),
+        Argument::Where(condition) => {
+            out.push_str("where ");
+            write_condition(out, condition, Parent::Top);
+        }
+        Argument::Condition(condition) => write_condition(out, condition, Parent::Top),
+    }
+}
+
+/// What a condition is nested in, to decide on parentheses.
+#[derive(Clone, Copy, PartialEq)]
+enum Parent {
+    Top,
+    Or,
+    And,
+    Not,
+}
+
+fn write_condition(out: &mut String, condition: &Condition, parent: Parent) {
+    match condition {
+        Condition::Or(parts) => {
+            let parens = matches!(parent, Parent::And | Parent::Not);
+            write_chain(out, parts, " or ", Parent::Or, parens);
+        }
+        Condition::And(parts) => {
+            write_chain(out, parts, " and ", Parent::And, parent == Parent::Not);
+        }
+        Condition::Not(inner, _) => {
+            out.push_str("not ");
+            // `not in segment "S"` would read back as the negated predicate.
+            let needs_parens = matches!(
+                inner.as_ref(),
+                Condition::Predicate(Predicate {
+                    kind: PredicateKind::InSegment { negated: false, .. },
+                    ..
+                })
+            );
+            if needs_parens {
+                out.push('(');
+                write_condition(out, inner, Parent::Top);
+                out.push(')');
+            } else {
+                write_condition(out, inner, Parent::Not);
+            }
+        }
+        Condition::Predicate(predicate) => write_predicate(out, predicate),
+    }
+}
+
+fn write_chain(
+    out: &mut String,
+    parts: &[Condition],
+    separator: &str,
+    parent: Parent,
+    parens: bool,
+) {
+    if parens {
+        out.push('(');
+    }
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            out.push_str(separator);
+        }
+        write_condition(out, part, parent);
+    }
+    if parens {
+        out.push(')');
+    }
+}
+
+fn write_predicate(out: &mut String, predicate: &Predicate) {
+    let not = |negated: bool| if negated { "not " } else { "" };
+    match &predicate.kind {
+        PredicateKind::Compare { path, op, value } => {
+            write_path(out, path);
+            out.push_str(&format!(" {} ", op.symbol()));
+            write_value(out, value);
+        }
+        PredicateKind::InList {
+            path,
+            negated,
+            values,
+        } => {
+            write_path(out, path);
+            out.push_str(&format!(" {}in ", not(*negated)));
+            write_list(out, values);
+        }
+        PredicateKind::Text {
+            path,
+            op,
+            negated,
+            pattern,
+        } => {
+            write_path(out, path);
+            out.push_str(&format!(
+                " {}{} {}",
+                not(*negated),
+                op.keyword(),
+                quoted(&pattern.value)
+            ));
+        }
+        PredicateKind::Between {
+            path,
+            negated,
+            low,
+            high,
+        } => {
+            write_path(out, path);
+            out.push_str(&format!(" {}between ", not(*negated)));
+            write_value(out, low);
+            out.push_str(" and ");
+            write_value(out, high);
+        }
+        PredicateKind::IsSet { path, negated } => {
+            write_path(out, path);
+            out.push_str(&format!(" is {}set", not(*negated)));
+        }
+        PredicateKind::Has { path, value } => {
+            write_path(out, path);
+            out.push_str(" has ");
+            write_literal(out, value);
+        }
+        PredicateKind::HasAny { path, values } => {
+            write_path(out, path);
+            out.push_str(" has any ");
+            write_list(out, values);
+        }
+        PredicateKind::HasAll { path, values } => {
+            write_path(out, path);
+            out.push_str(" has all ");
+            write_list(out, values);
+        }
+        PredicateKind::InSegment { negated, segment } => {
+            out.push_str(&format!(
+                "{}in segment {}",
+                not(*negated),
+                quoted(&segment.text)
+            ));
+        }
+        PredicateKind::AccountInSegment { negated, segment } => {
+            out.push_str(&format!(
+                "account {}in segment {}",
+                not(*negated),
+                quoted(&segment.text)
+            ));
+        }
+        PredicateKind::Aggregate {
+            aggregate,
+            op,
+            value,
+        } => {
+            out.push_str(aggregate.function.keyword());
+            out.push('(');
+            match &aggregate.property {
+                Some(path) => write_path(out, path),
+                None => out.push_str("users"),
+            }
+            if let Some(filter) = &aggregate.filter {
+                out.push_str(" where ");
+                write_condition(out, filter, Parent::Top);
+            }
+            out.push_str(&format!(") {} ", op.symbol()));
+            write_value(out, value);
+        }
+    }
+}
+
+fn write_path(out: &mut String, path: &PropertyPath) {
+    match path.scope {
+        Scope::Own => {}
+        Scope::Account => out.push_str("account."),
+        Scope::Users => out.push_str("users."),
+    }
+    out.push_str(&property_name(&path.name));
+}
+
+/// A property name as written: bare when it can be, else in backticks.
+pub fn property_name(name: &str) -> String {
+    if is_bare_name(name) {
+        name.to_string()
+    } else {
+        format!("`{name}`")
+    }
+}
+
+const RESERVED: [&str; 17] = [
+    "and", "or", "not", "in", "is", "set", "has", "any", "all", "between", "contains", "starts",
+    "ends", "with", "matches", "true", "false",
+];
+
+fn is_bare_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    starts_well
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.iter().any(|word| word.eq_ignore_ascii_case(name))
+}
+
+fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Literal(literal) => write_literal(out, literal),
+        Value::Relative(RelativeTime::Now) => out.push_str("now"),
+        Value::Relative(RelativeTime::Ago(amount, unit)) => {
+            out.push_str(&format!("{amount} {} ago", unit_words(*amount, *unit)));
+        }
+        Value::Relative(RelativeTime::FromNow(amount, unit)) => {
+            out.push_str(&format!("{amount} {} from now", unit_words(*amount, *unit)));
+        }
+    }
+}
+
+fn unit_words(amount: u32, unit: TimeUnit) -> String {
+    if amount == 1 {
+        unit.singular().to_string()
+    } else {
+        format!("{}s", unit.singular())
+    }
+}
+
+fn write_list(out: &mut String, values: &[Literal]) {
+    out.push('[');
+    for (index, value) in values.iter().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        write_literal(out, value);
+    }
+    out.push(']');
+}
+
+pub fn write_literal(out: &mut String, literal: &Literal) {
+    match literal {
+        Literal::String(text) => out.push_str(&quoted(text)),
+        Literal::Number(number) => out.push_str(&format_number(*number)),
+        Literal::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+        Literal::DateTime(micros) => out.push_str(&format_datetime(*micros)),
+    }
+}
+
+/// The shortest text that reads back as the same number.
+pub fn format_number(number: f64) -> String {
+    let magnitude = number.abs();
+    if magnitude != 0.0 && !(1e-5..1e16).contains(&magnitude) {
+        format!("{number:e}")
+    } else {
+        format!("{number}")
+    }
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// A date when the instant is midnight UTC, else RFC 3339 in UTC.
+pub fn format_datetime(micros: i64) -> String {
+    let Ok(instant) = jiff::Timestamp::from_microsecond(micros) else {
+        return format!("{micros}");
+    };
+    if micros.rem_euclid(MICROS_PER_DAY) == 0 {
+        instant
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string()
+    } else {
+        instant.to_string()
+    }
+}
+
+/// A string literal in double quotes with the language's escapes.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

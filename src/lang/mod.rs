@@ -1,0 +1,18 @@
+//! The segscope language: text in, checked definitions and diagnostics out.
+//!
+//! `parse_file` / `parse_condition` turn text into the tree of [`ast`];
+//! [`validate`] checks what needs no data (names, references, cycles,
+//! regexes, where aggregates may appear); [`format`] prints a tree back in
+//! canonical form. This module knows nothing of storage, evaluation or
+//! screens.
+
+pub mod ast;
+pub mod diagnostic;
+mod expected;
+pub mod format;
+mod lexical;
+mod parser;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};
+pub use parser::{MAX_RELATIVE_AMOUNT, parse_condition, parse_datetime, parse_file};

@@ -1,0 +1,930 @@
+//! Text → syntax tree, through the pest grammar in `grammar/segscope.pest`.
+//!
+//! The grammar decides what is well-formed; this module turns pest's pairs
+//! into the typed tree of [`super::ast`] and checks what a grammar cannot
+//! (escapes that name no character, dates that do not exist, numbers too
+//! large). It also recovers from syntax errors at the next definition, so a
+//! file with several mistakes reports all of them. It knows nothing of which
+//! segments exist: that is `validate`'s job.
+
+use std::sync::LazyLock;
+
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::ast::*;
+use super::diagnostic::Diagnostic;
+use super::expected::expected_message;
+use super::lexical::{self, MAX_NESTING};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/segscope.pest"]
+pub(crate) struct SegscopeParser;
+
+/// Relative amounts beyond this (`100001 days ago`) are refused: they only
+/// ever come from typos, and they would leave the calendar's range.
+pub const MAX_RELATIVE_AMOUNT: u32 = 100_000;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::or_op, Assoc::Left))
+        .op(Op::infix(Rule::and_op, Assoc::Left))
+        .op(Op::prefix(Rule::prefix_not))
+});
+
+/// Parses a whole `.seg` file. Returns every definition that parsed and every
+/// error found; the tree is only meaningful when there are no errors.
+pub fn parse_file(text: &str) -> (File, Vec<Diagnostic>) {
+    let scan = lexical::scan(text);
+    let mut file = File {
+        definitions: Vec::new(),
+        comments: scan.comments,
+    };
+    if let Some(span) = scan.too_deep {
+        return (file, vec![too_deep(span)]);
+    }
+    let mut builder = Builder::new(0);
+    match SegscopeParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            if let Some(root) = pairs.next() {
+                file.definitions = builder.definitions(root);
+            }
+        }
+        Err(_) => {
+            // Parse each definition on its own so every broken one is reported.
+            let mut starts = scan.definition_starts;
+            if starts.first() != Some(&0) {
+                starts.insert(0, 0);
+            }
+            for (index, &start) in starts.iter().enumerate() {
+                let end = starts.get(index + 1).copied().unwrap_or(text.len());
+                let chunk = &text[start..end];
+                builder.offset = start;
+                match SegscopeParser::parse(Rule::file, chunk) {
+                    Ok(mut pairs) => {
+                        if let Some(root) = pairs.next() {
+                            file.definitions.extend(builder.definitions(root));
+                        }
+                    }
+                    Err(error) => builder
+                        .diagnostics
+                        .push(syntax_error(chunk, &error).shifted(start)),
+                }
+            }
+        }
+    }
+    (file, builder.diagnostics)
+}
+
+/// Parses a standalone condition, as typed in the editor or a filter bar.
+pub fn parse_condition(text: &str) -> Result<Condition, Vec<Diagnostic>> {
+    let scan = lexical::scan(text);
+    if let Some(span) = scan.too_deep {
+        return Err(vec![too_deep(span)]);
+    }
+    let only_comments = text
+        .lines()
+        .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'));
+    if only_comments {
+        return Err(vec![
+            Diagnostic::error("the condition is empty", Span::new(0, text.len()))
+                .with_help("write a condition such as plan = \"pro\""),
+        ]);
+    }
+    let root = match SegscopeParser::parse(Rule::condition_only, text) {
+        Ok(mut pairs) => pairs.next(),
+        Err(error) => return Err(vec![syntax_error(text, &error)]),
+    };
+    let mut builder = Builder::new(0);
+    let condition = root
+        .and_then(|root| root.into_inner().find(|p| p.as_rule() == Rule::condition))
+        .map(|pair| builder.condition(pair));
+    match condition {
+        Some(condition) if builder.diagnostics.is_empty() => Ok(condition),
+        Some(_) => Err(builder.diagnostics),
+        None => Err(vec![Diagnostic::error(
+            "the condition is empty",
+            Span::new(0, text.len()),
+        )]),
+    }
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        format!("the text nests more than {MAX_NESTING} levels of brackets and `not`"),
+        span,
+    )
+    .with_help("split the condition into smaller segments and combine them with `in segment`")
+}
+
+fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let (start, end) = match error.location {
+        InputLocation::Pos(pos) => (pos, pos),
+        InputLocation::Span((start, end)) => (start, end),
+    };
+    if let Some(unterminated) = unterminated_quote(text, start) {
+        return unterminated;
+    }
+    let found = describe_found(text, start);
+    let message = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            format!("{}, found {found}", expected_message(positives))
+        }
+        ErrorVariant::CustomError { message } if message.contains("limit") => {
+            "the text is too deeply nested or too long to parse".to_string()
+        }
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let end = if end > start {
+        end
+    } else {
+        start + found_len(text, start)
+    };
+    Diagnostic::error(message, Span::new(start, end))
+}
+
+/// A quote opened on this line before `offset` and never closed is the real
+/// problem, whatever pest expected at the end of the line.
+fn unterminated_quote(text: &str, offset: usize) -> Option<Diagnostic> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[line_start..line_end];
+    let mut open: Option<(usize, char)> = None;
+    let mut chars = line.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match open {
+            None if c == '#' => break,
+            None if matches!(c, '"' | '\'' | '`') => open = Some((i, c)),
+            Some((_, quote)) if c == '\\' && quote != '`' => {
+                chars.next();
+            }
+            Some((_, quote)) if c == quote => open = None,
+            _ => {}
+        }
+    }
+    let (at, quote) = open?;
+    let start = line_start + at;
+    if start > offset {
+        return None;
+    }
+    let what = if quote == '`' {
+        "a property name in backticks"
+    } else {
+        "text in quotes"
+    };
+    Some(
+        Diagnostic::error(
+            format!("{what} is not closed before the end of the line"),
+            Span::new(start, start + 1),
+        )
+        .with_label("opened here")
+        .with_help(format!("add the closing {quote}")),
+    )
+}
+
+fn describe_found(text: &str, offset: usize) -> String {
+    let rest = text.get(offset..).unwrap_or("");
+    let rest_trimmed = rest.trim_start_matches([' ', '\t', '\r']);
+    if rest_trimmed.is_empty() {
+        return "the end of the text".to_string();
+    }
+    if rest_trimmed.starts_with('\n') {
+        return "the end of the line".to_string();
+    }
+    let token: String = if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+            .take(40)
+            .collect()
+    } else {
+        rest.chars().take(1).collect()
+    };
+    format!("`{token}`")
+}
+
+fn found_len(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or("");
+    let word: usize = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .map(char::len_utf8)
+        .sum();
+    if word > 0 {
+        word
+    } else {
+        rest.chars().next().map_or(0, char::len_utf8)
+    }
+}
+
+/// Walks pest pairs into the tree, collecting the errors it finds on the way.
+struct Builder {
+    /// Added to every span: where the parsed chunk starts in the whole file.
+    offset: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder {
+    fn new(offset: usize) -> Builder {
+        Builder {
+            offset,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(span.start() + self.offset, span.end() + self.offset)
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn definitions(&mut self, root: Pair<Rule>) -> Vec<Definition> {
+        root.into_inner()
+            .filter_map(|pair| match pair.as_rule() {
+                Rule::segment_definition => Some(self.segment_definition(pair)),
+                Rule::block_definition => Some(self.block_definition(pair)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn segment_definition(&mut self, pair: Pair<Rule>) -> Definition {
+        let span = self.span(&pair);
+        let mut name = Name {
+            text: String::new(),
+            span,
+        };
+        let mut kind = EntityKind::Users;
+        let mut descriptions = Vec::new();
+        let mut conditions = Vec::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::name => name = self.name(child),
+                Rule::entity_kind => kind = entity_kind(&child),
+                Rule::description => {
+                    if let Some(text) = child.into_inner().find(|p| p.as_rule() == Rule::string) {
+                        descriptions.push(self.text(text));
+                    }
+                }
+                Rule::where_clause => conditions.push(self.where_clause(child)),
+                _ => {}
+            }
+        }
+        if descriptions.len() > 1 {
+            self.error(
+                Diagnostic::error(
+                    format!("segment \"{}\" has more than one description", name.text),
+                    descriptions[1].span,
+                )
+                .with_help("keep one `description`"),
+            );
+        }
+        if conditions.len() > 1 {
+            self.error(
+                Diagnostic::error(
+                    format!("segment \"{}\" has more than one `where`", name.text),
+                    conditions[1].span(),
+                )
+                .with_help("combine the conditions with `and` or `or` in one `where`"),
+            );
+        }
+        let condition = if conditions.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    format!("segment \"{}\" has no condition", name.text),
+                    name.span,
+                )
+                .with_help("add a `where` line, such as: where plan = \"pro\""),
+            );
+            Condition::And(Vec::new())
+        } else {
+            conditions.swap_remove(0)
+        };
+        Definition::Segment(SegmentDefinition {
+            name,
+            kind,
+            description: descriptions.into_iter().next(),
+            condition,
+            span,
+        })
+    }
+
+    fn where_clause(&mut self, pair: Pair<Rule>) -> Condition {
+        match pair.into_inner().find(|p| p.as_rule() == Rule::condition) {
+            Some(condition) => self.condition(condition),
+            None => Condition::And(Vec::new()),
+        }
+    }
+
+    fn block_definition(&mut self, pair: Pair<Rule>) -> Definition {
+        let span = self.span(&pair);
+        let mut keyword = DefinitionKind::View;
+        let mut name = Name {
+            text: String::new(),
+            span,
+        };
+        let mut kind = None;
+        let mut connector = None;
+        let mut entries = Vec::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::block_keyword => {
+                    keyword = match child.as_str().to_ascii_lowercase().as_str() {
+                        "playbook" => DefinitionKind::Playbook,
+                        "destination" => DefinitionKind::Destination,
+                        _ => DefinitionKind::View,
+                    }
+                }
+                Rule::name => name = self.name(child),
+                Rule::entity_kind => kind = Some(entity_kind(&child)),
+                Rule::connector => connector = Some(self.word(&child)),
+                Rule::block => entries = self.block(child),
+                _ => {}
+            }
+        }
+        Definition::Block(BlockDefinition {
+            keyword,
+            name,
+            kind,
+            connector,
+            entries,
+            span,
+        })
+    }
+
+    fn block(&mut self, pair: Pair<Rule>) -> Vec<Entry> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::entry)
+            .map(|entry| self.entry(entry))
+            .collect()
+    }
+
+    fn entry(&mut self, pair: Pair<Rule>) -> Entry {
+        // The pair's own span can run on over the whitespace and comments
+        // after the entry; the entry ends where its last token does.
+        let span = pair
+            .clone()
+            .into_inner()
+            .map(|child| self.span(&child))
+            .reduce(Span::join)
+            .unwrap_or_else(|| self.span(&pair));
+        let mut key = Word {
+            text: String::new(),
+            span,
+        };
+        let mut subject = None;
+        let mut arguments = Vec::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::entry_key => key = self.word(&child),
+                Rule::where_clause if key.text.is_empty() => {
+                    key = Word {
+                        text: "where".to_string(),
+                        span: self.span(&child),
+                    };
+                    arguments.push(Argument::Condition(self.where_clause(child)));
+                }
+                Rule::where_clause => arguments.push(Argument::Where(self.where_clause(child))),
+                Rule::property_path if arguments.is_empty() && subject.is_none() => {
+                    subject = Some(Subject::Property(self.property_path(child)));
+                }
+                Rule::env_reference if arguments.is_empty() && subject.is_none() => {
+                    subject = Some(Subject::Env(self.env_reference(child)));
+                }
+                Rule::env_reference => arguments.push(Argument::Env(self.env_reference(child))),
+                Rule::arrow_target => {
+                    if let Some(path) = child
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::property_path)
+                    {
+                        arguments.push(Argument::Arrow(self.property_path(path)));
+                    }
+                }
+                Rule::as_type => {
+                    if let Some(word) = child.into_inner().find(|p| p.as_rule() == Rule::identifier)
+                    {
+                        arguments.push(Argument::As(self.word(&word)));
+                    }
+                }
+                Rule::value => arguments.push(Argument::Value(self.value(child))),
+                Rule::list => arguments.push(Argument::List(self.list(child))),
+                Rule::block => arguments.push(Argument::Block(self.block(child))),
+                _ => {}
+            }
+        }
+        Entry {
+            key,
+            subject,
+            arguments,
+            span,
+        }
+    }
+
+    fn env_reference(&mut self, pair: Pair<Rule>) -> Text {
+        let span = self.span(&pair);
+        match pair.into_inner().find(|p| p.as_rule() == Rule::string) {
+            Some(text) => self.text(text),
+            None => Text {
+                value: String::new(),
+                span,
+            },
+        }
+    }
+
+    fn word(&self, pair: &Pair<Rule>) -> Word {
+        Word {
+            text: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
+    }
+
+    fn name(&mut self, pair: Pair<Rule>) -> Name {
+        let span = self.span(&pair);
+        let text = match pair.into_inner().next() {
+            Some(string) => self.text(string).value,
+            None => String::new(),
+        };
+        Name { text, span }
+    }
+
+    /// A string literal, unescaped.
+    fn text(&mut self, pair: Pair<Rule>) -> Text {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next();
+        let (raw, inner_start) = match &inner {
+            Some(inner) => (inner.as_str(), self.span(inner).start),
+            None => ("", span.start),
+        };
+        let value = self.unescape(raw, inner_start);
+        Text { value, span }
+    }
+
+    fn unescape(&mut self, raw: &str, start: usize) -> String {
+        let mut out = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next().map(|(_, c)| c) {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('u') => {
+                    // The grammar guarantees `{hex}` follows.
+                    let rest = &raw[i + 2..];
+                    let close = rest.find('}').unwrap_or(rest.len());
+                    let hex = rest.get(1..close).unwrap_or("");
+                    let code = u32::from_str_radix(hex, 16).ok();
+                    match code.and_then(char::from_u32) {
+                        Some(ch) => out.push(ch),
+                        None => self.error(
+                            Diagnostic::error(
+                                format!("\\u{{{hex}}} is not a Unicode character"),
+                                Span::new(start + i, start + i + close + 3),
+                            )
+                            .with_help("use a code point up to 10FFFF outside D800-DFFF"),
+                        ),
+                    }
+                    for _ in 0..close + 1 {
+                        chars.next();
+                    }
+                }
+                Some(other) => out.push(other),
+                None => {}
+            }
+        }
+        out
+    }
+
+    fn condition(&mut self, pair: Pair<Rule>) -> Condition {
+        let operands = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::open_paren | Rule::close_paren));
+        // The closures all need `self`; pest's Pratt API takes them separately,
+        // so the builder is shared through a RefCell.
+        let this = std::cell::RefCell::new(self);
+        PRATT
+            .map_primary(|primary| this.borrow_mut().primary(primary))
+            .map_prefix(|op, operand| {
+                let span = this.borrow().span(&op).join(operand.span());
+                Condition::Not(Box::new(operand), span)
+            })
+            .map_infix(|left, op, right| match op.as_rule() {
+                Rule::and_op => combine(left, right, true),
+                _ => combine(left, right, false),
+            })
+            .parse(operands)
+    }
+
+    fn primary(&mut self, pair: Pair<Rule>) -> Condition {
+        if pair.as_rule() == Rule::condition {
+            return self.condition(pair);
+        }
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::segment_membership => {
+                let negated = has_child(&pair, Rule::negation);
+                let segment = self.child_name(pair);
+                PredicateKind::InSegment { negated, segment }
+            }
+            Rule::account_membership => {
+                let negated = has_child(&pair, Rule::negation);
+                let segment = self.child_name(pair);
+                PredicateKind::AccountInSegment { negated, segment }
+            }
+            Rule::aggregate_predicate => self.aggregate_predicate(pair),
+            _ => self.property_predicate(pair),
+        };
+        Condition::Predicate(Predicate { kind, span })
+    }
+
+    fn child_name(&mut self, pair: Pair<Rule>) -> Name {
+        let span = self.span(&pair);
+        match pair.into_inner().find(|p| p.as_rule() == Rule::name) {
+            Some(name) => self.name(name),
+            None => Name {
+                text: String::new(),
+                span,
+            },
+        }
+    }
+
+    fn aggregate_predicate(&mut self, pair: Pair<Rule>) -> PredicateKind {
+        let span = self.span(&pair);
+        let mut aggregate = Aggregate {
+            function: AggregateFunction::Count,
+            property: None,
+            filter: None,
+            span,
+        };
+        let mut op = CompareOp::Eq;
+        let mut value = Value::Relative(RelativeTime::Now);
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::aggregate => aggregate = self.aggregate(child),
+                Rule::compare_op => op = compare_op(child.as_str()),
+                Rule::value => value = self.value(child),
+                _ => {}
+            }
+        }
+        PredicateKind::Aggregate {
+            aggregate,
+            op,
+            value,
+        }
+    }
+
+    fn aggregate(&mut self, pair: Pair<Rule>) -> Aggregate {
+        let span = self.span(&pair);
+        let mut aggregate = Aggregate {
+            function: AggregateFunction::Count,
+            property: None,
+            filter: None,
+            span,
+        };
+        let Some(form) = pair.into_inner().next() else {
+            return aggregate;
+        };
+        for child in form.into_inner() {
+            match child.as_rule() {
+                Rule::aggregate_function => {
+                    aggregate.function = match child.as_str().to_ascii_lowercase().as_str() {
+                        "sum" => AggregateFunction::Sum,
+                        "avg" => AggregateFunction::Avg,
+                        "min" => AggregateFunction::Min,
+                        _ => AggregateFunction::Max,
+                    }
+                }
+                Rule::users_property => {
+                    let path_span = self.span(&child);
+                    let name = child
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::property_name)
+                        .map(|p| self.property_name(p))
+                        .unwrap_or_default();
+                    aggregate.property = Some(PropertyPath {
+                        scope: Scope::Users,
+                        name,
+                        span: path_span,
+                    });
+                }
+                Rule::condition => aggregate.filter = Some(Box::new(self.condition(child))),
+                _ => {}
+            }
+        }
+        aggregate
+    }
+
+    fn property_predicate(&mut self, pair: Pair<Rule>) -> PredicateKind {
+        let mut children = pair.into_inner();
+        let path = match children.next() {
+            Some(path) => self.property_path(path),
+            None => PropertyPath {
+                scope: Scope::Own,
+                name: String::new(),
+                span: Span::default(),
+            },
+        };
+        let Some(tail) = children.next() else {
+            return PredicateKind::IsSet {
+                path,
+                negated: false,
+            };
+        };
+        let rule = tail.as_rule();
+        let negated = has_child(&tail, Rule::negation);
+        let parts: Vec<Pair<Rule>> = tail.into_inner().collect();
+        match rule {
+            Rule::compare_tail => {
+                let op = parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::compare_op)
+                    .map_or(CompareOp::Eq, |p| compare_op(p.as_str()));
+                let value = self.first_value(parts);
+                PredicateKind::Compare { path, op, value }
+            }
+            Rule::in_list_tail => PredicateKind::InList {
+                path,
+                negated,
+                values: self.first_list(parts),
+            },
+            Rule::text_tail => {
+                let op = parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::text_op)
+                    .map_or(TextOp::Contains, |p| text_op(p.as_str()));
+                let pattern = match parts.into_iter().find(|p| p.as_rule() == Rule::string) {
+                    Some(string) => self.text(string),
+                    None => Text {
+                        value: String::new(),
+                        span: path.span,
+                    },
+                };
+                PredicateKind::Text {
+                    path,
+                    op,
+                    negated,
+                    pattern,
+                }
+            }
+            Rule::between_tail => {
+                let mut values = parts
+                    .into_iter()
+                    .filter(|p| p.as_rule() == Rule::value)
+                    .map(|p| self.value(p))
+                    .collect::<Vec<_>>()
+                    .into_iter();
+                let low = values.next().unwrap_or(Value::Relative(RelativeTime::Now));
+                let high = values.next().unwrap_or(Value::Relative(RelativeTime::Now));
+                PredicateKind::Between {
+                    path,
+                    negated,
+                    low,
+                    high,
+                }
+            }
+            Rule::is_set_tail => PredicateKind::IsSet { path, negated },
+            Rule::has_any_tail => PredicateKind::HasAny {
+                path,
+                values: self.first_list(parts),
+            },
+            Rule::has_all_tail => PredicateKind::HasAll {
+                path,
+                values: self.first_list(parts),
+            },
+            _ => {
+                let value = parts
+                    .into_iter()
+                    .find(|p| p.as_rule() == Rule::literal)
+                    .map_or(Literal::Bool(false), |p| self.literal(p));
+                PredicateKind::Has { path, value }
+            }
+        }
+    }
+
+    fn first_value(&mut self, parts: Vec<Pair<Rule>>) -> Value {
+        match parts.into_iter().find(|p| p.as_rule() == Rule::value) {
+            Some(value) => self.value(value),
+            None => Value::Relative(RelativeTime::Now),
+        }
+    }
+
+    fn first_list(&mut self, parts: Vec<Pair<Rule>>) -> Vec<Literal> {
+        match parts.into_iter().find(|p| p.as_rule() == Rule::list) {
+            Some(list) => self.list(list),
+            None => Vec::new(),
+        }
+    }
+
+    fn property_path(&mut self, pair: Pair<Rule>) -> PropertyPath {
+        let span = self.span(&pair);
+        let mut scope = Scope::Own;
+        let mut name = String::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::kw_account_dot => scope = Scope::Account,
+                Rule::property_name => name = self.property_name(child),
+                _ => {}
+            }
+        }
+        PropertyPath { scope, name, span }
+    }
+
+    fn property_name(&mut self, pair: Pair<Rule>) -> String {
+        let span = self.span(&pair);
+        let Some(inner) = pair.into_inner().next() else {
+            return String::new();
+        };
+        if inner.as_rule() == Rule::identifier {
+            return inner.as_str().to_string();
+        }
+        let name = inner
+            .into_inner()
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        if name.is_empty() {
+            self.error(Diagnostic::error(
+                "a property name in backticks cannot be empty",
+                span,
+            ));
+        }
+        name
+    }
+
+    fn list(&mut self, pair: Pair<Rule>) -> Vec<Literal> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::literal)
+            .map(|p| self.literal(p))
+            .collect()
+    }
+
+    fn value(&mut self, pair: Pair<Rule>) -> Value {
+        let Some(inner) = pair.into_inner().next() else {
+            return Value::Relative(RelativeTime::Now);
+        };
+        match inner.as_rule() {
+            Rule::relative_time => Value::Relative(self.relative_time(inner)),
+            _ => Value::Literal(self.literal(inner)),
+        }
+    }
+
+    fn relative_time(&mut self, pair: Pair<Rule>) -> RelativeTime {
+        let mut amount = None;
+        let mut unit = TimeUnit::Day;
+        let mut from_now = false;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::amount => {
+                    let parsed = child.as_str().parse::<u32>().ok();
+                    match parsed.filter(|&n| n <= MAX_RELATIVE_AMOUNT) {
+                        Some(n) => amount = Some(n),
+                        None => {
+                            self.error(Diagnostic::error(
+                                format!(
+                                    "{} is too large for a relative time (at most {MAX_RELATIVE_AMOUNT})",
+                                    child.as_str()
+                                ),
+                                self.span(&child),
+                            ));
+                            amount = Some(0);
+                        }
+                    }
+                }
+                Rule::time_unit => unit = time_unit(child.as_str()),
+                Rule::kw_from => from_now = true,
+                _ => {}
+            }
+        }
+        match amount {
+            None => RelativeTime::Now,
+            Some(n) if from_now => RelativeTime::FromNow(n, unit),
+            Some(n) => RelativeTime::Ago(n, unit),
+        }
+    }
+
+    fn literal(&mut self, pair: Pair<Rule>) -> Literal {
+        let Some(inner) = pair.into_inner().next() else {
+            return Literal::Bool(false);
+        };
+        let span = self.span(&inner);
+        match inner.as_rule() {
+            Rule::string => Literal::String(self.text(inner).value),
+            Rule::boolean => Literal::Bool(inner.as_str().eq_ignore_ascii_case("true")),
+            Rule::number => match inner.as_str().parse::<f64>() {
+                Ok(n) if n.is_finite() => Literal::Number(n),
+                _ => {
+                    self.error(Diagnostic::error(
+                        format!("{} is too large for a number", inner.as_str()),
+                        span,
+                    ));
+                    Literal::Number(0.0)
+                }
+            },
+            _ => match parse_datetime(inner.as_str()) {
+                Ok(micros) => Literal::DateTime(micros),
+                Err(message) => {
+                    self.error(Diagnostic::error(message, span));
+                    Literal::DateTime(0)
+                }
+            },
+        }
+    }
+}
+
+/// A datetime literal in microseconds since the epoch (UTC).
+pub fn parse_datetime(text: &str) -> Result<i64, String> {
+    if text.len() == 10 {
+        let date: jiff::civil::Date = text
+            .parse()
+            .map_err(|_| format!("{text} is not a date that exists"))?;
+        let instant = jiff::tz::TimeZone::UTC
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .map_err(|_| format!("{text} is outside the supported range of dates"))?;
+        return Ok(instant.as_microsecond());
+    }
+    let has_offset = text.ends_with(['Z', 'z']) || {
+        let time = &text[11.min(text.len())..];
+        time.contains(['+', '-'])
+    };
+    if !has_offset {
+        return Err(format!(
+            "{text} has no time zone: add Z for UTC or an offset such as +02:00"
+        ));
+    }
+    let instant: jiff::Timestamp = text
+        .parse()
+        .map_err(|_| format!("{text} is not a date and time that exists"))?;
+    Ok(instant.as_microsecond())
+}
+
+fn combine(left: Condition, right: Condition, is_and: bool) -> Condition {
+    let mut parts = Vec::new();
+    for side in [left, right] {
+        match side {
+            Condition::And(inner) if is_and => parts.extend(inner),
+            Condition::Or(inner) if !is_and => parts.extend(inner),
+            other => parts.push(other),
+        }
+    }
+    if is_and {
+        Condition::And(parts)
+    } else {
+        Condition::Or(parts)
+    }
+}
+
+fn has_child(pair: &Pair<Rule>, rule: Rule) -> bool {
+    pair.clone().into_inner().any(|p| p.as_rule() == rule)
+}
+
+fn entity_kind(pair: &Pair<Rule>) -> EntityKind {
+    if pair.as_str().eq_ignore_ascii_case("accounts") {
+        EntityKind::Accounts
+    } else {
+        EntityKind::Users
+    }
+}
+
+fn compare_op(symbol: &str) -> CompareOp {
+    match symbol {
+        "!=" | "<>" => CompareOp::Ne,
+        "<" => CompareOp::Lt,
+        "<=" => CompareOp::Le,
+        ">" => CompareOp::Gt,
+        ">=" => CompareOp::Ge,
+        _ => CompareOp::Eq,
+    }
+}
+
+fn text_op(words: &str) -> TextOp {
+    let lower = words.to_ascii_lowercase();
+    if lower.starts_with("starts") {
+        TextOp::StartsWith
+    } else if lower.starts_with("ends") {
+        TextOp::EndsWith
+    } else if lower.starts_with("matches") {
+        TextOp::Matches
+    } else {
+        TextOp::Contains
+    }
+}
+
+fn time_unit(word: &str) -> TimeUnit {
+    let lower = word.to_ascii_lowercase();
+    match lower.trim_end_matches('s') {
+        "minute" => TimeUnit::Minute,
+        "hour" => TimeUnit::Hour,
+        "week" => TimeUnit::Week,
+        "month" => TimeUnit::Month,
+        "year" => TimeUnit::Year,
+        _ => TimeUnit::Day,
+    }
+}

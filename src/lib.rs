@@ -1,0 +1,8 @@
+//! segscope: customer segments defined in a small language, evaluated over
+//! users and accounts, and kept in step with the tools that use them.
+//!
+//! Data flows one way: `lang` (text → definitions) → `model` → `store` →
+//! `engine` → `workspace` → the faces (`cli`, `tui`). See README.md.
+
+pub mod cli;
+pub mod lang;
