@@ -45,21 +45,22 @@ fn check_sources(sources: &[LoadedSource]) -> (usize, usize, usize) {
     let parsed: Vec<(ast::File, Vec<crate::lang::Diagnostic>)> =
         sources.iter().map(|s| parse_file(&s.text)).collect();
     let syntax_ok = parsed.iter().all(|(_, d)| d.iter().all(|d| !d.is_error()));
-    let semantic = if syntax_ok {
-        let files: Vec<SourceFile> = sources
-            .iter()
-            .zip(&parsed)
-            .map(|(source, (file, _))| SourceFile {
-                origin: &source.origin,
-                text: &source.text,
-                file,
-            })
-            .collect();
-        validate_files(&files, &SegmentCatalog::new())
-    } else {
-        // References cannot be resolved while a definition failed to parse.
-        sources.iter().map(|_| Vec::new()).collect()
-    };
+    let files: Vec<SourceFile> = sources
+        .iter()
+        .zip(&parsed)
+        .map(|(source, (file, _))| SourceFile {
+            origin: &source.origin,
+            text: &source.text,
+            file,
+        })
+        .collect();
+    let mut semantic = validate_files(&files, &SegmentCatalog::new());
+    if !syntax_ok {
+        // A reference may name a segment whose definition failed to parse.
+        for list in &mut semantic {
+            list.retain(|d| !d.message.starts_with("there is no segment named"));
+        }
+    }
     let (mut errors, mut warnings, mut definitions) = (0, 0, 0);
     for ((source, (file, syntax)), semantic) in sources.iter().zip(&parsed).zip(semantic) {
         let all: Vec<_> = syntax.iter().cloned().chain(semantic).collect();

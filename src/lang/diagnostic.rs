@@ -127,14 +127,12 @@ impl Renderer<'_> {
             .with_char_set(CharSet::Ascii)
             .with_index_type(IndexType::Byte)
             .with_compact(false);
-        let location = format!(
-            "{}:{}",
-            self.origin,
-            line_column(self.text, diagnostic.span.start)
-        );
-        let mut label = Label::new((location.as_str(), span.start..span.end));
-        label = label.with_message(diagnostic.label.as_deref().unwrap_or("here"));
-        let mut report = Report::build(kind, (location.as_str(), span.start..span.end))
+        // ariadne appends the line and column to the source's name itself.
+        let origin = self.origin;
+        // ariadne draws no caret for a label without a message.
+        let label = Label::new((origin, span.start..span.end))
+            .with_message(diagnostic.label.as_deref().unwrap_or("here"));
+        let mut report = Report::build(kind, (origin, span.start..span.end))
             .with_config(config)
             .with_message(&diagnostic.message)
             .with_label(label);
@@ -144,7 +142,7 @@ impl Renderer<'_> {
         let mut out = Vec::new();
         let written = report
             .finish()
-            .write((location.as_str(), Source::from(self.text)), &mut out);
+            .write((origin, Source::from(self.text)), &mut out);
         match written {
             Ok(()) => String::from_utf8_lossy(&out).into_owned(),
             // Rendering into memory cannot really fail; keep the headline.

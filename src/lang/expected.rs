@@ -89,8 +89,9 @@ fn phrase(rule: Rule) -> Option<Phrase> {
         compare_op | compare_tail | in_list_tail | text_tail | between_tail | is_set_tail
         | has_tail | has_any_tail | has_all_tail | text_op | negation | kw_in | kw_is | kw_has
         | kw_between | kw_contains | kw_starts | kw_ends | kw_matches => Phrase::Operator,
-        value | literal | relative_time | number | datetime | boolean | amount | kw_now
-        | kw_true | kw_false | date => Phrase::Value,
+        value | literal | relative_time | number | datetime | boolean | amount | kw_now => {
+            Phrase::Value
+        }
         time_unit => Phrase::TimeUnit,
         kw_ago | kw_from => Phrase::AgoOrFromNow,
         string | double_inner | single_inner | escape => Phrase::Text,
@@ -100,10 +101,8 @@ fn phrase(rule: Rule) -> Option<Phrase> {
         kw_any | kw_all => Phrase::AnyOrAll,
         kw_users => Phrase::Users,
         kw_segment => Phrase::Segment,
-        users_property | kw_users_dot => Phrase::UsersProperty,
-        property_path | property_name | identifier | backtick_name | kw_account_dot => {
-            Phrase::Property
-        }
+        users_property => Phrase::UsersProperty,
+        property_path | identifier => Phrase::Property,
         or_op | and_op | kw_and | kw_or => Phrase::AndOr,
         close_paren => Phrase::CloseParen,
         close_bracket => Phrase::CloseBracket,

@@ -603,16 +603,13 @@ impl Builder {
                     }
                 }
                 Rule::users_property => {
-                    let path_span = self.span(&child);
-                    let name = child
-                        .into_inner()
-                        .find(|p| p.as_rule() == Rule::property_name)
-                        .map(|p| self.property_name(p))
-                        .unwrap_or_default();
+                    let span = self.span(&child);
+                    // The grammar guarantees the `users.` prefix.
+                    let written = child.as_str().get(6..).unwrap_or("");
                     aggregate.property = Some(PropertyPath {
                         scope: Scope::Users,
-                        name,
-                        span: path_span,
+                        name: self.property_name(written, span),
+                        span,
                     });
                 }
                 Rule::condition => aggregate.filter = Some(Box::new(self.condition(child))),
@@ -725,38 +722,28 @@ impl Builder {
 
     fn property_path(&mut self, pair: Pair<Rule>) -> PropertyPath {
         let span = self.span(&pair);
-        let mut scope = Scope::Own;
-        let mut name = String::new();
-        for child in pair.into_inner() {
-            match child.as_rule() {
-                Rule::kw_account_dot => scope = Scope::Account,
-                Rule::property_name => name = self.property_name(child),
-                _ => {}
-            }
-        }
+        let text = pair.as_str();
+        let (scope, name) = match text.get(..8) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("account.") => (Scope::Account, &text[8..]),
+            _ => (Scope::Own, text),
+        };
+        let name = self.property_name(name, span);
         PropertyPath { scope, name, span }
     }
 
-    fn property_name(&mut self, pair: Pair<Rule>) -> String {
-        let span = self.span(&pair);
-        let Some(inner) = pair.into_inner().next() else {
-            return String::new();
+    /// A property name as written: bare, or in backticks (which cannot be empty).
+    fn property_name(&mut self, written: &str, span: Span) -> String {
+        let Some(quoted) = written.strip_prefix('`') else {
+            return written.to_string();
         };
-        if inner.as_rule() == Rule::identifier {
-            return inner.as_str().to_string();
-        }
-        let name = inner
-            .into_inner()
-            .next()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default();
+        let name = quoted.strip_suffix('`').unwrap_or(quoted);
         if name.is_empty() {
             self.error(Diagnostic::error(
                 "a property name in backticks cannot be empty",
                 span,
             ));
         }
-        name
+        name.to_string()
     }
 
     fn list(&mut self, pair: Pair<Rule>) -> Vec<Literal> {

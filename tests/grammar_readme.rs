@@ -1,0 +1,111 @@
+//! Every example in grammar/README.md is checked: `seg` blocks as files,
+//! `condition` blocks as conditions, `invalid` blocks must be rejected.
+
+use segscope::lang::ast::{EntityKind, File};
+use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
+use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
+
+const README: &str = include_str!("../grammar/README.md");
+
+/// (info string, body) of every fenced block.
+fn blocks() -> Vec<(&'static str, String)> {
+    let mut blocks = Vec::new();
+    let mut lines = README.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.strip_prefix("```") else {
+            continue;
+        };
+        let body: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| !l.starts_with("```"))
+            .collect();
+        blocks.push((info.trim(), body.join("\n")));
+    }
+    blocks
+}
+
+fn file_errors(text: &str, catalog: &SegmentCatalog) -> Vec<Diagnostic> {
+    let (file, mut diagnostics) = parse_file(text);
+    let source = SourceFile {
+        origin: "README",
+        text,
+        file: &file,
+    };
+    diagnostics.extend(validate_files(&[source], catalog).remove(0));
+    diagnostics.retain(Diagnostic::is_error);
+    diagnostics
+}
+
+fn render(text: &str, diagnostics: &[Diagnostic]) -> String {
+    Renderer {
+        origin: "README",
+        text,
+        color: false,
+    }
+    .render_all(diagnostics)
+}
+
+/// The segments that the README's file examples define, for the conditions.
+fn readme_catalog() -> SegmentCatalog {
+    let files: Vec<File> = blocks()
+        .into_iter()
+        .filter(|(info, _)| *info == "seg")
+        .map(|(_, text)| parse_file(&text).0)
+        .collect();
+    SegmentCatalog::from_files(&files)
+}
+
+#[test]
+fn file_examples_check() {
+    let seg_blocks: Vec<_> = blocks().into_iter().filter(|(i, _)| *i == "seg").collect();
+    assert!(seg_blocks.len() >= 3, "the README lost its file examples");
+    for (_, text) in seg_blocks {
+        let errors = file_errors(&text, &SegmentCatalog::new());
+        assert!(errors.is_empty(), "{}", render(&text, &errors));
+    }
+}
+
+#[test]
+fn condition_examples_check() {
+    let catalog = readme_catalog();
+    let mut checked = 0;
+    for (_, text) in blocks().into_iter().filter(|(i, _)| *i == "condition") {
+        let condition = parse_condition(&text).unwrap_or_else(|d| panic!("{}", render(&text, &d)));
+        // A condition is valid for at least one kind.
+        let valid = [EntityKind::Users, EntityKind::Accounts]
+            .into_iter()
+            .any(|kind| validate_condition(&condition, kind, &catalog).is_empty());
+        assert!(valid, "{text} is not valid for users nor accounts");
+        checked += 1;
+    }
+    assert!(checked >= 5, "the README lost its condition examples");
+}
+
+#[test]
+fn invalid_examples_are_rejected() {
+    let invalid: Vec<_> = blocks()
+        .into_iter()
+        .filter(|(i, _)| *i == "invalid")
+        .collect();
+    assert!(invalid.len() >= 2);
+    for (_, text) in invalid {
+        assert!(
+            !file_errors(&text, &SegmentCatalog::new()).is_empty(),
+            "accepted: {text}"
+        );
+    }
+}
+
+#[test]
+fn quoted_messages_are_the_real_ones() {
+    let cycle = "segment \"A\" for users { where in segment \"B\" }\nsegment \"B\" for users { where in segment \"A\" }";
+    let rendered = render(cycle, &file_errors(cycle, &SegmentCatalog::new()));
+    assert!(rendered.contains(r#"segments refer to each other in a cycle: "A" -> "B" -> "A""#));
+    let missing = "segment \"Trial\" for users {\n  where plan =\n}";
+    let rendered = render(missing, &file_errors(missing, &SegmentCatalog::new()));
+    assert!(
+        rendered.contains(
+            r#"Error: expected a value such as "text", 42, true or 2024-05-01, found `}`"#
+        )
+    );
+}
