@@ -5,4 +5,6 @@
 //! `engine` → `workspace` → the faces (`cli`, `tui`). See README.md.
 
 pub mod cli;
+pub mod engine;
 pub mod lang;
+pub mod model;

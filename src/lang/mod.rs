@@ -15,4 +15,6 @@ mod parser;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};
-pub use parser::{MAX_RELATIVE_AMOUNT, parse_condition, parse_datetime, parse_file};
+pub use parser::{
+    MAX_RELATIVE_AMOUNT, ParsedValue, parse_condition, parse_datetime, parse_file, parse_value,
+};

@@ -111,6 +111,42 @@ pub fn parse_condition(text: &str) -> Result<Condition, Vec<Diagnostic>> {
     }
 }
 
+/// A literal or a list of literals on its own, as `segscope set` takes values.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParsedValue {
+    Single(Literal),
+    List(Vec<Literal>),
+}
+
+/// Parses a value in the language's literal syntax; the error is one
+/// sentence saying what is wrong and where.
+pub fn parse_value(text: &str) -> Result<ParsedValue, String> {
+    let root = SegscopeParser::parse(Rule::value_only, text).map_err(|error| {
+        let diagnostic = syntax_error(text, &error);
+        let at = super::diagnostic::line_column(text, diagnostic.span.start);
+        format!("{} (at column {})", diagnostic.message, at.column)
+    })?;
+    let mut builder = Builder::new(0);
+    let mut value = None;
+    for pair in root.flatten() {
+        match pair.as_rule() {
+            Rule::list => {
+                value = Some(ParsedValue::List(builder.list(pair)));
+                break;
+            }
+            Rule::literal => {
+                value = Some(ParsedValue::Single(builder.literal(pair)));
+                break;
+            }
+            _ => {}
+        }
+    }
+    if let Some(diagnostic) = builder.diagnostics.first() {
+        return Err(diagnostic.message.clone());
+    }
+    value.ok_or_else(|| "expected a value such as \"text\", 42, true or 2024-05-01".to_string())
+}
+
 fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::error(
         format!("the text nests more than {MAX_NESTING} levels of brackets and `not`"),

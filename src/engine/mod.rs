@@ -1,0 +1,598 @@
+//! The segment engine: a columnar snapshot of every user and account,
+//! segments compiled into plans, their members as bitsets, and the changes
+//! of membership that every change of data, definitions or time causes.
+//!
+//! Rows are dense `u32` numbers chosen by the caller (the workspace uses the
+//! store's stable ordinals). Segments are evaluated in dependency order; a
+//! change to one entity re-evaluates only the rows that can change: its own,
+//! its account's for aggregates, and its account's users' where they read the
+//! account. The engine knows no storage and no terminal.
+
+mod evaluate;
+mod links;
+mod plan;
+mod table;
+mod test;
+mod time;
+
+use std::collections::HashMap;
+
+use fixedbitset::FixedBitSet;
+
+pub use evaluate::World;
+pub use plan::CompileError;
+pub use table::{Cell, Column, Table};
+pub use time::resolve_relative;
+
+use crate::lang::ast::{Condition, EntityKind};
+use crate::lang::validate::fold;
+use crate::model::{ACCOUNT_ID, Properties};
+use links::Links;
+use plan::{Compiler, Plan};
+
+/// A segment as the engine needs it.
+#[derive(Clone, Debug)]
+pub struct SegmentSpec {
+    pub name: String,
+    pub kind: EntityKind,
+    pub condition: Condition,
+}
+
+/// Who entered and who left one segment in one change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MembershipDelta {
+    pub segment: String,
+    pub kind: EntityKind,
+    pub entered: Vec<u32>,
+    pub exited: Vec<u32>,
+}
+
+struct CompiledSegment {
+    spec: SegmentSpec,
+    plan: Plan,
+    /// Segments this one reads (their indexes).
+    references: Vec<usize>,
+    reads_account: bool,
+    has_aggregate: bool,
+}
+
+/// A batch larger than this share of a kind's rows is re-evaluated in full.
+const FULL_EVALUATION_SHARE: usize = 64;
+
+pub struct Engine {
+    now: i64,
+    users: Table,
+    accounts: Table,
+    links: Links,
+    segments: Vec<CompiledSegment>,
+    members: Vec<FixedBitSet>,
+    kinds: Vec<EntityKind>,
+    /// Segment indexes in dependency order.
+    order: Vec<usize>,
+    /// (name, index) sorted by name in byte order, for `segments`.
+    by_name: Vec<(String, usize)>,
+    by_folded_name: HashMap<String, usize>,
+}
+
+impl Engine {
+    pub fn new(now: i64) -> Engine {
+        Engine {
+            now,
+            users: Table::default(),
+            accounts: Table::default(),
+            links: Links::default(),
+            segments: Vec::new(),
+            members: Vec::new(),
+            kinds: Vec::new(),
+            order: Vec::new(),
+            by_name: Vec::new(),
+            by_folded_name: HashMap::new(),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    pub fn table(&self, kind: EntityKind) -> &Table {
+        match kind {
+            EntityKind::Users => &self.users,
+            EntityKind::Accounts => &self.accounts,
+        }
+    }
+
+    fn table_mut(&mut self, kind: EntityKind) -> &mut Table {
+        match kind {
+            EntityKind::Users => &mut self.users,
+            EntityKind::Accounts => &mut self.accounts,
+        }
+    }
+
+    pub fn row_of(&self, kind: EntityKind, id: &str) -> Option<u32> {
+        self.table(kind).row_by_id.get(id).copied()
+    }
+
+    /// The account row of a user, if the user's `account_id` names one.
+    pub fn account_of(&self, user: u32) -> Option<u32> {
+        self.links.account_of(user)
+    }
+
+    /// The user rows whose `account_id` is this account's id.
+    pub fn users_of_account(&self, account: u32) -> Vec<u32> {
+        let id = &self.accounts.ids[account as usize];
+        self.links
+            .users_of(id)
+            .iter()
+            .copied()
+            .filter(|&user| self.users.is_alive(user))
+            .collect()
+    }
+
+    fn world(&self) -> World<'_> {
+        World {
+            users: &self.users,
+            accounts: &self.accounts,
+            links: &self.links,
+            members: &self.members,
+            segment_kinds: &self.kinds,
+            segments_by_name: &self.by_name,
+        }
+    }
+
+    // ------------------------------------------------------------ loading
+
+    /// Stores an entity without evaluating anything: for loading a snapshot
+    /// before [`Engine::install_segments`] and [`Engine::reevaluate_all`].
+    /// Returns the rows whose data this touched, for incremental updates.
+    pub fn load(
+        &mut self,
+        kind: EntityKind,
+        row: u32,
+        id: &str,
+        properties: &Properties,
+    ) -> Touched {
+        let mut touched = Touched::default();
+        self.table_mut(kind).put(row, id, properties);
+        match kind {
+            EntityKind::Users => {
+                let account_id = properties.get(ACCOUNT_ID).and_then(|v| v.as_str());
+                let account_row = account_id.and_then(|id| self.row_of(EntityKind::Accounts, id));
+                let previous = self.links.set_user(row, account_id, account_row);
+                touched.users.push(row);
+                touched.aggregate_accounts.extend(previous);
+                touched.aggregate_accounts.extend(account_row);
+            }
+            EntityKind::Accounts => {
+                self.links.set_account(id, Some(row));
+                touched.accounts.push(row);
+            }
+        }
+        touched
+    }
+
+    fn unload(&mut self, kind: EntityKind, row: u32) -> Touched {
+        let mut touched = Touched::default();
+        if !self.table(kind).is_alive(row) {
+            return touched;
+        }
+        self.table_mut(kind).remove(row);
+        match kind {
+            EntityKind::Users => {
+                let previous = self.links.set_user(row, None, None);
+                touched.users.push(row);
+                touched.aggregate_accounts.extend(previous);
+            }
+            EntityKind::Accounts => {
+                let id = self.accounts.ids[row as usize].clone();
+                self.links.set_account(&id, None);
+                touched.accounts.push(row);
+            }
+        }
+        touched
+    }
+
+    // ------------------------------------------------------------ segments
+
+    /// Compiles `specs` (which must be valid and free of cycles) and takes
+    /// `members` as their current members (missing ones start empty),
+    /// without evaluating anything.
+    pub fn install_segments(
+        &mut self,
+        specs: Vec<SegmentSpec>,
+        mut members: impl FnMut(&str) -> Option<FixedBitSet>,
+    ) -> Result<(), CompileError> {
+        let by_folded_name: HashMap<String, usize> = specs
+            .iter()
+            .enumerate()
+            .map(|(index, spec)| (fold(&spec.name), index))
+            .collect();
+        let kinds: Vec<EntityKind> = specs.iter().map(|spec| spec.kind).collect();
+        let lookup = |name: &str| {
+            by_folded_name
+                .get(&fold(name))
+                .map(|&index| (index, kinds[index]))
+        };
+        let compiler = Compiler {
+            now: self.now,
+            segment: &lookup,
+        };
+        let mut compiled = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let plan = compiler
+                .compile(&spec.condition)
+                .map_err(|error| CompileError(format!("segment \"{}\": {}", spec.name, error.0)))?;
+            let mut references = Vec::new();
+            plan.segment_references(&mut references);
+            references.sort_unstable();
+            references.dedup();
+            compiled.push(CompiledSegment {
+                reads_account: plan.reads_account(),
+                has_aggregate: plan.has_aggregate(),
+                plan,
+                references,
+                spec,
+            });
+        }
+        let order = dependency_order(&compiled)?;
+        self.members = compiled
+            .iter()
+            .map(|segment| {
+                let rows = self.table(segment.spec.kind).rows();
+                let mut bits = members(&segment.spec.name).unwrap_or_default();
+                bits.grow(rows);
+                bits
+            })
+            .collect();
+        let mut by_name: Vec<(String, usize)> = compiled
+            .iter()
+            .enumerate()
+            .map(|(index, segment)| (segment.spec.name.clone(), index))
+            .collect();
+        by_name.sort();
+        self.kinds = kinds;
+        self.segments = compiled;
+        self.order = order;
+        self.by_name = by_name;
+        self.by_folded_name = by_folded_name;
+        Ok(())
+    }
+
+    /// Replaces the segments, keeping the members of those that stay (by
+    /// name and kind), and returns every change of membership.
+    pub fn set_segments(
+        &mut self,
+        specs: Vec<SegmentSpec>,
+    ) -> Result<Vec<MembershipDelta>, CompileError> {
+        let previous: HashMap<String, (EntityKind, FixedBitSet)> = self
+            .segments
+            .iter()
+            .zip(&self.members)
+            .map(|(segment, bits)| (fold(&segment.spec.name), (segment.spec.kind, bits.clone())))
+            .collect();
+        let new_names: HashMap<String, EntityKind> = specs
+            .iter()
+            .map(|spec| (fold(&spec.name), spec.kind))
+            .collect();
+        // Segments that go away (or change kind): every member exits.
+        let mut deltas: Vec<MembershipDelta> = self
+            .segments
+            .iter()
+            .zip(&self.members)
+            .filter(|(segment, bits)| {
+                new_names.get(&fold(&segment.spec.name)) != Some(&segment.spec.kind)
+                    && !bits.is_clear()
+            })
+            .map(|(segment, bits)| MembershipDelta {
+                segment: segment.spec.name.clone(),
+                kind: segment.spec.kind,
+                entered: Vec::new(),
+                exited: bits.ones().map(|row| row as u32).collect(),
+            })
+            .collect();
+        let kinds: HashMap<String, EntityKind> = new_names;
+        self.install_segments(specs, |name| {
+            let folded = fold(name);
+            previous
+                .get(&folded)
+                .filter(|(kind, _)| Some(kind) == kinds.get(&folded))
+                .map(|(_, bits)| bits.clone())
+        })?;
+        deltas.extend(self.reevaluate_all());
+        Ok(deltas)
+    }
+
+    /// Evaluates every segment in full and returns what changed.
+    pub fn reevaluate_all(&mut self) -> Vec<MembershipDelta> {
+        let mut deltas = Vec::new();
+        for position in 0..self.order.len() {
+            let index = self.order[position];
+            let segment = &self.segments[index];
+            let fresh = self.world().bulk(&segment.plan, segment.spec.kind);
+            let old = &self.members[index];
+            let entered: Vec<u32> = fresh.difference(old).map(|row| row as u32).collect();
+            let exited: Vec<u32> = old.difference(&fresh).map(|row| row as u32).collect();
+            if !entered.is_empty() || !exited.is_empty() {
+                deltas.push(MembershipDelta {
+                    segment: segment.spec.name.clone(),
+                    kind: segment.spec.kind,
+                    entered,
+                    exited,
+                });
+            }
+            self.members[index] = fresh;
+        }
+        deltas
+    }
+
+    /// Evaluates as of another instant: relative times move, members change.
+    pub fn set_now(&mut self, now: i64) -> Result<Vec<MembershipDelta>, CompileError> {
+        self.now = now;
+        let specs: Vec<SegmentSpec> = self.segments.iter().map(|s| s.spec.clone()).collect();
+        let members = std::mem::take(&mut self.members);
+        let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+        let mut by_name: HashMap<String, FixedBitSet> = names.into_iter().zip(members).collect();
+        self.install_segments(specs, |name| by_name.remove(name))?;
+        Ok(self.reevaluate_all())
+    }
+
+    // ------------------------------------------------------------ changes
+
+    /// Inserts or replaces one entity and returns the membership changes,
+    /// re-evaluating only the rows that can change.
+    pub fn upsert(
+        &mut self,
+        kind: EntityKind,
+        row: u32,
+        id: &str,
+        properties: &Properties,
+    ) -> Vec<MembershipDelta> {
+        let touched = self.load(kind, row, id, properties);
+        self.grow_members();
+        self.propagate(touched)
+    }
+
+    /// Removes one entity: it leaves every segment.
+    pub fn remove(&mut self, kind: EntityKind, row: u32) -> Vec<MembershipDelta> {
+        let touched = self.unload(kind, row);
+        self.propagate(touched)
+    }
+
+    /// Applies many changes (`None` removes) and returns the combined
+    /// changes; large batches are re-evaluated in full.
+    pub fn apply_batch(
+        &mut self,
+        changes: Vec<(EntityKind, u32, String, Option<Properties>)>,
+    ) -> Vec<MembershipDelta> {
+        let rows = self.users.rows() + self.accounts.rows();
+        let full = changes.len() * FULL_EVALUATION_SHARE > rows.max(1);
+        if full {
+            for (kind, row, id, properties) in &changes {
+                match properties {
+                    Some(properties) => {
+                        self.load(*kind, *row, id, properties);
+                    }
+                    None => {
+                        self.unload(*kind, *row);
+                    }
+                }
+            }
+            self.grow_members();
+            return self.reevaluate_all();
+        }
+        let mut touched = Touched::default();
+        for (kind, row, id, properties) in &changes {
+            let more = match properties {
+                Some(properties) => self.load(*kind, *row, id, properties),
+                None => self.unload(*kind, *row),
+            };
+            touched.merge(more);
+        }
+        self.grow_members();
+        self.propagate(touched)
+    }
+
+    fn grow_members(&mut self) {
+        for (index, bits) in self.members.iter_mut().enumerate() {
+            let rows = match self.kinds[index] {
+                EntityKind::Users => self.users.rows(),
+                EntityKind::Accounts => self.accounts.rows(),
+            };
+            bits.grow(rows);
+        }
+    }
+
+    /// Re-evaluates, segment by segment in dependency order, only the rows
+    /// whose inputs changed, following changes across kinds.
+    fn propagate(&mut self, touched: Touched) -> Vec<MembershipDelta> {
+        let mut changed: Vec<Vec<u32>> = vec![Vec::new(); self.segments.len()];
+        // Users whose account's data changed.
+        let mut users_of_touched_accounts = Vec::new();
+        for &account in &touched.accounts {
+            let id = &self.accounts.ids[account as usize];
+            users_of_touched_accounts.extend_from_slice(self.links.users_of(id));
+        }
+        let mut aggregate_accounts = touched.aggregate_accounts.clone();
+        aggregate_accounts.extend(
+            touched
+                .users
+                .iter()
+                .filter_map(|&u| self.links.account_of(u)),
+        );
+
+        let mut deltas = Vec::new();
+        for position in 0..self.order.len() {
+            let index = self.order[position];
+            let segment = &self.segments[index];
+            let kind = segment.spec.kind;
+            let mut rows: Vec<u32> = Vec::new();
+            match kind {
+                EntityKind::Users => {
+                    rows.extend(&touched.users);
+                    if segment.reads_account {
+                        rows.extend(&users_of_touched_accounts);
+                    }
+                }
+                EntityKind::Accounts => {
+                    rows.extend(&touched.accounts);
+                    if segment.has_aggregate {
+                        rows.extend(&aggregate_accounts);
+                    }
+                }
+            }
+            for &reference in &segment.references {
+                match (kind, self.kinds[reference]) {
+                    (EntityKind::Users, EntityKind::Accounts) => {
+                        for &account in &changed[reference] {
+                            let id = &self.accounts.ids[account as usize];
+                            rows.extend_from_slice(self.links.users_of(id));
+                        }
+                    }
+                    (EntityKind::Accounts, EntityKind::Users) => {
+                        rows.extend(
+                            changed[reference]
+                                .iter()
+                                .filter_map(|&u| self.links.account_of(u)),
+                        );
+                    }
+                    _ => rows.extend(&changed[reference]),
+                }
+            }
+            rows.sort_unstable();
+            rows.dedup();
+            let world = self.world();
+            let mut entered = Vec::new();
+            let mut exited = Vec::new();
+            for &row in &rows {
+                let now_member = world.row(&segment.plan, kind, row);
+                let was_member = self.members[index].contains(row as usize);
+                if now_member && !was_member {
+                    entered.push(row);
+                } else if was_member && !now_member {
+                    exited.push(row);
+                }
+            }
+            let bits = &mut self.members[index];
+            for &row in &entered {
+                bits.grow(row as usize + 1);
+                bits.insert(row as usize);
+            }
+            for &row in &exited {
+                bits.set(row as usize, false);
+            }
+            changed[index] = entered.iter().chain(&exited).copied().collect();
+            if !entered.is_empty() || !exited.is_empty() {
+                deltas.push(MembershipDelta {
+                    segment: segment.spec.name.clone(),
+                    kind,
+                    entered,
+                    exited,
+                });
+            }
+        }
+        deltas
+    }
+
+    // ------------------------------------------------------------ answers
+
+    /// The rows of `kind` matching a standalone condition, evaluated with
+    /// the current segments and `now`.
+    pub fn query(
+        &self,
+        kind: EntityKind,
+        condition: &Condition,
+    ) -> Result<FixedBitSet, CompileError> {
+        let lookup = |name: &str| {
+            self.by_folded_name
+                .get(&fold(name))
+                .map(|&index| (index, self.kinds[index]))
+        };
+        let compiler = Compiler {
+            now: self.now,
+            segment: &lookup,
+        };
+        let plan = compiler.compile(condition)?;
+        Ok(self.world().bulk(&plan, kind))
+    }
+
+    /// The members of a segment (by name, ignoring case).
+    pub fn members(&self, name: &str) -> Option<(EntityKind, &FixedBitSet)> {
+        self.by_folded_name
+            .get(&fold(name))
+            .map(|&index| (self.kinds[index], &self.members[index]))
+    }
+
+    /// The computed `segments` of a row: names in byte order.
+    pub fn segments_of(&self, kind: EntityKind, row: u32) -> Vec<String> {
+        self.world()
+            .segment_names(kind, row)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Segment names with their kinds, in dependency order.
+    pub fn segment_names(&self) -> Vec<(String, EntityKind)> {
+        self.segments
+            .iter()
+            .map(|segment| (segment.spec.name.clone(), segment.spec.kind))
+            .collect()
+    }
+}
+
+/// The rows whose own data changed, and the accounts whose aggregates may
+/// have (a user joined, left or changed).
+#[derive(Debug, Default)]
+pub struct Touched {
+    users: Vec<u32>,
+    accounts: Vec<u32>,
+    aggregate_accounts: Vec<u32>,
+}
+
+impl Touched {
+    fn merge(&mut self, other: Touched) {
+        self.users.extend(other.users);
+        self.accounts.extend(other.accounts);
+        self.aggregate_accounts.extend(other.aggregate_accounts);
+    }
+}
+
+/// Segment indexes such that each comes after every segment it reads.
+fn dependency_order(segments: &[CompiledSegment]) -> Result<Vec<usize>, CompileError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let mut marks = vec![Mark::New; segments.len()];
+    let mut order = Vec::with_capacity(segments.len());
+    for start in 0..segments.len() {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        marks[start] = Mark::Active;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&reference) = segments[node].references.get(*next) {
+                *next += 1;
+                match marks[reference] {
+                    Mark::New => {
+                        marks[reference] = Mark::Active;
+                        stack.push((reference, 0));
+                    }
+                    Mark::Active => {
+                        return Err(CompileError(format!(
+                            "segment \"{}\" depends on itself through \"{}\"",
+                            segments[reference].spec.name, segments[node].spec.name
+                        )));
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                marks[node] = Mark::Done;
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    Ok(order)
+}

@@ -1,0 +1,218 @@
+//! The columnar snapshot of one kind of entity: a dense row per entity, one
+//! typed column per property, and the `alive` bitset of rows in use.
+//!
+//! Every cell is a small tagged value (text as a dictionary code, numbers as
+//! f64, datetimes as microseconds, lists as a range into the column's item
+//! store), so a predicate reads a row without allocating and can be checked
+//! once per distinct text instead of once per row.
+
+use std::collections::HashMap;
+
+use fixedbitset::FixedBitSet;
+
+use crate::model::{Properties, Scalar, Value};
+
+/// One property value of one row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell {
+    Missing,
+    Text(u32),
+    Number(f64),
+    Bool(bool),
+    DateTime(i64),
+    /// `len` items starting at `start` in the column's item store.
+    List {
+        start: u32,
+        len: u32,
+    },
+}
+
+/// The distinct texts of a column, each with its lower-case form for the
+/// case-insensitive operators.
+#[derive(Debug, Default)]
+pub struct Dictionary {
+    texts: Vec<String>,
+    lower: Vec<String>,
+    codes: HashMap<String, u32>,
+}
+
+impl Dictionary {
+    pub fn code(&mut self, text: &str) -> u32 {
+        if let Some(&code) = self.codes.get(text) {
+            return code;
+        }
+        let code = self.texts.len() as u32;
+        self.texts.push(text.to_string());
+        self.lower.push(text.to_lowercase());
+        self.codes.insert(text.to_string(), code);
+        code
+    }
+
+    pub fn text(&self, code: u32) -> &str {
+        &self.texts[code as usize]
+    }
+
+    pub fn lower(&self, code: u32) -> &str {
+        &self.lower[code as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
+/// One property across all rows of a kind.
+#[derive(Debug, Default)]
+pub struct Column {
+    pub cells: Vec<Cell>,
+    /// Elements of list cells (never `List` or `Missing` themselves).
+    pub items: Vec<Cell>,
+    pub dictionary: Dictionary,
+}
+
+impl Column {
+    fn set(&mut self, row: usize, value: Option<&Value>) {
+        if self.cells.len() <= row {
+            self.cells.resize(row + 1, Cell::Missing);
+        }
+        let cell = match value {
+            None => Cell::Missing,
+            Some(Value::Scalar(scalar)) => self.atom(scalar),
+            Some(Value::List(items)) => {
+                let start = self.items.len() as u32;
+                for item in items {
+                    let atom = self.atom(item);
+                    self.items.push(atom);
+                }
+                Cell::List {
+                    start,
+                    len: items.len() as u32,
+                }
+            }
+        };
+        self.cells[row] = cell;
+    }
+
+    fn atom(&mut self, scalar: &Scalar) -> Cell {
+        match scalar {
+            Scalar::String(text) => Cell::Text(self.dictionary.code(text)),
+            Scalar::Number(number) => Cell::Number(*number),
+            Scalar::Bool(value) => Cell::Bool(*value),
+            Scalar::DateTime(micros) => Cell::DateTime(*micros),
+        }
+    }
+
+    pub fn cell(&self, row: usize) -> Cell {
+        self.cells.get(row).copied().unwrap_or(Cell::Missing)
+    }
+
+    /// The elements of a list cell.
+    pub fn list_items(&self, start: u32, len: u32) -> &[Cell] {
+        let start = start as usize;
+        &self.items[start..start + len as usize]
+    }
+
+    /// Turns a cell back into a value.
+    pub fn value(&self, cell: Cell) -> Option<Value> {
+        match cell {
+            Cell::Missing => None,
+            Cell::List { start, len } => Some(Value::List(
+                self.list_items(start, len)
+                    .iter()
+                    .filter_map(|&item| self.scalar(item))
+                    .collect(),
+            )),
+            atom => self.scalar(atom).map(Value::Scalar),
+        }
+    }
+
+    fn scalar(&self, cell: Cell) -> Option<Scalar> {
+        match cell {
+            Cell::Text(code) => Some(Scalar::String(self.dictionary.text(code).to_string())),
+            Cell::Number(number) => Some(Scalar::Number(number)),
+            Cell::Bool(value) => Some(Scalar::Bool(value)),
+            Cell::DateTime(micros) => Some(Scalar::DateTime(micros)),
+            Cell::Missing | Cell::List { .. } => None,
+        }
+    }
+}
+
+/// All entities of one kind.
+#[derive(Debug, Default)]
+pub struct Table {
+    pub ids: Vec<String>,
+    pub alive: FixedBitSet,
+    pub columns: HashMap<String, Column>,
+    pub row_by_id: HashMap<String, u32>,
+}
+
+impl Table {
+    /// Number of row slots (alive or not).
+    pub fn rows(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_alive(&self, row: u32) -> bool {
+        self.alive.contains(row as usize)
+    }
+
+    /// Stores an entity at `row`, replacing whatever the row held.
+    pub fn put(&mut self, row: u32, id: &str, properties: &Properties) {
+        let index = row as usize;
+        if self.ids.len() <= index {
+            self.ids.resize(index + 1, String::new());
+            self.alive.grow(index + 1);
+        }
+        if !self.ids[index].is_empty() && self.ids[index] != id {
+            self.row_by_id.remove(&self.ids[index]);
+        }
+        self.ids[index] = id.to_string();
+        self.alive.insert(index);
+        self.row_by_id.insert(id.to_string(), row);
+        // Clear properties the entity no longer has.
+        for (name, column) in self.columns.iter_mut() {
+            if !properties.contains_key(name) && column.cell(index) != Cell::Missing {
+                column.set(index, None);
+            }
+        }
+        for (name, value) in properties {
+            self.columns
+                .entry(name.clone())
+                .or_default()
+                .set(index, Some(value));
+        }
+    }
+
+    pub fn remove(&mut self, row: u32) {
+        let index = row as usize;
+        if index >= self.ids.len() {
+            return;
+        }
+        self.alive.set(index, false);
+        self.row_by_id.remove(&self.ids[index]);
+        for column in self.columns.values_mut() {
+            if column.cell(index) != Cell::Missing {
+                column.set(index, None);
+            }
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.get(name)
+    }
+
+    /// Every property of a row, as values.
+    pub fn properties(&self, row: u32) -> Properties {
+        let index = row as usize;
+        self.columns
+            .iter()
+            .filter_map(|(name, column)| {
+                column.value(column.cell(index)).map(|v| (name.clone(), v))
+            })
+            .collect()
+    }
+}

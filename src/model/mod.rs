@@ -1,0 +1,179 @@
+//! The nouns of segscope: property values, entities, segment definitions.
+//!
+//! Values are typed as `spec/dsl.md` §2 says — text, number, boolean,
+//! datetime (an instant in microseconds, UTC) and lists of those — and this
+//! module owns the one set of rules that turns outside data (JSON values, CSV
+//! cells, literals typed in `set`) into them. It knows nothing of storage or
+//! evaluation.
+
+mod typing;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::lang::ast::EntityKind as Kind;
+pub use typing::{
+    MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, datetime_from_text,
+    scalar_from_literal, value_from_csv_cell, value_from_json, value_from_literal_text,
+};
+
+/// One element of a list, or a value that is not a list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Scalar {
+    String(String),
+    Number(f64),
+    Bool(bool),
+    /// Microseconds since the Unix epoch, UTC.
+    DateTime(i64),
+}
+
+/// A property's value. An unset property is simply absent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Scalar(Scalar),
+    List(Vec<Scalar>),
+}
+
+impl Value {
+    pub fn string(text: impl Into<String>) -> Value {
+        Value::Scalar(Scalar::String(text.into()))
+    }
+
+    pub fn number(number: f64) -> Value {
+        Value::Scalar(Scalar::Number(number))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Scalar(Scalar::String(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value as JSON: datetimes as RFC 3339 text in UTC.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Scalar(scalar) => scalar.to_json(),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Scalar::to_json).collect())
+            }
+        }
+    }
+}
+
+impl Scalar {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Scalar::String(text) => serde_json::Value::String(text.clone()),
+            Scalar::Number(number) => serde_json::Number::from_f64(*number)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Scalar::Bool(value) => serde_json::Value::Bool(*value),
+            Scalar::DateTime(micros) => serde_json::Value::String(format_instant(*micros)),
+        }
+    }
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::String(text) => f.write_str(text),
+            Scalar::Number(number) => f.write_str(&crate::lang::format::format_number(*number)),
+            Scalar::Bool(value) => write!(f, "{value}"),
+            Scalar::DateTime(micros) => f.write_str(&format_instant(*micros)),
+        }
+    }
+}
+
+/// For tables and CSV: lists as their elements joined by `; `.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Scalar(scalar) => scalar.fmt(f),
+            Value::List(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str("; ")?;
+                    }
+                    item.fmt(f)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// An instant as RFC 3339 in UTC (`2024-05-01T00:00:00Z`).
+pub fn format_instant(micros: i64) -> String {
+    match jiff::Timestamp::from_microsecond(micros) {
+        Ok(instant) => instant.to_string(),
+        Err(_) => micros.to_string(),
+    }
+}
+
+/// Properties by name, in name order.
+pub type Properties = BTreeMap<String, Value>;
+
+/// A user or an account. Users link to their account through the built-in
+/// `account_id` property, kept with the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub id: String,
+    pub properties: Properties,
+}
+
+impl Entity {
+    pub fn new(id: impl Into<String>) -> Entity {
+        Entity {
+            id: id.into(),
+            properties: Properties::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: Value) -> Entity {
+        self.properties.insert(name.to_string(), value);
+        self
+    }
+
+    pub fn account_id(&self) -> Option<&str> {
+        self.properties.get(ACCOUNT_ID).and_then(Value::as_str)
+    }
+}
+
+/// The built-in property linking a user to an account.
+pub const ACCOUNT_ID: &str = "account_id";
+/// The built-in computed property listing an entity's segments.
+pub const SEGMENTS: &str = "segments";
+/// The built-in key property.
+pub const ID: &str = "id";
+
+/// Where a definition came from: a file (the file is the source of truth for
+/// it) or the terminal UI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    File(String),
+    Interactive,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(path) => f.write_str(path),
+            Origin::Interactive => f.write_str("tui"),
+        }
+    }
+}
+
+/// A segment as stored: its canonical definition text is the truth; the
+/// condition is parsed from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub kind: Kind,
+    pub description: Option<String>,
+    pub condition: crate::lang::ast::Condition,
+    pub origin: Origin,
+    /// When the definition last changed (microseconds, UTC).
+    pub updated_at: i64,
+}

@@ -1,0 +1,219 @@
+//! How outside data becomes typed values: JSON values, CSV cells and the
+//! literals of `segscope set`, with the limits every import enforces.
+
+use std::fmt;
+
+use super::{Scalar, Value};
+use crate::lang::ast::Literal;
+use crate::lang::parse_datetime;
+
+/// Longest property name, in bytes.
+pub const MAX_PROPERTY_NAME_BYTES: usize = 128;
+/// Longest text value, in bytes.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
+/// Most elements in a list value.
+pub const MAX_LIST_ELEMENTS: usize = 1000;
+
+/// Why a value was refused; the caller adds the row and property.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypingError {
+    NestedObject,
+    NestedList,
+    ObjectInList,
+    StringTooLong(usize),
+    ListTooLong(usize),
+    NotANumber(String),
+}
+
+impl fmt::Display for TypingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TypingError::NestedObject => f.write_str(
+                "nested objects are not supported; flatten them into separate properties",
+            ),
+            TypingError::NestedList => f.write_str("lists inside lists are not supported"),
+            TypingError::ObjectInList => f.write_str("objects inside lists are not supported"),
+            TypingError::StringTooLong(len) => write!(
+                f,
+                "text of {len} bytes is longer than the limit of {MAX_STRING_BYTES} bytes"
+            ),
+            TypingError::ListTooLong(len) => write!(
+                f,
+                "a list of {len} elements is longer than the limit of {MAX_LIST_ELEMENTS}"
+            ),
+            TypingError::NotANumber(text) => write!(f, "{text} is not a finite number"),
+        }
+    }
+}
+
+/// Types a JSON value; `Ok(None)` is `null` (the property is removed).
+pub fn value_from_json(json: &serde_json::Value) -> Result<Option<Value>, TypingError> {
+    match json {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Array(items) => {
+            if items.len() > MAX_LIST_ELEMENTS {
+                return Err(TypingError::ListTooLong(items.len()));
+            }
+            let mut list = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    serde_json::Value::Array(_) => return Err(TypingError::NestedList),
+                    serde_json::Value::Object(_) => return Err(TypingError::ObjectInList),
+                    // A null element carries nothing; it is dropped.
+                    serde_json::Value::Null => {}
+                    scalar => list.push(scalar_from_json(scalar)?),
+                }
+            }
+            Ok(Some(Value::List(list)))
+        }
+        serde_json::Value::Object(_) => Err(TypingError::NestedObject),
+        scalar => Ok(Some(Value::Scalar(scalar_from_json(scalar)?))),
+    }
+}
+
+fn scalar_from_json(json: &serde_json::Value) -> Result<Scalar, TypingError> {
+    match json {
+        serde_json::Value::Bool(value) => Ok(Scalar::Bool(*value)),
+        serde_json::Value::Number(number) => match number.as_f64() {
+            Some(n) if n.is_finite() => Ok(Scalar::Number(n)),
+            _ => Err(TypingError::NotANumber(number.to_string())),
+        },
+        serde_json::Value::String(text) => typed_text(text),
+        // Callers handle null, arrays and objects before.
+        _ => Err(TypingError::NestedObject),
+    }
+}
+
+/// A text is a datetime when it is an ISO-8601 date or an RFC 3339 instant
+/// that exists; otherwise it stays text.
+fn typed_text(text: &str) -> Result<Scalar, TypingError> {
+    if text.len() > MAX_STRING_BYTES {
+        return Err(TypingError::StringTooLong(text.len()));
+    }
+    Ok(match datetime_from_text(text) {
+        Some(micros) => Scalar::DateTime(micros),
+        None => Scalar::String(text.to_string()),
+    })
+}
+
+/// `2024-05-01`, `2024-05-01T10:30:00Z`, `2024-05-01T10:30:00+02:00`.
+pub fn datetime_from_text(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let date_shaped = bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..7].iter().all(u8::is_ascii_digit)
+        && bytes[7] == b'-'
+        && bytes[8..10].iter().all(u8::is_ascii_digit);
+    if !date_shaped || (bytes.len() > 10 && !matches!(bytes[10], b'T' | b't')) {
+        return None;
+    }
+    parse_datetime(text).ok()
+}
+
+/// Types a CSV cell: empty is unset; numbers, booleans (any case) and
+/// datetimes are recognised; anything else is text.
+pub fn value_from_csv_cell(cell: &str) -> Result<Option<Value>, TypingError> {
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    if is_csv_number(cell) {
+        if let Ok(number) = cell.parse::<f64>()
+            && number.is_finite()
+        {
+            return Ok(Some(Value::number(number)));
+        }
+        return Err(TypingError::NotANumber(cell.to_string()));
+    }
+    if cell.eq_ignore_ascii_case("true") {
+        return Ok(Some(Value::Scalar(Scalar::Bool(true))));
+    }
+    if cell.eq_ignore_ascii_case("false") {
+        return Ok(Some(Value::Scalar(Scalar::Bool(false))));
+    }
+    Ok(Some(Value::Scalar(typed_text(cell)?)))
+}
+
+/// `-12`, `3.5`, `1e6`, `.5` — not `inf`, `NaN`, `0x10` or `1,000`.
+fn is_csv_number(cell: &str) -> bool {
+    let body = cell.strip_prefix('-').unwrap_or(cell);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match fraction {
+        Some(fraction) => (whole.is_empty() || digits(whole)) && digits(fraction),
+        None => digits(whole),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+/// The value of a language literal.
+pub fn scalar_from_literal(literal: &Literal) -> Scalar {
+    match literal {
+        Literal::String(text) => Scalar::String(text.clone()),
+        Literal::Number(number) => Scalar::Number(*number),
+        Literal::Bool(value) => Scalar::Bool(*value),
+        Literal::DateTime(micros) => Scalar::DateTime(*micros),
+    }
+}
+
+/// Parses `VALUE` of `segscope set ID PROP=VALUE` in the language's literal
+/// syntax (`"text"`, `42`, `true`, `2024-05-01`, `["a", "b"]`). `Ok(None)` is
+/// an empty value: unset the property.
+pub fn value_from_literal_text(text: &str) -> Result<Option<Value>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let value = crate::lang::parse_value(text)?;
+    let value = match value {
+        crate::lang::ParsedValue::Single(literal) => Value::Scalar(scalar_from_literal(&literal)),
+        crate::lang::ParsedValue::List(items) => {
+            if items.len() > MAX_LIST_ELEMENTS {
+                return Err(TypingError::ListTooLong(items.len()).to_string());
+            }
+            Value::List(items.iter().map(scalar_from_literal).collect())
+        }
+    };
+    if let Value::Scalar(Scalar::String(text)) = &value
+        && text.len() > MAX_STRING_BYTES
+    {
+        return Err(TypingError::StringTooLong(text.len()).to_string());
+    }
+    Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_numbers_are_strict() {
+        for number in ["-12", "3.5", "1e6", ".5", "1E-3", "0"] {
+            assert!(is_csv_number(number), "{number}");
+        }
+        for text in ["inf", "NaN", "1,000", "0x10", "1.", "-", "e5", "1e", "12a"] {
+            assert!(!is_csv_number(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn dates_in_text_become_datetimes() {
+        assert!(matches!(typed_text("2024-05-01"), Ok(Scalar::DateTime(_))));
+        assert!(matches!(
+            typed_text("2024-05-01T10:00:00+02:00"),
+            Ok(Scalar::DateTime(_))
+        ));
+        assert!(matches!(typed_text("2024-02-30"), Ok(Scalar::String(_))));
+        assert!(matches!(
+            typed_text("2024-05-01 is a date"),
+            Ok(Scalar::String(_))
+        ));
+    }
+}
