@@ -200,9 +200,7 @@ pub enum Argument {
     Value(Value),
     List(Vec<Literal>),
     Block(Vec<Entry>),
-    /// `where <condition>` after other arguments.
-    Where(Condition),
-    /// The condition of an entry that is itself `where <condition>`.
+    /// The condition of an entry that is `where <condition>`.
     Condition(Condition),
 }
 

@@ -21,7 +21,9 @@ enum Phrase {
     Text,
     List,
     Segment,
-    Set,
+    Now,
+    Where,
+    Comparison,
     With,
     AnyOrAll,
     Users,
@@ -54,13 +56,15 @@ impl Phrase {
             Phrase::Text => "text in quotes",
             Phrase::List => "a list such as [\"a\", \"b\"]",
             Phrase::Segment => "`segment`",
-            Phrase::Set => "`set`",
+            Phrase::Now => "`now`",
+            Phrase::Where => "`where`",
+            Phrase::Comparison => "a comparison operator such as = or >",
             Phrase::With => "`with`",
             Phrase::AnyOrAll => "`any` or `all`",
             Phrase::Users => "`users`",
             Phrase::UsersProperty => "a users property such as users.sessions",
             Phrase::Property => "a property name",
-            Phrase::AndOr => "`and` or `or`",
+            Phrase::AndOr => "`and`/`or`",
             Phrase::CloseParen => "`)`",
             Phrase::CloseBracket => "`]`",
             Phrase::Comma => "`,`",
@@ -80,23 +84,23 @@ fn phrase(rule: Rule) -> Option<Phrase> {
         kw_for => Phrase::For,
         entity_kind | kw_accounts => Phrase::EntityKind,
         open_brace => Phrase::OpenBrace,
-        description | kw_description | kw_where | where_clause => Phrase::SegmentItem,
+        description | kw_description | where_clause => Phrase::SegmentItem,
+        kw_where => Phrase::Where,
         entry | entry_key | connector => Phrase::Entry,
         condition | condition_only | prefix_not | segment_membership | account_membership
         | aggregate_predicate | property_predicate | aggregate | count_aggregate
         | value_aggregate | kw_account | kw_count | aggregate_function | kw_sum | kw_avg
         | kw_min | kw_max | kw_not => Phrase::Condition,
-        compare_op | compare_tail | in_list_tail | text_tail | between_tail | is_set_tail
-        | has_tail | has_any_tail | has_all_tail | text_op | negation | kw_in | kw_is | kw_has
+        compare_op => Phrase::Comparison,
+        compare_tail | in_list_tail | text_tail | between_tail | is_set_tail | has_tail
+        | has_any_tail | has_all_tail | text_op | negation | kw_in | kw_is | kw_has
         | kw_between | kw_contains | kw_starts | kw_ends | kw_matches => Phrase::Operator,
-        value | literal | relative_time | number | datetime | boolean | amount | kw_now => {
-            Phrase::Value
-        }
+        value | literal | relative_time | number | datetime | boolean | amount => Phrase::Value,
+        kw_now => Phrase::Now,
         time_unit => Phrase::TimeUnit,
         kw_ago | kw_from => Phrase::AgoOrFromNow,
         string | double_inner | single_inner | escape => Phrase::Text,
         list | open_bracket => Phrase::List,
-        kw_set => Phrase::Set,
         kw_with => Phrase::With,
         kw_any | kw_all => Phrase::AnyOrAll,
         kw_users => Phrase::Users,
@@ -116,10 +120,20 @@ fn phrase(rule: Rule) -> Option<Phrase> {
 }
 
 /// "expected X, Y or Z" for the rules pest wanted at the error position.
-pub fn expected_message(rules: &[Rule]) -> String {
+/// A time unit is only worth mentioning when a word was found (`3 dayz`).
+pub fn expected_message(rules: &[Rule], found_word: bool) -> String {
     let mut phrases: Vec<Phrase> = rules.iter().filter_map(|&rule| phrase(rule)).collect();
     phrases.sort();
     phrases.dedup();
+    if !found_word && phrases.len() > 1 {
+        phrases.retain(|&p| p != Phrase::TimeUnit);
+    }
+    if phrases.contains(&Phrase::SegmentItem) {
+        phrases.retain(|&p| p != Phrase::Where);
+    }
+    if phrases.contains(&Phrase::Operator) {
+        phrases.retain(|&p| p != Phrase::Comparison);
+    }
     // A condition can start with a property; saying both is noise.
     if phrases.contains(&Phrase::Condition) {
         phrases.retain(|&p| p != Phrase::Property);

@@ -63,19 +63,37 @@ impl Printer<'_> {
     }
 
     /// Writes one line for an item whose source ended at `source_end`, taking
-    /// along a comment that followed it on the same source line.
+    /// along a comment that followed it on the same source line with nothing
+    /// but spaces between.
     fn line(&mut self, indent: usize, content: &str, source_end: usize) {
         self.out.push_str(&" ".repeat(indent));
         self.out.push_str(content);
         if let Some(comment) = self.comments.get(self.next_comment)
             && comment.span.start >= source_end
-            && !self.text[source_end.min(self.text.len())..comment.span.start.min(self.text.len())]
-                .contains('\n')
+            && self
+                .text
+                .get(source_end..comment.span.start)
+                .is_some_and(|between| between.trim_matches([' ', '\t']).is_empty())
         {
             self.out.push_str(&format!(" #{}", comment.text));
             self.next_comment += 1;
         }
         self.out.push('\n');
+    }
+
+    /// Just past the `{` that opens a definition's body (a header ends there).
+    fn after_open_brace(&self, from: usize) -> usize {
+        self.text
+            .get(from..)
+            .and_then(|rest| rest.find('{'))
+            .map_or(from, |at| from + at + 1)
+    }
+
+    /// Is there a comment starting inside `start..end`?
+    fn comment_within(&self, start: usize, end: usize) -> bool {
+        self.comments[self.next_comment..]
+            .iter()
+            .any(|comment| comment.span.start > start && comment.span.start < end)
     }
 
     fn definition(&mut self, definition: &Definition) {
@@ -88,7 +106,7 @@ impl Printer<'_> {
                     quoted(&segment.name.text),
                     segment.kind
                 );
-                self.line(0, &header, segment.name.span.end);
+                self.line(0, &header, self.after_open_brace(segment.name.span.end));
                 if let Some(description) = &segment.description {
                     self.comments_before(description.span.start, 2);
                     let line = format!("description {}", quoted(&description.value));
@@ -105,11 +123,14 @@ impl Printer<'_> {
                 if let Some(connector) = &block.connector {
                     header.push_str(&format!(" {}", connector.text));
                 }
-                let header_end = block
-                    .connector
-                    .as_ref()
-                    .map_or(block.name.span.end, |c| c.span.end);
-                if block.entries.is_empty() {
+                let header_end = self.after_open_brace(
+                    block
+                        .connector
+                        .as_ref()
+                        .map_or(block.name.span.end, |c| c.span.end),
+                );
+                let has_inner_comments = self.comment_within(span.start, span.end);
+                if block.entries.is_empty() && !has_inner_comments {
                     self.line(0, &format!("{header} {{}}"), span.end);
                     return;
                 }
@@ -121,23 +142,25 @@ impl Printer<'_> {
         self.line(0, "}", span.end);
     }
 
-    /// `where <condition>`, broken before top-level operators when too long
-    /// or when comments sit inside it.
+    /// `where <condition>`, broken before each top-level `and`/`or` when too
+    /// long or when a comment sits between the operands. A comment inside the
+    /// first operand moves above the line, one inside a later operand above
+    /// that operand's line; so formatting again changes nothing.
     fn where_lines(&mut self, indent: usize, keyword: &str, condition: &Condition) {
         let span = condition.span();
         self.comments_before(span.start, indent);
-        let one_line = format!("{keyword} {}", format_condition(condition));
-        let has_inner_comments = self
-            .comments
-            .get(self.next_comment)
-            .is_some_and(|c| c.span.start < span.end);
         let (operator, parts) = match condition {
-            Condition::And(parts) => ("and", parts),
-            Condition::Or(parts) => ("or", parts),
-            _ => ("", &Vec::new()),
+            Condition::And(parts) => ("and", parts.as_slice()),
+            Condition::Or(parts) => ("or", parts.as_slice()),
+            _ => ("", &[][..]),
         };
+        let one_line = format!("{keyword} {}", format_condition(condition));
         let fits = indent + one_line.chars().count() <= LINE_WIDTH;
-        if parts.is_empty() || (fits && !has_inner_comments) {
+        let split_by_comment = parts
+            .first()
+            .is_some_and(|first| self.comment_within(first.span().end, span.end));
+        if parts.is_empty() || (fits && !split_by_comment) {
+            self.comments_before(span.end, indent);
             self.line(indent, &one_line, span.end);
             return;
         }
@@ -148,16 +171,13 @@ impl Printer<'_> {
         };
         for (index, part) in parts.iter().enumerate() {
             let part_span = part.span();
-            if index > 0 {
-                self.comments_before(part_span.start, indent + 2);
-            }
             let mut text = String::new();
             write_condition(&mut text, part, parent);
-            // Comments inside one operand move above its line.
-            self.comments_before(part_span.end, indent + 2);
             if index == 0 {
+                self.comments_before(part_span.end, indent);
                 self.line(indent, &format!("{keyword} {text}"), part_span.end);
             } else {
+                self.comments_before(part_span.end, indent + 2);
                 self.line(indent + 2, &format!("{operator} {text}"), part_span.end);
             }
         }
@@ -219,10 +239,6 @@ fn write_argument(out: &mut String, argument: &Argument) {
         Argument::List(values) => write_list(out, values),
         // Blocks are written by `Printer::entries`, line by line.
         Argument::Block(_) => out.push_str("{}"),
-        Argument::Where(condition) => {
-            out.push_str("where ");
-            write_condition(out, condition, Parent::Top);
-        }
         Argument::Condition(condition) => write_condition(out, condition, Parent::Top),
     }
 }
@@ -471,19 +487,35 @@ pub fn format_number(number: f64) -> String {
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
+/// 1970-01-01T00:00:00, the origin of datetime literals' microseconds.
+pub const EPOCH: jiff::civil::DateTime = jiff::civil::date(1970, 1, 1).at(0, 0, 0, 0);
+
 /// A date when the instant is midnight UTC, else RFC 3339 in UTC.
 pub fn format_datetime(micros: i64) -> String {
-    let Ok(instant) = jiff::Timestamp::from_microsecond(micros) else {
-        return format!("{micros}");
-    };
-    if micros.rem_euclid(MICROS_PER_DAY) == 0 {
-        instant
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date()
-            .to_string()
-    } else {
-        instant.to_string()
+    if micros.rem_euclid(MICROS_PER_DAY) == 0
+        && let Some(civil) = civil_utc(micros)
+    {
+        return civil.date().to_string();
     }
+    format_instant(micros)
+}
+
+/// An instant as RFC 3339 in UTC, such as `2024-05-01T10:30:00Z`.
+pub fn format_instant(micros: i64) -> String {
+    if let Ok(instant) = jiff::Timestamp::from_microsecond(micros) {
+        return instant.to_string();
+    }
+    // Beyond jiff's instants (the last hours of 9999), still a civil time.
+    match civil_utc(micros) {
+        Some(civil) => format!("{}Z", civil.strftime("%Y-%m-%dT%H:%M:%S%.f")),
+        None => micros.to_string(),
+    }
+}
+
+fn civil_utc(micros: i64) -> Option<jiff::civil::DateTime> {
+    EPOCH
+        .checked_add(jiff::SignedDuration::from_micros(micros))
+        .ok()
 }
 
 /// A string literal in double quotes with the language's escapes.

@@ -74,7 +74,13 @@ pub fn scan(text: &str) -> Scan {
                 } else {
                     not_run = 0;
                 }
-                if at_line_start && starts_definition(word, &bytes[i..]) {
+                // Inside a block, `segment "A"` can be an entry; a definition
+                // starts outside braces, or at the very start of a line.
+                let at_column_zero = start == 0 || bytes[start - 1] == b'\n';
+                if at_line_start
+                    && (depth == 0 || at_column_zero)
+                    && starts_definition(word, &bytes[i..])
+                {
                     result.definition_starts.push(start);
                 }
             }
@@ -110,7 +116,7 @@ fn quoted_end(bytes: &[u8], from: usize) -> usize {
     let mut i = from + 1;
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' if quote != b'`' => i += 2,
+            b'\\' if quote != b'`' && bytes.get(i + 1) != Some(&b'\n') => i += 2,
             b'\n' => return i,
             b if b == quote => return i + 1,
             _ => i += 1,
@@ -148,6 +154,8 @@ mod tests {
     fn definition_starts_at_line_starts() {
         let text = "segment \"a\" for users {}\n  view 'b' {}\nx segment \"c\"";
         assert_eq!(scan(text).definition_starts, [0, 27]);
+        let inside = "view \"v\" {\n  segment \"A\"\n}\nsegment \"B\" for users {}";
+        assert_eq!(scan(inside).definition_starts, [0, 28]);
     }
 
     #[test]

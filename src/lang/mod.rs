@@ -12,6 +12,7 @@ mod expected;
 pub mod format;
 mod lexical;
 mod parser;
+mod syntax_error;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};

@@ -10,14 +10,13 @@
 use std::sync::LazyLock;
 
 use pest::Parser as _;
-use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::ast::*;
 use super::diagnostic::Diagnostic;
-use super::expected::expected_message;
 use super::lexical::{self, MAX_NESTING};
+use super::syntax_error::syntax_error;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/segscope.pest"]
@@ -153,106 +152,6 @@ fn too_deep(span: Span) -> Diagnostic {
         span,
     )
     .with_help("split the condition into smaller segments and combine them with `in segment`")
-}
-
-fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let (start, end) = match error.location {
-        InputLocation::Pos(pos) => (pos, pos),
-        InputLocation::Span((start, end)) => (start, end),
-    };
-    if let Some(unterminated) = unterminated_quote(text, start) {
-        return unterminated;
-    }
-    let found = describe_found(text, start);
-    let message = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            format!("{}, found {found}", expected_message(positives))
-        }
-        ErrorVariant::CustomError { message } if message.contains("limit") => {
-            "the text is too deeply nested or too long to parse".to_string()
-        }
-        ErrorVariant::CustomError { message } => message.clone(),
-    };
-    let end = if end > start {
-        end
-    } else {
-        start + found_len(text, start)
-    };
-    Diagnostic::error(message, Span::new(start, end))
-}
-
-/// A quote opened on this line before `offset` and never closed is the real
-/// problem, whatever pest expected at the end of the line.
-fn unterminated_quote(text: &str, offset: usize) -> Option<Diagnostic> {
-    let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-    let line = &text[line_start..line_end];
-    let mut open: Option<(usize, char)> = None;
-    let mut chars = line.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match open {
-            None if c == '#' => break,
-            None if matches!(c, '"' | '\'' | '`') => open = Some((i, c)),
-            Some((_, quote)) if c == '\\' && quote != '`' => {
-                chars.next();
-            }
-            Some((_, quote)) if c == quote => open = None,
-            _ => {}
-        }
-    }
-    let (at, quote) = open?;
-    let start = line_start + at;
-    if start > offset {
-        return None;
-    }
-    let what = if quote == '`' {
-        "a property name in backticks"
-    } else {
-        "text in quotes"
-    };
-    Some(
-        Diagnostic::error(
-            format!("{what} is not closed before the end of the line"),
-            Span::new(start, start + 1),
-        )
-        .with_label("opened here")
-        .with_help(format!("add the closing {quote}")),
-    )
-}
-
-fn describe_found(text: &str, offset: usize) -> String {
-    let rest = text.get(offset..).unwrap_or("");
-    let rest_trimmed = rest.trim_start_matches([' ', '\t', '\r']);
-    if rest_trimmed.is_empty() {
-        return "the end of the text".to_string();
-    }
-    if rest_trimmed.starts_with('\n') {
-        return "the end of the line".to_string();
-    }
-    let token: String = if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
-        rest.chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-            .take(40)
-            .collect()
-    } else {
-        rest.chars().take(1).collect()
-    };
-    format!("`{token}`")
-}
-
-fn found_len(text: &str, offset: usize) -> usize {
-    let rest = text.get(offset..).unwrap_or("");
-    let word: usize = rest
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .map(char::len_utf8)
-        .sum();
-    if word > 0 {
-        word
-    } else {
-        rest.chars().next().map_or(0, char::len_utf8)
-    }
 }
 
 /// Walks pest pairs into the tree, collecting the errors it finds on the way.
@@ -401,64 +300,81 @@ impl Builder {
     }
 
     fn entry(&mut self, pair: Pair<Rule>) -> Entry {
-        // The pair's own span can run on over the whitespace and comments
-        // after the entry; the entry ends where its last token does.
-        let span = pair
-            .clone()
-            .into_inner()
-            .map(|child| self.span(&child))
-            .reduce(Span::join)
-            .unwrap_or_else(|| self.span(&pair));
+        let mut span: Option<Span> = None;
         let mut key = Word {
             text: String::new(),
-            span,
+            span: self.span(&pair),
         };
         let mut subject = None;
         let mut arguments = Vec::new();
         for child in pair.into_inner() {
-            match child.as_rule() {
-                Rule::entry_key => key = self.word(&child),
-                Rule::where_clause if key.text.is_empty() => {
+            // A condition's pair runs on over the whitespace and comments
+            // after it; the entry ends where its last token does.
+            let child_span = match child.as_rule() {
+                Rule::where_clause => {
                     key = Word {
                         text: "where".to_string(),
                         span: self.span(&child),
                     };
-                    arguments.push(Argument::Condition(self.where_clause(child)));
+                    let condition = self.where_clause(child);
+                    let child_span = key.span.join(condition.span());
+                    key.span = Span::new(key.span.start, key.span.start + "where".len());
+                    arguments.push(Argument::Condition(condition));
+                    child_span
                 }
-                Rule::where_clause => arguments.push(Argument::Where(self.where_clause(child))),
-                Rule::property_path if arguments.is_empty() && subject.is_none() => {
-                    subject = Some(Subject::Property(self.property_path(child)));
+                Rule::entry_key => {
+                    key = self.word(&child);
+                    key.span
                 }
-                Rule::env_reference if arguments.is_empty() && subject.is_none() => {
+                Rule::property_path if subject.is_none() && arguments.is_empty() => {
+                    let path = self.property_path(child);
+                    let child_span = path.span;
+                    subject = Some(Subject::Property(path));
+                    child_span
+                }
+                Rule::env_reference if subject.is_none() && arguments.is_empty() => {
+                    let child_span = self.span(&child);
                     subject = Some(Subject::Env(self.env_reference(child)));
+                    child_span
                 }
-                Rule::env_reference => arguments.push(Argument::Env(self.env_reference(child))),
-                Rule::arrow_target => {
-                    if let Some(path) = child
-                        .into_inner()
-                        .find(|p| p.as_rule() == Rule::property_path)
-                    {
-                        arguments.push(Argument::Arrow(self.property_path(path)));
+                _ => {
+                    let child_span = self.span(&child);
+                    if let Some(argument) = self.argument(child) {
+                        arguments.push(argument);
                     }
+                    child_span
                 }
-                Rule::as_type => {
-                    if let Some(word) = child.into_inner().find(|p| p.as_rule() == Rule::identifier)
-                    {
-                        arguments.push(Argument::As(self.word(&word)));
-                    }
-                }
-                Rule::value => arguments.push(Argument::Value(self.value(child))),
-                Rule::list => arguments.push(Argument::List(self.list(child))),
-                Rule::block => arguments.push(Argument::Block(self.block(child))),
-                _ => {}
-            }
+            };
+            span = Some(span.map_or(child_span, |s| s.join(child_span)));
         }
         Entry {
+            span: span.unwrap_or(key.span),
             key,
             subject,
             arguments,
-            span,
         }
+    }
+
+    fn argument(&mut self, pair: Pair<Rule>) -> Option<Argument> {
+        Some(match pair.as_rule() {
+            Rule::env_reference => Argument::Env(self.env_reference(pair)),
+            Rule::arrow_target => {
+                let path = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::property_path)?;
+                Argument::Arrow(self.property_path(path))
+            }
+            Rule::as_type => {
+                let word = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::identifier)?;
+                Argument::As(self.word(&word))
+            }
+            Rule::value => Argument::Value(self.value(pair)),
+            Rule::list => Argument::List(self.list(pair)),
+            Rule::block => Argument::Block(self.block(pair)),
+            _ => return None,
+        })
     }
 
     fn env_reference(&mut self, pair: Pair<Rule>) -> Text {
@@ -868,10 +784,13 @@ pub fn parse_datetime(text: &str) -> Result<i64, String> {
         let date: jiff::civil::Date = text
             .parse()
             .map_err(|_| format!("{text} is not a date that exists"))?;
-        let instant = jiff::tz::TimeZone::UTC
-            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-            .map_err(|_| format!("{text} is outside the supported range of dates"))?;
-        return Ok(instant.as_microsecond());
+        // Civil arithmetic, not jiff's Timestamp, so 9999-12-31 (a common
+        // "never") is in range.
+        let since_epoch = date
+            .to_datetime(jiff::civil::Time::midnight())
+            .duration_since(super::format::EPOCH);
+        return i64::try_from(since_epoch.as_micros())
+            .map_err(|_| format!("{text} is outside the supported range of dates"));
     }
     let has_offset = text.ends_with(['Z', 'z']) || {
         let time = &text[11.min(text.len())..];

@@ -244,7 +244,7 @@ impl<'a> Checker<'a> {
             };
             for argument in &entry.arguments {
                 match argument {
-                    Argument::Where(condition) | Argument::Condition(condition) => {
+                    Argument::Condition(condition) => {
                         let context = Context {
                             kind: inner_kind,
                             in_segment_definition: false,
@@ -307,7 +307,7 @@ impl<'a> Checker<'a> {
                             pattern.span,
                         )
                         .with_help(
-                            "patterns use Rust regex syntax; escape special characters with \\\\",
+                            "patterns use Rust regex syntax; match a special character such as ( literally with a backslash, written \\\\( inside quotes",
                         ),
                     );
                 }
@@ -375,7 +375,17 @@ impl<'a> Checker<'a> {
 
     fn aggregate(&mut self, aggregate: &Aggregate, predicate: &Predicate, context: Context) {
         let keyword = aggregate.function.keyword();
-        if context.in_aggregate || context.kind == Some(EntityKind::Users) {
+        if context.in_aggregate {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "an aggregate cannot be nested inside another aggregate's `where`",
+                    predicate.span,
+                )
+                .with_help("define a users segment for the inner condition and use `in segment` in the `where`"),
+            );
+            return;
+        }
+        if context.kind == Some(EntityKind::Users) {
             self.diagnostics.push(
                 Diagnostic::error(
                     format!("`{keyword}(users ...)` is for accounts; this condition is about users"),
@@ -479,7 +489,17 @@ fn regex_reason(error: &regex::Error) -> String {
     text.lines()
         .rev()
         .find(|line| !line.trim().is_empty())
-        .map(|line| line.trim().trim_start_matches("error: ").to_string())
+        .map(|line| {
+            let reason = line
+                .trim()
+                .trim_start_matches("error: ")
+                .trim_end_matches('.');
+            let mut chars = reason.chars();
+            chars
+                .next()
+                .map(|first| first.to_lowercase().chain(chars).collect())
+                .unwrap_or_default()
+        })
         .unwrap_or(text)
 }
 

@@ -104,13 +104,7 @@ impl fmt::Display for Value {
     }
 }
 
-/// An instant as RFC 3339 in UTC (`2024-05-01T00:00:00Z`).
-pub fn format_instant(micros: i64) -> String {
-    match jiff::Timestamp::from_microsecond(micros) {
-        Ok(instant) => instant.to_string(),
-        Err(_) => micros.to_string(),
-    }
-}
+pub use crate::lang::format::format_instant;
 
 /// Properties by name, in name order.
 pub type Properties = BTreeMap<String, Value>;
