@@ -8,3 +8,5 @@ pub mod cli;
 pub mod engine;
 pub mod lang;
 pub mod model;
+pub mod os_error;
+pub mod store;

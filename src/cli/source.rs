@@ -38,14 +38,7 @@ pub fn load(path: &Path) -> Result<LoadedSource, String> {
     Ok(LoadedSource { origin, text })
 }
 
-/// The OS reason without Rust's "(os error 2)" suffix.
-pub fn io_reason(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
-}
+pub use crate::os_error::reason as io_reason;
 
 /// Colours on stderr only for a terminal, and never with NO_COLOR set.
 pub fn stderr_color() -> bool {

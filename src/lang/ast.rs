@@ -39,7 +39,9 @@ impl PartialEq for Span {
 }
 
 /// The two kinds of entity a segment can hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum EntityKind {
     Users,
     Accounts,

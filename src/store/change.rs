@@ -1,0 +1,257 @@
+//! One change to the database: a redb write transaction with typed methods.
+//! Nothing is visible to anyone until [`Change::commit`]; dropping a change
+//! (or an error on the way) leaves the database exactly as it was.
+
+use fixedbitset::FixedBitSet;
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use super::tables::*;
+use super::{
+    EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoredDefinition, StoredDefinitionKind,
+    StoredEntity, corrupt, entities_table, next_ordinal_key, ordinals_table,
+};
+use crate::lang::ast::EntityKind;
+
+/// Most ordinals in one stored event record.
+const EVENTS_PER_RECORD: usize = 65_536;
+
+pub struct Change {
+    transaction: WriteTransaction,
+}
+
+impl Change {
+    pub(super) fn new(transaction: WriteTransaction) -> Change {
+        Change { transaction }
+    }
+
+    pub(super) fn create_tables(&self) -> Result<(), StoreError> {
+        self.transaction.open_table(META).map_err(corrupt)?;
+        self.transaction.open_table(USERS).map_err(corrupt)?;
+        self.transaction.open_table(ACCOUNTS).map_err(corrupt)?;
+        self.transaction
+            .open_table(USER_ORDINALS)
+            .map_err(corrupt)?;
+        self.transaction
+            .open_table(ACCOUNT_ORDINALS)
+            .map_err(corrupt)?;
+        self.transaction.open_table(DEFINITIONS).map_err(corrupt)?;
+        self.transaction
+            .open_table(SEGMENT_MEMBERS)
+            .map_err(corrupt)?;
+        self.transaction
+            .open_table(MEMBERSHIP_EVENTS)
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.transaction.commit().map_err(corrupt)
+    }
+
+    pub(super) fn set_meta_u32(&self, key: &str, value: u32) -> Result<(), StoreError> {
+        let mut meta = self.transaction.open_table(META).map_err(corrupt)?;
+        meta.insert(key, value.to_le_bytes().as_slice())
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    /// Records the instant of the last evaluation.
+    pub fn set_evaluated_at(&self, micros: i64) -> Result<(), StoreError> {
+        let mut meta = self.transaction.open_table(META).map_err(corrupt)?;
+        meta.insert(EVALUATED_AT_KEY, micros.to_le_bytes().as_slice())
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    /// Opens the entity tables of `kind` for many reads and writes.
+    pub fn entities(&self, kind: EntityKind) -> Result<EntityWriter<'_>, StoreError> {
+        let meta = self.transaction.open_table(META).map_err(corrupt)?;
+        let next_ordinal = meta
+            .get(next_ordinal_key(kind))
+            .map_err(corrupt)?
+            .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
+            .unwrap_or(0);
+        Ok(EntityWriter {
+            kind,
+            entities: self
+                .transaction
+                .open_table(entities_table(kind))
+                .map_err(corrupt)?,
+            ordinals: self
+                .transaction
+                .open_table(ordinals_table(kind))
+                .map_err(corrupt)?,
+            meta,
+            next_ordinal,
+            saved: false,
+        })
+    }
+
+    pub fn put_definition(
+        &self,
+        definition: &StoredDefinition,
+        folded_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(DEFINITIONS).map_err(corrupt)?;
+        let bytes = postcard::to_allocvec(definition).map_err(corrupt)?;
+        table
+            .insert((definition.kind.key(), folded_name), bytes.as_slice())
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    pub fn delete_definition(
+        &self,
+        kind: StoredDefinitionKind,
+        folded_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(DEFINITIONS).map_err(corrupt)?;
+        table.remove((kind.key(), folded_name)).map_err(corrupt)?;
+        Ok(())
+    }
+
+    /// Stores the chunks of a segment's members that contain `rows` (all
+    /// chunks when `rows` is `None`).
+    pub fn put_members(
+        &self,
+        folded_name: &str,
+        members: &FixedBitSet,
+        rows: Option<&[u32]>,
+    ) -> Result<(), StoreError> {
+        let mut table = self
+            .transaction
+            .open_table(SEGMENT_MEMBERS)
+            .map_err(corrupt)?;
+        let chunk_count = members.len().div_ceil(MEMBER_CHUNK_ROWS as usize) as u32;
+        let mut chunks: Vec<u32> = match rows {
+            Some(rows) => rows.iter().map(|row| row / MEMBER_CHUNK_ROWS).collect(),
+            None => (0..chunk_count).collect(),
+        };
+        chunks.sort_unstable();
+        chunks.dedup();
+        let blocks = members.as_slice();
+        let blocks_per_chunk = MEMBER_CHUNK_ROWS as usize / usize::BITS as usize;
+        for chunk in chunks {
+            let start = chunk as usize * blocks_per_chunk;
+            let end = (start + blocks_per_chunk).min(blocks.len());
+            let bytes: Vec<u8> = blocks
+                .get(start..end)
+                .unwrap_or(&[])
+                .iter()
+                .flat_map(|block| (*block as u64).to_le_bytes())
+                .collect();
+            table
+                .insert((folded_name, chunk), bytes.as_slice())
+                .map_err(corrupt)?;
+        }
+        Ok(())
+    }
+
+    pub fn delete_members(&self, folded_name: &str) -> Result<(), StoreError> {
+        let mut table = self
+            .transaction
+            .open_table(SEGMENT_MEMBERS)
+            .map_err(corrupt)?;
+        table
+            .retain_in((folded_name, 0)..=(folded_name, u32::MAX), |_, _| false)
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    /// Appends membership events, splitting large batches into records.
+    pub fn append_events(&self, batches: &[EventBatch]) -> Result<(), StoreError> {
+        let mut table = self
+            .transaction
+            .open_table(MEMBERSHIP_EVENTS)
+            .map_err(corrupt)?;
+        let mut sequence = table
+            .last()
+            .map_err(corrupt)?
+            .map_or(0, |(key, _)| key.value() + 1);
+        for batch in batches {
+            for ordinals in batch.ordinals.chunks(EVENTS_PER_RECORD) {
+                let record = EventBatch {
+                    ordinals: ordinals.to_vec(),
+                    segment: batch.segment.clone(),
+                    ..*batch
+                };
+                let bytes = postcard::to_allocvec(&record).map_err(corrupt)?;
+                table.insert(sequence, bytes.as_slice()).map_err(corrupt)?;
+                sequence += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The entity and ordinal tables of one kind, open for a batch of changes.
+pub struct EntityWriter<'t> {
+    kind: EntityKind,
+    entities: Table<'t, &'static str, &'static [u8]>,
+    ordinals: Table<'t, u32, &'static str>,
+    meta: Table<'t, &'static str, &'static [u8]>,
+    next_ordinal: u32,
+    saved: bool,
+}
+
+impl EntityWriter<'_> {
+    /// Saves the ordinal counter; call it before committing the change.
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.save_counter()?;
+        self.saved = true;
+        Ok(())
+    }
+
+    fn save_counter(&mut self) -> Result<(), StoreError> {
+        self.meta
+            .insert(
+                next_ordinal_key(self.kind),
+                self.next_ordinal.to_le_bytes().as_slice(),
+            )
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<StoredEntity>, StoreError> {
+        let Some(bytes) = self.entities.get(id).map_err(corrupt)? else {
+            return Ok(None);
+        };
+        postcard::from_bytes(bytes.value())
+            .map(Some)
+            .map_err(|error| corrupt(format!("{} {id}: {error}", self.kind.singular())))
+    }
+
+    /// A new stable row number for an entity seen for the first time.
+    pub fn allocate_ordinal(&mut self, id: &str) -> Result<u32, StoreError> {
+        let ordinal = self.next_ordinal;
+        self.next_ordinal = ordinal
+            .checked_add(1)
+            .ok_or_else(|| corrupt("more than 4 billion entities of one kind"))?;
+        self.ordinals.insert(ordinal, id).map_err(corrupt)?;
+        Ok(ordinal)
+    }
+
+    pub fn put(&mut self, id: &str, entity: &StoredEntity) -> Result<(), StoreError> {
+        let bytes = postcard::to_allocvec(entity).map_err(corrupt)?;
+        self.entities
+            .insert(id, bytes.as_slice())
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    pub fn delete(&mut self, id: &str) -> Result<(), StoreError> {
+        self.entities.remove(id).map_err(corrupt)?;
+        Ok(())
+    }
+}
+
+impl Drop for EntityWriter<'_> {
+    /// A writer dropped without `finish` (an early return on error) still
+    /// saves the counter, so a change that is committed anyway never hands
+    /// an ordinal out twice. An aborted change forgets it with the rest.
+    fn drop(&mut self) {
+        if !self.saved {
+            let _ = self.save_counter();
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Import readers: JSON lines, a JSON array, or CSV, read row by row into
+//! typed rows, each bad row reported with its line and what is wrong.
+//!
+//! Rows stream through a callback so a large file never sits in memory as
+//! parsed JSON. What a row *means* for the database (merge or replace,
+//! all-or-nothing) is the workspace's business.
+
+use std::io::{BufRead, Read};
+use std::ops::ControlFlow;
+
+use crate::lang::ast::EntityKind;
+use crate::model::{
+    ACCOUNT_ID, ID, MAX_PROPERTY_NAME_BYTES, SEGMENTS, TypingError, Value, value_from_csv_cell,
+    value_from_json,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    JsonLines,
+    JsonArray,
+    Csv,
+}
+
+impl ImportFormat {
+    /// The format a file name says (`-` is JSON lines from stdin).
+    pub fn for_path(path: &str) -> Result<ImportFormat, String> {
+        if path == "-" {
+            return Ok(ImportFormat::JsonLines);
+        }
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+            Ok(ImportFormat::JsonLines)
+        } else if lower.ends_with(".json") {
+            Ok(ImportFormat::JsonArray)
+        } else if lower.ends_with(".csv") {
+            Ok(ImportFormat::Csv)
+        } else {
+            Err(format!(
+                "cannot tell the format of {path}: name it .jsonl, .json or .csv"
+            ))
+        }
+    }
+}
+
+/// One entity from the file: `None` values remove the property.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportRow {
+    pub line: usize,
+    pub id: String,
+    pub properties: Vec<(String, Option<Value>)>,
+}
+
+/// A row that cannot be imported, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Reads every row and hands it (or its error) to `visit`, which may stop
+/// the reading. The error is about the file as a whole (unreadable, not
+/// CSV at all).
+pub fn read_rows(
+    input: impl BufRead,
+    format: ImportFormat,
+    kind: EntityKind,
+    mut visit: impl FnMut(Result<ImportRow, RowError>) -> ControlFlow<()>,
+) -> Result<(), String> {
+    match format {
+        ImportFormat::JsonLines => read_json_lines(input, kind, &mut visit),
+        ImportFormat::JsonArray => read_json_array(input, kind, &mut visit),
+        ImportFormat::Csv => read_csv(input, kind, &mut visit),
+    }
+}
+
+type Visit<'a> = dyn FnMut(Result<ImportRow, RowError>) -> ControlFlow<()> + 'a;
+
+fn read_json_lines(
+    mut input: impl BufRead,
+    kind: EntityKind,
+    visit: &mut Visit,
+) -> Result<(), String> {
+    let mut line = String::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let read = input
+            .read_line(&mut line)
+            .map_err(|error| format!("cannot read line {}: {}", number + 1, error))?;
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let row = serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|error| RowError {
+                line: number,
+                message: json_reason(&error),
+            })
+            .and_then(|json| row_from_json(number, &json, kind));
+        if visit(row).is_break() {
+            return Ok(());
+        }
+    }
+}
+
+fn read_json_array(
+    mut input: impl BufRead,
+    kind: EntityKind,
+    visit: &mut Visit,
+) -> Result<(), String> {
+    let mut text = String::new();
+    input
+        .read_to_string(&mut text)
+        .map_err(|error| format!("cannot read the file: {error}"))?;
+    let bytes = text.as_bytes();
+    let skip_space = |mut at: usize| {
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        at
+    };
+    let mut at = skip_space(0);
+    if bytes.get(at) != Some(&b'[') {
+        return Err(
+            "a .json file must hold one array of objects, such as [{\"id\": \"u1\"}]".to_string(),
+        );
+    }
+    at = skip_space(at + 1);
+    if bytes.get(at) == Some(&b']') {
+        return Ok(());
+    }
+    let mut line = 1 + text[..at].matches('\n').count();
+    let mut counted_to = at;
+    loop {
+        line += text[counted_to..at].matches('\n').count();
+        counted_to = at;
+        let mut stream =
+            serde_json::Deserializer::from_str(&text[at..]).into_iter::<serde_json::Value>();
+        let row = match stream.next() {
+            Some(Ok(json)) => {
+                let row = row_from_json(line, &json, kind);
+                at += stream.byte_offset();
+                row
+            }
+            Some(Err(error)) => {
+                // Without a well-formed element there is no next one to find.
+                let _ = visit(Err(RowError {
+                    line: line + error.line().saturating_sub(1),
+                    message: json_reason(&error),
+                }));
+                return Ok(());
+            }
+            None => return Err("the array is not closed with ]".to_string()),
+        };
+        if visit(row).is_break() {
+            return Ok(());
+        }
+        at = skip_space(at);
+        match bytes.get(at) {
+            Some(b',') => at = skip_space(at + 1),
+            Some(b']') => return Ok(()),
+            _ => {
+                line += text[counted_to..at].matches('\n').count();
+                return Err(format!(
+                    "line {line}: expected , or ] after an element of the array"
+                ));
+            }
+        }
+    }
+}
+
+fn read_csv(input: impl Read, kind: EntityKind, visit: &mut Visit) -> Result<(), String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|error| format!("cannot read the CSV header: {}", csv_reason(&error)))?
+        .clone();
+    check_csv_headers(&headers)?;
+    let id_column = headers.iter().position(|h| h == ID).unwrap_or(0);
+    for record in reader.records() {
+        let row = match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line() as usize);
+                row_from_csv(line, &headers, id_column, &record, kind)
+            }
+            Err(error) => Err(RowError {
+                line: error.position().map_or(0, |p| p.line() as usize),
+                message: csv_reason(&error),
+            }),
+        };
+        if visit(row).is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn check_csv_headers(headers: &csv::StringRecord) -> Result<(), String> {
+    if !headers.iter().any(|h| h == ID) {
+        return Err("the CSV header has no `id` column".to_string());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (index, name) in headers.iter().enumerate() {
+        if let Some(problem) = property_name_problem(name) {
+            return Err(format!("CSV column {}: {problem}", index + 1));
+        }
+        if !seen.insert(name) {
+            return Err(format!("the CSV header names `{name}` twice"));
+        }
+    }
+    Ok(())
+}
+
+fn row_from_csv(
+    line: usize,
+    headers: &csv::StringRecord,
+    id_column: usize,
+    record: &csv::StringRecord,
+    kind: EntityKind,
+) -> Result<ImportRow, RowError> {
+    let error = |message: String| RowError { line, message };
+    let id = record.get(id_column).unwrap_or("");
+    if id.trim().is_empty() {
+        return Err(error("the id is empty".to_string()));
+    }
+    let mut properties = Vec::with_capacity(headers.len());
+    for (name, cell) in headers.iter().zip(record.iter()) {
+        if name == ID {
+            continue;
+        }
+        let value = if name == ACCOUNT_ID && kind == EntityKind::Users {
+            (!cell.is_empty()).then(|| Value::string(cell))
+        } else {
+            value_from_csv_cell(cell).map_err(|e| error(format!("column `{name}`: {e}")))?
+        };
+        properties.push((name.to_string(), value));
+    }
+    Ok(ImportRow {
+        line,
+        id: id.to_string(),
+        properties,
+    })
+}
+
+fn row_from_json(
+    line: usize,
+    json: &serde_json::Value,
+    kind: EntityKind,
+) -> Result<ImportRow, RowError> {
+    let error = |message: String| RowError { line, message };
+    let serde_json::Value::Object(object) = json else {
+        return Err(error(
+            "expected an object such as {\"id\": \"u1\", \"plan\": \"pro\"}".to_string(),
+        ));
+    };
+    let id = match object.get(ID) {
+        Some(serde_json::Value::String(id)) if !id.trim().is_empty() => id.clone(),
+        Some(serde_json::Value::Number(number)) if number.is_i64() || number.is_u64() => {
+            number.to_string()
+        }
+        Some(serde_json::Value::String(_)) => return Err(error("the id is empty".to_string())),
+        Some(_) => return Err(error("the id must be text or a whole number".to_string())),
+        None => return Err(error("the row has no \"id\"".to_string())),
+    };
+    let mut properties = Vec::with_capacity(object.len());
+    for (name, value) in object {
+        if name == ID {
+            continue;
+        }
+        if let Some(problem) = property_name_problem(name) {
+            return Err(error(format!("key \"{}\": {problem}", shorten(name))));
+        }
+        let typed = if name == ACCOUNT_ID && kind == EntityKind::Users {
+            match value {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(text) => Some(Value::string(text.clone())),
+                serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => {
+                    Some(Value::string(n.to_string()))
+                }
+                _ => {
+                    return Err(error(
+                        "key \"account_id\": must be text or a whole number".to_string(),
+                    ));
+                }
+            }
+        } else {
+            value_from_json(value).map_err(|problem| match problem {
+                TypingError::NestedObject => error(format!(
+                    "key \"{}\" holds an object; nested objects are not supported, flatten them into separate properties",
+                    shorten(name)
+                )),
+                other => error(format!("key \"{}\": {other}", shorten(name))),
+            })?
+        };
+        properties.push((name.clone(), typed));
+    }
+    Ok(ImportRow {
+        line,
+        id,
+        properties,
+    })
+}
+
+/// Why a name cannot be a property name, if it cannot.
+fn property_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("a property name cannot be empty".to_string());
+    }
+    if name.len() > MAX_PROPERTY_NAME_BYTES {
+        return Some(format!(
+            "a property name is at most {MAX_PROPERTY_NAME_BYTES} bytes; this one has {}",
+            name.len()
+        ));
+    }
+    if name == SEGMENTS {
+        return Some("`segments` is computed by segscope and cannot be imported".to_string());
+    }
+    if name.contains('`') || name.contains('\n') {
+        return Some("a property name cannot contain a backtick or a line break".to_string());
+    }
+    None
+}
+
+fn shorten(name: &str) -> String {
+    if name.chars().count() <= 40 {
+        name.to_string()
+    } else {
+        format!("{}...", name.chars().take(40).collect::<String>())
+    }
+}
+
+/// serde_json's message without its "at line 1 column 5" (we name the line).
+fn json_reason(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let reason = text
+        .find(" at line ")
+        .map_or(text.as_str(), |at| &text[..at]);
+    format!("invalid JSON ({reason}, column {})", error.column())
+}
+
+fn csv_reason(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("the row has {len} fields but the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text".to_string(),
+        csv::ErrorKind::Io(error) => error.to_string(),
+        _ => error.to_string(),
+    }
+}

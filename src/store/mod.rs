@@ -1,0 +1,260 @@
+//! The database: one redb file holding entities, definitions, segment
+//! members and membership events — the source of truth that the engine's
+//! snapshot is rebuilt from at open.
+//!
+//! Only this module touches redb. Values are encoded with postcard. Every
+//! change a command makes goes through one [`Change`] (a write transaction):
+//! it commits whole or not at all, so an interrupted import leaves either
+//! none or all of it. The file is created with mode 0600 and locked by the
+//! one process that has it open.
+
+mod change;
+pub mod import;
+mod read;
+mod tables;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use redb::{Database, DatabaseError, ReadableDatabase};
+use serde::{Deserialize, Serialize};
+
+pub use change::{Change, EntityWriter};
+pub use read::EventRecord;
+
+use crate::lang::ast::{DefinitionKind, EntityKind};
+use crate::model::{Origin, Value};
+use tables::*;
+
+/// The schema this build writes. Older files are migrated at open; newer
+/// ones are refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Rows per stored chunk of a segment's member bitset (a multiple of 64).
+pub const MEMBER_CHUNK_ROWS: u32 = 32_768;
+
+/// An entity as stored: its stable row number and its properties.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredEntity {
+    pub ordinal: u32,
+    pub properties: Vec<(String, Value)>,
+}
+
+/// A definition as stored: its canonical text is the truth.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredDefinition {
+    pub name: String,
+    pub kind: StoredDefinitionKind,
+    pub text: String,
+    pub origin: Origin,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredDefinitionKind {
+    Segment,
+    View,
+    Playbook,
+    Destination,
+}
+
+impl From<DefinitionKind> for StoredDefinitionKind {
+    fn from(kind: DefinitionKind) -> StoredDefinitionKind {
+        match kind {
+            DefinitionKind::Segment => StoredDefinitionKind::Segment,
+            DefinitionKind::View => StoredDefinitionKind::View,
+            DefinitionKind::Playbook => StoredDefinitionKind::Playbook,
+            DefinitionKind::Destination => StoredDefinitionKind::Destination,
+        }
+    }
+}
+
+impl StoredDefinitionKind {
+    fn key(self) -> &'static str {
+        match self {
+            StoredDefinitionKind::Segment => "segment",
+            StoredDefinitionKind::View => "view",
+            StoredDefinitionKind::Playbook => "playbook",
+            StoredDefinitionKind::Destination => "destination",
+        }
+    }
+}
+
+/// Who entered or left a segment, when: one record for many entities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventBatch {
+    pub at: i64,
+    pub segment: String,
+    pub kind: EntityKind,
+    pub entered: bool,
+    pub ordinals: Vec<u32>,
+}
+
+/// What can go wrong with the database, in words a user can act on.
+#[derive(Debug)]
+pub enum StoreError {
+    InUse(PathBuf),
+    NewerSchema { path: PathBuf, found: u32 },
+    NotADatabase { path: PathBuf, reason: String },
+    Io { path: PathBuf, reason: String },
+    Corrupt(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::InUse(path) => write!(
+                f,
+                "the database {} is in use by another segscope process",
+                path.display()
+            ),
+            StoreError::NewerSchema { path, found } => write!(
+                f,
+                "the database {} was written by a newer segscope (schema {found}; this one reads up to {SCHEMA_VERSION}); upgrade segscope",
+                path.display()
+            ),
+            StoreError::NotADatabase { path, reason } => {
+                write!(f, "{} is not a segscope database: {reason}", path.display())
+            }
+            StoreError::Io { path, reason } => {
+                write!(f, "cannot use the database {}: {reason}", path.display())
+            }
+            StoreError::Corrupt(what) => write!(f, "the database is damaged: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Errors inside a transaction, which have no path to name.
+pub(crate) fn corrupt(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
+
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`. Another process
+    /// holding it makes this wait up to `wait`, then fail with `InUse`.
+    pub fn open(path: &Path, wait: Option<Duration>) -> Result<Store, StoreError> {
+        let deadline = wait.map(|wait| Instant::now() + wait);
+        create_private_file(path)?;
+        let db = loop {
+            match Database::create(path) {
+                Ok(db) => break db,
+                Err(DatabaseError::DatabaseAlreadyOpen) => match deadline {
+                    Some(deadline) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    _ => return Err(StoreError::InUse(path.to_path_buf())),
+                },
+                Err(DatabaseError::Storage(redb::StorageError::Io(error))) => {
+                    return Err(StoreError::Io {
+                        path: path.to_path_buf(),
+                        reason: error.to_string(),
+                    });
+                }
+                Err(error) => {
+                    return Err(StoreError::NotADatabase {
+                        path: path.to_path_buf(),
+                        reason: error.to_string(),
+                    });
+                }
+            }
+        };
+        let store = Store {
+            db,
+            path: path.to_path_buf(),
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Creates the tables of a new file, migrates an older one, refuses a
+    /// newer one.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let found = self.read_meta_u32(SCHEMA_KEY)?;
+        match found {
+            Some(version) if version > SCHEMA_VERSION => Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: version,
+            }),
+            Some(SCHEMA_VERSION) => Ok(()),
+            // A new file (or, in later versions, an older schema to migrate).
+            _ => {
+                let change = self.begin()?;
+                change.create_tables()?;
+                change.set_meta_u32(SCHEMA_KEY, SCHEMA_VERSION)?;
+                change.commit()
+            }
+        }
+    }
+
+    /// Starts a change; nothing is visible until [`Change::commit`].
+    pub fn begin(&self) -> Result<Change, StoreError> {
+        let transaction = self.db.begin_write().map_err(corrupt)?;
+        Ok(Change::new(transaction))
+    }
+
+    fn read_meta_u32(&self, key: &str) -> Result<Option<u32>, StoreError> {
+        let transaction = self.db.begin_read().map_err(corrupt)?;
+        let table = match transaction.open_table(META) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(corrupt(error)),
+        };
+        let value = table.get(key).map_err(corrupt)?;
+        Ok(value.and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes)))
+    }
+}
+
+/// Creates the file with owner-only permissions when it does not exist: a
+/// customer database is nobody else's business.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            reason: crate::os_error::reason(&error),
+        }),
+    }
+}
+
+fn entities_table(kind: EntityKind) -> redb::TableDefinition<'static, &'static str, &'static [u8]> {
+    match kind {
+        EntityKind::Users => USERS,
+        EntityKind::Accounts => ACCOUNTS,
+    }
+}
+
+fn ordinals_table(kind: EntityKind) -> redb::TableDefinition<'static, u32, &'static str> {
+    match kind {
+        EntityKind::Users => USER_ORDINALS,
+        EntityKind::Accounts => ACCOUNT_ORDINALS,
+    }
+}
+
+fn next_ordinal_key(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Users => "next_user_ordinal",
+        EntityKind::Accounts => "next_account_ordinal",
+    }
+}

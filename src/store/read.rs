@@ -1,0 +1,171 @@
+//! Reading the database: entities (to build the engine's snapshot),
+//! definitions, stored members and membership events.
+
+use std::collections::HashMap;
+
+use fixedbitset::FixedBitSet;
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableError};
+
+use super::tables::*;
+use super::{
+    EventBatch, MEMBER_CHUNK_ROWS, Store, StoreError, StoredDefinition, StoredEntity, corrupt,
+    entities_table, ordinals_table,
+};
+use crate::lang::ast::EntityKind;
+
+/// One membership event, resolved to the entity's id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRecord {
+    pub at: i64,
+    pub segment: String,
+    pub kind: EntityKind,
+    pub id: String,
+    pub entered: bool,
+}
+
+impl Store {
+    fn read(&self) -> Result<ReadTransaction, StoreError> {
+        self.db.begin_read().map_err(corrupt)
+    }
+
+    /// Calls `visit` with every entity of `kind`: ordinal, id, properties.
+    pub fn for_each_entity(
+        &self,
+        kind: EntityKind,
+        mut visit: impl FnMut(u32, &str, StoredEntity),
+    ) -> Result<(), StoreError> {
+        let transaction = self.read()?;
+        let Some(table) = open(&transaction, entities_table(kind))? else {
+            return Ok(());
+        };
+        for entry in table.iter().map_err(corrupt)? {
+            let (id, bytes) = entry.map_err(corrupt)?;
+            let entity: StoredEntity = postcard::from_bytes(bytes.value())
+                .map_err(|error| corrupt(format!("{} {}: {error}", kind.singular(), id.value())))?;
+            visit(entity.ordinal, id.value(), entity);
+        }
+        Ok(())
+    }
+
+    pub fn definitions(&self) -> Result<Vec<StoredDefinition>, StoreError> {
+        let transaction = self.read()?;
+        let Some(table) = open(&transaction, DEFINITIONS)? else {
+            return Ok(Vec::new());
+        };
+        let mut definitions = Vec::new();
+        for entry in table.iter().map_err(corrupt)? {
+            let (_, bytes) = entry.map_err(corrupt)?;
+            definitions.push(postcard::from_bytes(bytes.value()).map_err(corrupt)?);
+        }
+        Ok(definitions)
+    }
+
+    /// The stored members of a segment, if it has been evaluated before.
+    pub fn members(&self, folded_name: &str) -> Result<Option<FixedBitSet>, StoreError> {
+        let transaction = self.read()?;
+        let Some(table) = open(&transaction, SEGMENT_MEMBERS)? else {
+            return Ok(None);
+        };
+        let mut words: Vec<u64> = Vec::new();
+        let mut found = false;
+        let words_per_chunk = MEMBER_CHUNK_ROWS as usize / 64;
+        for entry in table
+            .range((folded_name, 0)..=(folded_name, u32::MAX))
+            .map_err(corrupt)?
+        {
+            let (key, bytes) = entry.map_err(corrupt)?;
+            found = true;
+            let first_word = key.value().1 as usize * words_per_chunk;
+            for (index, word) in bytes.value().chunks_exact(8).enumerate() {
+                let position = first_word + index;
+                if words.len() <= position {
+                    words.resize(position + 1, 0);
+                }
+                words[position] = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            }
+        }
+        if !found {
+            return Ok(None);
+        }
+        let blocks = words.iter().map(|&word| word as usize);
+        Ok(Some(FixedBitSet::with_capacity_and_blocks(
+            words.len() * 64,
+            blocks,
+        )))
+    }
+
+    /// The instant of the last recorded evaluation.
+    pub fn evaluated_at(&self) -> Result<Option<i64>, StoreError> {
+        let transaction = self.read()?;
+        let Some(table) = open(&transaction, META)? else {
+            return Ok(None);
+        };
+        let value = table.get(EVALUATED_AT_KEY).map_err(corrupt)?;
+        Ok(value.and_then(|v| v.value().try_into().ok().map(i64::from_le_bytes)))
+    }
+
+    /// Every membership event that `keep` accepts, oldest first, with ids.
+    pub fn events(
+        &self,
+        mut keep: impl FnMut(&EventBatch) -> bool,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let transaction = self.read()?;
+        let Some(table) = open(&transaction, MEMBERSHIP_EVENTS)? else {
+            return Ok(Vec::new());
+        };
+        let mut ids: HashMap<EntityKind, HashMap<u32, String>> = HashMap::new();
+        let mut records = Vec::new();
+        for entry in table.iter().map_err(corrupt)? {
+            let (_, bytes) = entry.map_err(corrupt)?;
+            let batch: EventBatch = postcard::from_bytes(bytes.value()).map_err(corrupt)?;
+            if !keep(&batch) {
+                continue;
+            }
+            if !ids.contains_key(&batch.kind) {
+                ids.insert(batch.kind, self.ordinal_ids(&transaction, batch.kind)?);
+            }
+            let names = &ids[&batch.kind];
+            for ordinal in &batch.ordinals {
+                records.push(EventRecord {
+                    at: batch.at,
+                    segment: batch.segment.clone(),
+                    kind: batch.kind,
+                    id: names
+                        .get(ordinal)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{ordinal}")),
+                    entered: batch.entered,
+                });
+            }
+        }
+        Ok(records)
+    }
+
+    fn ordinal_ids(
+        &self,
+        transaction: &ReadTransaction,
+        kind: EntityKind,
+    ) -> Result<HashMap<u32, String>, StoreError> {
+        let Some(table) = open(transaction, ordinals_table(kind))? else {
+            return Ok(HashMap::new());
+        };
+        let mut ids = HashMap::new();
+        for entry in table.iter().map_err(corrupt)? {
+            let (ordinal, id) = entry.map_err(corrupt)?;
+            ids.insert(ordinal.value(), id.value().to_string());
+        }
+        Ok(ids)
+    }
+}
+
+/// Opens a table for reading; a table never written does not exist yet.
+fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
+    transaction: &ReadTransaction,
+    definition: TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
+    match transaction.open_table(definition) {
+        Ok(table) => Ok(Some(table)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(error) => Err(corrupt(error)),
+    }
+}
