@@ -5,8 +5,10 @@
 //! `engine` → `workspace` → the faces (`cli`, `tui`). See README.md.
 
 pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod lang;
 pub mod model;
 pub mod os_error;
 pub mod store;
+pub mod workspace;

@@ -2,26 +2,63 @@
 //! status convention of `spec/cli.md` — 0 success, 1 a user error (bad input,
 //! failed check), 2 a usage error. Data goes to stdout, messages to stderr.
 
+mod apply;
 mod check;
+mod delete;
+mod demo;
+mod export;
 mod fmt;
+mod history;
+mod import;
+mod output;
+mod query;
+mod run;
+mod segments;
+mod set;
+mod show;
 mod source;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::lang::ast::EntityKind;
+use crate::workspace::{OpenOptions, Workspace};
 
 /// Customer segments in the terminal: define them as code, see who is in
 /// them, keep your tools in step.
 #[derive(Debug, Parser)]
 #[command(name = "segscope", version, about, long_about = None)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// The database file.
+    #[arg(long, global = true, env = "SEGSCOPE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Evaluate relative times (`30 days ago`) as of this instant (RFC 3339
+    /// or a date) instead of the clock.
+    #[arg(long, global = true, env = "SEGSCOPE_NOW", value_name = "RFC3339", value_parser = parse_instant)]
+    pub now: Option<i64>,
+    /// Wait up to this many seconds for another segscope process to release
+    /// the database.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a database of generated, realistic SaaS data with the example
+    /// segments, and show it.
+    Demo(demo::Args),
     /// Parse and validate .seg files; report every problem with its location.
     ///
     /// Files are checked together, as `apply` would apply them: a segment may
@@ -43,6 +80,46 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Apply .seg files to the database: each file is the source of truth
+    /// for its own definitions. All or nothing.
+    Apply(apply::Args),
+    /// Add or update entities from .jsonl, .json or .csv (`-`: JSON lines on
+    /// stdin). All or nothing unless --skip-invalid.
+    Import(import::Args),
+    /// Delete entities by id.
+    Delete(delete::Args),
+    /// Change properties of one entity: PROP=VALUE in the language's literal
+    /// syntax ("text", 42, true, 2024-05-01, ["a", "b"]); PROP= unsets.
+    Set(set::Args),
+    /// List segments with their kind, member count and description.
+    Segments(segments::Args),
+    /// List the entities matching a condition.
+    Query(query::Args),
+    /// Show one entity: properties, segments, membership history, links.
+    Show(show::Args),
+    /// Write every entity (or the members of segments) with its segments.
+    Export(export::Args),
+    /// List membership events (entered / exited).
+    History(history::Args),
+    /// Re-evaluate time-dependent segments as of now and record the changes
+    /// (for cron).
+    Run,
+}
+
+/// `--kind users|accounts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Users,
+    Accounts,
+}
+
+impl From<KindArg> for EntityKind {
+    fn from(kind: KindArg) -> EntityKind {
+        match kind {
+            KindArg::Users => EntityKind::Users,
+            KindArg::Accounts => EntityKind::Accounts,
+        }
+    }
 }
 
 /// What a command reports back: success, or a user error already printed.
@@ -52,14 +129,62 @@ pub type Outcome = Result<(), Failed>;
 #[derive(Debug)]
 pub struct Failed;
 
+/// Prints `message` as an error and fails.
+pub fn fail(message: impl std::fmt::Display) -> Failed {
+    eprintln!("error: {message}");
+    Failed
+}
+
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    let global = cli.global;
     let outcome = match cli.command {
+        Command::Demo(args) => demo::run(&global, args),
         Command::Check { files } => check::run(&files),
         Command::Fmt { files, check } => fmt::run(&files, check),
+        Command::Apply(args) => apply::run(&global, args),
+        Command::Import(args) => import::run(&global, args),
+        Command::Delete(args) => delete::run(&global, args),
+        Command::Set(args) => set::run(&global, args),
+        Command::Segments(args) => segments::run(&global, args),
+        Command::Query(args) => query::run(&global, args),
+        Command::Show(args) => show::run(&global, args),
+        Command::Export(args) => export::run(&global, args),
+        Command::History(args) => history::run(&global, args),
+        Command::Run => run::run(&global),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failed) => ExitCode::from(1),
     }
+}
+
+/// The default database file in the current directory.
+pub const DEFAULT_DB: &str = "segscope.redb";
+
+impl Global {
+    pub fn db_path(&self) -> &Path {
+        self.db.as_deref().unwrap_or(Path::new(DEFAULT_DB))
+    }
+
+    /// Opens the workspace; `record` for commands that change things.
+    pub fn open(&self, record: bool) -> Result<Workspace, Failed> {
+        self.open_at(self.db_path(), record)
+    }
+
+    pub fn open_at(&self, path: &Path, record: bool) -> Result<Workspace, Failed> {
+        let options = OpenOptions {
+            now: self.now,
+            wait: self.wait.map(Duration::from_secs),
+            record,
+        };
+        Workspace::open(path, options).map_err(fail)
+    }
+}
+
+/// `--now` accepts RFC 3339 or a date.
+fn parse_instant(text: &str) -> Result<i64, String> {
+    crate::model::datetime_from_text(text.trim()).ok_or_else(|| {
+        format!("`{text}` is not an instant: write a date such as 2024-05-01 or an RFC 3339 instant such as 2024-05-01T10:30:00Z")
+    })
 }

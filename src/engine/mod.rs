@@ -142,8 +142,8 @@ impl Engine {
     // ------------------------------------------------------------ loading
 
     /// Stores an entity without evaluating anything: for loading a snapshot
-    /// before [`Engine::install_segments`] and [`Engine::reevaluate_all`].
-    /// Returns the rows whose data this touched, for incremental updates.
+    /// before [`Engine::install_segments`] and [`Engine::reevaluate_all`],
+    /// or for a batch of changes finished by [`Engine::settle`].
     pub fn load(
         &mut self,
         kind: EntityKind,
@@ -170,7 +170,8 @@ impl Engine {
         touched
     }
 
-    fn unload(&mut self, kind: EntityKind, row: u32) -> Touched {
+    /// Removes an entity without evaluating; see [`Engine::settle`].
+    pub fn unload(&mut self, kind: EntityKind, row: u32) -> Touched {
         let mut touched = Touched::default();
         if !self.table(kind).is_alive(row) {
             return touched;
@@ -347,48 +348,43 @@ impl Engine {
         properties: &Properties,
     ) -> Vec<MembershipDelta> {
         let touched = self.load(kind, row, id, properties);
-        self.grow_members();
-        self.propagate(touched)
+        self.settle(touched)
     }
 
     /// Removes one entity: it leaves every segment.
     pub fn remove(&mut self, kind: EntityKind, row: u32) -> Vec<MembershipDelta> {
         let touched = self.unload(kind, row);
-        self.propagate(touched)
+        self.settle(touched)
     }
 
     /// Applies many changes (`None` removes) and returns the combined
-    /// changes; large batches are re-evaluated in full.
+    /// changes.
     pub fn apply_batch(
         &mut self,
         changes: Vec<(EntityKind, u32, String, Option<Properties>)>,
     ) -> Vec<MembershipDelta> {
-        let rows = self.users.rows() + self.accounts.rows();
-        let full = changes.len() * FULL_EVALUATION_SHARE > rows.max(1);
-        if full {
-            for (kind, row, id, properties) in &changes {
-                match properties {
-                    Some(properties) => {
-                        self.load(*kind, *row, id, properties);
-                    }
-                    None => {
-                        self.unload(*kind, *row);
-                    }
-                }
-            }
-            self.grow_members();
-            return self.reevaluate_all();
-        }
         let mut touched = Touched::default();
         for (kind, row, id, properties) in &changes {
-            let more = match properties {
+            touched.merge(match properties {
                 Some(properties) => self.load(*kind, *row, id, properties),
                 None => self.unload(*kind, *row),
-            };
-            touched.merge(more);
+            });
         }
+        self.settle(touched)
+    }
+
+    /// Brings membership up to date after [`Engine::load`] and
+    /// [`Engine::unload`] calls: row by row for a few changes, in full for
+    /// many.
+    pub fn settle(&mut self, touched: Touched) -> Vec<MembershipDelta> {
         self.grow_members();
-        self.propagate(touched)
+        let changed = touched.users.len() + touched.accounts.len();
+        let rows = self.users.rows() + self.accounts.rows();
+        if changed * FULL_EVALUATION_SHARE > rows.max(1) {
+            self.reevaluate_all()
+        } else {
+            self.propagate(touched)
+        }
     }
 
     fn grow_members(&mut self) {
@@ -548,7 +544,7 @@ pub struct Touched {
 }
 
 impl Touched {
-    fn merge(&mut self, other: Touched) {
+    pub fn merge(&mut self, other: Touched) {
         self.users.extend(other.users);
         self.accounts.extend(other.accounts);
         self.aggregate_accounts.extend(other.aggregate_accounts);

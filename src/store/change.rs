@@ -55,6 +55,12 @@ impl Change {
         Ok(())
     }
 
+    /// Marks the database as a generated demo, which `segscope demo` may
+    /// replace.
+    pub fn mark_demo(&self) -> Result<(), StoreError> {
+        self.set_meta_u32(DEMO_KEY, 1)
+    }
+
     /// Records the instant of the last evaluation.
     pub fn set_evaluated_at(&self, micros: i64) -> Result<(), StoreError> {
         let mut meta = self.transaction.open_table(META).map_err(corrupt)?;

@@ -50,7 +50,7 @@ pub struct StoredDefinition {
     pub updated_at: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StoredDefinitionKind {
     Segment,
     View,
@@ -201,6 +201,11 @@ impl Store {
     pub fn begin(&self) -> Result<Change, StoreError> {
         let transaction = self.db.begin_write().map_err(corrupt)?;
         Ok(Change::new(transaction))
+    }
+
+    /// Is this a database `segscope demo` generated?
+    pub fn is_demo(&self) -> Result<bool, StoreError> {
+        Ok(self.read_meta_u32(DEMO_KEY)? == Some(1))
     }
 
     fn read_meta_u32(&self, key: &str) -> Result<Option<u32>, StoreError> {

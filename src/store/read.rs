@@ -121,10 +121,12 @@ impl Store {
             if !keep(&batch) {
                 continue;
             }
-            if !ids.contains_key(&batch.kind) {
-                ids.insert(batch.kind, self.ordinal_ids(&transaction, batch.kind)?);
-            }
-            let names = &ids[&batch.kind];
+            let names = match ids.entry(batch.kind) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(self.ordinal_ids(&transaction, batch.kind)?)
+                }
+            };
             for ordinal in &batch.ordinals {
                 records.push(EventRecord {
                     at: batch.at,

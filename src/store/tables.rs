@@ -6,6 +6,7 @@ use redb::TableDefinition;
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub const SCHEMA_KEY: &str = "schema_version";
 pub const EVALUATED_AT_KEY: &str = "evaluated_at";
+pub const DEMO_KEY: &str = "demo";
 
 /// id → postcard(StoredEntity)
 pub const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");

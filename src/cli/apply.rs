@@ -1,0 +1,84 @@
+//! `segscope apply FILES...`: upsert the files' definitions, all or nothing.
+
+use std::path::PathBuf;
+
+use super::output::report_membership;
+use super::source::{self, LoadedSource};
+use super::{Failed, Global, Outcome, fail};
+use crate::workspace::{ApplyFailure, SourceText, Workspace};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The .seg files to apply.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn run(global: &Global, args: Args) -> Outcome {
+    let sources = load_all(&args.files)?;
+    let mut workspace = global.open(true)?;
+    apply_sources(&mut workspace, sources)
+}
+
+/// Reads every file; any unreadable one fails the command before anything
+/// is opened or changed.
+pub fn load_all(files: &[PathBuf]) -> Result<Vec<LoadedSource>, Failed> {
+    let mut sources = Vec::new();
+    let mut failed = false;
+    for path in files {
+        match source::load(path) {
+            Ok(loaded) => sources.push(loaded),
+            Err(message) => {
+                eprintln!("error: {message}");
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(Failed) } else { Ok(sources) }
+}
+
+/// Applies loaded sources and reports, or prints every diagnostic.
+pub fn apply_sources(workspace: &mut Workspace, sources: Vec<LoadedSource>) -> Outcome {
+    let texts: Vec<SourceText> = sources
+        .iter()
+        .map(|s| SourceText {
+            origin: s.origin.clone(),
+            text: s.text.clone(),
+        })
+        .collect();
+    match workspace.apply(&texts) {
+        Ok(report) => {
+            let mut parts = Vec::new();
+            for (label, names) in [
+                ("added", &report.added),
+                ("changed", &report.changed),
+                ("removed", &report.removed),
+            ] {
+                if !names.is_empty() {
+                    parts.push(format!("{} {label} ({})", names.len(), names.join(", ")));
+                }
+            }
+            if report.unchanged > 0 {
+                parts.push(format!("{} unchanged", report.unchanged));
+            }
+            if parts.is_empty() {
+                parts.push("nothing to apply".to_string());
+            }
+            eprintln!("applied: {}", parts.join("; "));
+            report_membership(&report.membership);
+            Ok(())
+        }
+        Err(ApplyFailure::Invalid(diagnostics)) => {
+            let mut errors = 0;
+            for (source, list) in sources.iter().zip(&diagnostics) {
+                errors += list.iter().filter(|d| d.is_error()).count();
+                source::report(source, list);
+            }
+            Err(fail(format!(
+                "nothing was applied: {errors} error{} in the files",
+                if errors == 1 { "" } else { "s" }
+            )))
+        }
+        Err(ApplyFailure::Workspace(error)) => Err(fail(error)),
+    }
+}

@@ -1,0 +1,23 @@
+//! `segscope delete --kind K ID...`: delete entities, all or none.
+
+use super::output::report_membership;
+use super::{Global, KindArg, Outcome, fail};
+use crate::lang::ast::EntityKind;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    pub kind: KindArg,
+    /// The ids of the entities to delete.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+pub fn run(global: &Global, args: Args) -> Outcome {
+    let kind = EntityKind::from(args.kind);
+    let mut workspace = global.open(true)?;
+    let membership = workspace.delete(kind, &args.ids).map_err(fail)?;
+    eprintln!("deleted {} {}", args.ids.len(), kind);
+    report_membership(&membership);
+    Ok(())
+}

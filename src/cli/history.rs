@@ -1,0 +1,78 @@
+//! `segscope history`: membership events, oldest first.
+
+use clap::ValueEnum;
+
+use super::output::{finish_output, print_table, write_json_lines};
+use super::{Global, KindArg, Outcome, fail};
+use crate::model::format_instant;
+use crate::workspace::HistoryFilter;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Only events of this entity.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Only events of this segment.
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// Only events at or after this instant (RFC 3339 or a date).
+    #[arg(long, value_parser = super::parse_instant)]
+    pub since: Option<i64>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Jsonl,
+}
+
+pub fn run(global: &Global, args: Args) -> Outcome {
+    let workspace = global.open(false)?;
+    if let Some(segment) = &args.segment
+        && workspace.members(segment).is_none()
+        && !workspace
+            .definitions()
+            .iter()
+            .any(|d| d.name.eq_ignore_ascii_case(segment))
+    {
+        eprintln!("note: there is no segment named \"{segment}\" now; showing its past events");
+    }
+    let filter = HistoryFilter {
+        kind: args.kind.map(Into::into),
+        id: args.id,
+        segment: args.segment,
+        since: args.since,
+    };
+    let events = workspace.history(&filter).map_err(fail)?;
+    let result = match args.format {
+        Format::Table => {
+            let rows: Vec<Vec<String>> = events
+                .iter()
+                .map(|e| {
+                    vec![
+                        format_instant(e.at),
+                        (if e.entered { "entered" } else { "exited" }).to_string(),
+                        e.segment.clone(),
+                        e.kind.singular().to_string(),
+                        e.id.clone(),
+                    ]
+                })
+                .collect();
+            print_table(&["AT", "EVENT", "SEGMENT", "KIND", "ID"], &rows)
+        }
+        Format::Jsonl => write_json_lines(events.iter().map(|e| {
+            serde_json::json!({
+                "at": format_instant(e.at),
+                "event": if e.entered { "entered" } else { "exited" },
+                "segment": e.segment,
+                "kind": e.kind.as_str(),
+                "id": e.id,
+            })
+        })),
+    };
+    finish_output(result)
+}

@@ -1,0 +1,109 @@
+//! `segscope import --kind K FILE`: upsert entities from a file or stdin.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::PathBuf;
+
+use super::output::report_membership;
+use super::{Global, KindArg, Outcome, fail};
+use crate::lang::ast::EntityKind;
+use crate::store::import::ImportFormat;
+use crate::workspace::{ImportFailure, ImportMode};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Which kind of entity the file holds.
+    #[arg(long, value_enum)]
+    pub kind: KindArg,
+    /// A .jsonl, .json (array) or .csv file; `-` reads JSON lines from stdin.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Replace whole entities instead of merging properties into them.
+    #[arg(long)]
+    pub replace: bool,
+    /// Import the good rows and report the bad ones instead of rejecting the
+    /// whole file.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+pub fn run(global: &Global, args: Args) -> Outcome {
+    let name = args.file.display().to_string();
+    let format = ImportFormat::for_path(&name).map_err(fail)?;
+    let input: Box<dyn std::io::BufRead> = if name == "-" {
+        Box::new(BufReader::new(std::io::stdin().lock()))
+    } else {
+        let file = std::fs::File::open(&args.file).map_err(|error| {
+            fail(format!(
+                "cannot read {name}: {}",
+                crate::os_error::reason(&error)
+            ))
+        })?;
+        Box::new(BufReader::with_capacity(1 << 20, file))
+    };
+    let kind = EntityKind::from(args.kind);
+    let mut workspace = global.open(true)?;
+    let bar = progress_bar();
+    let mut progress = |rows: usize| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{rows} rows read"));
+            bar.tick();
+        }
+    };
+    let mode = if args.replace {
+        ImportMode::Replace
+    } else {
+        ImportMode::Merge
+    };
+    let result = workspace.import(kind, input, format, mode, args.skip_invalid, &mut progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(report) => {
+            eprintln!(
+                "imported {name}: {} created, {} updated, {} unchanged",
+                report.created, report.updated, report.unchanged
+            );
+            if report.skipped_count > 0 {
+                eprintln!("skipped {} invalid rows:", report.skipped_count);
+                for error in &report.skipped {
+                    eprintln!("  {name}:{error}");
+                }
+                if report.skipped_count > report.skipped.len() {
+                    eprintln!(
+                        "  ... and {} more",
+                        report.skipped_count - report.skipped.len()
+                    );
+                }
+            }
+            report_membership(&report.membership);
+            Ok(())
+        }
+        Err(ImportFailure::Rows { errors, count }) => {
+            for error in &errors {
+                eprintln!("{name}:{error}");
+            }
+            if count > errors.len() {
+                eprintln!("... and {} more bad rows", count - errors.len());
+            }
+            Err(fail(format!(
+                "nothing was imported: {count} bad row{} in {name} (use --skip-invalid to import the good rows)",
+                if count == 1 { "" } else { "s" }
+            )))
+        }
+        Err(ImportFailure::File(message)) => {
+            Err(fail(format!("nothing was imported from {name}: {message}")))
+        }
+        Err(ImportFailure::Workspace(error)) => Err(fail(error)),
+    }
+}
+
+/// A spinner on stderr when it is a terminal.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message("importing");
+    Some(bar)
+}

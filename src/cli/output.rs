@@ -1,0 +1,176 @@
+//! Output shared by the commands: aligned text tables, entities as flat JSON
+//! objects, CSV. Datetimes print as RFC 3339 in UTC.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+
+use crate::lang::ast::EntityKind;
+use crate::model::{ACCOUNT_ID, ID, SEGMENTS, Value};
+use crate::workspace::EntityView;
+
+/// Cells wider than this are cut in tables (never in JSON or CSV).
+const MAX_CELL: usize = 48;
+
+/// Writes rows as an aligned table with a header.
+pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let cut: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| cut_cell(cell)).collect())
+        .collect();
+    for row in &cut {
+        for (index, cell) in row.iter().enumerate() {
+            if let Some(width) = widths.get_mut(index) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(headers.to_vec()))?;
+    for row in &cut {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn cut_cell(cell: &str) -> String {
+    let single_line = cell.replace(['\n', '\r', '\t'], " ");
+    if single_line.chars().count() <= MAX_CELL {
+        single_line
+    } else {
+        let kept: String = single_line.chars().take(MAX_CELL - 3).collect();
+        format!("{kept}...")
+    }
+}
+
+/// An entity as one flat JSON object: id, (users) account_id, every
+/// property, and segments.
+pub fn entity_json(entity: &EntityView, columns: Option<&[String]>) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    object.insert(ID.to_string(), serde_json::Value::String(entity.id.clone()));
+    if entity.kind == EntityKind::Users {
+        let account_id = entity
+            .properties
+            .get(ACCOUNT_ID)
+            .map_or(serde_json::Value::Null, Value::to_json);
+        object.insert(ACCOUNT_ID.to_string(), account_id);
+    }
+    for (name, value) in &entity.properties {
+        if name != ACCOUNT_ID {
+            object.insert(name.clone(), value.to_json());
+        }
+    }
+    object.insert(
+        SEGMENTS.to_string(),
+        serde_json::Value::Array(
+            entity
+                .segments
+                .iter()
+                .map(|s| serde_json::Value::String(s.clone()))
+                .collect(),
+        ),
+    );
+    if let Some(columns) = columns {
+        object.retain(|key, _| key == ID || columns.iter().any(|c| c == key));
+    }
+    serde_json::Value::Object(object)
+}
+
+/// The text of one column of an entity, for tables and CSV.
+pub fn entity_cell(entity: &EntityView, column: &str) -> String {
+    match column {
+        ID => entity.id.clone(),
+        SEGMENTS => entity.segments.join("; "),
+        name => entity
+            .properties
+            .get(name)
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    }
+}
+
+/// The columns to show for entities: `id`, the chosen ones or every
+/// property present, then `segments`.
+pub fn entity_columns(entities: &[EntityView], chosen: Option<&[String]>) -> Vec<String> {
+    if let Some(chosen) = chosen {
+        let mut columns = vec![ID.to_string()];
+        columns.extend(chosen.iter().filter(|c| c.as_str() != ID).cloned());
+        return columns;
+    }
+    let mut names: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for entity in entities {
+        names.extend(entity.properties.keys().map(String::as_str));
+    }
+    let mut columns = vec![ID.to_string()];
+    if names.remove(ACCOUNT_ID) {
+        columns.push(ACCOUNT_ID.to_string());
+    }
+    columns.extend(names.into_iter().map(str::to_string));
+    columns.push(SEGMENTS.to_string());
+    columns
+}
+
+/// Entities as CSV with the given columns.
+pub fn write_csv(entities: &[EntityView], columns: &[String]) -> Result<(), String> {
+    let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
+    writer.write_record(columns).map_err(|e| e.to_string())?;
+    for entity in entities {
+        let record: Vec<String> = columns.iter().map(|c| entity_cell(entity, c)).collect();
+        writer.write_record(&record).map_err(|e| e.to_string())?;
+    }
+    writer.flush().map_err(|e| e.to_string())
+}
+
+/// One JSON value per line.
+pub fn write_json_lines(values: impl Iterator<Item = serde_json::Value>) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for value in values {
+        serde_json::to_writer(&mut out, &value)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// Output formats of entity listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EntityFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+    Ids,
+}
+
+/// `entered` / `exited` counts per segment after a change, on stderr.
+pub fn report_membership(membership: &[(String, usize, usize)]) {
+    for (segment, entered, exited) in membership {
+        eprintln!("  {segment}: +{entered} entered, -{exited} exited");
+    }
+}
+
+/// A share as a percentage with one decimal.
+pub fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// Writes to stdout and turns a closed pipe (`| head`) into a quiet success.
+pub fn finish_output(result: std::io::Result<()>) -> Result<(), super::Failed> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(super::fail(format!("cannot write the output: {error}"))),
+    }
+}

@@ -1,0 +1,99 @@
+//! `segscope query --kind K 'CONDITION'`: the entities matching a condition.
+
+use super::output::{
+    EntityFormat, entity_cell, entity_columns, entity_json, finish_output, print_table, write_csv,
+    write_json_lines,
+};
+use super::source::stderr_color;
+use super::{Global, KindArg, Outcome, fail};
+use crate::lang::Renderer;
+use crate::lang::ast::EntityKind;
+use crate::workspace::EntityView;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    pub kind: KindArg,
+    /// A condition in the segscope language, such as 'plan = "pro" and seats > 10'.
+    pub condition: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: EntityFormat,
+    /// Only these properties (comma-separated), besides id.
+    #[arg(long, value_delimiter = ',', value_name = "a,b")]
+    pub columns: Option<Vec<String>>,
+    /// At most this many entities.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+pub fn run(global: &Global, args: Args) -> Outcome {
+    let kind = EntityKind::from(args.kind);
+    let workspace = global.open(false)?;
+    let matching = match workspace.query(kind, &args.condition) {
+        Ok(rows) => rows,
+        Err(diagnostics) => {
+            let renderer = Renderer {
+                origin: "condition",
+                text: &args.condition,
+                color: stderr_color(),
+            };
+            eprint!("{}", renderer.render_all(&diagnostics));
+            return Err(fail("the condition has errors"));
+        }
+    };
+    let total = matching.count_ones(..);
+    let mut rows = workspace.rows_in_id_order(kind, &matching);
+    rows.truncate(args.limit.unwrap_or(usize::MAX));
+    let entities: Vec<EntityView> = rows
+        .iter()
+        .map(|&row| workspace.entity_at(kind, row))
+        .collect();
+    print_entities(&entities, args.format, args.columns.as_deref())?;
+    if args.format == EntityFormat::Table {
+        eprintln!(
+            "{} of {} {kind} match",
+            total,
+            workspace.engine().table(kind).alive.count_ones(..)
+        );
+    }
+    Ok(())
+}
+
+/// Prints entities in one of the listing formats.
+pub fn print_entities(
+    entities: &[EntityView],
+    format: EntityFormat,
+    columns: Option<&[String]>,
+) -> Outcome {
+    let result = match format {
+        EntityFormat::Table => {
+            let columns = entity_columns(entities, columns);
+            let headers: Vec<&str> = columns.iter().map(String::as_str).collect();
+            let rows: Vec<Vec<String>> = entities
+                .iter()
+                .map(|e| columns.iter().map(|c| entity_cell(e, c)).collect())
+                .collect();
+            print_table(&headers, &rows)
+        }
+        EntityFormat::Json => {
+            let list: Vec<serde_json::Value> =
+                entities.iter().map(|e| entity_json(e, columns)).collect();
+            println!("{}", serde_json::Value::Array(list));
+            Ok(())
+        }
+        EntityFormat::Jsonl => write_json_lines(entities.iter().map(|e| entity_json(e, columns))),
+        EntityFormat::Csv => {
+            let columns = entity_columns(entities, columns);
+            return write_csv(entities, &columns)
+                .map_err(|e| fail(format!("cannot write CSV: {e}")));
+        }
+        EntityFormat::Ids => {
+            let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
+            if !ids.is_empty() {
+                println!("{}", ids.join("\n"));
+            }
+            Ok(())
+        }
+    };
+    finish_output(result)
+}

@@ -1,0 +1,104 @@
+//! `segscope show --kind K ID`: one entity in full.
+
+use clap::ValueEnum;
+
+use super::output::{entity_json, finish_output};
+use super::{Global, KindArg, Outcome, fail};
+use crate::lang::ast::EntityKind;
+use crate::model::format_instant;
+use crate::workspace::HistoryFilter;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    pub kind: KindArg,
+    pub id: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn run(global: &Global, args: Args) -> Outcome {
+    let kind = EntityKind::from(args.kind);
+    let workspace = global.open(false)?;
+    let entity = workspace.entity(kind, &args.id).ok_or_else(|| {
+        fail(format!(
+            "there is no {} with id \"{}\"",
+            kind.singular(),
+            args.id
+        ))
+    })?;
+    let history = workspace
+        .history(&HistoryFilter {
+            kind: Some(kind),
+            id: Some(args.id.clone()),
+            ..HistoryFilter::default()
+        })
+        .map_err(fail)?;
+    match args.format {
+        Format::Json => {
+            let mut object = entity_json(&entity, None);
+            if let serde_json::Value::Object(map) = &mut object {
+                if let Some(account) = &entity.account {
+                    map.insert("account".into(), serde_json::json!(account));
+                }
+                if let Some(users) = entity.users {
+                    map.insert("users_count".into(), serde_json::json!(users));
+                }
+                let events: Vec<serde_json::Value> = history
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({
+                            "at": format_instant(e.at),
+                            "segment": e.segment,
+                            "event": if e.entered { "entered" } else { "exited" },
+                        })
+                    })
+                    .collect();
+                map.insert("history".into(), serde_json::Value::Array(events));
+            }
+            println!("{object}");
+        }
+        Format::Table => {
+            let mut lines = vec![format!("{} {}", kind.singular(), entity.id)];
+            for (name, value) in &entity.properties {
+                lines.push(format!("  {name}: {value}"));
+            }
+            lines.push(format!("  segments: {}", entity.segments.join(", ")));
+            match (&entity.account, entity.users, kind) {
+                (Some(account), _, EntityKind::Users) => lines.push(format!("account {account}")),
+                (None, _, EntityKind::Users) => lines.push("account: none".to_string()),
+                (_, Some(users), _) => lines.push(format!("users: {users}")),
+                _ => {}
+            }
+            lines.push("history:".to_string());
+            if history.is_empty() {
+                lines.push("  (no membership changes recorded)".to_string());
+            }
+            for event in &history {
+                let what = if event.entered { "entered" } else { "exited " };
+                lines.push(format!(
+                    "  {}  {what} {}",
+                    format_instant(event.at),
+                    event.segment
+                ));
+            }
+            return finish_output(write_lines(&lines));
+        }
+    }
+    Ok(())
+}
+
+fn write_lines(lines: &[String]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Applying definition files: declarative per file, all or nothing.
+//!
+//! A file is the source of truth for the definitions it holds: applying it
+//! adds and changes them, and removes those applied from it before that it no
+//! longer holds. Definitions from other files or from the terminal UI are
+//! left alone, and a file may not take over a name one of them holds.
+
+use std::collections::HashMap;
+
+use super::{Workspace, WorkspaceError, segment_specs};
+use crate::lang::ast::{Definition, File};
+use crate::lang::format::format_file;
+use crate::lang::validate::{SegmentCatalog, SourceFile, fold, validate_files};
+use crate::lang::{Diagnostic, parse_file};
+use crate::model::Origin;
+use crate::store::{StoredDefinition, StoredDefinitionKind};
+
+/// A file's name (as given) and its text.
+pub struct SourceText {
+    pub origin: String,
+    pub text: String,
+}
+
+/// What an apply changed.
+#[derive(Debug, Default, PartialEq)]
+pub struct ApplyReport {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    /// (segment, entered, exited)
+    pub membership: Vec<(String, usize, usize)>,
+}
+
+/// Why nothing was applied.
+#[derive(Debug)]
+pub enum ApplyFailure {
+    /// Diagnostics per source, in the order given.
+    Invalid(Vec<Vec<Diagnostic>>),
+    Workspace(WorkspaceError),
+}
+
+impl From<WorkspaceError> for ApplyFailure {
+    fn from(error: WorkspaceError) -> ApplyFailure {
+        ApplyFailure::Workspace(error)
+    }
+}
+
+impl From<crate::store::StoreError> for ApplyFailure {
+    fn from(error: crate::store::StoreError) -> ApplyFailure {
+        ApplyFailure::Workspace(error.into())
+    }
+}
+
+impl Workspace {
+    /// Checks the sources together with what the database holds; returns
+    /// their diagnostics (warnings included), or the parsed files.
+    pub fn check_sources(&self, sources: &[SourceText]) -> Result<Vec<File>, Vec<Vec<Diagnostic>>> {
+        let parsed: Vec<(File, Vec<Diagnostic>)> =
+            sources.iter().map(|s| parse_file(&s.text)).collect();
+        let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
+        let mut catalog = SegmentCatalog::new();
+        for definition in self.definitions_outside(&origins) {
+            if definition.kind == StoredDefinitionKind::Segment
+                && let Some((kind, _)) = self.engine.members(&definition.name)
+            {
+                catalog.insert(&definition.name, kind);
+            }
+        }
+        let files: Vec<SourceFile> = sources
+            .iter()
+            .zip(&parsed)
+            .map(|(source, (file, _))| SourceFile {
+                origin: &source.origin,
+                text: &source.text,
+                file,
+            })
+            .collect();
+        let syntax_ok = parsed.iter().all(|(_, d)| d.is_empty());
+        let mut semantic = validate_files(&files, &catalog);
+        for (index, (file, _)) in parsed.iter().enumerate() {
+            semantic[index].extend(self.name_conflicts(file, &origins));
+        }
+        let all: Vec<Vec<Diagnostic>> = parsed
+            .iter()
+            .zip(semantic)
+            .map(|((_, syntax), semantic)| {
+                let mut all = syntax.clone();
+                if syntax_ok {
+                    all.extend(semantic);
+                } else {
+                    // A reference may name a definition that failed to parse.
+                    all.extend(
+                        semantic
+                            .into_iter()
+                            .filter(|d| !d.message.starts_with("there is no segment")),
+                    );
+                }
+                all
+            })
+            .collect();
+        if all.iter().flatten().any(Diagnostic::is_error) {
+            return Err(all);
+        }
+        Ok(parsed.into_iter().map(|(file, _)| file).collect())
+    }
+
+    /// Stored definitions that did not come from any of `origins`.
+    fn definitions_outside<'a>(
+        &'a self,
+        origins: &'a [&str],
+    ) -> impl Iterator<Item = &'a StoredDefinition> {
+        self.definitions
+            .iter()
+            .filter(move |definition| match &definition.origin {
+                Origin::File(path) => !origins.contains(&path.as_str()),
+                Origin::Interactive => true,
+            })
+    }
+
+    /// Definitions in `file` whose names another file or the TUI holds.
+    fn name_conflicts(&self, file: &File, origins: &[&str]) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        for definition in &file.definitions {
+            let kind = StoredDefinitionKind::from(definition.kind());
+            let name = definition.name();
+            let holder = self
+                .definitions_outside(origins)
+                .find(|stored| stored.kind == kind && fold(&stored.name) == fold(&name.text));
+            if let Some(holder) = holder {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!(
+                            "a {} named \"{}\" is already defined in {}",
+                            definition.kind().keyword(),
+                            holder.name,
+                            describe_origin(&holder.origin)
+                        ),
+                        name.span,
+                    )
+                    .with_help("rename this one, or remove the other first"),
+                );
+            }
+        }
+        diagnostics
+    }
+
+    /// Applies the sources: all their definitions or, on any error, none.
+    pub fn apply(&mut self, sources: &[SourceText]) -> Result<ApplyReport, ApplyFailure> {
+        let files = self.check_sources(sources).map_err(ApplyFailure::Invalid)?;
+        let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
+        let mut next: Vec<StoredDefinition> = self.definitions_outside(&origins).cloned().collect();
+        let previous: HashMap<(StoredDefinitionKind, String), &StoredDefinition> = self
+            .definitions
+            .iter()
+            .map(|d| ((d.kind, fold(&d.name)), d))
+            .collect();
+        let mut report = ApplyReport::default();
+        for (source, file) in sources.iter().zip(&files) {
+            for definition in &file.definitions {
+                let kind = StoredDefinitionKind::from(definition.kind());
+                let name = definition.name().text.clone();
+                let text = canonical_text(definition);
+                let origin = Origin::File(source.origin.clone());
+                let before = previous.get(&(kind, fold(&name)));
+                let updated_at = match before {
+                    Some(before) if before.text == text && before.origin == origin => {
+                        report.unchanged += 1;
+                        before.updated_at
+                    }
+                    Some(_) => {
+                        report.changed.push(name.clone());
+                        self.now
+                    }
+                    None => {
+                        report.added.push(name.clone());
+                        self.now
+                    }
+                };
+                next.push(StoredDefinition {
+                    name,
+                    kind,
+                    text,
+                    origin,
+                    updated_at,
+                });
+            }
+        }
+        let kept: std::collections::HashSet<(StoredDefinitionKind, String)> =
+            next.iter().map(|d| (d.kind, fold(&d.name))).collect();
+        let removed: Vec<&StoredDefinition> = self
+            .definitions
+            .iter()
+            .filter(|d| !kept.contains(&(d.kind, fold(&d.name))))
+            .collect();
+        report.removed = removed.iter().map(|d| d.name.clone()).collect();
+
+        let specs = segment_specs(&next)?;
+        let deltas = self
+            .engine
+            .set_segments(specs)
+            .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
+        let change = self.store.begin()?;
+        for definition in &removed {
+            change.delete_definition(definition.kind, &fold(&definition.name))?;
+        }
+        for definition in &next {
+            change.put_definition(definition, &fold(&definition.name))?;
+        }
+        self.record(&change, &deltas)?;
+        // New, changed and removed segments get their stored members
+        // rewritten whole: a name may now hold another kind's rows.
+        for name in report
+            .added
+            .iter()
+            .chain(&report.changed)
+            .chain(&report.removed)
+        {
+            self.rewrite_members(&change, name)?;
+        }
+        change.commit()?;
+        report.membership = deltas
+            .iter()
+            .map(|d| (d.segment.clone(), d.entered.len(), d.exited.len()))
+            .collect();
+        self.definitions = next;
+        Ok(report)
+    }
+
+    /// Every stored definition (all kinds), as applied.
+    pub fn definitions(&self) -> &[StoredDefinition] {
+        &self.definitions
+    }
+}
+
+/// One definition alone, in canonical form (comments belong to the file).
+pub fn canonical_text(definition: &Definition) -> String {
+    let file = File {
+        definitions: vec![definition.clone()],
+        comments: Vec::new(),
+    };
+    format_file(&file, "")
+}
+
+fn describe_origin(origin: &Origin) -> String {
+    match origin {
+        Origin::File(path) => path.clone(),
+        Origin::Interactive => "the terminal UI".to_string(),
+    }
+}

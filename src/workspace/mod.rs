@@ -1,0 +1,236 @@
+//! The one façade both faces use. A workspace owns the store (the truth on
+//! disk) and the engine (the snapshot in memory) and keeps them in step:
+//! every change is written in one store transaction together with the
+//! membership events and members it causes, and applied to the engine.
+//!
+//! Opening builds the snapshot from the store and evaluates every segment
+//! as of `now`; when the workspace records (commands that change things),
+//! membership that moved since the last evaluation is recorded then, with
+//! `now` as its instant.
+
+mod answers;
+mod apply;
+mod changes;
+
+use std::path::Path;
+use std::time::Duration;
+
+use fixedbitset::FixedBitSet;
+
+pub use answers::{EntityView, HistoryFilter, SegmentSummary};
+pub use apply::{ApplyFailure, ApplyReport, SourceText};
+pub use changes::{ChangeFailure, ImportFailure, ImportMode, ImportReport, LISTED_ROW_ERRORS};
+
+use crate::engine::{Engine, MembershipDelta, SegmentSpec};
+use crate::lang::ast::{Definition, EntityKind};
+use crate::lang::parse_file;
+use crate::lang::validate::fold;
+use crate::store::{Change, EventBatch, Store, StoreError, StoredDefinition, StoredDefinitionKind};
+
+/// How to open a workspace.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Evaluate as of this instant (microseconds, UTC); default: the clock.
+    pub now: Option<i64>,
+    /// Wait this long for another process to release the database.
+    pub wait: Option<Duration>,
+    /// Record membership changes found at open (commands that write).
+    pub record: bool,
+}
+
+pub struct Workspace {
+    store: Store,
+    engine: Engine,
+    definitions: Vec<StoredDefinition>,
+    now: i64,
+    /// How membership moved since the last recorded evaluation, found at
+    /// open: (segment, entered, exited).
+    moved_at_open: Vec<(String, usize, usize)>,
+}
+
+/// A failure of the workspace: the store's, or a definition in the store
+/// that no longer compiles.
+#[derive(Debug)]
+pub enum WorkspaceError {
+    Store(StoreError),
+    Definitions(String),
+}
+
+impl std::fmt::Display for WorkspaceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorkspaceError::Store(error) => error.fmt(f),
+            WorkspaceError::Definitions(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for WorkspaceError {}
+
+impl From<StoreError> for WorkspaceError {
+    fn from(error: StoreError) -> WorkspaceError {
+        WorkspaceError::Store(error)
+    }
+}
+
+/// The current instant in microseconds since the epoch.
+pub fn clock_now() -> i64 {
+    jiff::Timestamp::now().as_microsecond()
+}
+
+impl Workspace {
+    pub fn open(path: &Path, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
+        let store = Store::open(path, options.wait)?;
+        let now = options.now.unwrap_or_else(clock_now);
+        let (engine, definitions, deltas) = build_engine(&store, now)?;
+        let workspace = Workspace {
+            store,
+            engine,
+            definitions,
+            now,
+            moved_at_open: changes::summarize(&deltas),
+        };
+        if options.record && !deltas.is_empty() {
+            let change = workspace.store.begin()?;
+            workspace.record(&change, &deltas)?;
+            change.commit()?;
+        }
+        Ok(workspace)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// The instant this workspace evaluates relative times against.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// How membership moved between the last recorded evaluation and this
+    /// open (recorded when opened with `record`).
+    pub fn moved_at_open(&self) -> &[(String, usize, usize)] {
+        &self.moved_at_open
+    }
+
+    /// Writes the events and members of `deltas` into `change`.
+    fn record(&self, change: &Change, deltas: &[MembershipDelta]) -> Result<(), StoreError> {
+        let mut batches = Vec::new();
+        for delta in deltas {
+            for (entered, rows) in [(true, &delta.entered), (false, &delta.exited)] {
+                if !rows.is_empty() {
+                    batches.push(EventBatch {
+                        at: self.now,
+                        segment: delta.segment.clone(),
+                        kind: delta.kind,
+                        entered,
+                        ordinals: rows.clone(),
+                    });
+                }
+            }
+        }
+        change.append_events(&batches)?;
+        for delta in deltas {
+            let folded = fold(&delta.segment);
+            match self.engine.members(&delta.segment) {
+                Some((_, members)) => {
+                    let rows: Vec<u32> =
+                        delta.entered.iter().chain(&delta.exited).copied().collect();
+                    change.put_members(&folded, members, Some(&rows))?;
+                }
+                None => change.delete_members(&folded)?,
+            }
+        }
+        change.set_evaluated_at(self.now)
+    }
+
+    /// Replaces every stored chunk of a segment's members.
+    fn rewrite_members(&self, change: &Change, name: &str) -> Result<(), StoreError> {
+        let folded = fold(name);
+        change.delete_members(&folded)?;
+        if let Some((_, members)) = self.engine.members(name) {
+            change.put_members(&folded, members, None)?;
+        }
+        Ok(())
+    }
+
+    /// Marks the database as a generated demo.
+    pub fn mark_demo(&self) -> Result<(), StoreError> {
+        let change = self.store.begin()?;
+        change.mark_demo()?;
+        change.commit()
+    }
+
+    pub fn is_demo(&self) -> Result<bool, StoreError> {
+        self.store.is_demo()
+    }
+
+    /// The members of a segment, by name (ignoring case).
+    pub fn members(&self, name: &str) -> Option<(EntityKind, &FixedBitSet)> {
+        self.engine.members(name)
+    }
+}
+
+/// The engine's snapshot of everything in `store`, evaluated as of `now`:
+/// the engine, the stored definitions, and how membership moved since the
+/// stored members were recorded.
+fn build_engine(
+    store: &Store,
+    now: i64,
+) -> Result<(Engine, Vec<StoredDefinition>, Vec<MembershipDelta>), WorkspaceError> {
+    let mut engine = Engine::new(now);
+    for kind in [EntityKind::Accounts, EntityKind::Users] {
+        store.for_each_entity(kind, |ordinal, id, entity| {
+            let properties = entity.properties.into_iter().collect();
+            engine.load(kind, ordinal, id, &properties);
+        })?;
+    }
+    let definitions = store.definitions()?;
+    let specs = segment_specs(&definitions)?;
+    let mut stored_members = Vec::new();
+    for spec in &specs {
+        stored_members.push((spec.name.clone(), store.members(&fold(&spec.name))?));
+    }
+    engine
+        .install_segments(specs, |name| {
+            stored_members
+                .iter_mut()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, bits)| bits.take())
+        })
+        .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
+    let deltas = engine.reevaluate_all();
+    Ok((engine, definitions, deltas))
+}
+
+/// The segment definitions among the stored ones, parsed.
+fn segment_specs(definitions: &[StoredDefinition]) -> Result<Vec<SegmentSpec>, WorkspaceError> {
+    let mut specs = Vec::new();
+    for definition in definitions {
+        if definition.kind != StoredDefinitionKind::Segment {
+            continue;
+        }
+        let (file, diagnostics) = parse_file(&definition.text);
+        let parsed = file.definitions.into_iter().next();
+        match parsed {
+            Some(Definition::Segment(segment)) if diagnostics.is_empty() => {
+                specs.push(SegmentSpec {
+                    name: segment.name.text,
+                    kind: segment.kind,
+                    condition: segment.condition,
+                })
+            }
+            _ => {
+                return Err(WorkspaceError::Definitions(format!(
+                    "the stored segment \"{}\" does not parse any more; re-apply its file",
+                    definition.name
+                )));
+            }
+        }
+    }
+    Ok(specs)
+}
