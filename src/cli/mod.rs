@@ -168,17 +168,45 @@ impl Global {
     }
 
     /// Opens the workspace; `record` for commands that change things.
-    pub fn open(&self, record: bool) -> Result<Workspace, Failed> {
+    pub fn open(&self, record: bool) -> Result<CommandWorkspace, Failed> {
         self.open_at(self.db_path(), record)
     }
 
-    pub fn open_at(&self, path: &Path, record: bool) -> Result<Workspace, Failed> {
+    pub fn open_at(&self, path: &Path, record: bool) -> Result<CommandWorkspace, Failed> {
         let options = OpenOptions {
             now: self.now,
             wait: self.wait.map(Duration::from_secs),
             record,
         };
-        Workspace::open(path, options).map_err(fail)
+        let workspace = Workspace::open(path, options).map_err(fail)?;
+        Ok(CommandWorkspace(Some(workspace)))
+    }
+}
+
+/// A workspace for one command, which the process leaves right after: when
+/// it goes, the database is closed properly but the snapshot's memory is left
+/// to the process's exit (see [`Workspace::close_and_exit_soon`]).
+pub struct CommandWorkspace(Option<Workspace>);
+
+impl std::ops::Deref for CommandWorkspace {
+    type Target = Workspace;
+
+    fn deref(&self) -> &Workspace {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for CommandWorkspace {
+    fn deref_mut(&mut self) -> &mut Workspace {
+        self.0.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for CommandWorkspace {
+    fn drop(&mut self) {
+        if let Some(workspace) = self.0.take() {
+            workspace.close_and_exit_soon();
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! which users name each account id (whether or not that account exists yet,
 //! so an account imported after its users links them at once).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Default)]
 pub struct Links {
@@ -57,13 +57,18 @@ impl Links {
                 }
             }
             if let Some(id) = account_id {
-                self.users_by_account_id
-                    .entry(id.to_string())
-                    .or_default()
-                    .push(user);
+                match self.users_by_account_id.get_mut(id) {
+                    Some(users) => users.push(user),
+                    None => {
+                        self.users_by_account_id.insert(id.to_string(), vec![user]);
+                    }
+                }
             }
         }
-        self.account_id_of_user[index] = account_id.map(str::to_string);
+        self.account_id_of_user[index] = match previous_id {
+            Some(previous) if Some(previous.as_str()) == account_id => Some(previous),
+            _ => account_id.map(str::to_string),
+        };
         self.account_of_user[index] = account_row;
         previous_row
     }

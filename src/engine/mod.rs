@@ -220,7 +220,7 @@ impl Engine {
         let mut compiled = Vec::with_capacity(specs.len());
         for spec in specs {
             let plan = compiler
-                .compile(&spec.condition)
+                .compile(&spec.condition, spec.kind)
                 .map_err(|error| CompileError(format!("segment \"{}\": {}", spec.name, error.0)))?;
             let mut references = Vec::new();
             plan.segment_references(&mut references);
@@ -506,7 +506,7 @@ impl Engine {
             now: self.now,
             segment: &lookup,
         };
-        let plan = compiler.compile(condition)?;
+        let plan = compiler.compile(condition, kind)?;
         Ok(self.world().bulk(&plan, kind))
     }
 

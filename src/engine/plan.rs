@@ -78,20 +78,21 @@ pub struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    pub fn compile(&self, condition: &Condition) -> Result<Plan, CompileError> {
+    /// Compiles a condition about entities of `kind`.
+    pub fn compile(&self, condition: &Condition, kind: EntityKind) -> Result<Plan, CompileError> {
         Ok(match condition {
-            Condition::And(parts) => Plan::And(self.all(parts)?),
-            Condition::Or(parts) => Plan::Or(self.all(parts)?),
-            Condition::Not(inner, _) => Plan::Not(Box::new(self.compile(inner)?)),
-            Condition::Predicate(predicate) => self.predicate(&predicate.kind)?,
+            Condition::And(parts) => Plan::And(self.all(parts, kind)?),
+            Condition::Or(parts) => Plan::Or(self.all(parts, kind)?),
+            Condition::Not(inner, _) => Plan::Not(Box::new(self.compile(inner, kind)?)),
+            Condition::Predicate(predicate) => self.predicate(&predicate.kind, kind)?,
         })
     }
 
-    fn all(&self, parts: &[Condition]) -> Result<Vec<Plan>, CompileError> {
-        parts.iter().map(|part| self.compile(part)).collect()
+    fn all(&self, parts: &[Condition], kind: EntityKind) -> Result<Vec<Plan>, CompileError> {
+        parts.iter().map(|part| self.compile(part, kind)).collect()
     }
 
-    fn predicate(&self, predicate: &PredicateKind) -> Result<Plan, CompileError> {
+    fn predicate(&self, predicate: &PredicateKind, kind: EntityKind) -> Result<Plan, CompileError> {
         let negate = |plan: Plan, negated: bool| {
             if negated {
                 Plan::Not(Box::new(plan))
@@ -104,11 +105,11 @@ impl Compiler<'_> {
                 let rhs = self.scalar(value);
                 if *op == CompareOp::Ne {
                     negate(
-                        self.property(path, ValueTest::Compare(CompareOp::Eq, rhs))?,
+                        self.property(path, ValueTest::Compare(CompareOp::Eq, rhs), kind)?,
                         true,
                     )
                 } else {
-                    self.property(path, ValueTest::Compare(*op, rhs))?
+                    self.property(path, ValueTest::Compare(*op, rhs), kind)?
                 }
             }
             PredicateKind::InList {
@@ -116,7 +117,7 @@ impl Compiler<'_> {
                 negated,
                 values,
             } => negate(
-                self.property(path, ValueTest::OneOf(scalars(values)))?,
+                self.property(path, ValueTest::OneOf(scalars(values)), kind)?,
                 *negated,
             ),
             PredicateKind::Text {
@@ -133,7 +134,7 @@ impl Compiler<'_> {
                     }
                     _ => ValueTest::Text(*op, pattern.value.to_lowercase()),
                 };
-                negate(self.property(path, test)?, *negated)
+                negate(self.property(path, test, kind)?, *negated)
             }
             PredicateKind::Between {
                 path,
@@ -144,37 +145,51 @@ impl Compiler<'_> {
                 self.property(
                     path,
                     ValueTest::Between(self.scalar(low), self.scalar(high)),
+                    kind,
                 )?,
                 *negated,
             ),
             PredicateKind::IsSet { path, negated } => {
-                negate(self.property(path, ValueTest::IsSet)?, *negated)
+                negate(self.property(path, ValueTest::IsSet, kind)?, *negated)
             }
             PredicateKind::Has { path, value } => self.property(
                 path,
                 ValueTest::Compare(CompareOp::Eq, scalar_from_literal(value)),
+                kind,
             )?,
             PredicateKind::HasAny { path, values } => {
-                self.property(path, ValueTest::OneOf(scalars(values)))?
+                self.property(path, ValueTest::OneOf(scalars(values)), kind)?
             }
             PredicateKind::HasAll { path, values } => {
-                self.property(path, ValueTest::HasAll(scalars(values)))?
+                self.property(path, ValueTest::HasAll(scalars(values)), kind)?
             }
             PredicateKind::InSegment { negated, segment } => negate(
-                Plan::InSegment(self.segment_index(&segment.text)?),
+                Plan::InSegment(self.segment_index(&segment.text, kind)?),
                 *negated,
             ),
-            PredicateKind::AccountInSegment { negated, segment } => negate(
-                Plan::AccountInSegment(self.segment_index(&segment.text)?),
-                *negated,
-            ),
+            PredicateKind::AccountInSegment { negated, segment } => {
+                if kind != EntityKind::Users {
+                    return Err(CompileError(
+                        "`account in segment` is for users".to_string(),
+                    ));
+                }
+                negate(
+                    Plan::AccountInSegment(
+                        self.segment_index(&segment.text, EntityKind::Accounts)?,
+                    ),
+                    *negated,
+                )
+            }
             PredicateKind::Aggregate {
                 aggregate,
                 op,
                 value,
             } => {
+                if kind != EntityKind::Accounts {
+                    return Err(CompileError("aggregates are for accounts".to_string()));
+                }
                 let filter = match &aggregate.filter {
-                    Some(filter) => Some(self.compile(filter)?),
+                    Some(filter) => Some(self.compile(filter, EntityKind::Users)?),
                     None => None,
                 };
                 let (op, negated) = match op {
@@ -193,15 +208,31 @@ impl Compiler<'_> {
         })
     }
 
-    fn property(&self, path: &PropertyPath, test: ValueTest) -> Result<Plan, CompileError> {
+    fn property(
+        &self,
+        path: &PropertyPath,
+        test: ValueTest,
+        kind: EntityKind,
+    ) -> Result<Plan, CompileError> {
         let on_account = path.scope == Scope::Account;
+        if on_account && kind != EntityKind::Users {
+            return Err(CompileError(format!(
+                "`account.{}` is for users",
+                path.name
+            )));
+        }
         let source = match path.name.as_str() {
             "id" => Source::Id,
             "segments" => {
                 // `segments has "S"` is membership, which the dependency
                 // order knows about.
                 if let ValueTest::Compare(CompareOp::Eq, Scalar::String(name)) = &test {
-                    let index = self.segment_index(name)?;
+                    let owner = if on_account {
+                        EntityKind::Accounts
+                    } else {
+                        kind
+                    };
+                    let index = self.segment_index(name, owner)?;
                     return Ok(if on_account {
                         Plan::AccountInSegment(index)
                     } else {
@@ -219,10 +250,17 @@ impl Compiler<'_> {
         }))
     }
 
-    fn segment_index(&self, name: &str) -> Result<usize, CompileError> {
-        (self.segment)(name)
-            .map(|(index, _)| index)
-            .ok_or_else(|| CompileError(format!("there is no segment named \"{name}\"")))
+    /// The index of segment `name`, which must hold entities of `kind`.
+    fn segment_index(&self, name: &str, kind: EntityKind) -> Result<usize, CompileError> {
+        match (self.segment)(name) {
+            Some((index, found)) if found == kind => Ok(index),
+            Some((_, found)) => Err(CompileError(format!(
+                "\"{name}\" is a segment of {found}, not of {kind}"
+            ))),
+            None => Err(CompileError(format!(
+                "there is no segment named \"{name}\""
+            ))),
+        }
     }
 
     fn scalar(&self, value: &Value) -> Scalar {

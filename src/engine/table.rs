@@ -6,7 +6,7 @@
 //! store), so a predicate reads a row without allocating and can be checked
 //! once per distinct text instead of once per row.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use fixedbitset::FixedBitSet;
 
@@ -28,12 +28,12 @@ pub enum Cell {
 }
 
 /// The distinct texts of a column, each with its lower-case form for the
-/// case-insensitive operators.
+/// case-insensitive operators (kept only where it differs from the text).
 #[derive(Debug, Default)]
 pub struct Dictionary {
-    texts: Vec<String>,
-    lower: Vec<String>,
-    codes: HashMap<String, u32>,
+    texts: Vec<Box<str>>,
+    lower: Vec<Option<Box<str>>>,
+    codes: HashMap<Box<str>, u32>,
 }
 
 impl Dictionary {
@@ -42,9 +42,11 @@ impl Dictionary {
             return code;
         }
         let code = self.texts.len() as u32;
-        self.texts.push(text.to_string());
-        self.lower.push(text.to_lowercase());
-        self.codes.insert(text.to_string(), code);
+        let lower = text.to_lowercase();
+        self.lower
+            .push((lower != text).then(|| lower.into_boxed_str()));
+        self.codes.insert(text.into(), code);
+        self.texts.push(text.into());
         code
     }
 
@@ -53,7 +55,10 @@ impl Dictionary {
     }
 
     pub fn lower(&self, code: u32) -> &str {
-        &self.lower[code as usize]
+        match &self.lower[code as usize] {
+            Some(lower) => lower,
+            None => &self.texts[code as usize],
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -167,23 +172,32 @@ impl Table {
             self.ids.resize(index + 1, String::new());
             self.alive.grow(index + 1);
         }
-        if !self.ids[index].is_empty() && self.ids[index] != id {
-            self.row_by_id.remove(&self.ids[index]);
+        let was_alive = self.alive.contains(index);
+        if self.ids[index] != id {
+            self.forget_id_of(row);
+            self.ids[index] = id.to_string();
+            self.row_by_id.insert(id.to_string(), row);
+        } else if !was_alive {
+            self.row_by_id.insert(id.to_string(), row);
         }
-        self.ids[index] = id.to_string();
         self.alive.insert(index);
-        self.row_by_id.insert(id.to_string(), row);
-        // Clear properties the entity no longer has.
-        for (name, column) in self.columns.iter_mut() {
-            if !properties.contains_key(name) && column.cell(index) != Cell::Missing {
-                column.set(index, None);
+        // A row that held an entity loses the properties it no longer has.
+        if was_alive {
+            for (name, column) in self.columns.iter_mut() {
+                if !properties.contains_key(name) && column.cell(index) != Cell::Missing {
+                    column.set(index, None);
+                }
             }
         }
         for (name, value) in properties {
-            self.columns
-                .entry(name.clone())
-                .or_default()
-                .set(index, Some(value));
+            match self.columns.get_mut(name.as_str()) {
+                Some(column) => column.set(index, Some(value)),
+                None => {
+                    let mut column = Column::default();
+                    column.set(index, Some(value));
+                    self.columns.insert(name.clone(), column);
+                }
+            }
         }
     }
 
@@ -193,11 +207,20 @@ impl Table {
             return;
         }
         self.alive.set(index, false);
-        self.row_by_id.remove(&self.ids[index]);
+        self.forget_id_of(row);
         for column in self.columns.values_mut() {
             if column.cell(index) != Cell::Missing {
                 column.set(index, None);
             }
+        }
+    }
+
+    /// Drops the id → row entry of `row`'s id, if it still points here (the
+    /// id may live at another row now).
+    fn forget_id_of(&mut self, row: u32) {
+        let id = &self.ids[row as usize];
+        if self.row_by_id.get(id.as_str()) == Some(&row) {
+            self.row_by_id.remove(id.as_str());
         }
     }
 

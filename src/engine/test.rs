@@ -109,6 +109,8 @@ impl ValueTest {
     /// The test on one scalar.
     pub fn atom(&self, value: Atom) -> bool {
         match self {
+            // Booleans are equal or not; they have no order (rule 3).
+            ValueTest::Compare(op, Scalar::Bool(_)) if *op != CompareOp::Eq => false,
             ValueTest::Compare(op, rhs) => compare(value, rhs).is_some_and(|o| holds(*op, o)),
             ValueTest::OneOf(options) => options.iter().any(|option| equal(value, option)),
             ValueTest::Text(op, needle) => match value {
@@ -124,6 +126,9 @@ impl ValueTest {
                 Atom::Text(text, _) => regex.is_match(text),
                 _ => false,
             },
+            ValueTest::Between(Scalar::Bool(_), _) | ValueTest::Between(_, Scalar::Bool(_)) => {
+                false
+            }
             ValueTest::Between(low, high) => {
                 compare(value, low).is_some_and(|o| o != Ordering::Less)
                     && compare(value, high).is_some_and(|o| o != Ordering::Greater)

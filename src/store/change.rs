@@ -8,7 +8,7 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use super::tables::*;
 use super::{
     EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoredDefinition, StoredDefinitionKind,
-    StoredEntity, corrupt, entities_table, next_ordinal_key, ordinals_table,
+    StoredEntity, StoredEntityRef, corrupt, entities_table, next_ordinal_key, ordinals_table,
 };
 use crate::lang::ast::EntityKind;
 
@@ -237,7 +237,7 @@ impl EntityWriter<'_> {
         Ok(ordinal)
     }
 
-    pub fn put(&mut self, id: &str, entity: &StoredEntity) -> Result<(), StoreError> {
+    pub fn put(&mut self, id: &str, entity: &StoredEntityRef) -> Result<(), StoreError> {
         let bytes = postcard::to_allocvec(entity).map_err(corrupt)?;
         self.entities
             .insert(id, bytes.as_slice())

@@ -2,7 +2,8 @@
 //! typed rows, each bad row reported with its line and what is wrong.
 //!
 //! Rows stream through a callback so a large file never sits in memory as
-//! parsed JSON. What a row *means* for the database (merge or replace,
+//! parsed JSON. A `segments` field — as `export` writes it — is skipped:
+//! segscope computes it, so an export imports back unchanged. What a row *means* for the database (merge or replace,
 //! all-or-nothing) is the workspace's business.
 
 use std::io::{BufRead, Read};
@@ -235,7 +236,7 @@ fn row_from_csv(
     }
     let mut properties = Vec::with_capacity(headers.len());
     for (name, cell) in headers.iter().zip(record.iter()) {
-        if name == ID {
+        if name == ID || name == SEGMENTS {
             continue;
         }
         let value = if name == ACCOUNT_ID && kind == EntityKind::Users {
@@ -274,7 +275,8 @@ fn row_from_json(
     };
     let mut properties = Vec::with_capacity(object.len());
     for (name, value) in object {
-        if name == ID {
+        // `segments` (as `export` writes it) is computed, never imported.
+        if name == ID || name == SEGMENTS {
             continue;
         }
         if let Some(problem) = property_name_problem(name) {
@@ -321,9 +323,6 @@ fn property_name_problem(name: &str) -> Option<String> {
             "a property name is at most {MAX_PROPERTY_NAME_BYTES} bytes; this one has {}",
             name.len()
         ));
-    }
-    if name == SEGMENTS {
-        return Some("`segments` is computed by segscope and cannot be imported".to_string());
     }
     if name.contains('`') || name.contains('\n') {
         return Some("a property name cannot contain a backtick or a line break".to_string());

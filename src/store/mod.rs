@@ -23,7 +23,7 @@ pub use change::{Change, EntityWriter};
 pub use read::EventRecord;
 
 use crate::lang::ast::{DefinitionKind, EntityKind};
-use crate::model::{Origin, Value};
+use crate::model::{Origin, Properties};
 use tables::*;
 
 /// The schema this build writes. Older files are migrated at open; newer
@@ -37,7 +37,14 @@ pub const MEMBER_CHUNK_ROWS: u32 = 32_768;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredEntity {
     pub ordinal: u32,
-    pub properties: Vec<(String, Value)>,
+    pub properties: Properties,
+}
+
+/// The same record borrowed, for writing without copying the properties.
+#[derive(Serialize)]
+pub struct StoredEntityRef<'a> {
+    pub ordinal: u32,
+    pub properties: &'a Properties,
 }
 
 /// A definition as stored: its canonical text is the truth.

@@ -10,7 +10,7 @@ use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::lang::ast::EntityKind;
 use crate::model::{Properties, Value};
 use crate::store::import::{ImportFormat, ImportRow, RowError, read_rows};
-use crate::store::{EntityWriter, StoreError, StoredEntity};
+use crate::store::{EntityWriter, StoreError, StoredEntityRef};
 
 /// How many row errors an import lists before it only counts them.
 pub const LISTED_ROW_ERRORS: usize = 20;
@@ -297,14 +297,13 @@ fn upsert_row(
         Some(ordinal) => ordinal,
         None => writer.allocate_ordinal(&row.id)?,
     };
-    let stored = StoredEntity {
-        ordinal,
-        properties: properties
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    };
-    writer.put(&row.id, &stored)?;
+    writer.put(
+        &row.id,
+        &StoredEntityRef {
+            ordinal,
+            properties: &properties,
+        },
+    )?;
     let touched = engine.load(kind, ordinal, &row.id, &properties);
     Ok(if existing.is_some() {
         RowOutcome::Updated(touched)

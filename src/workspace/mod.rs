@@ -102,6 +102,15 @@ impl Workspace {
         self.store.path()
     }
 
+    /// Closes the database and leaves the snapshot's memory to the process's
+    /// end: freeing millions of small values one by one takes longer than a
+    /// short command's work. Use it only just before the process exits.
+    pub fn close_and_exit_soon(self) {
+        let Workspace { store, engine, .. } = self;
+        drop(store);
+        std::mem::forget(engine);
+    }
+
     /// The instant this workspace evaluates relative times against.
     pub fn now(&self) -> i64 {
         self.now
@@ -158,6 +167,25 @@ impl Workspace {
         Ok(())
     }
 
+    /// Re-evaluates every segment as of `now` and records what moved, with
+    /// `now` as its instant (what `segscope run` does at the clock's time).
+    pub fn recompute_as_of(
+        &mut self,
+        now: i64,
+    ) -> Result<Vec<(String, usize, usize)>, WorkspaceError> {
+        self.now = now;
+        let deltas = self
+            .engine
+            .set_now(now)
+            .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
+        if !deltas.is_empty() {
+            let change = self.store.begin()?;
+            self.record(&change, &deltas)?;
+            change.commit()?;
+        }
+        Ok(changes::summarize(&deltas))
+    }
+
     /// Marks the database as a generated demo.
     pub fn mark_demo(&self) -> Result<(), StoreError> {
         let change = self.store.begin()?;
@@ -185,8 +213,7 @@ fn build_engine(
     let mut engine = Engine::new(now);
     for kind in [EntityKind::Accounts, EntityKind::Users] {
         store.for_each_entity(kind, |ordinal, id, entity| {
-            let properties = entity.properties.into_iter().collect();
-            engine.load(kind, ordinal, id, &properties);
+            engine.load(kind, ordinal, id, &entity.properties);
         })?;
     }
     let definitions = store.definitions()?;
