@@ -152,7 +152,10 @@ fn ids(engine: &Engine, segment: &str) -> Vec<String> {
         .members(segment)
         .unwrap_or_else(|| panic!("no segment {segment:?}"));
     let table = engine.table(kind);
-    let mut ids: Vec<String> = members.ones().map(|row| table.ids[row].clone()).collect();
+    let mut ids: Vec<String> = members
+        .ones()
+        .map(|row| table.ids[row].to_string())
+        .collect();
     ids.sort();
     ids
 }
@@ -1243,7 +1246,7 @@ fn queries_read_the_computed_segments_list() {
         let rows = engine.query(USERS, &parsed).unwrap();
         let mut ids: Vec<&str> = rows
             .ones()
-            .map(|row| engine.table(USERS).ids[row].as_str())
+            .map(|row| &*engine.table(USERS).ids[row])
             .collect();
         ids.sort();
         ids

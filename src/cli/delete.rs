@@ -17,7 +17,12 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open(true)?;
     let membership = workspace.delete(kind, &args.ids).map_err(fail)?;
-    eprintln!("deleted {} {}", args.ids.len(), kind);
+    let noun = if args.ids.len() == 1 {
+        kind.singular().to_string()
+    } else {
+        kind.to_string()
+    };
+    eprintln!("deleted {} {noun}", args.ids.len());
     report_membership(&membership);
     Ok(())
 }

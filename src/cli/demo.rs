@@ -74,7 +74,7 @@ fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, Failed
         workspace
             .import(
                 kind,
-                data.as_slice(),
+                std::io::Cursor::new(data),
                 ImportFormat::JsonLines,
                 ImportMode::Replace,
                 false,

@@ -34,8 +34,12 @@ fn format_one(path: &Path, check_only: bool) -> Result<(), String> {
     }
     let formatted = format_file(&file, &loaded.text);
     if loaded.origin == "<stdin>" {
-        print!("{formatted}");
-        return Ok(());
+        return match super::output::write_stdout(&formatted) {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(format!("error: cannot write the output: {error}"))
+            }
+            _ => Ok(()),
+        };
     }
     if formatted == loaded.text {
         return Ok(());

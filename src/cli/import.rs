@@ -29,8 +29,8 @@ pub struct Args {
 pub fn run(global: &Global, args: Args) -> Outcome {
     let name = args.file.display().to_string();
     let format = ImportFormat::for_path(&name).map_err(fail)?;
-    let input: Box<dyn std::io::BufRead> = if name == "-" {
-        Box::new(BufReader::new(std::io::stdin().lock()))
+    let input: Box<dyn std::io::BufRead + Send> = if name == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
     } else {
         let file = std::fs::File::open(&args.file).map_err(|error| {
             fail(format!(

@@ -41,8 +41,14 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Global {
-    /// The database file.
-    #[arg(long, global = true, env = "SEGSCOPE_DB", value_name = "PATH")]
+    /// The database file [default: segscope.redb] (the last --db given wins).
+    #[arg(
+        long,
+        global = true,
+        env = "SEGSCOPE_DB",
+        value_name = "PATH",
+        overrides_with = "db"
+    )]
     pub db: Option<PathBuf>,
     /// Evaluate relative times (`30 days ago`) as of this instant (RFC 3339
     /// or a date) instead of the clock.

@@ -120,14 +120,29 @@ pub fn entity_columns(entities: &[EntityView], chosen: Option<&[String]>) -> Vec
 }
 
 /// Entities as CSV with the given columns.
-pub fn write_csv(entities: &[EntityView], columns: &[String]) -> Result<(), String> {
+pub fn write_csv(entities: &[EntityView], columns: &[String]) -> std::io::Result<()> {
     let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
-    writer.write_record(columns).map_err(|e| e.to_string())?;
+    writer.write_record(columns).map_err(csv_to_io)?;
     for entity in entities {
         let record: Vec<String> = columns.iter().map(|c| entity_cell(entity, c)).collect();
-        writer.write_record(&record).map_err(|e| e.to_string())?;
+        writer.write_record(&record).map_err(csv_to_io)?;
     }
-    writer.flush().map_err(|e| e.to_string())
+    writer.flush()
+}
+
+fn csv_to_io(error: csv::Error) -> std::io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// Writes text to stdout (a closed pipe is reported to the caller, which
+/// [`finish_output`] turns into a quiet success).
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 /// One JSON value per line.

@@ -2,7 +2,7 @@
 
 use super::output::{
     EntityFormat, entity_cell, entity_columns, entity_json, finish_output, print_table, write_csv,
-    write_json_lines,
+    write_json_lines, write_stdout,
 };
 use super::source::stderr_color;
 use super::{Global, KindArg, Outcome, fail};
@@ -78,21 +78,17 @@ pub fn print_entities(
         EntityFormat::Json => {
             let list: Vec<serde_json::Value> =
                 entities.iter().map(|e| entity_json(e, columns)).collect();
-            println!("{}", serde_json::Value::Array(list));
-            Ok(())
+            write_stdout(&format!("{}\n", serde_json::Value::Array(list)))
         }
         EntityFormat::Jsonl => write_json_lines(entities.iter().map(|e| entity_json(e, columns))),
-        EntityFormat::Csv => {
-            let columns = entity_columns(entities, columns);
-            return write_csv(entities, &columns)
-                .map_err(|e| fail(format!("cannot write CSV: {e}")));
-        }
+        EntityFormat::Csv => write_csv(entities, &entity_columns(entities, columns)),
         EntityFormat::Ids => {
             let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
-            if !ids.is_empty() {
-                println!("{}", ids.join("\n"));
+            let mut text = ids.join("\n");
+            if !text.is_empty() {
+                text.push('\n');
             }
-            Ok(())
+            write_stdout(&text)
         }
     };
     finish_output(result)

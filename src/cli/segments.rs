@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::output::{finish_output, percent, print_table};
+use super::output::{finish_output, percent, print_table, write_stdout};
 use super::{Global, KindArg, Outcome};
 use crate::lang::ast::EntityKind;
 use crate::model::format_instant;
@@ -61,8 +61,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(list));
-            Ok(())
+            write_stdout(&format!("{}\n", serde_json::Value::Array(list)))
         }
     };
     finish_output(result)

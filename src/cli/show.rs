@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::output::{entity_json, finish_output};
+use super::output::{entity_json, finish_output, write_stdout};
 use super::{Global, KindArg, Outcome, fail};
 use crate::lang::ast::EntityKind;
 use crate::model::format_instant;
@@ -62,7 +62,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                     .collect();
                 map.insert("history".into(), serde_json::Value::Array(events));
             }
-            println!("{object}");
+            finish_output(write_stdout(&format!("{object}\n")))
         }
         Format::Table => {
             let mut lines = vec![format!("{} {}", kind.singular(), entity.id)];
@@ -88,10 +88,9 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                     event.segment
                 ));
             }
-            return finish_output(write_lines(&lines));
+            finish_output(write_lines(&lines))
         }
     }
-    Ok(())
 }
 
 fn write_lines(lines: &[String]) -> std::io::Result<()> {

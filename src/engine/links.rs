@@ -1,17 +1,20 @@
 //! The user → account links: which account row each user belongs to, and
 //! which users name each account id (whether or not that account exists yet,
-//! so an account imported after its users links them at once).
+//! so an account imported after its users links them at once). Account ids
+//! are interned: a million users name a hundred thousand accounts.
 
-use rustc_hash::FxHashMap as HashMap;
+use super::strings::StringTable;
 
 #[derive(Debug, Default)]
 pub struct Links {
     /// By user row: the account row, if the user's `account_id` names one.
     account_of_user: Vec<Option<u32>>,
-    /// By user row: the `account_id` the user names, if any.
-    account_id_of_user: Vec<Option<String>>,
-    /// Account id → the user rows naming it.
-    users_by_account_id: HashMap<String, Vec<u32>>,
+    /// By user row: the code of the `account_id` the user names, if any.
+    code_of_user: Vec<Option<u32>>,
+    /// Account ids named by users.
+    account_ids: StringTable,
+    /// By account id code: the user rows naming it.
+    users_by_code: Vec<Vec<u32>>,
 }
 
 impl Links {
@@ -19,17 +22,12 @@ impl Links {
         self.account_of_user.get(user as usize).copied().flatten()
     }
 
-    pub fn account_id_of(&self, user: u32) -> Option<&str> {
-        self.account_id_of_user
-            .get(user as usize)
-            .and_then(|id| id.as_deref())
-    }
-
     /// The user rows that name `account_id` (some may be deleted rows).
     pub fn users_of(&self, account_id: &str) -> &[u32] {
-        self.users_by_account_id
-            .get(account_id)
-            .map_or(&[], Vec::as_slice)
+        match self.account_ids.get(account_id) {
+            Some(code) => &self.users_by_code[code as usize],
+            None => &[],
+        }
     }
 
     /// Records that `user` names `account_id` (or none), with `account_row`
@@ -43,32 +41,26 @@ impl Links {
         let index = user as usize;
         if self.account_of_user.len() <= index {
             self.account_of_user.resize(index + 1, None);
-            self.account_id_of_user.resize(index + 1, None);
+            self.code_of_user.resize(index + 1, None);
         }
         let previous_row = self.account_of_user[index];
-        let previous_id = self.account_id_of_user[index].take();
-        if previous_id.as_deref() != account_id {
-            if let Some(previous_id) = &previous_id
-                && let Some(users) = self.users_by_account_id.get_mut(previous_id)
-            {
-                users.retain(|&u| u != user);
-                if users.is_empty() {
-                    self.users_by_account_id.remove(previous_id);
-                }
+        let previous_code = self.code_of_user[index];
+        let code = account_id.map(|id| {
+            let (code, added) = self.account_ids.intern(id);
+            if added {
+                self.users_by_code.push(Vec::new());
             }
-            if let Some(id) = account_id {
-                match self.users_by_account_id.get_mut(id) {
-                    Some(users) => users.push(user),
-                    None => {
-                        self.users_by_account_id.insert(id.to_string(), vec![user]);
-                    }
-                }
+            code
+        });
+        if previous_code != code {
+            if let Some(previous) = previous_code {
+                self.users_by_code[previous as usize].retain(|&u| u != user);
+            }
+            if let Some(code) = code {
+                self.users_by_code[code as usize].push(user);
             }
         }
-        self.account_id_of_user[index] = match previous_id {
-            Some(previous) if Some(previous.as_str()) == account_id => Some(previous),
-            _ => account_id.map(str::to_string),
-        };
+        self.code_of_user[index] = code;
         self.account_of_user[index] = account_row;
         previous_row
     }

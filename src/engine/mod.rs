@@ -11,6 +11,7 @@
 mod evaluate;
 mod links;
 mod plan;
+mod strings;
 mod table;
 mod test;
 mod time;
@@ -109,7 +110,7 @@ impl Engine {
     }
 
     pub fn row_of(&self, kind: EntityKind, id: &str) -> Option<u32> {
-        self.table(kind).row_by_id.get(id).copied()
+        self.table(kind).row_of(id)
     }
 
     /// The account row of a user, if the user's `account_id` names one.

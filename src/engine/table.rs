@@ -8,6 +8,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::strings::{RowIndex, StringTable};
+
 use fixedbitset::FixedBitSet;
 
 use crate::model::{Properties, Scalar, Value};
@@ -31,33 +33,34 @@ pub enum Cell {
 /// case-insensitive operators (kept only where it differs from the text).
 #[derive(Debug, Default)]
 pub struct Dictionary {
-    texts: Vec<Box<str>>,
+    texts: StringTable,
     lower: Vec<Option<Box<str>>>,
-    codes: HashMap<Box<str>, u32>,
 }
 
 impl Dictionary {
     pub fn code(&mut self, text: &str) -> u32 {
-        if let Some(&code) = self.codes.get(text) {
-            return code;
+        let (code, added) = self.texts.intern(text);
+        if added {
+            let lower = text.to_lowercase();
+            self.lower
+                .push((lower != text).then(|| lower.into_boxed_str()));
         }
-        let code = self.texts.len() as u32;
-        let lower = text.to_lowercase();
-        self.lower
-            .push((lower != text).then(|| lower.into_boxed_str()));
-        self.codes.insert(text.into(), code);
-        self.texts.push(text.into());
         code
     }
 
+    /// The code of `text` if the column has it.
+    pub fn find(&self, text: &str) -> Option<u32> {
+        self.texts.get(text)
+    }
+
     pub fn text(&self, code: u32) -> &str {
-        &self.texts[code as usize]
+        self.texts.text(code)
     }
 
     pub fn lower(&self, code: u32) -> &str {
         match &self.lower[code as usize] {
             Some(lower) => lower,
-            None => &self.texts[code as usize],
+            None => self.texts.text(code),
         }
     }
 
@@ -149,13 +152,19 @@ impl Column {
 /// All entities of one kind.
 #[derive(Debug, Default)]
 pub struct Table {
-    pub ids: Vec<String>,
+    /// By row: the entity's id (kept after removal, for history).
+    pub ids: Vec<Box<str>>,
     pub alive: FixedBitSet,
     pub columns: HashMap<String, Column>,
-    pub row_by_id: HashMap<String, u32>,
+    index: RowIndex,
 }
 
 impl Table {
+    /// The row of the entity with this id.
+    pub fn row_of(&self, id: &str) -> Option<u32> {
+        self.index.get(&self.ids, id)
+    }
+
     /// Number of row slots (alive or not).
     pub fn rows(&self) -> usize {
         self.ids.len()
@@ -169,16 +178,18 @@ impl Table {
     pub fn put(&mut self, row: u32, id: &str, properties: &Properties) {
         let index = row as usize;
         if self.ids.len() <= index {
-            self.ids.resize(index + 1, String::new());
+            self.ids.resize(index + 1, Box::from(""));
             self.alive.grow(index + 1);
         }
         let was_alive = self.alive.contains(index);
-        if self.ids[index] != id {
-            self.forget_id_of(row);
-            self.ids[index] = id.to_string();
-            self.row_by_id.insert(id.to_string(), row);
-        } else if !was_alive {
-            self.row_by_id.insert(id.to_string(), row);
+        if &*self.ids[index] != id || !was_alive {
+            self.index.remove(&self.ids, row);
+            self.ids[index] = id.into();
+            // The id may still be indexed at the row it held before.
+            if let Some(other) = self.index.get(&self.ids, id) {
+                self.index.remove(&self.ids, other);
+            }
+            self.index.insert(&self.ids, row);
         }
         self.alive.insert(index);
         // A row that held an entity loses the properties it no longer has.
@@ -207,20 +218,11 @@ impl Table {
             return;
         }
         self.alive.set(index, false);
-        self.forget_id_of(row);
+        self.index.remove(&self.ids, row);
         for column in self.columns.values_mut() {
             if column.cell(index) != Cell::Missing {
                 column.set(index, None);
             }
-        }
-    }
-
-    /// Drops the id → row entry of `row`'s id, if it still points here (the
-    /// id may live at another row now).
-    fn forget_id_of(&mut self, row: u32) {
-        let id = &self.ids[row as usize];
-        if self.row_by_id.get(id.as_str()) == Some(&row) {
-            self.row_by_id.remove(id.as_str());
         }
     }
 

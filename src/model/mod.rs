@@ -67,6 +67,10 @@ impl Scalar {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Scalar::String(text) => serde_json::Value::String(text.clone()),
+            // Whole numbers print as integers (12, not 12.0).
+            Scalar::Number(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
+                serde_json::Value::Number((*number as i64).into())
+            }
             Scalar::Number(number) => serde_json::Number::from_f64(*number)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Scalar::Bool(value) => serde_json::Value::Bool(*value),

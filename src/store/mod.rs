@@ -16,7 +16,7 @@ mod tables;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use redb::{Database, DatabaseError, ReadableDatabase};
+use redb::{Database, DatabaseError, ReadableDatabase, TableHandle};
 use serde::{Deserialize, Serialize};
 
 pub use change::{Change, EntityWriter};
@@ -158,10 +158,18 @@ impl Store {
                     }
                     _ => return Err(StoreError::InUse(path.to_path_buf())),
                 },
+                Err(DatabaseError::Storage(redb::StorageError::Io(error)))
+                    if error.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    return Err(StoreError::NotADatabase {
+                        path: path.to_path_buf(),
+                        reason: "it holds something else".to_string(),
+                    });
+                }
                 Err(DatabaseError::Storage(redb::StorageError::Io(error))) => {
                     return Err(StoreError::Io {
                         path: path.to_path_buf(),
-                        reason: error.to_string(),
+                        reason: crate::os_error::reason(&error),
                     });
                 }
                 Err(error) => {
@@ -194,6 +202,10 @@ impl Store {
                 found: version,
             }),
             Some(SCHEMA_VERSION) => Ok(()),
+            None if self.has_foreign_tables()? => Err(StoreError::NotADatabase {
+                path: self.path.clone(),
+                reason: "it is another program's database".to_string(),
+            }),
             // A new file (or, in later versions, an older schema to migrate).
             _ => {
                 let change = self.begin()?;
@@ -208,6 +220,13 @@ impl Store {
     pub fn begin(&self) -> Result<Change, StoreError> {
         let transaction = self.db.begin_write().map_err(corrupt)?;
         Ok(Change::new(transaction))
+    }
+
+    /// Does the file hold tables that segscope did not make?
+    fn has_foreign_tables(&self) -> Result<bool, StoreError> {
+        let transaction = self.db.begin_read().map_err(corrupt)?;
+        let mut tables = transaction.list_tables().map_err(corrupt)?;
+        Ok(tables.any(|table| table.name() != "meta"))
     }
 
     /// Is this a database `segscope demo` generated?

@@ -115,14 +115,14 @@ impl Workspace {
                 let account = self
                     .engine
                     .account_of(row)
-                    .map(|a| self.engine.table(EntityKind::Accounts).ids[a as usize].clone());
+                    .map(|a| self.engine.table(EntityKind::Accounts).ids[a as usize].to_string());
                 (account, None)
             }
             EntityKind::Accounts => (None, Some(self.engine.users_of_account(row).len())),
         };
         EntityView {
             kind,
-            id: table.ids[row as usize].clone(),
+            id: table.ids[row as usize].to_string(),
             properties: table.properties(row),
             segments: self.engine.segments_of(kind, row),
             account,

@@ -9,7 +9,7 @@ use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::lang::ast::EntityKind;
 use crate::model::{Properties, Value};
-use crate::store::import::{ImportFormat, ImportRow, RowError, read_rows};
+use crate::store::import::{ImportFormat, ImportRow, RowError, read_rows_in_background};
 use crate::store::{EntityWriter, StoreError, StoredEntityRef};
 
 /// How many row errors an import lists before it only counts them.
@@ -109,7 +109,7 @@ impl Workspace {
     pub fn import(
         &mut self,
         kind: EntityKind,
-        input: impl BufRead,
+        input: impl BufRead + Send + 'static,
         format: ImportFormat,
         mode: ImportMode,
         skip_invalid: bool,
@@ -125,7 +125,7 @@ impl Workspace {
         let read = {
             let mut writer = change.entities(kind)?;
             let engine = &mut self.engine;
-            let read = read_rows(input, format, kind, |row| {
+            let read = read_rows_in_background(input, format, kind, |row| {
                 rows_read += 1;
                 if rows_read % 10_000 == 0 {
                     progress(rows_read);

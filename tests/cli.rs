@@ -1,0 +1,1713 @@
+//! The headless commands of `spec/cli.md`, run as the real binary against a
+//! database in a temporary directory, always evaluated as of one fixed
+//! instant (`--now`): exit codes, what goes to stdout and what to stderr,
+//! the output formats, import typing and its all-or-nothing rule, the
+//! membership history, and the lock between processes.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_segscope");
+
+/// The instant every command evaluates as of, unless a test says otherwise.
+const NOW: &str = "2024-06-15T12:00:00Z";
+
+/// Defined in this order on purpose: `segments` must still come out sorted
+/// by name ("Active" before "Admins").
+const SEGMENTS: &str = r#"segment "Pro accounts" for accounts {
+  description "Accounts on the pro plan"
+  where plan = "pro"
+}
+
+segment "Admins" for users {
+  where role = "admin"
+}
+
+segment "Active" for users {
+  description "Seen in the last 30 days"
+  where last_seen_at > 30 days ago
+}
+"#;
+
+const ACCOUNTS: &str = r#"{"id": "a1", "name": "Acme", "plan": "pro", "seats": 12}
+{"id": "a2", "name": "Bolt", "plan": "free", "seats": 2}
+"#;
+
+/// As of NOW: u1 is active and an admin, u2 neither, u3 an admin.
+const USERS: &str = r#"{"id": "u1", "account_id": "a1", "email": "ann@acme.example", "role": "admin", "last_seen_at": "2024-06-10T09:00:00Z", "tags": ["beta", "vip"]}
+{"id": "u2", "account_id": "a2", "email": "bob@bolt.example", "role": "member", "last_seen_at": "2024-05-01"}
+{"id": "u3", "email": "cy@mail.example", "role": "admin"}
+"#;
+
+const SUBCOMMANDS: [&str; 13] = [
+    "demo", "check", "fmt", "apply", "import", "delete", "set", "segments", "query", "show",
+    "export", "history", "run",
+];
+
+// ---------------------------------------------------------------- helpers
+
+/// What one run of the binary did.
+#[derive(Debug)]
+struct Ran {
+    command: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    fn from_output(command: String, output: std::process::Output) -> Ran {
+        let ran = Ran {
+            command,
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        };
+        assert!(
+            !ran.stderr.contains("panicked") && !ran.stderr.contains("RUST_BACKTRACE"),
+            "{ran}"
+        );
+        ran
+    }
+
+    /// Asserts the exit status; a user or usage error prints nothing on
+    /// stdout and says something on stderr.
+    fn expect(self, code: i32) -> Ran {
+        assert_eq!(self.code, Some(code), "{self}");
+        if code != 0 {
+            assert_eq!(self.stdout, "", "an error printed data: {self}");
+            assert!(!self.stderr.trim().is_empty(), "a silent error: {self}");
+        }
+        self
+    }
+
+    fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self}"))
+    }
+}
+
+impl std::fmt::Display for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` exited with {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.command, self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A database file in a temporary directory, and the files around it.
+struct Db {
+    dir: TempDir,
+    path: PathBuf,
+}
+
+impl Db {
+    fn new() -> Db {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("test.redb");
+        Db { dir, path }
+    }
+
+    /// The segments, accounts and users above, applied and imported at NOW.
+    fn seeded() -> Db {
+        let db = Db::new();
+        db.apply("segments.seg", SEGMENTS).expect(0);
+        db.import("accounts", "a.jsonl", ACCOUNTS).expect(0);
+        db.import("users", "u.jsonl", USERS).expect(0);
+        db
+    }
+
+    /// Writes `contents` to a file named `name` and imports it.
+    fn import(&self, kind: &str, name: &str, contents: &str) -> Ran {
+        self.run(&["import", "--kind", kind, &self.write(name, contents)])
+    }
+
+    /// Writes `contents` to a file named `name` and applies it.
+    fn apply(&self, name: &str, contents: &str) -> Ran {
+        self.run(&["apply", &self.write(name, contents)])
+    }
+
+    /// Writes a file next to the database; returns its path.
+    fn write(&self, name: &str, contents: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write a fixture");
+        path.display().to_string()
+    }
+
+    fn command_at(&self, now: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .arg("--db")
+            .arg(&self.path)
+            .arg("--now")
+            .arg(now)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("SEGSCOPE_DB")
+            .env_remove("SEGSCOPE_NOW")
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    fn run_at(&self, now: &str, args: &[&str]) -> Ran {
+        let output = self.command_at(now, args).output().expect("run segscope");
+        Ran::from_output(format!("segscope {}", args.join(" ")), output)
+    }
+
+    fn run(&self, args: &[&str]) -> Ran {
+        self.run_at(NOW, args)
+    }
+
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Ran {
+        let mut child = self
+            .command_at(NOW, args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn segscope");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().expect("wait for segscope");
+        Ran::from_output(format!("segscope {} < input", args.join(" ")), output)
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        self.run(args).expect(0).stdout
+    }
+
+    /// Runs a command that must fail with a user error; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        self.run(args).expect(1).stderr
+    }
+
+    /// Every entity of a kind, as `export` prints it (JSON lines).
+    fn export(&self, kind: &str) -> Vec<Value> {
+        self.run(&["export", "--kind", kind]).expect(0).json_lines()
+    }
+
+    /// One entity as exported.
+    fn entity(&self, kind: &str, id: &str) -> Value {
+        self.export(kind)
+            .into_iter()
+            .find(|e| e["id"] == id)
+            .unwrap_or_else(|| panic!("no {kind} {id}"))
+    }
+
+    fn ids(&self, kind: &str) -> Vec<String> {
+        let stdout = self.ok(&["query", "--kind", kind, "id is set", "--format", "ids"]);
+        stdout.lines().map(str::to_string).collect()
+    }
+
+    /// Membership events as (at, event, segment, id), sorted.
+    fn events(&self, filters: &[&str]) -> Vec<(String, String, String, String)> {
+        let mut args = vec!["history", "--format", "jsonl"];
+        args.extend(filters);
+        let mut events: Vec<_> = self
+            .run(&args)
+            .expect(0)
+            .json_lines()
+            .into_iter()
+            .map(|e| {
+                let field = |name: &str| e[name].as_str().unwrap().to_string();
+                (field("at"), field("event"), field("segment"), field("id"))
+            })
+            .collect();
+        events.sort();
+        events
+    }
+
+    /// Runs a command whose standard output is closed before it writes, as
+    /// in `segscope ... | head -0`.
+    fn run_with_closed_stdout(&self, args: &[&str]) -> Ran {
+        let mut child = self
+            .command_at(NOW, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn segscope");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("wait for segscope");
+        Ran::from_output(format!("segscope {} | head -0", args.join(" ")), output)
+    }
+
+    /// Starts a command that reads standard input from a pipe left open.
+    fn spawn_reading_stdin(&self, args: &[&str]) -> Child {
+        self.command_at(NOW, args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn segscope")
+    }
+}
+
+fn event(at: &str, what: &str, segment: &str, id: &str) -> (String, String, String, String) {
+    (at.into(), what.into(), segment.into(), id.into())
+}
+
+/// A JSON value with every number as f64: values are typed as numbers, and
+/// 12 and 12.0 are the same one.
+fn numbers_as_f64(value: Value) -> Value {
+    match value {
+        Value::Number(n) => json!(n.as_f64().unwrap()),
+        Value::Array(items) => Value::Array(items.into_iter().map(numbers_as_f64).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, numbers_as_f64(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn assert_same_json(actual: &Value, expected: Value) {
+    assert_eq!(
+        numbers_as_f64(actual.clone()),
+        numbers_as_f64(expected),
+        "actual: {actual}"
+    );
+}
+
+fn ids_of(entities: &[Value]) -> Vec<&str> {
+    entities.iter().map(|e| e["id"].as_str().unwrap()).collect()
+}
+
+/// The `file:line N:` prefixes of the row errors listed on stderr.
+fn listed_lines(stderr: &str, file: &str) -> Vec<usize> {
+    let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+    stderr
+        .lines()
+        .filter_map(|line| {
+            let rest = line.split_once(&format!("{name}:line "))?.1;
+            rest.split(':').next()?.parse().ok()
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- usage
+
+#[test]
+fn help_works_for_every_subcommand() {
+    let db = Db::new();
+    let top = db.run(&["--help"]).expect(0);
+    for subcommand in SUBCOMMANDS {
+        assert!(top.stdout.contains(subcommand), "{subcommand} in {top}");
+        let help = db.run(&[subcommand, "--help"]).expect(0);
+        assert!(help.stdout.contains("Usage:"), "{help}");
+        assert_eq!(help.stderr, "", "{help}");
+    }
+    assert!(!db.path.exists(), "--help created the database");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let db = Db::seeded();
+    let unknown_flag = db.run(&["segments", "--bogus"]).expect(2);
+    assert!(unknown_flag.stderr.contains("--bogus"), "{unknown_flag}");
+    db.run(&["import", "users.jsonl"]).expect(2); // no --kind
+    db.run(&["query", "--kind", "people", "id is set"])
+        .expect(2);
+    db.run(&["no-such-command"]).expect(2);
+    db.run(&["export", "--kind", "users", "--format", "xml"])
+        .expect(2);
+}
+
+#[test]
+fn bad_now_is_a_usage_error_naming_the_value() {
+    let db = Db::seeded();
+    let ran = db.run_at("yesterday", &["segments"]).expect(2);
+    assert!(
+        ran.stderr.contains("`yesterday` is not an instant"),
+        "{ran}"
+    );
+    let ran = db.run_at("2024-13-45", &["segments"]).expect(2);
+    assert!(ran.stderr.contains("2024-13-45"), "{ran}");
+}
+
+#[test]
+fn the_environment_names_the_database_and_the_instant() {
+    let db = Db::seeded();
+    let output = Command::new(BIN)
+        .args([
+            "query",
+            "--kind",
+            "users",
+            "in segment \"Active\"",
+            "--format",
+            "ids",
+        ])
+        .env("SEGSCOPE_DB", &db.path)
+        .env("SEGSCOPE_NOW", NOW)
+        .current_dir(db.dir.path())
+        .output()
+        .unwrap();
+    let ran = Ran::from_output("query with SEGSCOPE_DB".into(), output).expect(0);
+    assert_eq!(ran.stdout, "u1\n");
+}
+
+// ---------------------------------------------------------------- check and fmt
+
+#[test]
+fn check_reports_errors_with_their_location_and_exits_1() {
+    let db = Db::new();
+    let good = db.write("good.seg", SEGMENTS);
+    let ran = db.run(&["check", &good]).expect(0);
+    assert_eq!(ran.stdout, "");
+    assert!(ran.stderr.contains("3 definitions"), "{ran}");
+
+    let bad = db.write("bad.seg", "segment \"X\" for users {\n  where plan = \n}\n");
+    let stderr = db.fails(&["check", &good, &bad]);
+    assert!(stderr.contains("bad.seg:3:1"), "{stderr}");
+    assert!(stderr.contains("check failed: 1 error"), "{stderr}");
+
+    let reference = db.write(
+        "ref.seg",
+        "segment \"Y\" for users {\n  where in segment \"Nope\"\n}\n",
+    );
+    let stderr = db.fails(&["check", &reference]);
+    assert!(
+        stderr.contains("Nope") && stderr.contains("ref.seg:2:"),
+        "{stderr}"
+    );
+
+    let stderr = db.fails(&["check", "missing.seg"]);
+    assert!(stderr.contains("cannot read missing.seg"), "{stderr}");
+    assert!(!db.path.exists(), "check created the database");
+}
+
+#[test]
+fn fmt_rewrites_files_in_canonical_form_and_check_reports_changes() {
+    let db = Db::new();
+    let messy = "# the admins\nsegment   \"A\"  for users { where  role=\"admin\" } # kept\n";
+    let canonical = "# the admins\nsegment \"A\" for users {\n  where role = \"admin\"\n} # kept\n";
+    let file = db.write("messy.seg", messy);
+
+    let stderr = db.fails(&["fmt", "--check", &file]);
+    assert!(stderr.contains("messy.seg is not formatted"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), messy);
+
+    assert_eq!(db.ok(&["fmt", &file]), "");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), canonical);
+    db.ok(&["fmt", "--check", &file]);
+
+    let ran = db.run_with_stdin(&["fmt", "-"], messy).expect(0);
+    assert_eq!(ran.stdout, canonical);
+
+    let broken = db.write("broken.seg", "segment \"A\" for users {\n");
+    db.fails(&["fmt", &broken]);
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "segment \"A\" for users {\n"
+    );
+}
+
+// ---------------------------------------------------------------- apply
+
+#[test]
+fn apply_reports_on_stderr_and_records_every_member_entering() {
+    let db = Db::new();
+    db.import("accounts", "a.jsonl", ACCOUNTS).expect(0);
+    db.import("users", "u.jsonl", USERS).expect(0);
+    assert_eq!(db.events(&[]), vec![]);
+
+    let ran = db.apply("s.seg", SEGMENTS).expect(0);
+    assert_eq!(ran.stdout, "");
+    assert!(ran.stderr.contains("3 added"), "{ran}");
+    assert_eq!(
+        db.events(&[]),
+        vec![
+            event(NOW, "entered", "Active", "u1"),
+            event(NOW, "entered", "Admins", "u1"),
+            event(NOW, "entered", "Admins", "u3"),
+            event(NOW, "entered", "Pro accounts", "a1"),
+        ]
+    );
+
+    let again = db.apply("s.seg", SEGMENTS).expect(0);
+    assert!(again.stderr.contains("3 unchanged"), "{again}");
+    assert_eq!(db.events(&[]).len(), 4, "re-applying recorded events");
+}
+
+fn segment_names(db: &Db) -> Vec<String> {
+    db.run(&["segments", "--format", "json"])
+        .expect(0)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn apply_is_declarative_per_file() {
+    let db = Db::seeded();
+    let other = db.write(
+        "other.seg",
+        "segment \"Members\" for users {\n  where role = \"member\"\n}\n",
+    );
+    db.ok(&["apply", &other]);
+    assert_eq!(
+        segment_names(&db),
+        ["Active", "Admins", "Members", "Pro accounts"]
+    );
+
+    // "Admins" is gone from segments.seg: it goes from the database, with
+    // its members exiting; "Members" from the other file stays.
+    let without_admins = SEGMENTS.replace(
+        "segment \"Admins\" for users {\n  where role = \"admin\"\n}\n",
+        "",
+    );
+    let later = "2024-06-16T00:00:00Z";
+    let ran = db
+        .run_at(
+            later,
+            &["apply", &db.write("segments.seg", &without_admins)],
+        )
+        .expect(0);
+    assert!(ran.stderr.contains("1 removed (Admins)"), "{ran}");
+    assert_eq!(segment_names(&db), ["Active", "Members", "Pro accounts"]);
+    assert_eq!(
+        db.events(&["--since", later]),
+        vec![
+            event(later, "exited", "Admins", "u1"),
+            event(later, "exited", "Admins", "u3"),
+        ]
+    );
+    assert_same_json(&db.entity("users", "u1")["segments"], json!(["Active"]));
+}
+
+#[test]
+fn apply_knows_a_file_by_any_path_to_it() {
+    let db = Db::new();
+    db.write("segments.seg", SEGMENTS);
+    let absolute = db.dir.path().join("segments.seg");
+    db.ok(&["apply", "segments.seg"]);
+    for path in ["./segments.seg", absolute.to_str().unwrap()] {
+        let ran = db.run(&["apply", path]).expect(0);
+        assert!(ran.stderr.contains("3 unchanged"), "{ran}");
+    }
+}
+
+#[test]
+fn apply_refuses_a_name_another_file_holds() {
+    let db = Db::seeded();
+    let before = db.export("users");
+    let thief = db.write(
+        "thief.seg",
+        "segment \"Admins\" for users {\n  where role = \"owner\"\n}\n",
+    );
+    let stderr = db.fails(&["apply", &thief]);
+    assert!(
+        stderr.contains("a segment named \"Admins\" is already defined in")
+            && stderr.contains("segments.seg"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("thief.seg:1:9"), "{stderr}");
+    assert!(stderr.contains("nothing was applied"), "{stderr}");
+    assert_eq!(db.export("users"), before);
+}
+
+#[test]
+fn apply_is_all_or_nothing_across_files() {
+    let db = Db::seeded();
+    let segments_before = db.ok(&["segments", "--format", "json"]);
+    let events_before = db.events(&[]);
+    let good = db.write(
+        "good.seg",
+        "segment \"Members\" for users {\n  where role = \"member\"\n}\n",
+    );
+    let bad = db.write(
+        "bad.seg",
+        "segment \"Broken\" for users {\n  where role = \n}\n",
+    );
+    let stderr = db.fails(&["apply", &good, &bad]);
+    assert!(stderr.contains("bad.seg:3:1"), "{stderr}");
+    assert!(stderr.contains("nothing was applied: 1 error"), "{stderr}");
+    assert_eq!(db.ok(&["segments", "--format", "json"]), segments_before);
+    assert_eq!(db.events(&[]), events_before);
+
+    // A file that cannot be read fails the command the same way.
+    db.fails(&["apply", &good, "missing.seg"]);
+    assert_eq!(db.ok(&["segments", "--format", "json"]), segments_before);
+}
+
+#[test]
+fn apply_rejects_a_reference_to_a_missing_segment() {
+    let db = Db::seeded();
+    let file = db.write(
+        "ref.seg",
+        "segment \"Pro users\" for users {\n  where account in segment \"Enterprise\"\n}\n",
+    );
+    let stderr = db.fails(&["apply", &file]);
+    assert!(
+        stderr.contains("Enterprise") && stderr.contains("ref.seg:2:"),
+        "{stderr}"
+    );
+    assert!(!segment_names(&db).contains(&"Pro users".to_string()));
+}
+
+// ---------------------------------------------------------------- import
+
+#[test]
+fn exported_entities_are_flat_objects_with_sorted_segments() {
+    let db = Db::seeded();
+    let users = db.export("users");
+    assert_eq!(ids_of(&users), ["u1", "u2", "u3"]);
+    assert_same_json(
+        &users[0],
+        json!({
+            "id": "u1",
+            "account_id": "a1",
+            "email": "ann@acme.example",
+            "role": "admin",
+            "last_seen_at": "2024-06-10T09:00:00Z",
+            "tags": ["beta", "vip"],
+            "segments": ["Active", "Admins"],
+        }),
+    );
+    assert_same_json(
+        &users[1],
+        json!({
+            "id": "u2",
+            "account_id": "a2",
+            "email": "bob@bolt.example",
+            "role": "member",
+            "last_seen_at": "2024-05-01T00:00:00Z",
+            "segments": [],
+        }),
+    );
+    assert_eq!(users[2]["account_id"], Value::Null, "{}", users[2]);
+    assert_same_json(
+        &db.export("accounts")[0],
+        json!({"id": "a1", "name": "Acme", "plan": "pro", "seats": 12, "segments": ["Pro accounts"]}),
+    );
+    assert!(db.export("accounts")[0].get("account_id").is_none());
+}
+
+#[test]
+fn import_types_json_values() {
+    let db = Db::new();
+    let file = db.write(
+        "typed.jsonl",
+        concat!(
+            r#"{"id": "t1", "text": "hello", "n": 42, "f": -3.5, "big": 1e6, "yes": true, "no": false, "#,
+            r#""day": "2024-05-01", "instant": "2024-05-01T10:30:00+02:00", "not_a_date": "2024-02-30", "#,
+            r#""words": "2024-05-01 or so", "list": ["a", 1, true, "2024-05-01"], "empty": [], "gone": null}"#,
+            "\n",
+            r#"{"id": 7, "account_id": 12}"#,
+            "\n",
+        ),
+    );
+    db.ok(&["import", "--kind", "users", &file]);
+    let users = db.export("users");
+    assert_eq!(ids_of(&users), ["7", "t1"], "whole-number ids are text");
+    assert_same_json(
+        &users[1],
+        json!({
+            "id": "t1",
+            "account_id": null,
+            "text": "hello",
+            "n": 42,
+            "f": -3.5,
+            "big": 1000000,
+            "yes": true,
+            "no": false,
+            "day": "2024-05-01T00:00:00Z",
+            "instant": "2024-05-01T08:30:00Z",
+            "not_a_date": "2024-02-30",
+            "words": "2024-05-01 or so",
+            "list": ["a", 1, true, "2024-05-01T00:00:00Z"],
+            "empty": [],
+            "segments": [],
+        }),
+    );
+    assert_eq!(users[0]["account_id"], "12");
+    // The types are the language's: a datetime compares as one.
+    let stdout = db.ok(&[
+        "query",
+        "--kind",
+        "users",
+        "day = 2024-05-01 and n > 41.5 and yes = true",
+        "--format",
+        "ids",
+    ]);
+    assert_eq!(stdout, "t1\n");
+}
+
+#[test]
+fn import_types_csv_cells() {
+    let db = Db::new();
+    let file = db.write(
+        "typed.csv",
+        "id,account_id,n,f,e,yes,no,day,instant,text,blank\n\
+         c1,007,-12,3.5,1e6,TRUE,False,2024-05-01,2024-05-01T10:30:00+02:00,hello world,\n\
+         c2,,0,.5,1E-3,tRuE,false,2024-02-29,2024-05-01T10:30:00Z,\"Doe, Jane\",x\n",
+    );
+    db.ok(&["import", "--kind", "users", &file]);
+    let users = db.export("users");
+    assert_same_json(
+        &users[0],
+        json!({
+            "id": "c1", "account_id": "007", "n": -12, "f": 3.5, "e": 1000000,
+            "yes": true, "no": false, "day": "2024-05-01T00:00:00Z",
+            "instant": "2024-05-01T08:30:00Z", "text": "hello world", "segments": [],
+        }),
+    );
+    assert_same_json(
+        &users[1],
+        json!({
+            "id": "c2", "account_id": null, "n": 0, "f": 0.5, "e": 0.001,
+            "yes": true, "no": false, "day": "2024-02-29T00:00:00Z",
+            "instant": "2024-05-01T10:30:00Z", "text": "Doe, Jane", "blank": "x", "segments": [],
+        }),
+    );
+}
+
+#[test]
+fn import_reads_a_json_array() {
+    let db = Db::new();
+    let file = db.write(
+        "accounts.json",
+        "[\n  {\"id\": \"a1\", \"plan\": \"pro\"},\n  {\"id\": \"a2\",\n   \"plan\": \"free\"}\n]\n",
+    );
+    let ran = db.run(&["import", "--kind", "accounts", &file]).expect(0);
+    assert!(ran.stderr.contains("2 created"), "{ran}");
+    assert_eq!(db.ids("accounts"), ["a1", "a2"]);
+    db.import("accounts", "empty.json", " [ ] ").expect(0);
+    assert_eq!(db.ids("accounts"), ["a1", "a2"]);
+}
+
+#[test]
+fn import_reads_json_lines_from_stdin() {
+    let db = Db::seeded();
+    let ran = db
+        .run_with_stdin(
+            &["import", "--kind", "users", "-"],
+            "{\"id\": \"u4\", \"role\": \"admin\"}\n\n{\"id\": \"u1\", \"role\": \"member\"}\n",
+        )
+        .expect(0);
+    assert_eq!(ran.stdout, "");
+    assert!(ran.stderr.contains("1 created, 1 updated"), "{ran}");
+    assert_eq!(db.ids("users"), ["u1", "u2", "u3", "u4"]);
+    assert_eq!(db.entity("users", "u1")["role"], "member");
+}
+
+#[test]
+fn import_merges_properties_null_removes_absent_keeps() {
+    let db = Db::seeded();
+    let file = db.write(
+        "merge.jsonl",
+        "{\"id\": \"u1\", \"role\": \"owner\", \"tags\": null, \"nps\": 9}\n",
+    );
+    db.ok(&["import", "--kind", "users", &file]);
+    assert_same_json(
+        &db.entity("users", "u1"),
+        json!({
+            "id": "u1", "account_id": "a1", "email": "ann@acme.example", "role": "owner",
+            "last_seen_at": "2024-06-10T09:00:00Z", "nps": 9, "segments": ["Active"],
+        }),
+    );
+    assert_eq!(
+        db.entity("users", "u2")["role"],
+        "member",
+        "others untouched"
+    );
+}
+
+#[test]
+fn an_empty_csv_cell_unsets_the_property_when_merging() {
+    let db = Db::seeded();
+    let file = db.write("merge.csv", "id,role,nps\nu1,,8\n");
+    db.ok(&["import", "--kind", "users", &file]);
+    let user = db.entity("users", "u1");
+    assert!(user.get("role").is_none(), "{user}");
+    assert_eq!(user["nps"], 8.0);
+    assert_eq!(
+        user["email"], "ann@acme.example",
+        "columns not in the file are kept"
+    );
+    assert_same_json(&user["segments"], json!(["Active"]));
+}
+
+#[test]
+fn import_replace_replaces_whole_entities() {
+    let db = Db::seeded();
+    let file = db.write("replace.jsonl", "{\"id\": \"u1\", \"nps\": 10}\n");
+    db.ok(&["import", "--kind", "users", "--replace", &file]);
+    assert_same_json(
+        &db.entity("users", "u1"),
+        json!({"id": "u1", "account_id": null, "nps": 10, "segments": []}),
+    );
+    assert_eq!(
+        db.ids("users"),
+        ["u1", "u2", "u3"],
+        "--replace keeps other entities"
+    );
+}
+
+#[test]
+fn import_with_bad_rows_lists_them_by_line_and_writes_nothing() {
+    let cases = [
+        (
+            "bad.jsonl",
+            concat!(
+                "{\"id\": \"n1\", \"role\": \"admin\"}\n",
+                "{\"id\": \"n2\", \"address\": {\"city\": \"Oslo\"}}\n",
+                "not json\n",
+                "{\"id\": \"u1\", \"role\": \"member\"}\n",
+                "{\"role\": \"admin\"}\n",
+                "[1, 2]\n",
+            ),
+            vec![2, 3, 5, 6],
+        ),
+        (
+            "bad.json",
+            "[\n  {\"id\": \"n1\"},\n  {\"id\": \"n2\",\n   \"x\": {\"y\": 1}},\n  {\"id\": \"\"}\n]\n",
+            vec![3, 5],
+        ),
+        (
+            "bad.csv",
+            "id,n\nn1,1\nn2\nn3,1e999\n,4\nu1,5\n",
+            vec![3, 4, 5],
+        ),
+    ];
+    for (name, contents, lines) in cases {
+        let db = Db::seeded();
+        let users = db.export("users");
+        let events = db.events(&[]);
+        let file = db.write(name, contents);
+        let stderr = db.fails(&["import", "--kind", "users", &file]);
+        assert_eq!(listed_lines(&stderr, &file), lines, "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("nothing was imported: {} bad row", lines.len())),
+            "{name}: {stderr}"
+        );
+        assert_eq!(db.export("users"), users, "{name} wrote rows");
+        assert_eq!(db.events(&[]), events, "{name} recorded events");
+    }
+}
+
+#[test]
+fn import_names_the_line_and_key_of_a_nested_object() {
+    let db = Db::new();
+    let file = db.write(
+        "nested.jsonl",
+        "{\"id\": \"u1\"}\n{\"id\": \"u2\", \"address\": {\"city\": \"Oslo\"}}\n",
+    );
+    let stderr = db.fails(&["import", "--kind", "users", &file]);
+    assert!(
+        stderr.contains("nested.jsonl:line 2: key \"address\" holds an object"),
+        "{stderr}"
+    );
+    assert_eq!(db.ids("users"), Vec::<String>::new());
+}
+
+#[test]
+fn import_lists_the_first_20_errors_and_counts_the_rest() {
+    let db = Db::new();
+    let contents: String = (0..25)
+        .map(|i| format!("{{\"id\": \"u{i}\", \"o\": {{}}}}\n"))
+        .collect();
+    let file = db.write("many.jsonl", &contents);
+    let stderr = db.fails(&["import", "--kind", "users", &file]);
+    assert_eq!(
+        listed_lines(&stderr, &file),
+        (1..=20).collect::<Vec<_>>(),
+        "{stderr}"
+    );
+    assert!(stderr.contains("... and 5 more bad rows"), "{stderr}");
+    assert!(stderr.contains("25 bad rows"), "{stderr}");
+}
+
+#[test]
+fn import_skip_invalid_imports_the_good_rows_and_reports_the_rest() {
+    let db = Db::seeded();
+    let file = db.write(
+        "mixed.jsonl",
+        "{\"id\": \"u4\"}\n{\"id\": \"u5\", \"o\": {}}\nnope\n{\"id\": \"u6\", \"role\": \"admin\"}\n",
+    );
+    let ran = db
+        .run(&["import", "--kind", "users", "--skip-invalid", &file])
+        .expect(0);
+    assert_eq!(ran.stdout, "");
+    assert!(ran.stderr.contains("2 created"), "{ran}");
+    assert!(ran.stderr.contains("skipped 2 invalid rows"), "{ran}");
+    assert_eq!(listed_lines(&ran.stderr, &file), [2, 3], "{ran}");
+    assert_eq!(db.ids("users"), ["u1", "u2", "u3", "u4", "u6"]);
+    assert!(
+        db.events(&["--id", "u6"])
+            .contains(&event(NOW, "entered", "Admins", "u6"))
+    );
+}
+
+#[test]
+fn import_limits_are_row_errors() {
+    let db = Db::new();
+    let long_name = "p".repeat(129);
+    let long_text = "x".repeat(64 * 1024 + 1);
+    let long_list = serde_json::to_string(&vec![1; 1001]).unwrap();
+    let over = format!(
+        "{{\"id\": \"u1\", \"{long_name}\": 1}}\n{{\"id\": \"u2\", \"s\": \"{long_text}\"}}\n{{\"id\": \"u3\", \"l\": {long_list}}}\n{{\"id\": \"u4\"}}\n"
+    );
+    let file = db.write("over.jsonl", &over);
+    let stderr = db.fails(&["import", "--kind", "users", &file]);
+    assert_eq!(listed_lines(&stderr, &file), [1, 2, 3], "{stderr}");
+    assert!(stderr.contains("at most 128 bytes"), "{stderr}");
+    assert!(stderr.contains("65537 bytes"), "{stderr}");
+    assert!(stderr.contains("1001 elements"), "{stderr}");
+    assert_eq!(db.ids("users"), Vec::<String>::new());
+
+    // Exactly at the limits is fine.
+    let name = "p".repeat(128);
+    let text = "x".repeat(64 * 1024);
+    let list = serde_json::to_string(&vec![1; 1000]).unwrap();
+    let at = format!("{{\"id\": \"u1\", \"{name}\": 1, \"s\": \"{text}\", \"l\": {list}}}\n");
+    db.import("users", "at.jsonl", &at).expect(0);
+    let user = db.entity("users", "u1");
+    assert_eq!(user[name.as_str()], 1.0);
+    assert_eq!(user["s"].as_str().unwrap().len(), 64 * 1024);
+    assert_eq!(user["l"].as_array().unwrap().len(), 1000);
+}
+
+#[test]
+fn import_of_a_missing_file_or_an_unknown_extension_fails_clearly() {
+    let db = Db::seeded();
+    let users = db.export("users");
+    let stderr = db.fails(&["import", "--kind", "users", "missing.jsonl"]);
+    assert!(stderr.contains("cannot read missing.jsonl"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let txt = db.write("users.txt", USERS);
+    let stderr = db.fails(&["import", "--kind", "users", &txt]);
+    assert!(stderr.contains("name it .jsonl, .json or .csv"), "{stderr}");
+
+    let not_array = db.write("object.json", "{\"id\": \"u9\"}");
+    let stderr = db.fails(&["import", "--kind", "users", &not_array]);
+    assert!(stderr.contains("one array of objects"), "{stderr}");
+
+    let no_id = db.write("no-id.csv", "name,role\nx,admin\n");
+    let stderr = db.fails(&["import", "--kind", "users", &no_id]);
+    assert!(stderr.contains("no `id` column"), "{stderr}");
+    assert_eq!(db.export("users"), users);
+}
+
+// ---------------------------------------------------------------- set and delete
+
+#[test]
+fn set_changes_properties_with_literal_syntax() {
+    let db = Db::seeded();
+    let ran = db
+        .run(&[
+            "set",
+            "--kind",
+            "users",
+            "u2",
+            "role=\"admin\"",
+            "seats=12",
+            "vip=true",
+            "since=2024-05-01",
+            "at=2024-05-01T10:30:00+02:00",
+            "tags=[\"a\", 'b']",
+            "score=-3.5",
+        ])
+        .expect(0);
+    assert_eq!(ran.stdout, "");
+    assert_same_json(
+        &db.entity("users", "u2"),
+        json!({
+            "id": "u2", "account_id": "a2", "email": "bob@bolt.example", "role": "admin",
+            "last_seen_at": "2024-05-01T00:00:00Z", "seats": 12, "vip": true,
+            "since": "2024-05-01T00:00:00Z", "at": "2024-05-01T08:30:00Z",
+            "tags": ["a", "b"], "score": -3.5, "segments": ["Admins"],
+        }),
+    );
+}
+
+#[test]
+fn set_with_an_empty_value_unsets_the_property() {
+    let db = Db::seeded();
+    db.ok(&["set", "--kind", "users", "u1", "tags=", "role="]);
+    let user = db.entity("users", "u1");
+    assert!(
+        user.get("tags").is_none() && user.get("role").is_none(),
+        "{user}"
+    );
+    assert_same_json(&user["segments"], json!(["Active"]));
+}
+
+#[test]
+fn set_with_bad_input_changes_nothing() {
+    let db = Db::seeded();
+    let users = db.export("users");
+    for (assignments, says) in [
+        (vec!["role=admin"], "the value of `role`"),
+        (vec!["seats=12", "nps=9x"], "the value of `nps`"),
+        (vec!["tags=[\"a\""], "the value of `tags`"),
+        (vec!["role"], "has no `=`"),
+        (vec!["segments=[]"], "`segments` cannot be set"),
+        (vec!["account_id=true"], "`account_id` must be text"),
+    ] {
+        let mut args = vec!["set", "--kind", "users", "u1"];
+        args.extend(&assignments);
+        let stderr = db.fails(&args);
+        assert!(stderr.contains(says), "{assignments:?}: {stderr}");
+    }
+    let stderr = db.fails(&["set", "--kind", "users", "nobody", "role=\"admin\""]);
+    assert!(
+        stderr.contains("there is no user with id \"nobody\""),
+        "{stderr}"
+    );
+    let stderr = db.fails(&["set", "--kind", "accounts", "u1", "plan=\"pro\""]);
+    assert!(
+        stderr.contains("there is no account with id \"u1\""),
+        "{stderr}"
+    );
+    assert_eq!(db.export("users"), users);
+}
+
+#[test]
+fn delete_removes_entities_and_their_membership() {
+    let db = Db::seeded();
+    let later = "2024-06-16T08:00:00Z";
+    let ran = db
+        .run_at(later, &["delete", "--kind", "users", "u1", "u2"])
+        .expect(0);
+    assert_eq!(ran.stdout, "");
+    assert_eq!(db.ids("users"), ["u3"]);
+    assert_eq!(
+        db.events(&["--since", later]),
+        vec![
+            event(later, "exited", "Active", "u1"),
+            event(later, "exited", "Admins", "u1"),
+        ]
+    );
+    db.fails(&["show", "--kind", "users", "u1"]);
+    // The account lost its user.
+    let account = db
+        .run(&["show", "--kind", "accounts", "a1", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(account["users_count"], 0);
+}
+
+#[test]
+fn delete_of_an_unknown_id_changes_nothing() {
+    let db = Db::seeded();
+    let users = db.export("users");
+    let stderr = db.fails(&["delete", "--kind", "users", "u1", "ghost"]);
+    assert!(
+        stderr.contains("\"ghost\"") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert_eq!(db.export("users"), users);
+    assert_eq!(db.events(&[]).len(), 4);
+}
+
+// ---------------------------------------------------------------- membership history
+
+#[test]
+fn set_records_entering_and_exiting_at_the_given_instant() {
+    let db = Db::seeded();
+    let later = "2024-06-16T00:00:00Z";
+    let ran = db
+        .run_at(later, &["set", "--kind", "users", "u2", "role=\"admin\""])
+        .expect(0);
+    assert!(ran.stderr.contains("Admins: +1 entered"), "{ran}");
+    db.run_at(later, &["set", "--kind", "users", "u1", "role=\"owner\""])
+        .expect(0);
+    assert_eq!(
+        db.events(&["--since", later]),
+        vec![
+            event(later, "entered", "Admins", "u2"),
+            event(later, "exited", "Admins", "u1"),
+        ]
+    );
+    // A set that changes no membership records nothing.
+    db.run_at(later, &["set", "--kind", "users", "u2", "nps=3"])
+        .expect(0);
+    assert_eq!(db.events(&["--since", later]).len(), 2);
+}
+
+#[test]
+fn history_filters_and_formats() {
+    let db = Db::seeded();
+    let later = "2024-06-20T00:00:00Z";
+    db.run_at(later, &["set", "--kind", "users", "u3", "role=\"member\""])
+        .expect(0);
+
+    let table = db.ok(&["history"]);
+    let mut lines = table.lines();
+    assert_eq!(
+        lines.next().unwrap().split_whitespace().collect::<Vec<_>>(),
+        ["AT", "EVENT", "SEGMENT", "KIND", "ID"]
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.len(), 5, "{table}");
+    assert_eq!(rows[4], [later, "exited", "Admins", "user", "u3"]);
+    let times: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    assert!(times.is_sorted(), "oldest first: {table}");
+
+    let lines = db
+        .run(&["history", "--format", "jsonl"])
+        .expect(0)
+        .json_lines();
+    assert_eq!(
+        lines[4],
+        json!({"at": later, "event": "exited", "segment": "Admins", "kind": "users", "id": "u3"})
+    );
+
+    assert_eq!(db.events(&["--since", later]).len(), 1);
+    assert_eq!(db.events(&["--since", "2024-06-19"]).len(), 1);
+    assert_eq!(
+        db.events(&["--since", NOW]).len(),
+        5,
+        "--since is inclusive"
+    );
+    assert_eq!(
+        db.events(&["--kind", "accounts"]),
+        vec![event(NOW, "entered", "Pro accounts", "a1")]
+    );
+    assert_eq!(db.events(&["--id", "u3"]).len(), 2);
+    assert_eq!(
+        db.events(&["--segment", "admins"]).len(),
+        3,
+        "segment names ignore case"
+    );
+    db.run(&["history", "--since", "last week"]).expect(2);
+}
+
+#[test]
+fn run_with_a_later_now_moves_time_based_segments_and_records_it() {
+    let db = Db::seeded();
+    let later = "2024-07-20T00:00:00Z";
+
+    // Reading as of a later instant shows it, but records nothing.
+    let active = db
+        .run_at(
+            later,
+            &[
+                "query",
+                "--kind",
+                "users",
+                "in segment \"Active\"",
+                "--format",
+                "ids",
+            ],
+        )
+        .expect(0);
+    assert_eq!(active.stdout, "");
+    assert_eq!(db.events(&["--since", later]), vec![]);
+
+    let ran = db.run_at(later, &["run"]).expect(0);
+    assert_eq!(ran.stdout, "");
+    assert!(ran.stderr.contains("1 changed membership"), "{ran}");
+    assert!(
+        ran.stderr.contains("Active: +0 entered, -1 exited"),
+        "{ran}"
+    );
+    assert_eq!(
+        db.events(&["--since", later]),
+        vec![event(later, "exited", "Active", "u1")]
+    );
+
+    let again = db.run_at(later, &["run"]).expect(0);
+    assert!(again.stderr.contains("0 changed membership"), "{again}");
+    assert_eq!(db.events(&["--since", later]).len(), 1);
+}
+
+#[test]
+fn apply_of_a_changed_segment_records_who_moved() {
+    let db = Db::seeded();
+    let later = "2024-06-17T00:00:00Z";
+    let changed = SEGMENTS.replace("where role = \"admin\"", "where role = \"member\"");
+    let ran = db
+        .run_at(later, &["apply", &db.write("segments.seg", &changed)])
+        .expect(0);
+    assert!(ran.stderr.contains("1 changed (Admins)"), "{ran}");
+    assert_eq!(
+        db.events(&["--since", later]),
+        vec![
+            event(later, "entered", "Admins", "u2"),
+            event(later, "exited", "Admins", "u1"),
+            event(later, "exited", "Admins", "u3"),
+        ]
+    );
+}
+
+#[test]
+fn changing_an_account_moves_its_users_in_cross_entity_segments() {
+    let db = Db::seeded();
+    let cross = "segment \"On pro\" for users {\n  where account in segment \"Pro accounts\"\n}\n";
+    db.apply("cross.seg", cross).expect(0);
+    assert_eq!(
+        db.events(&["--segment", "On pro"]),
+        vec![event(NOW, "entered", "On pro", "u1")]
+    );
+
+    let t1 = "2024-06-16T00:00:00Z";
+    db.run_at(t1, &["set", "--kind", "accounts", "a2", "plan=\"pro\""])
+        .expect(0);
+    let t2 = "2024-06-17T00:00:00Z";
+    db.run_at(t2, &["delete", "--kind", "accounts", "a1"])
+        .expect(0);
+    assert_eq!(
+        db.events(&["--segment", "On pro", "--since", t1]),
+        vec![
+            event(t1, "entered", "On pro", "u2"),
+            event(t2, "exited", "On pro", "u1"),
+        ]
+    );
+    // The user keeps its account_id; the account comes back and so does it.
+    assert_eq!(db.entity("users", "u1")["account_id"], "a1");
+    let t3 = "2024-06-18T00:00:00Z";
+    let account = db.write("back.jsonl", "{\"id\": \"a1\", \"plan\": \"pro\"}\n");
+    db.run_at(t3, &["import", "--kind", "accounts", &account])
+        .expect(0);
+    assert_eq!(
+        db.events(&["--since", t3]),
+        vec![
+            event(t3, "entered", "On pro", "u1"),
+            event(t3, "entered", "Pro accounts", "a1"),
+        ]
+    );
+}
+
+#[test]
+fn importing_the_same_rows_again_changes_and_records_nothing() {
+    let db = Db::seeded();
+    let ran = db.import("users", "u.jsonl", USERS).expect(0);
+    assert!(
+        ran.stderr.contains("0 created, 0 updated, 3 unchanged"),
+        "{ran}"
+    );
+    assert_eq!(db.events(&[]).len(), 4);
+}
+
+#[test]
+fn history_of_a_segment_that_no_longer_exists_is_kept() {
+    let db = Db::seeded();
+    let without_admins = SEGMENTS.replace(
+        "segment \"Admins\" for users {\n  where role = \"admin\"\n}\n",
+        "",
+    );
+    db.apply("segments.seg", &without_admins).expect(0);
+    let ran = db
+        .run(&["history", "--segment", "Admins", "--format", "jsonl"])
+        .expect(0);
+    assert!(
+        ran.stderr
+            .contains("there is no segment named \"Admins\" now"),
+        "{ran}"
+    );
+    assert_eq!(ran.json_lines().len(), 4, "{ran}");
+}
+
+// ---------------------------------------------------------------- reading
+
+#[test]
+fn segments_lists_kind_members_and_description() {
+    let db = Db::seeded();
+    let table = db.run(&["segments"]).expect(0);
+    let rows: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        rows[0].starts_with("NAME") && rows[0].contains("MEMBERS"),
+        "{table}"
+    );
+    assert!(
+        rows[1].starts_with("Active") && rows[1].contains("Seen in the last 30 days"),
+        "{table}"
+    );
+    assert_eq!(rows.len(), 4, "{table}");
+
+    let json = db.run(&["segments", "--format", "json"]).expect(0).json();
+    let admins = &json[1];
+    assert_eq!(admins["name"], "Admins");
+    assert_eq!(admins["kind"], "users");
+    assert_eq!(admins["members"], 2);
+    assert_eq!(admins["of"], 3);
+    assert_eq!(admins["description"], Value::Null);
+
+    let accounts = db
+        .run(&["segments", "--kind", "accounts", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(accounts.as_array().unwrap().len(), 1);
+    assert_eq!(accounts[0]["members"], 1);
+}
+
+#[test]
+fn query_prints_every_format() {
+    let db = Db::seeded();
+    let condition = "role = \"admin\"";
+    let query = |format: &str| {
+        db.run(&["query", "--kind", "users", condition, "--format", format])
+            .expect(0)
+    };
+
+    let table = query("table");
+    let header: Vec<&str> = table
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "id",
+            "account_id",
+            "email",
+            "last_seen_at",
+            "role",
+            "tags",
+            "segments"
+        ]
+    );
+    assert_eq!(table.stdout.lines().count(), 3, "{table}");
+    assert!(table.stderr.contains("2 of 3 users match"), "{table}");
+
+    let json = query("json").json();
+    assert_eq!(ids_of(json.as_array().unwrap()), ["u1", "u3"]);
+    assert_eq!(json[0], db.entity("users", "u1"));
+
+    let lines = query("jsonl").json_lines();
+    assert_eq!(lines, json.as_array().unwrap().clone());
+
+    let csv = query("csv");
+    let mut rows = csv.stdout.lines();
+    assert_eq!(
+        rows.next().unwrap(),
+        "id,account_id,email,last_seen_at,role,tags,segments"
+    );
+    assert_eq!(
+        rows.next().unwrap(),
+        "u1,a1,ann@acme.example,2024-06-10T09:00:00Z,admin,beta; vip,Active; Admins"
+    );
+
+    for format in ["json", "jsonl", "csv", "ids"] {
+        assert_eq!(query(format).stderr, "", "{format} prints only data");
+    }
+    assert_eq!(query("ids").stdout, "u1\nu3\n");
+}
+
+#[test]
+fn query_columns_and_limit() {
+    let db = Db::seeded();
+    let all = "id is set";
+    let json = db
+        .run(&[
+            "query",
+            "--kind",
+            "users",
+            all,
+            "--format",
+            "json",
+            "--columns",
+            "role,email",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(
+        json[0],
+        json!({"id": "u1", "role": "admin", "email": "ann@acme.example"})
+    );
+    let csv = db.ok(&[
+        "query",
+        "--kind",
+        "users",
+        all,
+        "--format",
+        "csv",
+        "--columns",
+        "role",
+    ]);
+    assert_eq!(csv, "id,role\nu1,admin\nu2,member\nu3,admin\n");
+    let table = db.ok(&[
+        "query",
+        "--kind",
+        "users",
+        all,
+        "--columns",
+        "role,segments",
+    ]);
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["id", "role", "segments"]);
+
+    let limited = db.ok(&[
+        "query", "--kind", "users", all, "--format", "ids", "--limit", "2",
+    ]);
+    assert_eq!(limited, "u1\nu2\n");
+    let none = db.ok(&[
+        "query", "--kind", "users", all, "--format", "json", "--limit", "0",
+    ]);
+    assert_eq!(none.trim(), "[]");
+}
+
+#[test]
+fn query_with_a_bad_condition_fails_with_its_location() {
+    let db = Db::seeded();
+    let stderr = db.fails(&["query", "--kind", "users", "role = "]);
+    assert!(stderr.contains("condition:1:"), "{stderr}");
+    assert!(stderr.contains("the condition has errors"), "{stderr}");
+    let stderr = db.fails(&["query", "--kind", "users", "in segment \"Nope\""]);
+    assert!(stderr.contains("Nope"), "{stderr}");
+    let stderr = db.fails(&["query", "--kind", "accounts", "in segment \"Admins\""]);
+    assert!(stderr.contains("Admins"), "{stderr}");
+}
+
+#[test]
+fn query_on_an_empty_database_prints_nothing() {
+    let db = Db::new();
+    assert_eq!(
+        db.ok(&["query", "--kind", "users", "id is set", "--format", "ids"]),
+        ""
+    );
+    assert_eq!(
+        db.ok(&["query", "--kind", "users", "id is set", "--format", "jsonl"]),
+        ""
+    );
+    assert_eq!(
+        db.ok(&["query", "--kind", "users", "id is set", "--format", "json"])
+            .trim(),
+        "[]"
+    );
+}
+
+#[test]
+fn show_prints_properties_segments_history_and_links() {
+    let db = Db::seeded();
+    let table = db.ok(&["show", "--kind", "users", "u1"]);
+    for expected in [
+        "user u1",
+        "role: admin",
+        "last_seen_at: 2024-06-10T09:00:00Z",
+        "segments: Active, Admins",
+        "account a1",
+        "entered Active",
+    ] {
+        assert!(table.contains(expected), "{expected:?} in\n{table}");
+    }
+    let json = db
+        .run(&["show", "--kind", "users", "u1", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(json["account"], "a1");
+    assert_eq!(json["segments"], json!(["Active", "Admins"]));
+    let mut history: Vec<_> = json["history"].as_array().unwrap().clone();
+    history.sort_by_key(|e| e["segment"].as_str().unwrap().to_string());
+    assert_eq!(
+        history,
+        [
+            json!({"at": NOW, "segment": "Active", "event": "entered"}),
+            json!({"at": NOW, "segment": "Admins", "event": "entered"}),
+        ]
+    );
+
+    let account = db
+        .run(&["show", "--kind", "accounts", "a1", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(account["users_count"], 1);
+    assert!(
+        db.ok(&["show", "--kind", "accounts", "a2"])
+            .contains("users: 1")
+    );
+    let without = db.ok(&["show", "--kind", "users", "u3"]);
+    assert!(without.contains("account: none"), "{without}");
+
+    let stderr = db.fails(&["show", "--kind", "users", "nobody"]);
+    assert!(
+        stderr.contains("there is no user with id \"nobody\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn export_jsonl_and_csv_of_everyone_or_of_segments() {
+    let db = Db::seeded();
+    let admins = db
+        .run(&["export", "--kind", "users", "--segment", "Admins"])
+        .expect(0);
+    assert_eq!(admins.stderr, "");
+    assert_eq!(ids_of(&admins.json_lines()), ["u1", "u3"]);
+    let either = db
+        .run(&[
+            "export",
+            "--kind",
+            "users",
+            "--segment",
+            "Active",
+            "--segment",
+            "Admins",
+        ])
+        .expect(0);
+    assert_eq!(ids_of(&either.json_lines()), ["u1", "u3"]);
+    let active = db
+        .run(&["export", "--kind", "users", "--segment", "active"])
+        .expect(0);
+    assert_eq!(ids_of(&active.json_lines()), ["u1"]);
+
+    let csv = db.ok(&["export", "--kind", "accounts", "--format", "csv"]);
+    assert_eq!(
+        csv,
+        "id,name,plan,seats,segments\na1,Acme,pro,12,Pro accounts\na2,Bolt,free,2,\n"
+    );
+    let csv = db.ok(&[
+        "export",
+        "--kind",
+        "users",
+        "--format",
+        "csv",
+        "--segment",
+        "Active",
+    ]);
+    assert_eq!(
+        csv,
+        "id,account_id,email,last_seen_at,role,tags,segments\n\
+         u1,a1,ann@acme.example,2024-06-10T09:00:00Z,admin,beta; vip,Active; Admins\n"
+    );
+
+    let stderr = db.fails(&["export", "--kind", "users", "--segment", "Nope"]);
+    assert!(
+        stderr.contains("there is no segment named \"Nope\""),
+        "{stderr}"
+    );
+    let stderr = db.fails(&["export", "--kind", "users", "--segment", "Pro accounts"]);
+    assert!(stderr.contains("is a segment of accounts"), "{stderr}");
+}
+
+#[test]
+fn exported_json_lines_import_back_unchanged() {
+    let db = Db::seeded();
+    let exported = db.ok(&["export", "--kind", "users"]);
+    let ran = db.import("users", "export.jsonl", &exported).expect(0);
+    assert!(ran.stderr.contains("3 unchanged"), "{ran}");
+
+    let other = Db::new();
+    other.apply("segments.seg", SEGMENTS).expect(0);
+    other.import("accounts", "a.jsonl", ACCOUNTS).expect(0);
+    other.import("users", "export.jsonl", &exported).expect(0);
+    assert_eq!(other.export("users"), db.export("users"));
+}
+
+fn assert_quiet_when_stdout_closes(db: &Db, commands: &[&[&str]]) {
+    for args in commands {
+        let ran = db.run_with_closed_stdout(args).expect(0);
+        assert!(!ran.stderr.contains("error"), "{ran}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_a_quiet_success() {
+    let db = Db::seeded();
+    assert_quiet_when_stdout_closes(
+        &db,
+        &[
+            &["query", "--kind", "users", "id is set"],
+            &["query", "--kind", "users", "id is set", "--format", "jsonl"],
+            &["export", "--kind", "users"],
+            &["history"],
+            &["history", "--format", "jsonl"],
+            &["segments"],
+            &["show", "--kind", "users", "u1"],
+        ],
+    );
+}
+
+#[test]
+fn a_closed_stdout_never_panics_or_fails() {
+    let db = Db::seeded();
+    assert_quiet_when_stdout_closes(
+        &db,
+        &[
+            &["query", "--kind", "users", "id is set", "--format", "ids"],
+            &["query", "--kind", "users", "id is set", "--format", "json"],
+            &["query", "--kind", "users", "id is set", "--format", "csv"],
+            &["export", "--kind", "users", "--format", "csv"],
+            &["segments", "--format", "json"],
+            &["show", "--kind", "users", "u1", "--format", "json"],
+            &["fmt", "-"],
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- demo
+
+#[test]
+fn demo_builds_a_deterministic_database_and_prints_its_segments() {
+    let first = Db::new();
+    let args = [
+        "demo",
+        "--no-tui",
+        "--users",
+        "300",
+        "--accounts",
+        "30",
+        "--seed",
+        "7",
+    ];
+    let ran = first.run(&args).expect(0);
+    assert!(ran.stdout.starts_with("NAME"), "{ran}");
+    for segment in ["Champions", "Enterprise ICP", "Power users"] {
+        assert!(ran.stdout.contains(segment), "{segment} in {ran}");
+    }
+    assert_eq!(first.ids("users").len(), 300);
+    assert_eq!(first.ids("accounts").len(), 30);
+
+    let second = Db::new();
+    second.run(&args).expect(0);
+    assert_eq!(second.export("users"), first.export("users"));
+
+    // A demo database may be replaced by another demo ...
+    first
+        .run(&["demo", "--no-tui", "--users", "50", "--accounts", "5"])
+        .expect(0);
+    assert_eq!(first.ids("users").len(), 50);
+    // ... but nothing else is.
+    let seeded = Db::seeded();
+    let stderr = seeded.fails(&["demo", "--no-tui", "--users", "10", "--accounts", "2"]);
+    assert!(stderr.contains("is not a demo database"), "{stderr}");
+    assert_eq!(seeded.ids("users"), ["u1", "u2", "u3"]);
+}
+
+// ---------------------------------------------------------------- the database file
+
+#[test]
+fn data_survives_closing_and_reopening() {
+    let db = Db::seeded();
+    let users = db.export("users");
+    db.ok(&["set", "--kind", "users", "u2", "nps=10"]);
+    assert_eq!(db.entity("users", "u2")["nps"], 10.0);
+    db.ok(&["set", "--kind", "users", "u2", "nps="]);
+    assert_eq!(db.export("users"), users);
+    assert_eq!(segment_names(&db), ["Active", "Admins", "Pro accounts"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = Db::seeded();
+    let mode = std::fs::metadata(&db.path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
+    let db = Db::new();
+    let contents = "id,name\nu1,Ann\n".repeat(100);
+    std::fs::write(&db.path, &contents).unwrap();
+    let stderr = db.import("users", "u.jsonl", USERS).expect(1).stderr;
+    assert!(stderr.contains(&db.path.display().to_string()), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&db.path).unwrap(), contents);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_called_that() {
+    let db = Db::new();
+    std::fs::write(&db.path, "id,name\nu1,Ann\n".repeat(100)).unwrap();
+    let stderr = db.fails(&["segments"]);
+    assert!(stderr.contains("is not a segscope database"), "{stderr}");
+    assert!(
+        !stderr.contains("magic number"),
+        "speaks the storage engine's language: {stderr}"
+    );
+}
+
+#[test]
+fn a_directory_as_database_is_refused_in_plain_words() {
+    let db = Db::new();
+    let directory = db.dir.path().join("folder");
+    std::fs::create_dir(&directory).unwrap();
+    let ran = db
+        .run(&["--db", directory.to_str().unwrap(), "segments"])
+        .expect(1);
+    assert!(ran.stderr.contains("folder"), "{ran}");
+    assert!(!ran.stderr.contains("os error"), "{ran}");
+}
+
+/// Waits until `check` holds, or panics after a few seconds.
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_second_process_gets_the_lock_error_or_waits() {
+    let db = Db::seeded();
+    // The importer opens the database, then waits for its standard input.
+    let mut importer = db.spawn_reading_stdin(&["--wait", "10", "import", "--kind", "users", "-"]);
+    let in_use = format!(
+        "the database {} is in use by another segscope process",
+        db.path.display()
+    );
+    wait_until("the importer to hold the database", || {
+        let ran = db.run(&["segments"]);
+        ran.code == Some(1) && ran.stderr.contains(&in_use)
+    });
+    let ran = db.run(&["export", "--kind", "users"]).expect(1);
+    assert_eq!(ran.stderr.trim(), format!("error: {in_use}"));
+
+    // --wait gives up after the time given ...
+    let started = Instant::now();
+    db.run(&["--wait", "1", "segments"]).expect(1);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    // ... and succeeds once the other process is done.
+    let waiter = db
+        .command_at(
+            NOW,
+            &[
+                "--wait",
+                "5",
+                "query",
+                "--kind",
+                "users",
+                "id is set",
+                "--format",
+                "ids",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut stdin = importer.stdin.take().unwrap();
+    stdin.write_all(b"{\"id\": \"u4\"}\n").unwrap();
+    drop(stdin);
+    let imported =
+        Ran::from_output("import -".into(), importer.wait_with_output().unwrap()).expect(0);
+    assert!(imported.stderr.contains("1 created"), "{imported}");
+    let waited =
+        Ran::from_output("query --wait 5".into(), waiter.wait_with_output().unwrap()).expect(0);
+    assert_eq!(waited.stdout, "u1\nu2\nu3\nu4\n");
+    let ids: BTreeSet<String> = db.ids("users").into_iter().collect();
+    assert_eq!(ids.len(), 4);
+}

@@ -1,0 +1,178 @@
+//! `kill -9` during a large import: the database must still open and hold
+//! either none or all of that import, never a part of it.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use segscope::lang::ast::EntityKind;
+use segscope::store::Store;
+use segscope::workspace::{OpenOptions, Workspace};
+
+const BIN: &str = env!("CARGO_BIN_EXE_segscope");
+const NOW: &str = "2024-06-15T12:00:00Z";
+
+/// Large enough that a debug build takes many seconds to import it.
+const LARGE: usize = 300_000;
+
+/// Small enough to import whole in a couple of seconds in a debug build.
+const MEDIUM: usize = 30_000;
+
+/// Users in the database before the import that gets killed.
+const EARLIER: [&str; 3] = ["earlier-1", "earlier-2", "earlier-3"];
+
+fn segscope(db: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .arg("--db")
+        .arg(db)
+        .arg("--now")
+        .arg(NOW)
+        .args(args)
+        .env_remove("SEGSCOPE_DB")
+        .env_remove("SEGSCOPE_NOW")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Opens the store (as any command would) and counts its users.
+fn count_users(db: &Path) -> u64 {
+    let store = Store::open(db, None).unwrap_or_else(|e| panic!("the database does not open: {e}"));
+    let mut users = 0;
+    store
+        .for_each_entity(EntityKind::Users, |_, _, _| users += 1)
+        .unwrap();
+    users
+}
+
+/// Writes `count` generated users as JSON lines.
+fn write_users(path: &Path, count: usize) {
+    let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
+    let now = segscope::lang::parse_datetime(NOW).unwrap();
+    segscope::demo::write_users(&mut out, count, 0, 1, now).unwrap();
+    out.flush().unwrap();
+}
+
+/// A database holding the EARLIER users, copied for each attempt.
+struct Fixture {
+    dir: tempfile::TempDir,
+    base: PathBuf,
+    attempts: usize,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("base.redb");
+        let earlier = dir.path().join("earlier.jsonl");
+        let lines: String = EARLIER
+            .iter()
+            .map(|id| format!("{{\"id\": \"{id}\", \"role\": \"admin\"}}\n"))
+            .collect();
+        std::fs::write(&earlier, lines).unwrap();
+        let output = segscope(
+            &base,
+            &["import", "--kind", "users", earlier.to_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        Fixture {
+            dir,
+            base,
+            attempts: 0,
+        }
+    }
+
+    /// Imports `file` (of `rows` users) into a copy of the base database,
+    /// killing the import after `delay` unless it finished; checks that the
+    /// database opens with none or all of it. Returns whether it was killed
+    /// and how long the import ran.
+    fn import_and_kill(&mut self, file: &Path, rows: usize, delay: Duration) -> (bool, Duration) {
+        self.attempts += 1;
+        let db = self
+            .dir
+            .path()
+            .join(format!("attempt-{}.redb", self.attempts));
+        std::fs::copy(&self.base, &db).unwrap();
+        let started = Instant::now();
+        let mut child = segscope(&db, &["import", "--kind", "users", file.to_str().unwrap()])
+            .spawn()
+            .unwrap();
+        let deadline = started + delay;
+        let mut finished = None;
+        while finished.is_none() && Instant::now() < deadline {
+            std::thread::sleep(
+                Duration::from_millis(5).min(deadline.saturating_duration_since(Instant::now())),
+            );
+            finished = child.try_wait().unwrap();
+        }
+        let killed = finished.is_none();
+        if killed {
+            child.kill().unwrap(); // SIGKILL on unix
+        }
+        let status = child.wait().unwrap();
+        let ran = started.elapsed();
+
+        let users = count_users(&db);
+        eprintln!("killed: {killed} after {ran:?} ({status}): {users} users");
+        let none = EARLIER.len() as u64;
+        let all = (EARLIER.len() + rows) as u64;
+        assert!(
+            users == none || users == all,
+            "after {ran:?} ({status}) the database holds {users} users, neither {none} nor {all}"
+        );
+        if !killed {
+            assert!(status.success(), "the import failed: {status}");
+            assert_eq!(users, all);
+        }
+        if users == none {
+            // Nothing of the import; what was there before is intact and
+            // the workspace opens on it.
+            let options = OpenOptions {
+                now: segscope::lang::parse_datetime(NOW).ok(),
+                wait: None,
+                record: false,
+            };
+            let workspace = Workspace::open(&db, options).unwrap();
+            for id in EARLIER {
+                let user = workspace.entity(EntityKind::Users, id).unwrap();
+                assert_eq!(user.properties["role"].as_str(), Some("admin"));
+            }
+        }
+        std::fs::remove_file(&db).unwrap();
+        (killed, ran)
+    }
+}
+
+#[test]
+fn kill_9_during_a_large_import_leaves_none_or_all_of_it() {
+    let mut fixture = Fixture::new();
+
+    // While the rows stream in.
+    let large = fixture.dir.path().join("large.jsonl");
+    write_users(&large, LARGE);
+    let mut killed = 0;
+    for delay in [150, 500, 1200] {
+        let (was_killed, _) = fixture.import_and_kill(&large, LARGE, Duration::from_millis(delay));
+        killed += usize::from(was_killed);
+    }
+    assert!(
+        killed > 0,
+        "every import finished before it could be killed"
+    );
+
+    // Around the commit at the end: time a whole import of a smaller file,
+    // then kill others just before that time.
+    let medium = fixture.dir.path().join("medium.jsonl");
+    write_users(&medium, MEDIUM);
+    let (was_killed, whole) = fixture.import_and_kill(&medium, MEDIUM, Duration::from_secs(30));
+    assert!(!was_killed);
+    for before_the_end in [300, 150, 80, 30] {
+        let delay = whole.saturating_sub(Duration::from_millis(before_the_end));
+        fixture.import_and_kill(&medium, MEDIUM, delay);
+    }
+}
