@@ -275,21 +275,25 @@ fn upsert_row(
     mode: ImportMode,
 ) -> Result<RowOutcome, StoreError> {
     let existing = engine.row_of(kind, &row.id);
-    let mut properties: Properties = match (existing, mode) {
-        (Some(ordinal), ImportMode::Merge) => engine.table(kind).properties(ordinal),
-        _ => Properties::new(),
-    };
     let before = existing.map(|ordinal| engine.table(kind).properties(ordinal));
-    for (name, value) in row.properties {
-        match value {
-            Some(value) => {
-                properties.insert(name, value);
+    let properties: Properties = match (&before, mode) {
+        (Some(before), ImportMode::Merge) => {
+            let mut merged = before.clone();
+            for (name, value) in row.properties {
+                match value {
+                    Some(value) => merged.insert(name, value),
+                    None => merged.remove(&name),
+                };
             }
-            None => {
-                properties.remove(&name);
-            }
+            merged
         }
-    }
+        // Collecting sorts once and builds the map in bulk.
+        _ => row
+            .properties
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|value| (name, value)))
+            .collect(),
+    };
     if before.as_ref() == Some(&properties) {
         return Ok(RowOutcome::Unchanged);
     }
