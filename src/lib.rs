@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod files;
 pub mod lang;
 pub mod model;
 pub mod os_error;

@@ -47,7 +47,7 @@ fn format_one(path: &Path, check_only: bool) -> Result<(), String> {
     if check_only {
         return Err(format!("{} is not formatted", loaded.origin));
     }
-    write_replacing(path, &formatted).map_err(|error| {
+    crate::files::write_replacing(path, &formatted).map_err(|error| {
         format!(
             "error: cannot write {}: {}",
             loaded.origin,
@@ -56,24 +56,4 @@ fn format_one(path: &Path, check_only: bool) -> Result<(), String> {
     })?;
     eprintln!("formatted {}", loaded.origin);
     Ok(())
-}
-
-/// Writes through a temporary file and a rename, so an interrupted write
-/// never leaves half a file.
-fn write_replacing(path: &Path, contents: &str) -> std::io::Result<()> {
-    let directory = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = directory.join(format!(".{file_name}.segscope-fmt"));
-    let permissions = std::fs::metadata(path)?.permissions();
-    std::fs::write(&temporary, contents)?;
-    std::fs::set_permissions(&temporary, permissions)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
 }

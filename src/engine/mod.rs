@@ -22,7 +22,7 @@ use fixedbitset::FixedBitSet;
 
 pub use evaluate::World;
 pub use plan::CompileError;
-pub use table::{Cell, Column, Table};
+pub use table::{Cell, Column, Table, type_label};
 pub use time::resolve_relative;
 
 use crate::lang::ast::{Condition, EntityKind};

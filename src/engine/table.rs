@@ -241,3 +241,29 @@ impl Table {
             .collect()
     }
 }
+
+/// A word for the type of a column's values: `text`, `number`, `bool`,
+/// `datetime`, `list`, or `mixed` when no type holds nine in ten values.
+pub fn type_label(column: &Column) -> String {
+    let mut counts = [0usize; 5];
+    for cell in &column.cells {
+        let slot = match cell {
+            Cell::Missing => continue,
+            Cell::Text(_) => 0,
+            Cell::Number(_) => 1,
+            Cell::Bool(_) => 2,
+            Cell::DateTime(_) => 3,
+            Cell::List { .. } => 4,
+        };
+        counts[slot] += 1;
+    }
+    let total: usize = counts.iter().sum();
+    let labels = ["text", "number", "bool", "datetime", "list"];
+    counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, count)| **count)
+        .filter(|(_, count)| total > 0 && **count * 10 >= total * 9)
+        .map_or("mixed", |(index, _)| labels[index])
+        .to_string()
+}

@@ -186,12 +186,24 @@ impl Workspace {
                 });
             }
         }
+        self.replace_definitions(next, report)
+    }
+
+    /// Makes `next` the set of definitions: the engine's segments, the
+    /// stored definitions, the membership they cause — in one transaction.
+    /// `report` says what was added and changed; removals are found here.
+    pub(super) fn replace_definitions(
+        &mut self,
+        next: Vec<StoredDefinition>,
+        mut report: ApplyReport,
+    ) -> Result<ApplyReport, ApplyFailure> {
         let kept: std::collections::HashSet<(StoredDefinitionKind, String)> =
             next.iter().map(|d| (d.kind, fold(&d.name))).collect();
-        let removed: Vec<&StoredDefinition> = self
+        let removed: Vec<StoredDefinition> = self
             .definitions
             .iter()
             .filter(|d| !kept.contains(&(d.kind, fold(&d.name))))
+            .cloned()
             .collect();
         report.removed = removed.iter().map(|d| d.name.clone()).collect();
 
@@ -219,10 +231,7 @@ impl Workspace {
             self.rewrite_members(&change, name)?;
         }
         change.commit()?;
-        report.membership = deltas
-            .iter()
-            .map(|d| (d.segment.clone(), d.entered.len(), d.exited.len()))
-            .collect();
+        report.membership = super::changes::summarize(&deltas);
         self.definitions = next;
         Ok(report)
     }

@@ -11,6 +11,7 @@
 mod answers;
 mod apply;
 mod changes;
+mod edit;
 
 use std::path::Path;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use fixedbitset::FixedBitSet;
 pub use answers::{EntityView, HistoryFilter, SegmentSummary};
 pub use apply::{ApplyFailure, ApplyReport, SourceText};
 pub use changes::{ChangeFailure, ImportFailure, ImportMode, ImportReport, LISTED_ROW_ERRORS};
+pub use edit::{DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft};
 
 use crate::engine::{Engine, MembershipDelta, SegmentSpec};
 use crate::lang::ast::{Definition, EntityKind};

@@ -1,0 +1,436 @@
+//! Editing one segment at a time, as the terminal UI does: a live preview of
+//! a condition being typed, saving a draft, deleting a segment.
+//!
+//! A segment defined in a file stays defined by its file: saving an edit to
+//! it rewrites that definition in the file, in canonical form and in place
+//! (comments and the other definitions are kept), and applies the file again.
+//! So the database and the file never disagree, and the file watcher sees the
+//! same text it would have seen had the user edited the file.
+
+use fixedbitset::FixedBitSet;
+
+use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
+use super::{Workspace, WorkspaceError};
+use crate::lang::ast::{Definition, EntityKind, Name, SegmentDefinition, Span, Text};
+use crate::lang::validate::{
+    MAX_NAME_CHARS, SegmentCatalog, SourceFile, fold, segment_references, validate_condition,
+    validate_files,
+};
+use crate::lang::{Diagnostic, parse_condition, parse_file};
+use crate::model::Origin;
+use crate::store::{StoredDefinition, StoredDefinitionKind};
+
+/// A segment as typed in the editor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SegmentDraft {
+    /// The segment being edited (`None` for a new one).
+    pub original: Option<String>,
+    pub name: String,
+    pub kind: EntityKindChoice,
+    pub description: String,
+    pub condition: String,
+}
+
+/// The kind of a draft (a newtype so drafts can default to users).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntityKindChoice(pub EntityKind);
+
+impl Default for EntityKindChoice {
+    fn default() -> EntityKindChoice {
+        EntityKindChoice(EntityKind::Users)
+    }
+}
+
+/// Which part of a draft a problem is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftField {
+    Name,
+    Condition,
+}
+
+/// Why a draft cannot be saved.
+#[derive(Debug)]
+pub enum SaveFailure {
+    /// Problems in a field; condition diagnostics locate spans in the
+    /// condition's text.
+    Invalid {
+        field: DraftField,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// The definition's file cannot be rewritten.
+    File(String),
+    Workspace(WorkspaceError),
+}
+
+impl SaveFailure {
+    /// One line for a status bar.
+    pub fn summary(&self) -> String {
+        match self {
+            SaveFailure::Invalid { diagnostics, .. } => diagnostics.first().map_or_else(
+                || "the segment is not valid".to_string(),
+                |d| d.message.clone(),
+            ),
+            SaveFailure::File(message) => message.clone(),
+            SaveFailure::Workspace(error) => error.to_string(),
+        }
+    }
+}
+
+impl From<ApplyFailure> for SaveFailure {
+    fn from(failure: ApplyFailure) -> SaveFailure {
+        match failure {
+            ApplyFailure::Workspace(error) => SaveFailure::Workspace(error),
+            ApplyFailure::Invalid(files) => SaveFailure::Invalid {
+                field: DraftField::Condition,
+                diagnostics: files
+                    .into_iter()
+                    .flatten()
+                    .filter(Diagnostic::is_error)
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// What a condition would select, against the segment's saved members.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preview {
+    pub members: usize,
+    pub of: usize,
+    /// Would enter / leave compared with the saved segment.
+    pub entering: usize,
+    pub leaving: usize,
+    /// The first matching entities' ids.
+    pub sample: Vec<String>,
+}
+
+/// How many matching entities a preview lists.
+pub const PREVIEW_SAMPLE: usize = 8;
+
+impl Workspace {
+    /// Evaluates a condition being typed: its members, and who would enter
+    /// or leave `original` if it were saved.
+    pub fn preview(
+        &self,
+        kind: EntityKind,
+        condition: &str,
+        original: Option<&str>,
+    ) -> Result<Preview, Vec<Diagnostic>> {
+        let matching = self.query(kind, condition)?;
+        let empty = FixedBitSet::new();
+        let saved = original
+            .and_then(|name| self.engine.members(name))
+            .filter(|(saved_kind, _)| *saved_kind == kind)
+            .map_or(&empty, |(_, bits)| bits);
+        let table = self.engine.table(kind);
+        Ok(Preview {
+            members: matching.count_ones(..),
+            of: table.alive.count_ones(..),
+            entering: matching.difference(saved).count(),
+            leaving: saved.difference(&matching).count(),
+            sample: matching
+                .ones()
+                .take(PREVIEW_SAMPLE)
+                .map(|row| table.ids[row].to_string())
+                .collect(),
+        })
+    }
+
+    /// The stored definition of a segment.
+    pub fn segment_definition(&self, name: &str) -> Option<(&StoredDefinition, SegmentDefinition)> {
+        let stored = self
+            .definitions
+            .iter()
+            .find(|d| d.kind == StoredDefinitionKind::Segment && fold(&d.name) == fold(name))?;
+        match parse_file(&stored.text).0.definitions.into_iter().next() {
+            Some(Definition::Segment(segment)) => Some((stored, segment)),
+            _ => None,
+        }
+    }
+
+    /// The definitions (of any kind) that refer to segment `name`.
+    pub fn referrers(&self, name: &str) -> Vec<String> {
+        let folded = fold(name);
+        let mut names = Vec::new();
+        for stored in &self.definitions {
+            if fold(&stored.name) == folded && stored.kind == StoredDefinitionKind::Segment {
+                continue;
+            }
+            let refers = match parse_file(&stored.text).0.definitions.into_iter().next() {
+                Some(Definition::Segment(segment)) => segment_references(&segment.condition)
+                    .iter()
+                    .any(|r| fold(r) == folded),
+                // Views, playbooks and destinations name segments in their
+                // conditions and in lists such as `segments ["A"]`.
+                Some(Definition::Block(_)) => stored
+                    .text
+                    .to_lowercase()
+                    .contains(&format!("\"{folded}\"")),
+                None => false,
+            };
+            if refers {
+                names.push(format!("{} \"{}\"", keyword(stored.kind), stored.name));
+            }
+        }
+        names
+    }
+
+    /// Checks a draft against everything else; returns its definition.
+    pub fn check_draft(&self, draft: &SegmentDraft) -> Result<SegmentDefinition, SaveFailure> {
+        let invalid = |field, diagnostics| SaveFailure::Invalid { field, diagnostics };
+        let name = draft.name.trim();
+        let name_problem = if name.is_empty() {
+            Some("the name cannot be empty".to_string())
+        } else if name.chars().count() > MAX_NAME_CHARS {
+            Some(format!("a name is at most {MAX_NAME_CHARS} characters"))
+        } else {
+            let taken = self.segment_definition(name).filter(|(stored, _)| {
+                draft
+                    .original
+                    .as_deref()
+                    .is_none_or(|original| fold(original) != fold(&stored.name))
+            });
+            taken.map(|(stored, _)| format!("there is already a segment named \"{}\"", stored.name))
+        };
+        if let Some(problem) = name_problem {
+            return Err(invalid(
+                DraftField::Name,
+                vec![Diagnostic::error(problem, Span::new(0, draft.name.len()))],
+            ));
+        }
+        let condition =
+            parse_condition(&draft.condition).map_err(|d| invalid(DraftField::Condition, d))?;
+        let mut catalog = SegmentCatalog::new();
+        for (segment, kind) in self.engine.segment_names() {
+            if draft
+                .original
+                .as_deref()
+                .is_none_or(|o| fold(o) != fold(&segment))
+            {
+                catalog.insert(&segment, kind);
+            }
+        }
+        catalog.insert(name, draft.kind.0);
+        let diagnostics = validate_condition(&condition, draft.kind.0, &catalog);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(invalid(DraftField::Condition, diagnostics));
+        }
+        let definition = SegmentDefinition {
+            name: Name {
+                text: name.to_string(),
+                span: Span::default(),
+            },
+            kind: draft.kind.0,
+            description: Some(draft.description.trim())
+                .filter(|d| !d.is_empty())
+                .map(|d| Text {
+                    value: d.to_string(),
+                    span: Span::default(),
+                }),
+            condition,
+            span: Span::default(),
+        };
+        self.check_whole(&definition, draft.original.as_deref())?;
+        Ok(definition)
+    }
+
+    /// Cycles and references broken by a rename, found by validating every
+    /// segment together with the draft in place of its original.
+    fn check_whole(
+        &self,
+        draft: &SegmentDefinition,
+        original: Option<&str>,
+    ) -> Result<(), SaveFailure> {
+        let replaced = original.map(fold).unwrap_or_else(|| fold(&draft.name.text));
+        let others: String = self
+            .definitions
+            .iter()
+            .filter(|d| d.kind == StoredDefinitionKind::Segment && fold(&d.name) != replaced)
+            .map(|d| d.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let draft_text = canonical_text(&Definition::Segment(draft.clone()));
+        let (others_file, _) = parse_file(&others);
+        let (draft_file, _) = parse_file(&draft_text);
+        let sources = [
+            SourceFile {
+                origin: "segments",
+                text: &others,
+                file: &others_file,
+            },
+            SourceFile {
+                origin: "draft",
+                text: &draft_text,
+                file: &draft_file,
+            },
+        ];
+        let problems: Vec<Diagnostic> = validate_files(&sources, &SegmentCatalog::new())
+            .into_iter()
+            .flatten()
+            .filter(Diagnostic::is_error)
+            .map(|d| Diagnostic::error(d.message, Span::new(0, 0)))
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(SaveFailure::Invalid {
+                field: DraftField::Condition,
+                diagnostics: problems,
+            })
+        }
+    }
+
+    /// Saves a draft: into its file when the segment came from one,
+    /// otherwise as a segment of the terminal UI.
+    pub fn save_segment(&mut self, draft: &SegmentDraft) -> Result<ApplyReport, SaveFailure> {
+        let definition = self.check_draft(draft)?;
+        let text = canonical_text(&Definition::Segment(definition.clone()));
+        let original = draft
+            .original
+            .as_deref()
+            .and_then(|name| self.segment_definition(name))
+            .map(|(stored, _)| stored.clone());
+        if let Some(StoredDefinition {
+            origin: Origin::File(path),
+            name,
+            ..
+        }) = &original
+        {
+            return self.save_into_file(path, name, &text);
+        }
+        let mut next: Vec<StoredDefinition> = self
+            .definitions
+            .iter()
+            .filter(|d| {
+                !(d.kind == StoredDefinitionKind::Segment
+                    && original
+                        .as_ref()
+                        .is_some_and(|o| fold(&o.name) == fold(&d.name)))
+            })
+            .cloned()
+            .collect();
+        next.push(StoredDefinition {
+            name: definition.name.text.clone(),
+            kind: StoredDefinitionKind::Segment,
+            text,
+            origin: Origin::Interactive,
+            updated_at: self.now,
+        });
+        let mut report = ApplyReport::default();
+        match &original {
+            Some(_) => report.changed.push(definition.name.text.clone()),
+            None => report.added.push(definition.name.text.clone()),
+        }
+        Ok(self.replace_definitions(next, report)?)
+    }
+
+    /// Rewrites the definition named `name` in `path` with `text` and
+    /// applies the file.
+    fn save_into_file(
+        &mut self,
+        path: &str,
+        name: &str,
+        text: &str,
+    ) -> Result<ApplyReport, SaveFailure> {
+        let current = std::fs::read_to_string(path).map_err(|error| {
+            SaveFailure::File(format!(
+                "cannot read {path}: {}",
+                crate::os_error::reason(&error)
+            ))
+        })?;
+        let (file, diagnostics) = parse_file(&current);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(SaveFailure::File(format!(
+                "{path} has errors; fix the file first"
+            )));
+        }
+        let span = file
+            .definitions
+            .iter()
+            .find(|d| {
+                d.kind() == crate::lang::ast::DefinitionKind::Segment
+                    && fold(&d.name().text) == fold(name)
+            })
+            .map(Definition::span)
+            .ok_or_else(|| {
+                SaveFailure::File(format!("segment \"{name}\" is no longer in {path}"))
+            })?;
+        let mut updated = String::with_capacity(current.len() + text.len());
+        updated.push_str(&current[..span.start]);
+        updated.push_str(text.trim_end());
+        updated.push_str(&current[span.end..]);
+        let source = SourceText {
+            origin: path.to_string(),
+            text: updated.clone(),
+        };
+        // Check before touching the file: a file that would not apply is
+        // never written.
+        self.check_sources(std::slice::from_ref(&source))
+            .map_err(|files| SaveFailure::from(ApplyFailure::Invalid(files)))?;
+        crate::files::write_replacing(std::path::Path::new(path), &updated).map_err(|error| {
+            SaveFailure::File(format!(
+                "cannot write {path}: {}",
+                crate::os_error::reason(&error)
+            ))
+        })?;
+        Ok(self.apply(&[source])?)
+    }
+
+    /// Deletes a segment made in the terminal UI; refuses while anything
+    /// refers to it, or when a file defines it.
+    pub fn delete_segment(&mut self, name: &str) -> Result<ApplyReport, String> {
+        let Some((stored, _)) = self.segment_definition(name) else {
+            return Err(format!("there is no segment named \"{name}\""));
+        };
+        let stored = stored.clone();
+        let referrers = self.referrers(name);
+        if !referrers.is_empty() {
+            return Err(format!(
+                "\"{}\" cannot be deleted: {} refer{} to it",
+                stored.name,
+                referrers.join(", "),
+                if referrers.len() == 1 { "s" } else { "" }
+            ));
+        }
+        if let Origin::File(path) = &stored.origin {
+            return Err(format!(
+                "\"{}\" is defined in {path}; remove it from the file (it is applied again when saved)",
+                stored.name
+            ));
+        }
+        let next: Vec<StoredDefinition> = self
+            .definitions
+            .iter()
+            .filter(|d| !(d.kind == StoredDefinitionKind::Segment && fold(&d.name) == fold(name)))
+            .cloned()
+            .collect();
+        self.replace_definitions(next, ApplyReport::default())
+            .map_err(|failure| match failure {
+                ApplyFailure::Workspace(error) => error.to_string(),
+                ApplyFailure::Invalid(_) => "the remaining segments are not valid".to_string(),
+            })
+    }
+
+    /// Property names of `kind` with the types their values have.
+    pub fn property_types(&self, kind: EntityKind) -> Vec<(String, String)> {
+        let table = self.engine.table(kind);
+        let mut names: Vec<(String, String)> = table
+            .columns
+            .iter()
+            .map(|(name, column)| (name.clone(), crate::engine::type_label(column)))
+            .collect();
+        names.push(("id".to_string(), "text".to_string()));
+        names.push(("segments".to_string(), "list".to_string()));
+        names.sort();
+        names
+    }
+}
+
+fn keyword(kind: StoredDefinitionKind) -> &'static str {
+    match kind {
+        StoredDefinitionKind::Segment => "segment",
+        StoredDefinitionKind::View => "view",
+        StoredDefinitionKind::Playbook => "playbook",
+        StoredDefinitionKind::Destination => "destination",
+    }
+}
