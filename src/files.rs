@@ -1,6 +1,7 @@
-//! Replacing a file's contents safely: through a temporary file in the same
-//! folder and a rename, keeping the permissions, so an interrupted write
-//! never leaves half a file.
+//! Files the user names: replacing a file's contents safely (through a
+//! temporary file in the same folder and a rename, keeping the permissions,
+//! so an interrupted write never leaves half a file), and the one name a
+//! file is known by in the database.
 
 use std::path::Path;
 
@@ -20,4 +21,13 @@ pub fn write_replacing(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::rename(&temporary, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&temporary);
     })
+}
+
+/// The name a definition file is known by in the database, whatever path
+/// named it (`a.seg`, `./a.seg`, `/home/me/a.seg`): its canonical path.
+/// Sources that are not files keep their name.
+pub fn identity(origin: &str) -> String {
+    std::fs::canonicalize(origin)
+        .map(|path| path.display().to_string())
+        .unwrap_or_else(|_| origin.to_string())
 }

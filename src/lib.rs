@@ -12,4 +12,5 @@ pub mod lang;
 pub mod model;
 pub mod os_error;
 pub mod store;
+pub mod tui;
 pub mod workspace;

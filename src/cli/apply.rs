@@ -37,21 +37,12 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<LoadedSource>, Failed> {
     if failed { Err(Failed) } else { Ok(sources) }
 }
 
-/// The name a file is known by in the database, whatever path named it on
-/// the command line (`a.seg`, `./a.seg`, `/home/me/a.seg`): its canonical
-/// path. Sources that are not files keep their name.
-pub fn file_identity(origin: &str) -> String {
-    std::fs::canonicalize(origin)
-        .map(|path| path.display().to_string())
-        .unwrap_or_else(|_| origin.to_string())
-}
-
 /// Applies loaded sources and reports, or prints every diagnostic.
 pub fn apply_sources(workspace: &mut Workspace, sources: Vec<LoadedSource>) -> Outcome {
     let texts: Vec<SourceText> = sources
         .iter()
         .map(|s| SourceText {
-            origin: file_identity(&s.origin),
+            origin: crate::files::identity(&s.origin),
             text: s.text.clone(),
         })
         .collect();

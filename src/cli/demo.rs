@@ -25,7 +25,7 @@ pub struct Args {
     /// The seed: the same seed (and --now) gives the same data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Print a summary instead of opening the terminal UI.
+    /// Print the segments instead of opening the terminal UI.
     #[arg(long)]
     pub no_tui: bool,
 }
@@ -40,8 +40,9 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         args.users,
         args.accounts
     );
-    // The terminal UI arrives with its own issue; until then the demo shows
-    // its segments the way `segscope segments` does.
+    if !args.no_tui {
+        return super::ui::open_ui(global, &path, &[], false);
+    }
     let shown = Global {
         db: Some(path),
         ..global.clone()

@@ -17,6 +17,7 @@ mod segments;
 mod set;
 mod show;
 mod source;
+mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,11 +32,20 @@ use crate::workspace::{OpenOptions, Workspace};
 /// them, keep your tools in step.
 #[derive(Debug, Parser)]
 #[command(name = "segscope", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Without a command: open the terminal UI, after applying these .seg
+    /// files (which are then watched and applied again when they change).
+    #[arg(value_name = "FILES.seg")]
+    pub files: Vec<PathBuf>,
+    /// Let the terminal UI use the mouse (off by default, so the terminal's
+    /// own text selection works).
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 /// Options every command takes.
@@ -144,7 +154,10 @@ pub fn fail(message: impl std::fmt::Display) -> Failed {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let global = cli.global;
-    let outcome = match cli.command {
+    let Some(command) = cli.command else {
+        return exit_code(ui::run(&global, &cli.files, cli.mouse));
+    };
+    let outcome = match command {
         Command::Demo(args) => demo::run(&global, args),
         Command::Check { files } => check::run(&files),
         Command::Fmt { files, check } => fmt::run(&files, check),
@@ -159,6 +172,10 @@ pub fn run() -> ExitCode {
         Command::History(args) => history::run(&global, args),
         Command::Run => run::run(&global),
     };
+    exit_code(outcome)
+}
+
+fn exit_code(outcome: Outcome) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failed) => ExitCode::from(1),

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::lang::{Diagnostic, Renderer};
 
 /// A file's name as shown in messages, and its text.
+#[derive(Clone)]
 pub struct LoadedSource {
     pub origin: String,
     pub text: String,

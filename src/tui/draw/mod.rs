@@ -1,0 +1,97 @@
+//! Drawing: pure functions from the application state to a frame. The
+//! layout is a tab bar, the screen, and a status bar; popups are drawn on
+//! top, in stack order. Tiny windows get a short notice instead of a layout
+//! that cannot fit.
+
+mod editor;
+mod planned;
+mod popups;
+mod segments;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, SCREENS};
+
+/// Below this size only a notice is drawn.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+pub fn draw(frame: &mut Frame, app: &mut App, now_given: bool) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let notice = Paragraph::new(format!(
+            "segscope needs {MIN_WIDTH}x{MIN_HEIGHT}; this is {}x{}. q quits.",
+            area.width, area.height
+        ))
+        .wrap(ratatui::widgets::Wrap { trim: true });
+        frame.render_widget(notice, area);
+        return;
+    }
+    let [tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_tabs(frame, app, tabs);
+    app.page_rows = usize::from(body.height.saturating_sub(4)).max(1);
+    match (app.screen, &app.editor) {
+        (_, Some(editor)) => editor::draw(frame, app, editor, body),
+        (0, None) => segments::draw(frame, app, body),
+        (index, None) => planned::draw(frame, app, index, body),
+    }
+    draw_status(frame, app, status, now_given);
+    for popup in &app.popups {
+        popups::draw(frame, app, popup, area);
+    }
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = app.theme;
+    let mut spans = vec![Span::styled(" segscope ", theme.title())];
+    for (index, name) in SCREENS.iter().enumerate() {
+        let label = format!(" {} {name} ", index + 1);
+        let style = if index == app.screen {
+            theme.active_tab()
+        } else {
+            theme.normal()
+        };
+        spans.push(Span::styled(label, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(frame: &mut Frame, app: &App, area: Rect, now_given: bool) {
+    let theme = app.theme;
+    let facts = app.status_facts(now_given);
+    let message_style = if app.status.is_error {
+        theme.error()
+    } else {
+        theme.normal()
+    };
+    let [left, right] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(app.status.message.clone(), message_style)),
+        left,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(facts, theme.dim()))
+            .alignment(ratatui::layout::Alignment::Right),
+        right,
+    );
+}
+
+/// A rectangle of at most `width` x `height` centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
