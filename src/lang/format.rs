@@ -207,7 +207,9 @@ impl Printer<'_> {
                         line.push_str(" {}");
                         continue;
                     }
-                    self.line(indent, &format!("{line} {{"), source_end);
+                    // A comment at the end of a `{` line goes inside the block:
+                    // the block's own entries keep it there on the next pass.
+                    self.line(indent, &format!("{line} {{"), usize::MAX);
                     self.entries(inner, indent + 2);
                     let end = inner.last().map_or(entry.span.end, |e| e.span.end);
                     self.comments_before(entry.span.end.max(end), indent + 2);
