@@ -23,23 +23,33 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::lang::ast::EntityKind;
 use crate::workspace::{OpenOptions, Workspace};
 
 /// Customer segments in the terminal: define them as code, see who is in
 /// them, keep your tools in step.
+///
+/// `segscope [FILES.seg...]` (no command) opens the terminal UI after
+/// applying the files, which are then watched.
 #[derive(Debug, Parser)]
-#[command(name = "segscope", version, about, long_about = None)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(name = "segscope", version, about, long_about = None, after_help = "Without a command, `segscope [FILES.seg...]` opens the terminal UI after applying the files.")]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Without a command: open the terminal UI, after applying these .seg
-    /// files (which are then watched and applied again when they change).
+    pub command: Command,
+}
+
+/// `segscope [FILES.seg...]`: the terminal UI.
+#[derive(Debug, Parser)]
+#[command(name = "segscope", version, about = "Open the segscope terminal UI", long_about = None)]
+pub struct UiCli {
+    #[command(flatten)]
+    pub global: Global,
+    /// .seg files to apply first; they are watched and applied again when
+    /// they change.
     #[arg(value_name = "FILES.seg")]
     pub files: Vec<PathBuf>,
     /// Let the terminal UI use the mouse (off by default, so the terminal's
@@ -152,12 +162,14 @@ pub fn fail(message: impl std::fmt::Display) -> Failed {
 }
 
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if wants_ui(&args) {
+        let ui = UiCli::parse_from(args);
+        return exit_code(ui::run(&ui.global, &ui.files, ui.mouse));
+    }
+    let cli = Cli::parse_from(args);
     let global = cli.global;
-    let Some(command) = cli.command else {
-        return exit_code(ui::run(&global, &cli.files, cli.mouse));
-    };
-    let outcome = match command {
+    let outcome = match cli.command {
         Command::Demo(args) => demo::run(&global, args),
         Command::Check { files } => check::run(&files),
         Command::Fmt { files, check } => fmt::run(&files, check),
@@ -173,6 +185,33 @@ pub fn run() -> ExitCode {
         Command::Run => run::run(&global),
     };
     exit_code(outcome)
+}
+
+/// Is this `segscope [global options] [FILES.seg...]` — no command? The
+/// first word that is not a global option (or its value) decides: a command
+/// name or an option such as --help goes to the commands' parser.
+fn wants_ui(args: &[std::ffi::OsString]) -> bool {
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        match word.as_ref() {
+            "--db" | "--now" | "--wait" => {
+                words.next();
+            }
+            "--mouse" => {}
+            option
+                if option.starts_with("--db=")
+                    || option.starts_with("--now=")
+                    || option.starts_with("--wait=") => {}
+            option if option.starts_with('-') => return false,
+            name => {
+                let commands = Cli::command();
+                let is_command =
+                    name == "help" || commands.get_subcommands().any(|c| c.get_name() == name);
+                return !is_command;
+            }
+        }
+    }
+    true
 }
 
 fn exit_code(outcome: Outcome) -> ExitCode {

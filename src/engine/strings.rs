@@ -4,30 +4,42 @@
 
 use std::hash::BuildHasher;
 
+use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
 
 #[derive(Debug, Default)]
 pub struct StringTable {
     texts: Vec<Box<str>>,
     codes: HashTable<u32>,
+    hasher: Hasher,
 }
 
-fn hash(text: &str) -> u64 {
-    FxBuildHasher.hash_one(text)
+/// The hasher (foldhash, hashbrown's default): well distributed for ids
+/// that differ only in their last digits, where FxHash made long probe runs.
+/// One per table, so every lookup hashes the same way.
+#[derive(Debug, Default, Clone)]
+struct Hasher(DefaultHashBuilder);
+
+impl Hasher {
+    fn hash(&self, text: &str) -> u64 {
+        self.0.hash_one(text)
+    }
 }
 
 impl StringTable {
     pub fn get(&self, text: &str) -> Option<u32> {
         self.codes
-            .find(hash(text), |&code| &*self.texts[code as usize] == text)
+            .find(self.hasher.hash(text), |&code| {
+                &*self.texts[code as usize] == text
+            })
             .copied()
     }
 
     /// The code of `text`, adding it if it is new; `true` when it was added.
     pub fn intern(&mut self, text: &str) -> (u32, bool) {
         let texts = &self.texts;
-        let hashed = hash(text);
+        let hasher = &self.hasher;
+        let hashed = hasher.hash(text);
         if let Some(&code) = self
             .codes
             .find(hashed, |&code| &*texts[code as usize] == text)
@@ -38,7 +50,7 @@ impl StringTable {
         self.texts.push(text.into());
         let texts = &self.texts;
         self.codes
-            .insert_unique(hashed, code, |&c| hash(&texts[c as usize]));
+            .insert_unique(hashed, code, |&c| hasher.hash(&texts[c as usize]));
         (code, true)
     }
 
@@ -60,26 +72,28 @@ impl StringTable {
 #[derive(Debug, Default)]
 pub struct RowIndex {
     rows: HashTable<u32>,
+    hasher: Hasher,
 }
 
 impl RowIndex {
     pub fn get(&self, ids: &[Box<str>], id: &str) -> Option<u32> {
         self.rows
-            .find(hash(id), |&row| &*ids[row as usize] == id)
+            .find(self.hasher.hash(id), |&row| &*ids[row as usize] == id)
             .copied()
     }
 
     /// Indexes `row` under `ids[row]` (which must not be indexed yet).
     pub fn insert(&mut self, ids: &[Box<str>], row: u32) {
-        let hashed = hash(&ids[row as usize]);
+        let hasher = &self.hasher;
+        let hashed = hasher.hash(&ids[row as usize]);
         self.rows
-            .insert_unique(hashed, row, |&r| hash(&ids[r as usize]));
+            .insert_unique(hashed, row, |&r| hasher.hash(&ids[r as usize]));
     }
 
     /// Removes `row` if it is indexed under `ids[row]`.
     pub fn remove(&mut self, ids: &[Box<str>], row: u32) {
         let id = &ids[row as usize];
-        if let Ok(entry) = self.rows.find_entry(hash(id), |&r| r == row) {
+        if let Ok(entry) = self.rows.find_entry(self.hasher.hash(id), |&r| r == row) {
             entry.remove();
         }
     }

@@ -22,6 +22,7 @@ use ratatui::backend::Backend;
 
 pub use app::{App, SCREENS};
 pub use commands::{Action, COMMANDS};
+pub use editor::{Editor, Field, PreviewState};
 pub use keymap::{Key, KeyMap};
 pub use theme::Theme;
 
@@ -37,30 +38,92 @@ pub struct TuiOptions {
     pub now_given: bool,
 }
 
-/// Runs the UI until the user quits.
-pub fn run(workspace: Workspace, options: TuiOptions) -> Result<(), String> {
+/// Opens the database and runs the UI until the user quits. `load` runs on
+/// a worker thread while a loading screen shows at once (a million entities
+/// take seconds to read); its error ends the UI and is returned.
+pub fn run(
+    load: Box<dyn FnOnce() -> Result<Workspace, String> + Send>,
+    label: String,
+    options: TuiOptions,
+) -> Result<(), String> {
     let (keymap, problems) = KeyMap::load();
-    let mut app = App::new(
-        workspace,
-        keymap,
-        Theme::from_environment(),
-        options.watched,
-    );
-    if let Some(problem) = problems.first() {
-        app.error(format!("{problem} (the default keys are used)"));
-    }
+    let theme = Theme::from_environment();
     let mut terminal =
         ratatui::try_init().map_err(|error| format!("cannot start the terminal UI: {error}"))?;
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = event_loop(&mut terminal, &mut app, options.now_given);
+    let result = match wait_for_load(&mut terminal, load, &label, theme) {
+        Ok(Some(workspace)) => {
+            let mut app = App::new(workspace, keymap, theme, options.watched);
+            if let Some(problem) = problems.first() {
+                app.error(format!("{problem} (the default keys are used)"));
+            }
+            event_loop(&mut terminal, &mut app, options.now_given).map(|()| Some(app))
+        }
+        Ok(None) => Ok(None),
+        Err(error) => Err(error),
+    };
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
     ratatui::restore();
-    app.workspace.close_and_exit_soon();
-    result
+    match result {
+        Ok(Some(app)) => {
+            app.workspace.close_and_exit_soon();
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Shows the loading screen until the workspace is ready; `None` when the
+/// user quit while waiting.
+fn wait_for_load<B: Backend>(
+    terminal: &mut Terminal<B>,
+    load: Box<dyn FnOnce() -> Result<Workspace, String> + Send>,
+    label: &str,
+    theme: Theme,
+) -> Result<Option<Workspace>, String>
+where
+    B::Error: std::fmt::Display,
+{
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(load());
+    });
+    let started = Instant::now();
+    loop {
+        let elapsed = started.elapsed();
+        terminal
+            .draw(|frame| draw::draw_loading(frame, label, elapsed, theme))
+            .map_err(|error| format!("cannot draw: {error}"))?;
+        match receiver.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(Ok(workspace)) => return Ok(Some(workspace)),
+            Ok(Err(message)) => return Err(message),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err("loading the database stopped unexpectedly".to_string());
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        while event::poll(std::time::Duration::ZERO)
+            .map_err(|error| format!("cannot read the terminal: {error}"))?
+        {
+            if let Event::Key(key) =
+                event::read().map_err(|error| format!("cannot read the terminal: {error}"))?
+            {
+                let quit = matches!(key.code, crossterm::event::KeyCode::Char('q'))
+                    || (key.code == crossterm::event::KeyCode::Char('c')
+                        && key
+                            .modifiers
+                            .contains(crossterm::event::KeyModifiers::CONTROL));
+                if quit {
+                    return Ok(None);
+                }
+            }
+        }
+    }
 }
 
 fn event_loop<B: Backend>(

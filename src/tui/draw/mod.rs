@@ -84,6 +84,31 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, now_given: bool) {
     );
 }
 
+/// The screen shown while the database loads.
+pub fn draw_loading(
+    frame: &mut Frame,
+    label: &str,
+    elapsed: std::time::Duration,
+    theme: super::theme::Theme,
+) {
+    let area = frame.area();
+    let spinner = ["|", "/", "-", "\\"][(elapsed.as_millis() / 100 % 4) as usize];
+    let lines = vec![
+        Line::from(Span::styled("segscope", theme.title())),
+        Line::raw(""),
+        Line::raw(format!(
+            "{spinner} loading {label} ({:.1} s)",
+            elapsed.as_secs_f64()
+        )),
+        Line::from(Span::styled("q quits", theme.dim())),
+    ];
+    let rect = centered(area, 60, 4);
+    frame.render_widget(
+        Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center),
+        rect,
+    );
+}
+
 /// A rectangle of at most `width` x `height` centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
