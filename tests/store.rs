@@ -179,7 +179,7 @@ fn contents(path: &Path) -> Contents {
         users: entities(USERS),
         accounts: entities(ACCOUNTS),
         members,
-        events: store.events(|_| true).unwrap(),
+        events: store.events(|_| true, |_, _| None).unwrap(),
         evaluated_at: store.evaluated_at().unwrap(),
         definitions,
     }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::lang::ast::EntityKind;
 use crate::workspace::{OpenOptions, Workspace};
@@ -188,8 +188,9 @@ pub fn run() -> ExitCode {
 }
 
 /// Is this `segscope [global options] [FILES.seg...]` — no command? The
-/// first word that is not a global option (or its value) decides: a command
-/// name or an option such as --help goes to the commands' parser.
+/// first word that is not a global option (or its value) decides: a file
+/// means the UI; a command, a typo of one or an option such as --help goes to
+/// the commands' parser.
 fn wants_ui(args: &[std::ffi::OsString]) -> bool {
     let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
     while let Some(word) = words.next() {
@@ -203,12 +204,9 @@ fn wants_ui(args: &[std::ffi::OsString]) -> bool {
                     || option.starts_with("--now=")
                     || option.starts_with("--wait=") => {}
             option if option.starts_with('-') => return false,
-            name => {
-                let commands = Cli::command();
-                let is_command =
-                    name == "help" || commands.get_subcommands().any(|c| c.get_name() == name);
-                return !is_command;
-            }
+            // A file opens the UI; anything else is a command (or a typo
+            // of one, which the commands' parser explains).
+            word => return word.ends_with(".seg") || std::path::Path::new(word).is_file(),
         }
     }
     true

@@ -228,12 +228,11 @@ impl EntityWriter<'_> {
     }
 
     /// A new stable row number for an entity seen for the first time.
-    pub fn allocate_ordinal(&mut self, id: &str) -> Result<u32, StoreError> {
+    pub fn allocate_ordinal(&mut self) -> Result<u32, StoreError> {
         let ordinal = self.next_ordinal;
         self.next_ordinal = ordinal
             .checked_add(1)
             .ok_or_else(|| corrupt("more than 4 billion entities of one kind"))?;
-        self.ordinals.insert(ordinal, id).map_err(corrupt)?;
         Ok(ordinal)
     }
 
@@ -245,7 +244,12 @@ impl EntityWriter<'_> {
         Ok(())
     }
 
+    /// Deletes an entity; its ordinal keeps naming its id, so the history
+    /// of a deleted entity still says who it was.
     pub fn delete(&mut self, id: &str) -> Result<(), StoreError> {
+        if let Some(entity) = self.get(id)? {
+            self.ordinals.insert(entity.ordinal, id).map_err(corrupt)?;
+        }
         self.entities.remove(id).map_err(corrupt)?;
         Ok(())
     }

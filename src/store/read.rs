@@ -104,10 +104,12 @@ impl Store {
         Ok(value.and_then(|v| v.value().try_into().ok().map(i64::from_le_bytes)))
     }
 
-    /// Every membership event that `keep` accepts, oldest first, with ids.
+    /// Every membership event that `keep` accepts, oldest first, with ids:
+    /// `living` names the entities that exist, the store the deleted ones.
     pub fn events(
         &self,
         mut keep: impl FnMut(&EventBatch) -> bool,
+        living: impl Fn(EntityKind, u32) -> Option<String>,
     ) -> Result<Vec<EventRecord>, StoreError> {
         let transaction = self.read()?;
         let Some(table) = open(&transaction, MEMBERSHIP_EVENTS)? else {
@@ -132,9 +134,8 @@ impl Store {
                     at: batch.at,
                     segment: batch.segment.clone(),
                     kind: batch.kind,
-                    id: names
-                        .get(ordinal)
-                        .cloned()
+                    id: living(batch.kind, *ordinal)
+                        .or_else(|| names.get(ordinal).cloned())
                         .unwrap_or_else(|| format!("#{ordinal}")),
                     entered: batch.entered,
                 });

@@ -12,7 +12,8 @@ pub const DEMO_KEY: &str = "demo";
 pub const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 pub const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
 
-/// ordinal → id, kept after an entity is deleted so history can name it.
+/// ordinal → id of deleted entities, so history can still name them (the
+/// living ones name themselves).
 pub const USER_ORDINALS: TableDefinition<u32, &str> = TableDefinition::new("user_ordinals");
 pub const ACCOUNT_ORDINALS: TableDefinition<u32, &str> = TableDefinition::new("account_ordinals");
 

@@ -133,13 +133,24 @@ impl Workspace {
     /// Membership events, oldest first.
     pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<EventRecord>, StoreError> {
         let segment = filter.segment.as_deref().map(crate::lang::validate::fold);
-        let events = self.store.events(|batch| {
-            filter.kind.is_none_or(|kind| kind == batch.kind)
-                && segment
-                    .as_deref()
-                    .is_none_or(|s| crate::lang::validate::fold(&batch.segment) == s)
-                && filter.since.is_none_or(|since| batch.at >= since)
-        })?;
+        let living = |kind: EntityKind, ordinal: u32| {
+            self.engine
+                .table(kind)
+                .ids
+                .get(ordinal as usize)
+                .filter(|id| !id.is_empty())
+                .map(|id| id.to_string())
+        };
+        let events = self.store.events(
+            |batch| {
+                filter.kind.is_none_or(|kind| kind == batch.kind)
+                    && segment
+                        .as_deref()
+                        .is_none_or(|s| crate::lang::validate::fold(&batch.segment) == s)
+                    && filter.since.is_none_or(|since| batch.at >= since)
+            },
+            living,
+        )?;
         Ok(match &filter.id {
             Some(id) => events.into_iter().filter(|e| &e.id == id).collect(),
             None => events,

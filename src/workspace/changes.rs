@@ -299,7 +299,7 @@ fn upsert_row(
     }
     let ordinal = match existing {
         Some(ordinal) => ordinal,
-        None => writer.allocate_ordinal(&row.id)?,
+        None => writer.allocate_ordinal()?,
     };
     writer.put(
         &row.id,
