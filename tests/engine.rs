@@ -2049,3 +2049,48 @@ proptest! {
         }
     }
 }
+
+/// Changing one segment re-evaluates it and the segments that read it, and
+/// leaves the others alone: an unrelated segment keeps the members it was
+/// installed with even when they are not what its condition would give.
+#[test]
+fn changing_a_segment_reevaluates_it_and_its_dependents_only() {
+    let users = [
+        user("u1").with("plan", text("pro")).with("seats", num(5.0)),
+        user("u2")
+            .with("plan", text("free"))
+            .with("seats", num(50.0)),
+    ];
+    let before: Segments = &[
+        ("Pro", USERS, r#"plan = "pro""#),
+        ("Reads pro", USERS, r#"in segment "Pro""#),
+        ("Big", USERS, "seats > 10"),
+    ];
+    let mut engine = Engine::new(now());
+    for (row, entity) in users.iter().enumerate() {
+        engine.load(USERS, row as u32, &entity.id, &entity.properties);
+    }
+    // "Big" is installed with a member its condition would not choose.
+    engine
+        .install_segments(specs(before), |name| {
+            (name == "Big").then(|| {
+                let mut bits = fixedbitset::FixedBitSet::with_capacity(2);
+                bits.insert(0);
+                bits
+            })
+        })
+        .unwrap();
+    let after: Segments = &[
+        ("Pro", USERS, r#"plan = "free""#),
+        ("Reads pro", USERS, r#"in segment "Pro""#),
+        ("Big", USERS, "seats > 10"),
+    ];
+    engine.set_segments(specs(after)).unwrap();
+    assert_eq!(ids(&engine, "Pro"), ["u2"]);
+    assert_eq!(ids(&engine, "Reads pro"), ["u2"]);
+    assert_eq!(
+        ids(&engine, "Big"),
+        ["u1"],
+        "an unchanged segment was evaluated again"
+    );
+}

@@ -291,6 +291,11 @@ impl Engine {
                 exited: bits.ones().map(|row| row as u32).collect(),
             })
             .collect();
+        let unchanged: HashMap<String, (EntityKind, Condition)> = self
+            .segments
+            .iter()
+            .map(|s| (fold(&s.spec.name), (s.spec.kind, s.spec.condition.clone())))
+            .collect();
         let kinds: HashMap<String, EntityKind> = new_names;
         self.install_segments(specs, |name| {
             let folded = fold(name);
@@ -299,15 +304,39 @@ impl Engine {
                 .filter(|(kind, _)| Some(kind) == kinds.get(&folded))
                 .map(|(_, bits)| bits.clone())
         })?;
-        deltas.extend(self.reevaluate_all());
+        // Only new and changed segments, and those that read them, are
+        // evaluated again; the others keep their members.
+        let mut stale: Vec<bool> = self
+            .segments
+            .iter()
+            .map(|s| {
+                unchanged.get(&fold(&s.spec.name)) != Some(&(s.spec.kind, s.spec.condition.clone()))
+            })
+            .collect();
+        for &index in &self.order {
+            if self.segments[index].references.iter().any(|&r| stale[r]) {
+                stale[index] = true;
+            }
+        }
+        deltas.extend(self.reevaluate(&stale));
         Ok(deltas)
     }
 
     /// Evaluates every segment in full and returns what changed.
     pub fn reevaluate_all(&mut self) -> Vec<MembershipDelta> {
+        let all = vec![true; self.segments.len()];
+        self.reevaluate(&all)
+    }
+
+    /// Evaluates the segments marked in `which` in full (in dependency
+    /// order) and returns what changed.
+    fn reevaluate(&mut self, which: &[bool]) -> Vec<MembershipDelta> {
         let mut deltas = Vec::new();
         for position in 0..self.order.len() {
             let index = self.order[position];
+            if !which[index] {
+                continue;
+            }
             let segment = &self.segments[index];
             let fresh = self.world().bulk(&segment.plan, segment.spec.kind);
             let old = &self.members[index];
