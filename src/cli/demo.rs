@@ -35,13 +35,15 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     let workspace = create(global, &path, &args)?;
     drop(workspace);
     eprintln!(
-        "demo database {}: {} users, {} accounts, segments from examples/demo.seg",
+        "demo database {}: {} users, {} accounts, segments in {}",
         path.display(),
         args.users,
-        args.accounts
+        args.accounts,
+        demo_segments_path(&path).display()
     );
     if !args.no_tui {
-        return super::ui::open_ui(global, &path, &[], false);
+        let seg_file = demo_segments_path(&path);
+        return super::ui::open_ui(global, &path, &[seg_file], false);
     }
     let shown = Global {
         db: Some(path),
@@ -86,13 +88,45 @@ fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, Failed
                 other => fail(format!("the generated {kind} did not import: {other:?}")),
             })?;
     }
+    let seg_file = write_demo_segments(path)?;
     let source = LoadedSource {
-        origin: "examples/demo.seg".to_string(),
+        origin: seg_file.display().to_string(),
         text: DEMO_SEGMENTS.to_string(),
     };
     apply::apply_sources(&mut workspace, vec![source])?;
     Ok(workspace)
 }
+
+/// The demo's segments as a file beside its database (`segscope-demo.seg`
+/// for `segscope-demo.redb`): segments are code, and the UI writes edits to
+/// them back into this file. An existing file is replaced only if an earlier
+/// demo wrote it.
+pub fn demo_segments_path(database: &Path) -> PathBuf {
+    database.with_extension("seg")
+}
+
+fn write_demo_segments(database: &Path) -> Result<PathBuf, Failed> {
+    let path = demo_segments_path(database);
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && !existing.starts_with(DEMO_HEADER)
+    {
+        return Err(fail(format!(
+            "{} exists and was not written by the demo; choose another database name with --db",
+            path.display()
+        )));
+    }
+    std::fs::write(&path, DEMO_SEGMENTS).map_err(|error| {
+        fail(format!(
+            "cannot write {}: {}",
+            path.display(),
+            crate::os_error::reason(&error)
+        ))
+    })?;
+    Ok(path)
+}
+
+/// How the demo's segment file starts (so a later demo knows it may replace it).
+const DEMO_HEADER: &str = "# The segments of the demo data set";
 
 /// Deletes the file at `path` if it is a demo database; refuses to touch
 /// anything else.

@@ -265,11 +265,34 @@ impl Engine {
         &mut self,
         specs: Vec<SegmentSpec>,
     ) -> Result<Vec<MembershipDelta>, CompileError> {
+        self.set_segments_renaming(specs, &[])
+    }
+
+    /// Like [`Engine::set_segments`], where each `(old, new)` of `renames`
+    /// is the same segment under a new name: it keeps its members, and
+    /// nobody leaves or enters because of the new name.
+    pub fn set_segments_renaming(
+        &mut self,
+        specs: Vec<SegmentSpec>,
+        renames: &[(String, String)],
+    ) -> Result<Vec<MembershipDelta>, CompileError> {
+        let renamed = |name: &str| -> String {
+            let folded = fold(name);
+            renames
+                .iter()
+                .find(|(old, _)| fold(old) == folded)
+                .map_or(folded, |(_, new)| fold(new))
+        };
         let previous: HashMap<String, (EntityKind, FixedBitSet)> = self
             .segments
             .iter()
             .zip(&self.members)
-            .map(|(segment, bits)| (fold(&segment.spec.name), (segment.spec.kind, bits.clone())))
+            .map(|(segment, bits)| {
+                (
+                    renamed(&segment.spec.name),
+                    (segment.spec.kind, bits.clone()),
+                )
+            })
             .collect();
         let new_names: HashMap<String, EntityKind> = specs
             .iter()
@@ -281,7 +304,7 @@ impl Engine {
             .iter()
             .zip(&self.members)
             .filter(|(segment, bits)| {
-                new_names.get(&fold(&segment.spec.name)) != Some(&segment.spec.kind)
+                new_names.get(&renamed(&segment.spec.name)) != Some(&segment.spec.kind)
                     && !bits.is_clear()
             })
             .map(|(segment, bits)| MembershipDelta {
@@ -294,7 +317,12 @@ impl Engine {
         let unchanged: HashMap<String, (EntityKind, Condition)> = self
             .segments
             .iter()
-            .map(|s| (fold(&s.spec.name), (s.spec.kind, s.spec.condition.clone())))
+            .map(|s| {
+                (
+                    renamed(&s.spec.name),
+                    (s.spec.kind, s.spec.condition.clone()),
+                )
+            })
             .collect();
         let kinds: HashMap<String, EntityKind> = new_names;
         self.install_segments(specs, |name| {

@@ -13,13 +13,15 @@ use super::keymap::{Key, KeyMap};
 use super::popup::{Confirm, Popup};
 use super::theme::Theme;
 use super::watch::WatchedFile;
-use crate::lang::Renderer;
 use crate::lang::ast::EntityKind;
 use crate::model::format_instant;
 use crate::workspace::{ApplyFailure, SaveFailure, SegmentSummary, SourceText, Workspace};
 
 /// The screens, in tab order.
 pub const SCREENS: [&str; 5] = ["Segments", "Users", "Accounts", "Stages", "Destinations"];
+
+/// The help never scrolls further than this many lines.
+const HELP_SCROLL_LIMIT: u16 = 40;
 
 /// How often watched files are looked at.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
@@ -147,6 +149,11 @@ impl App {
     /// filter line, then the key map.
     pub fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
+        // Ctrl-C quits from anywhere, text fields and popups included.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
         if let Some(popup) = self.popups.pop() {
             if let Some(kept) = self.on_popup_key(popup, key) {
                 self.popups.push(kept);
@@ -211,7 +218,7 @@ impl App {
             Popup::Help { scroll } => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => None,
                 KeyCode::Down | KeyCode::Char('j') => Some(Popup::Help {
-                    scroll: scroll.saturating_add(1),
+                    scroll: scroll.saturating_add(1).min(HELP_SCROLL_LIMIT),
                 }),
                 KeyCode::Up | KeyCode::Char('k') => Some(Popup::Help {
                     scroll: scroll.saturating_sub(1),
@@ -311,6 +318,14 @@ impl App {
             ));
             return;
         }
+        if let Some((stored, _)) = self.workspace.segment_definition(&name)
+            && let crate::model::Origin::File(path) = &stored.origin
+        {
+            let file = file_name(path);
+            return self.error(format!(
+                "\"{name}\" is defined in {file}: remove it from the file"
+            ));
+        }
         self.popups.push(Popup::Confirm {
             question: format!("Delete segment \"{name}\"? (y/n)"),
             action: Confirm::DeleteSegment(name),
@@ -408,7 +423,7 @@ impl App {
             }
             "import" if arguments.len() == 2 => self.import(arguments[0], arguments[1]),
             _ => match PROMPT_COMMANDS.iter().find(|(name, _)| *name == command) {
-                Some((_, help)) => self.error(format!("usage: :{help}")),
+                Some((name, help)) => self.error(format!("usage: :{name} {help}")),
                 None => self.error(format!(
                     "there is no command `:{command}`; Tab completes, ? lists keys"
                 )),
@@ -503,18 +518,15 @@ impl App {
                     .zip(&files)
                     .find_map(|(source, diagnostics)| {
                         diagnostics.iter().find(|d| d.is_error()).map(|d| {
-                            Renderer {
-                                origin: &source.origin,
-                                text: &source.text,
-                                color: false,
-                            }
-                            .headline(d)
+                            let at = crate::lang::line_column(&source.text, d.span.start);
+                            format!(
+                                "not applied: {}:{at}: {}",
+                                file_name(&source.origin),
+                                d.message
+                            )
                         })
                     });
-                self.error(format!(
-                    "not applied, the last good definitions stay: {}",
-                    first.unwrap_or_default()
-                ));
+                self.error(first.unwrap_or_else(|| "not applied".to_string()));
             }
             Err(ApplyFailure::Workspace(error)) => self.error(error.to_string()),
         }
@@ -573,7 +585,7 @@ impl App {
             .count_ones(..);
         let mut facts = format!(
             "{} · {users} users · {accounts} accounts",
-            self.workspace.path().display()
+            file_name(&self.workspace.path().display().to_string())
         );
         if now_given {
             facts.push_str(&format!(
@@ -590,6 +602,14 @@ impl App {
         }
         facts
     }
+}
+
+/// The last part of a path, for short messages and narrow columns.
+pub fn file_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map_or_else(
+        || path.to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

@@ -254,12 +254,11 @@ pub const COMMANDS: &[Command] = &[
 
 /// Prompt commands: `:name arguments`, with their help.
 pub const PROMPT_COMMANDS: &[(&str, &str)] = &[
-    ("q", "quit"),
-    ("quit", "quit"),
-    ("apply", "apply FILE... — apply .seg files"),
-    ("import", "import users|accounts FILE — import entities"),
-    ("new", "new — create a segment"),
-    ("help", "help — show the key bindings"),
+    ("apply", "FILE... — apply .seg files"),
+    ("import", "users|accounts FILE — import entities"),
+    ("new", "create a segment"),
+    ("help", "show the key bindings"),
+    ("quit", "quit (also :q)"),
 ];
 
 pub fn command_named(name: &str) -> Option<&'static Command> {

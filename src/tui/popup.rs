@@ -29,7 +29,7 @@ impl Popup {
         input.set_cursor_line_style(ratatui::style::Style::new());
         Popup::Prompt {
             input: Box::new(input),
-            completions: Vec::new(),
+            completions: super::app::prompt_completions(""),
         }
     }
 }

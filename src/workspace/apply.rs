@@ -28,6 +28,8 @@ pub struct ApplyReport {
     pub changed: Vec<String>,
     pub removed: Vec<String>,
     pub unchanged: usize,
+    /// (old name, new name) of segments renamed in the UI.
+    pub renamed: Vec<(String, String)>,
     /// (segment, entered, exited)
     pub membership: Vec<(String, usize, usize)>,
 }
@@ -210,7 +212,7 @@ impl Workspace {
         let specs = segment_specs(&next)?;
         let deltas = self
             .engine
-            .set_segments(specs)
+            .set_segments_renaming(specs, &report.renamed)
             .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
         let change = self.store.begin()?;
         for definition in &removed {

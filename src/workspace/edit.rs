@@ -123,16 +123,27 @@ impl Workspace {
             .filter(|(saved_kind, _)| *saved_kind == kind)
             .map_or(&empty, |(_, bits)| bits);
         let table = self.engine.table(kind);
+        // Examples read better with a name or an e-mail beside the id.
+        let label = ["name", "email", "domain"]
+            .iter()
+            .find_map(|property| table.column(property));
+        let sample = matching
+            .ones()
+            .take(PREVIEW_SAMPLE)
+            .map(|row| {
+                let id = &table.ids[row];
+                match label.and_then(|column| column.value(column.cell(row))) {
+                    Some(value) => format!("{id} ({value})"),
+                    None => id.to_string(),
+                }
+            })
+            .collect();
         Ok(Preview {
             members: matching.count_ones(..),
             of: table.alive.count_ones(..),
             entering: matching.difference(saved).count(),
             leaving: saved.difference(&matching).count(),
-            sample: matching
-                .ones()
-                .take(PREVIEW_SAMPLE)
-                .map(|row| table.ids[row].to_string())
-                .collect(),
+            sample,
         })
     }
 
@@ -264,12 +275,26 @@ impl Workspace {
                 file: &draft_file,
             },
         ];
-        let problems: Vec<Diagnostic> = validate_files(&sources, &SegmentCatalog::new())
-            .into_iter()
-            .flatten()
-            .filter(Diagnostic::is_error)
-            .map(|d| Diagnostic::error(d.message, Span::new(0, 0)))
-            .collect();
+        let results = validate_files(&sources, &SegmentCatalog::new());
+        // A problem in another segment (one that refers to the old name of a
+        // renamed segment, say) names that segment.
+        let holder = |start: usize| {
+            others_file
+                .definitions
+                .iter()
+                .find(|d| d.span().start <= start && start <= d.span().end)
+                .map(|d| d.name().text.clone())
+        };
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        for (index, list) in results.into_iter().enumerate() {
+            for diagnostic in list.into_iter().filter(Diagnostic::is_error) {
+                let message = match (index, holder(diagnostic.span.start)) {
+                    (0, Some(name)) => format!("segment \"{name}\": {}", diagnostic.message),
+                    _ => diagnostic.message,
+                };
+                problems.push(Diagnostic::error(message, Span::new(0, 0)));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -318,7 +343,14 @@ impl Workspace {
         });
         let mut report = ApplyReport::default();
         match &original {
-            Some(_) => report.changed.push(definition.name.text.clone()),
+            Some(original) => {
+                report.changed.push(definition.name.text.clone());
+                if fold(&original.name) != fold(&definition.name.text) {
+                    report
+                        .renamed
+                        .push((original.name.clone(), definition.name.text.clone()));
+                }
+            }
             None => report.added.push(definition.name.text.clone()),
         }
         Ok(self.replace_definitions(next, report)?)
@@ -355,8 +387,16 @@ impl Workspace {
             .ok_or_else(|| {
                 SaveFailure::File(format!("segment \"{name}\" is no longer in {path}"))
             })?;
+        // Comments inside the old definition move just above the new one.
+        let inner_comments: String = file
+            .comments
+            .iter()
+            .filter(|c| c.span.start > span.start && c.span.start < span.end)
+            .map(|c| format!("#{}\n", c.text))
+            .collect();
         let mut updated = String::with_capacity(current.len() + text.len());
         updated.push_str(&current[..span.start]);
+        updated.push_str(&inner_comments);
         updated.push_str(text.trim_end());
         updated.push_str(&current[span.end..]);
         let source = SourceText {

@@ -70,7 +70,7 @@ pub fn draw(frame: &mut Frame, app: &App, editor: &Editor, area: Rect) {
         Span::styled(app.keymap.keys_label("cancel"), theme.key()),
         Span::raw(" cancel  "),
         Span::styled(app.keymap.keys_label("next-field"), theme.key()),
-        Span::raw(" next field / take suggestion  ↑↓ choose suggestion"),
+        Span::raw(" next field or take suggestion  ↑↓ choose"),
     ]);
     frame.render_widget(Paragraph::new(hints_line), hints);
     if !editor.suggestions.is_empty() {

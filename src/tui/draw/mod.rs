@@ -64,6 +64,9 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The status bar: the last message on the left (cut with … when long), the
+/// facts (database, counts, `--now`, watched files) on the right, which keep
+/// their room.
 fn draw_status(frame: &mut Frame, app: &App, area: Rect, now_given: bool) {
     let theme = app.theme;
     let facts = app.status_facts(now_given);
@@ -72,16 +75,37 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, now_given: bool) {
     } else {
         theme.normal()
     };
-    let [left, right] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(area);
+    // An error needs the room more than the facts do.
+    let limit = if app.status.is_error {
+        area.width / 3
+    } else {
+        area.width * 2 / 3
+    };
+    let facts_width = (facts.chars().count() as u16 + 1).min(limit);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(facts_width)]).areas(area);
+    let room = usize::from(left.width.saturating_sub(1));
     frame.render_widget(
-        Paragraph::new(Span::styled(app.status.message.clone(), message_style)),
+        Paragraph::new(Span::styled(cut(&app.status.message, room), message_style)),
         left,
     );
     frame.render_widget(
-        Paragraph::new(Span::styled(facts, theme.dim()))
-            .alignment(ratatui::layout::Alignment::Right),
+        Paragraph::new(Span::styled(
+            cut(&facts, usize::from(right.width)),
+            theme.dim(),
+        ))
+        .alignment(ratatui::layout::Alignment::Right),
         right,
     );
+}
+
+/// `text` in at most `width` characters, ending with … when cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
 }
 
 /// The screen shown while the database loads.

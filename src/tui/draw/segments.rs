@@ -141,8 +141,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(hints), help);
 }
 
-/// A path as shown in a narrow column: its last two parts.
+/// A path as shown in a narrow column: the file's name.
 fn short_path(path: &str) -> String {
-    let parts: Vec<&str> = path.rsplit('/').take(2).collect();
-    parts.into_iter().rev().collect::<Vec<_>>().join("/")
+    crate::tui::app::file_name(path)
 }

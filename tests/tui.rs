@@ -1,0 +1,1348 @@
+//! The terminal UI in-process: a small deterministic workspace (demo data
+//! with a fixed seed, evaluated as of a fixed instant) driven with key
+//! events the way a user types them, and drawn into ratatui's TestBackend.
+//! Screens are pinned as insta snapshots (reviewed as text); sessions assert
+//! the app's state and what the screen says.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use segscope::lang::ast::EntityKind;
+use segscope::store::import::ImportFormat;
+use segscope::tui::{App, KeyMap, Theme, render};
+use segscope::workspace::{
+    EntityKindChoice, HistoryFilter, ImportMode, OpenOptions, SegmentDraft, SourceText, Workspace,
+};
+use tempfile::TempDir;
+
+/// Every workspace evaluates as of this instant.
+const NOW: &str = "2026-01-01T00:00:00Z";
+const SEED: u64 = 7;
+const USERS: usize = 300;
+const ACCOUNTS: usize = 40;
+
+/// Applied from a string (origin `fixture.seg`): both kinds, and segments
+/// that refer to others.
+const SEGMENTS: &str = r#"segment "Enterprise" for accounts {
+  description "Accounts on the enterprise plan"
+  where plan = "enterprise"
+}
+
+segment "Paying" for accounts {
+  description "Accounts with revenue"
+  where mrr > 0
+}
+
+segment "Power users" for users {
+  description "Twenty sessions or more in 30 days"
+  where sessions_30d >= 20
+}
+
+segment "Enterprise admins" for users {
+  description "Admins and owners at enterprise accounts"
+  where role in ["admin", "owner"] and account in segment "Enterprise"
+}
+
+segment "Promoters" for users {
+  description "NPS 9 or 10"
+  where nps >= 9
+}
+
+segment "Power promoters" for users {
+  where in segment "Promoters" and in segment "Power users"
+}
+"#;
+
+/// Made in the terminal UI (origin `tui`), so it can be edited and deleted
+/// there.
+const LIGHT_USERS: &str = "sessions_30d < 4";
+
+// ---------------------------------------------------------------- helpers
+
+/// A workspace in a temporary directory and the app over it.
+struct Session {
+    dir: TempDir,
+    app: App,
+}
+
+impl Session {
+    /// The fixture with the default key map.
+    fn new() -> Session {
+        Session::with_keymap(KeyMap::defaults())
+    }
+
+    fn with_keymap(keymap: KeyMap) -> Session {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut workspace = open_workspace(&dir.path().join("segscope.redb"));
+        import_demo_data(&mut workspace);
+        workspace
+            .apply(&[SourceText {
+                origin: "fixture.seg".to_string(),
+                text: SEGMENTS.to_string(),
+            }])
+            .expect("the fixture segments apply");
+        workspace
+            .save_segment(&SegmentDraft {
+                original: None,
+                name: "Light users".to_string(),
+                kind: EntityKindChoice(EntityKind::Users),
+                description: "Fewer than four sessions in 30 days".to_string(),
+                condition: LIGHT_USERS.to_string(),
+            })
+            .expect("a segment of the terminal UI saves");
+        let app = App::new(workspace, keymap, Theme::plain(), vec![]);
+        Session { dir, app }
+    }
+
+    fn press(&mut self, code: KeyCode) {
+        self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+
+    fn presses(&mut self, code: KeyCode, times: usize) {
+        for _ in 0..times {
+            self.press(code);
+        }
+    }
+
+    fn ctrl(&mut self, c: char) {
+        self.app
+            .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    }
+
+    /// Types `text` one character at a time (a newline is Enter).
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            match c {
+                '\n' => self.press(KeyCode::Enter),
+                c => self.press(KeyCode::Char(c)),
+            }
+        }
+    }
+
+    /// Lets the debounced editor preview run.
+    fn settle(&mut self) {
+        self.app.tick(Instant::now() + Duration::from_secs(1));
+    }
+
+    /// Draws the app into a fresh `width` x `height` test terminal.
+    fn draw(&mut self, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+        render(&mut terminal, &mut self.app).expect("a test backend cannot fail");
+        terminal
+    }
+
+    /// What a `width` x `height` screen shows, one line per row.
+    fn screen(&mut self, width: u16, height: u16) -> String {
+        let terminal = self.draw(width, height);
+        rows(terminal.backend()).join("\n")
+    }
+
+    /// The screen for a snapshot (the status bar names the database by its
+    /// file name only, so a temporary directory does not show).
+    fn snapshot(&mut self, width: u16, height: u16) -> TestBackend {
+        self.draw(width, height).backend().clone()
+    }
+
+    fn segment(&self, name: &str) -> &segscope::workspace::SegmentSummary {
+        self.app
+            .summaries
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no segment {name:?} in {:#?}", self.app.summaries))
+    }
+
+    fn has_segment(&self, name: &str) -> bool {
+        self.app.summaries.iter().any(|s| s.name == name)
+    }
+
+    /// Moves the Segments table's selection to `name` (of the shown kind).
+    fn select(&mut self, name: &str) {
+        self.press(KeyCode::Home);
+        let index = self
+            .app
+            .visible_segments()
+            .iter()
+            .position(|s| s.name == name)
+            .unwrap_or_else(|| panic!("{name:?} is not listed"));
+        self.presses(KeyCode::Down, index);
+        assert_eq!(self.app.segments_view.selected, index);
+    }
+
+    /// Opens the editor on `name` and empties its condition.
+    fn edit_condition_of(&mut self, name: &str) {
+        self.select(name);
+        self.press(KeyCode::Enter);
+        let editor = self.app.editor.as_ref().expect("Enter opens the editor");
+        let length = editor.condition_text().chars().count();
+        self.presses(KeyCode::Backspace, length);
+        assert_eq!(self.condition(), "");
+    }
+
+    /// The editor's condition text.
+    fn condition(&self) -> String {
+        self.app
+            .editor
+            .as_ref()
+            .expect("the editor is open")
+            .condition_text()
+    }
+
+    fn status(&self) -> &str {
+        &self.app.status.message
+    }
+}
+
+fn open_workspace(path: &Path) -> Workspace {
+    let now = segscope::lang::parse_datetime(NOW).expect("NOW parses");
+    Workspace::open(
+        path,
+        OpenOptions {
+            now: Some(now),
+            wait: None,
+            record: true,
+        },
+    )
+    .expect("the workspace opens")
+}
+
+fn import_demo_data(workspace: &mut Workspace) {
+    let now = workspace.now();
+    let mut accounts = Vec::new();
+    segscope::demo::write_accounts(&mut accounts, ACCOUNTS, SEED, now).expect("in memory");
+    let mut users = Vec::new();
+    segscope::demo::write_users(&mut users, USERS, ACCOUNTS, SEED, now).expect("in memory");
+    for (kind, data) in [(EntityKind::Accounts, accounts), (EntityKind::Users, users)] {
+        workspace
+            .import(
+                kind,
+                std::io::Cursor::new(data),
+                ImportFormat::JsonLines,
+                ImportMode::Merge,
+                false,
+                &mut |_| {},
+            )
+            .unwrap_or_else(|_| panic!("the demo {kind} import"));
+    }
+}
+
+/// The rows of a test screen as text.
+fn rows(backend: &TestBackend) -> Vec<String> {
+    let buffer = backend.buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// The number of `kind` entities matching `condition` now.
+fn count(session: &Session, kind: EntityKind, condition: &str) -> usize {
+    session
+        .app
+        .workspace
+        .query(kind, condition)
+        .unwrap_or_else(|d| panic!("{condition}: {d:?}"))
+        .count_ones(..)
+}
+
+/// The line of `screen` that lists segment `name`, split into words.
+fn table_row(screen: &str, name: &str) -> Vec<String> {
+    let line = screen
+        .lines()
+        .find(|line| line.starts_with(name))
+        .unwrap_or_else(|| panic!("{name:?} is not in the table:\n{screen}"));
+    line[name.len()..]
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+// ---------------------------------------------------------------- snapshots
+
+#[test]
+fn snapshot_segments_users_80x24() {
+    let mut session = Session::new();
+    insta::assert_snapshot!("segments_users_80x24", session.snapshot(80, 24));
+}
+
+#[test]
+fn snapshot_segments_users_120x40() {
+    let mut session = Session::new();
+    insta::assert_snapshot!("segments_users_120x40", session.snapshot(120, 40));
+}
+
+#[test]
+fn snapshot_segments_accounts_80x24_and_120x40() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('l'));
+    insta::assert_snapshot!("segments_accounts_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("segments_accounts_120x40", session.snapshot(120, 40));
+}
+
+#[test]
+fn snapshot_help_80x24_and_120x40() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('?'));
+    insta::assert_snapshot!("help_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("help_120x40", session.snapshot(120, 40));
+}
+
+#[test]
+fn snapshot_planned_stages_screen() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('4'));
+    insta::assert_snapshot!("stages_80x24", session.snapshot(80, 24));
+}
+
+#[test]
+fn snapshot_editor_with_a_condition_error() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text("Admin promoters");
+    session.press(KeyCode::Tab);
+    session.type_text("Admins who would recommend us");
+    session.press(KeyCode::Tab);
+    session.type_text("role = \"admin\"\nand in segment \"Promotors\"");
+    session.settle();
+    insta::assert_snapshot!("editor_error_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("editor_error_120x40", session.snapshot(120, 40));
+}
+
+#[test]
+fn snapshot_editor_with_a_live_count() {
+    let mut session = Session::new();
+    session.edit_condition_of("Light users");
+    session.type_text("sessions_30d >= 2 and sessions_30d < 8");
+    session.settle();
+    insta::assert_snapshot!("editor_live_count_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("editor_live_count_120x40", session.snapshot(120, 40));
+}
+
+#[test]
+fn snapshot_delete_confirmation() {
+    let mut session = Session::new();
+    session.select("Light users");
+    session.press(KeyCode::Char('d'));
+    insta::assert_snapshot!("delete_confirmation_80x24", session.snapshot(80, 24));
+}
+
+#[test]
+fn snapshot_prompt_with_completions() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char(':'));
+    session.press(KeyCode::Tab);
+    insta::assert_snapshot!("prompt_all_commands_80x24", session.snapshot(80, 24));
+    session.type_text("a");
+    insta::assert_snapshot!("prompt_apply_80x24", session.snapshot(80, 24));
+}
+
+#[test]
+fn snapshot_too_small_notice() {
+    let mut session = Session::new();
+    insta::assert_snapshot!("too_small_30x8", session.snapshot(30, 8));
+}
+
+// ---------------------------------------------------------------- sessions
+
+#[test]
+fn creating_a_segment_by_typing_shows_it_with_its_count() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    assert!(session.app.editor.is_some(), "n opens the editor");
+    session.type_text("Active admins");
+    session.press(KeyCode::Tab);
+    session.type_text("Admins with ten sessions or more");
+    session.press(KeyCode::Tab);
+    session.type_text("role = \"admin\" and sessions_30d >= 10");
+    session.settle();
+    let expected = count(
+        &session,
+        EntityKind::Users,
+        "role = \"admin\" and sessions_30d >= 10",
+    );
+    assert!(expected > 0, "the fixture has active admins");
+    let screen = session.screen(80, 24);
+    assert!(
+        screen.contains(&format!("{expected} of {USERS} users")),
+        "the live count is shown:\n{screen}"
+    );
+
+    session.ctrl('s');
+    assert!(session.app.editor.is_none(), "saving closes the editor");
+    assert!(!session.app.status.is_error, "{}", session.status());
+    assert_eq!(
+        session.status(),
+        format!("saved \"Active admins\": {expected} entered, 0 left")
+    );
+    let saved = session.segment("Active admins");
+    assert_eq!(saved.members, expected);
+    assert_eq!(saved.kind, EntityKind::Users);
+    assert_eq!(
+        saved.description.as_deref(),
+        Some("Admins with ten sessions or more")
+    );
+    let screen = session.screen(80, 24);
+    let row = table_row(&screen, "Active admins");
+    assert_eq!(row[0], expected.to_string(), "{screen}");
+    assert_eq!(row[2..4], ["Admins", "with"], "{screen}");
+    let selected = session.app.visible_segments()[session.app.segments_view.selected];
+    assert_eq!(
+        selected.name, "Active admins",
+        "the new segment is selected"
+    );
+}
+
+#[test]
+fn creating_an_accounts_segment_from_the_accounts_sub_tab() {
+    let mut session = Session::new();
+    session.press(KeyCode::Right);
+    session.press(KeyCode::Char('+'));
+    session.type_text("Big");
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+    session.type_text("seats >= 100");
+    session.ctrl('s');
+    let expected = count(&session, EntityKind::Accounts, "seats >= 100");
+    assert_eq!(session.segment("Big").kind, EntityKind::Accounts);
+    assert_eq!(session.segment("Big").members, expected);
+    let screen = session.screen(80, 24);
+    assert!(screen.contains(" Accounts (3) "), "{screen}");
+    assert_eq!(table_row(&screen, "Big")[0], expected.to_string());
+}
+
+#[test]
+fn editing_a_segment_moves_members_in_and_out_and_records_it() {
+    let mut session = Session::new();
+    let before = session.segment("Light users").members;
+    assert_eq!(before, count(&session, EntityKind::Users, LIGHT_USERS));
+    let condition = "sessions_30d >= 2 and sessions_30d < 8";
+    let after = count(&session, EntityKind::Users, condition);
+    let staying = count(
+        &session,
+        EntityKind::Users,
+        "sessions_30d >= 2 and sessions_30d < 4",
+    );
+    let (entering, leaving) = (after - staying, before - staying);
+    assert!(entering > 0 && leaving > 0, "{entering} {leaving}");
+    let history = HistoryFilter {
+        segment: Some("Light users".to_string()),
+        ..HistoryFilter::default()
+    };
+    let events_before = session.app.workspace.history(&history).expect("history");
+
+    session.edit_condition_of("Light users");
+    session.type_text(condition);
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains(&format!(
+            "{after} of {USERS} users ({:.1}%)",
+            after as f64 * 100.0 / USERS as f64
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("+{entering} would enter  -{leaving} would leave")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("e.g. usr-"),
+        "a sample is listed:\n{screen}"
+    );
+
+    session.ctrl('s');
+    assert_eq!(
+        session.status(),
+        format!("saved \"Light users\": {entering} entered, {leaving} left")
+    );
+    assert_eq!(session.segment("Light users").members, after);
+    let events = session.app.workspace.history(&history).expect("history");
+    let new = &events[events_before.len()..];
+    assert_eq!(new.iter().filter(|e| e.entered).count(), entering);
+    assert_eq!(new.iter().filter(|e| !e.entered).count(), leaving);
+    let now = segscope::lang::parse_datetime(NOW).expect("NOW parses");
+    assert!(
+        new.iter()
+            .all(|e| e.at == now && e.kind == EntityKind::Users)
+    );
+    let row = table_row(&session.screen(80, 24), "Light users");
+    assert_eq!(row[0], after.to_string());
+}
+
+#[test]
+fn esc_with_unsaved_changes_asks_and_n_keeps_editing_y_discards() {
+    let mut session = Session::new();
+    session.select("Light users");
+    session.press(KeyCode::Enter);
+    session.press(KeyCode::Esc);
+    assert!(
+        session.app.editor.is_none() && session.app.popups.is_empty(),
+        "Esc without changes closes at once"
+    );
+
+    session.press(KeyCode::Enter);
+    session.type_text(" and nps >= 0");
+    session.press(KeyCode::Esc);
+    assert_eq!(session.app.popups.len(), 1, "Esc asks first");
+    assert!(
+        session
+            .screen(80, 24)
+            .contains("Discard your changes to this segment? (y/n)")
+    );
+    session.press(KeyCode::Char('n'));
+    assert!(session.app.popups.is_empty());
+    assert_eq!(
+        session.condition(),
+        format!("{LIGHT_USERS} and nps >= 0"),
+        "n keeps the edits"
+    );
+    session.type_text("0");
+    assert_eq!(session.condition(), format!("{LIGHT_USERS} and nps >= 00"));
+
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char('y'));
+    assert!(session.app.editor.is_none(), "y discards");
+    assert_eq!(session.status(), "changes discarded");
+    let (stored, _) = session
+        .app
+        .workspace
+        .segment_definition("Light users")
+        .expect("still there");
+    assert!(stored.text.contains(LIGHT_USERS), "{}", stored.text);
+}
+
+#[test]
+fn deleting_a_referenced_segment_is_refused_with_the_reason() {
+    let mut session = Session::new();
+    session.select("Promoters");
+    session.press(KeyCode::Char('d'));
+    assert!(session.app.popups.is_empty(), "no question is asked");
+    assert!(session.app.status.is_error);
+    assert_eq!(
+        session.status(),
+        "\"Promoters\" cannot be deleted: segment \"Power promoters\" refers to it"
+    );
+    assert!(session.has_segment("Promoters"));
+    assert!(session.screen(120, 40).contains("cannot be deleted"));
+
+    session.press(KeyCode::Char('l'));
+    session.select("Enterprise");
+    session.press(KeyCode::Char('d'));
+    assert_eq!(
+        session.status(),
+        "\"Enterprise\" cannot be deleted: segment \"Enterprise admins\" refers to it"
+    );
+    assert!(session.has_segment("Enterprise"));
+}
+
+#[test]
+fn deleting_an_unreferenced_segment_after_confirming() {
+    let mut session = Session::new();
+    session.select("Light users");
+    session.press(KeyCode::Char('d'));
+    assert_eq!(session.app.popups.len(), 1);
+    session.press(KeyCode::Char('n'));
+    assert!(session.app.popups.is_empty());
+    assert!(session.has_segment("Light users"), "n keeps it");
+
+    session.press(KeyCode::Char('d'));
+    session.press(KeyCode::Char('y'));
+    assert!(!session.has_segment("Light users"));
+    assert!(session.app.workspace.members("Light users").is_none());
+    assert_eq!(session.status(), "deleted \"Light users\"");
+    let screen = session.screen(80, 24);
+    assert!(
+        !screen.lines().any(|line| line.starts_with("Light users")),
+        "{screen}"
+    );
+    assert!(screen.contains(" Users (4) "), "{screen}");
+}
+
+#[test]
+fn deleting_a_segment_defined_in_a_file_says_to_edit_the_file() {
+    let mut session = Session::new();
+    session.select("Power promoters");
+    session.press(KeyCode::Char('d'));
+    // Refused at once, without asking first.
+    assert!(session.app.popups.is_empty());
+    assert!(session.has_segment("Power promoters"));
+    assert!(session.app.status.is_error);
+    assert!(
+        session
+            .status()
+            .starts_with("\"Power promoters\" is defined in fixture.seg: remove it from the file"),
+        "{}",
+        session.status()
+    );
+}
+
+#[test]
+fn slash_filters_the_table_by_name() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('/'));
+    session.type_text("POW");
+    let names: Vec<&str> = session
+        .app
+        .visible_segments()
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["Power promoters", "Power users"]);
+    let screen = session.screen(80, 24);
+    assert!(screen.contains("filter: POW_"), "{screen}");
+    assert!(!screen.contains("Promoters      "), "{screen}");
+
+    session.press(KeyCode::Enter);
+    assert!(!session.app.segments_view.filtering);
+    assert_eq!(session.app.visible_segments().len(), 2, "Enter keeps it");
+    session.press(KeyCode::Char('j'));
+    assert_eq!(session.app.segments_view.selected, 1, "keys move again");
+
+    session.press(KeyCode::Char('/'));
+    session.type_text("x");
+    assert!(
+        session
+            .screen(80, 24)
+            .contains("No segment name contains \"POWx\".")
+    );
+    session.press(KeyCode::Esc);
+    assert_eq!(session.app.segments_view.filter, "");
+    assert_eq!(session.app.visible_segments().len(), 5, "Esc clears it");
+}
+
+#[test]
+fn tab_and_digits_switch_screens() {
+    let mut session = Session::new();
+    let title = |session: &mut Session| {
+        let screen = session.screen(80, 24);
+        screen.lines().nth(2).unwrap_or("").trim().to_string()
+    };
+    session.press(KeyCode::Tab);
+    assert_eq!(session.app.screen, 1);
+    assert_eq!(title(&mut session), "Users — not built yet");
+    session.press(KeyCode::Tab);
+    assert_eq!(title(&mut session), "Accounts — not built yet");
+    session.press(KeyCode::BackTab);
+    session.press(KeyCode::BackTab);
+    assert_eq!(session.app.screen, 0);
+    session.press(KeyCode::BackTab);
+    assert_eq!(session.app.screen, 4, "Shift-Tab wraps around");
+    assert_eq!(title(&mut session), "Destinations — not built yet");
+    session.press(KeyCode::Char('4'));
+    assert_eq!(title(&mut session), "Stages — not built yet");
+    session.press(KeyCode::Char('n'));
+    assert!(
+        session.app.editor.is_none(),
+        "n belongs to the Segments screen"
+    );
+    session.press(KeyCode::Char('1'));
+    assert_eq!(session.app.screen, 0);
+    assert!(session.screen(80, 24).contains("NAME"));
+}
+
+#[test]
+fn completion_offers_property_names_with_types_and_tab_inserts() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+    session.type_text("sess");
+    let labels = |session: &Session| -> Vec<String> {
+        let editor = session.app.editor.as_ref().expect("the editor is open");
+        editor.suggestions.iter().map(|s| s.label.clone()).collect()
+    };
+    assert_eq!(labels(&session), ["sessions_30d  number"]);
+    assert!(session.screen(80, 24).contains("sessions_30d  number"));
+    session.press(KeyCode::Tab);
+    assert_eq!(session.condition(), "sessions_30d");
+    assert!(labels(&session).is_empty());
+
+    session.type_text(" > 3 and in segment ");
+    let offered = labels(&session);
+    assert!(
+        offered.contains(&"\"Power users\"  segment of users".to_string()),
+        "{offered:?}"
+    );
+    assert!(
+        !offered.iter().any(|l| l.contains("Enterprise\"")),
+        "accounts segments are not offered for users: {offered:?}"
+    );
+    session.type_text("\"Pro");
+    assert_eq!(labels(&session), ["\"Promoters\"  segment of users"]);
+    session.press(KeyCode::Tab);
+    assert_eq!(
+        session.condition(),
+        "sessions_30d > 3 and in segment \"Promoters\""
+    );
+
+    session.type_text(" and account in segment ");
+    assert_eq!(
+        labels(&session),
+        [
+            "\"Enterprise\"  segment of accounts",
+            "\"Paying\"  segment of accounts"
+        ]
+    );
+    session.press(KeyCode::Down);
+    session.press(KeyCode::Tab);
+    assert!(
+        session
+            .condition()
+            .ends_with("account in segment \"Paying\"")
+    );
+    session.settle();
+    let expected = count(&session, EntityKind::Users, &session.condition());
+    assert!(
+        session
+            .screen(80, 24)
+            .contains(&format!("{expected} of {USERS} users")),
+    );
+}
+
+#[test]
+fn help_lists_the_live_bindings_of_an_overridden_key_map() {
+    let (keymap, problems) = KeyMap::with_overrides("[keys]\nnew = [\"a\"]");
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut session = Session::with_keymap(keymap);
+    session.press(KeyCode::Char('?'));
+    let screen = session.screen(120, 40);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("create a segment"))
+        .unwrap_or_else(|| panic!("help lists creating:\n{screen}"));
+    let keys = line.split('│').nth(1).unwrap_or("");
+    assert_eq!(
+        keys.split_whitespace().collect::<Vec<_>>(),
+        ["a", "create", "a", "segment"],
+        "{line}"
+    );
+    session.press(KeyCode::Esc);
+    assert!(session.app.popups.is_empty());
+    assert!(
+        session.screen(80, 24).contains("a new  Enter e edit"),
+        "the hint line follows the key map"
+    );
+    session.press(KeyCode::Char('n'));
+    assert!(session.app.editor.is_none(), "n is no longer bound");
+    session.press(KeyCode::Char('a'));
+    assert!(session.app.editor.is_some(), "a creates now");
+}
+
+#[test]
+fn a_key_map_with_mistakes_reports_them_and_keeps_the_defaults() {
+    let (keymap, problems) =
+        KeyMap::with_overrides("[keys]\nnew = [\"ctrl-nope\"]\nfly = [\"f\"]\nquit = \"q\"");
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("`fly`")), "{problems:?}");
+    let mut session = Session::with_keymap(keymap);
+    session.press(KeyCode::Char('q'));
+    assert!(session.app.quit, "quit keeps its default");
+}
+
+#[test]
+fn tiny_terminals_never_panic() {
+    let mut session = Session::new();
+    let mut sizes: Vec<(u16, u16)> = (1..=40)
+        .flat_map(|w| (1..=12).map(move |h| (w, h)))
+        .collect();
+    sizes.extend([(20, 5), (41, 10), (60, 11), (79, 23), (200, 60), (300, 3)]);
+    let render_all = |session: &mut Session, state: &str| {
+        for &(width, height) in &sizes {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                session.draw(width, height);
+            }));
+            assert!(result.is_ok(), "{state} panics at {width}x{height}");
+        }
+    };
+    render_all(&mut session, "the Segments screen");
+    session.press(KeyCode::Char('?'));
+    render_all(&mut session, "the help");
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char(':'));
+    session.press(KeyCode::Tab);
+    render_all(&mut session, "the prompt");
+    session.press(KeyCode::Esc);
+    session.select("Light users");
+    session.press(KeyCode::Char('d'));
+    render_all(&mut session, "the delete question");
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char('/'));
+    session.type_text("zzz");
+    render_all(&mut session, "an empty filter");
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char('n'));
+    session.type_text("A rather long segment name that goes on");
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+    session.type_text("sessions_30d > 1\nand\nrole = \"admin\"\nand in segment \"Nope\"\nand se");
+    session.settle();
+    render_all(&mut session, "the editor with an error and suggestions");
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Esc);
+    render_all(&mut session, "the discard question");
+    session.press(KeyCode::Char('y'));
+    session.press(KeyCode::Char('3'));
+    render_all(&mut session, "a planned screen");
+    let screen = session.screen(20, 5);
+    assert!(screen.contains("segscope needs"), "{screen}");
+}
+
+#[test]
+fn q_quits() {
+    let mut session = Session::new();
+    assert!(!session.app.quit);
+    session.press(KeyCode::Char('q'));
+    assert!(session.app.quit);
+}
+
+#[test]
+fn colon_q_quits() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char(':'));
+    session.type_text("q");
+    assert!(!session.app.quit, "not before Enter");
+    session.press(KeyCode::Enter);
+    assert!(session.app.quit);
+}
+
+#[test]
+fn ctrl_c_quits() {
+    let mut session = Session::new();
+    session.ctrl('c');
+    assert!(session.app.quit);
+}
+
+#[test]
+fn q_in_the_editor_is_typed_not_quit() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text("q");
+    assert!(!session.app.quit);
+    let editor = session.app.editor.as_ref().expect("the editor is open");
+    assert_eq!(editor.draft().name, "q");
+}
+
+#[test]
+fn an_unknown_prompt_command_says_how_to_find_the_right_one() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char(':'));
+    session.type_text("frobnicate");
+    session.press(KeyCode::Enter);
+    assert!(session.app.status.is_error);
+    assert_eq!(
+        session.status(),
+        "there is no command `:frobnicate`; Tab completes, ? lists keys"
+    );
+    session.press(KeyCode::Char(':'));
+    session.type_text("imp");
+    session.press(KeyCode::Tab);
+    session.type_text("users");
+    session.press(KeyCode::Enter);
+    assert_eq!(
+        session.status(),
+        "usage: :import users|accounts FILE — import entities"
+    );
+}
+
+#[test]
+fn saving_refuses_an_invalid_condition_and_a_taken_name() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text("Broken");
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+    session.type_text("sessions_30d >");
+    session.ctrl('s');
+    assert!(session.app.editor.is_some(), "the editor stays open");
+    assert!(session.app.status.is_error);
+    assert!(
+        session.status().starts_with("not saved: "),
+        "{}",
+        session.status()
+    );
+    assert!(!session.has_segment("Broken"));
+
+    session.type_text(" 1");
+    session.press(KeyCode::BackTab);
+    session.press(KeyCode::BackTab);
+    session.presses(KeyCode::Backspace, "Broken".len());
+    session.type_text("power USERS");
+    session.ctrl('s');
+    assert!(session.app.editor.is_some());
+    assert_eq!(
+        session.status(),
+        "not saved: there is already a segment named \"Power users\""
+    );
+}
+
+#[test]
+fn saving_refuses_a_cycle() {
+    let mut session = Session::new();
+    session.edit_condition_of("Light users");
+    session.type_text("in segment \"Light users\"");
+    session.ctrl('s');
+    assert!(session.app.editor.is_some());
+    assert!(session.app.status.is_error, "{}", session.status());
+    assert_eq!(session.segment("Light users").members, {
+        count(&session, EntityKind::Users, LIGHT_USERS)
+    });
+}
+
+/// A segment defined in a file: the editor says saving writes the file,
+/// and saving rewrites that definition in place (comments and the other
+/// definitions kept).
+#[test]
+fn editing_a_file_segment_rewrites_its_definition_in_the_file() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("team.seg");
+    let original = "# Team segments, kept in git.\n\n# Heavy users of the product.\nsegment \"Heavy users\" for users {\n  description \"Forty sessions or more\"\n  where sessions_30d >= 40 # raise when we grow\n}\n\n# Reviewed every quarter.\nsegment \"Admins\" for users {\n  where role = \"admin\"\n}\n";
+    std::fs::write(&path, original).expect("write the file");
+    let origin = std::fs::canonicalize(&path)
+        .expect("the file exists")
+        .display()
+        .to_string();
+    session
+        .app
+        .workspace
+        .apply(&[SourceText {
+            origin: origin.clone(),
+            text: original.to_string(),
+        }])
+        .expect("the file applies");
+    session.app.refresh();
+
+    session.edit_condition_of("Heavy users");
+    let screen = session.screen(200, 30);
+    assert!(
+        screen.contains(&format!(
+            "Edit user segment — from {origin}; saving writes it back there"
+        )),
+        "{screen}"
+    );
+    session.type_text("sessions_30d >= 30");
+    session.ctrl('s');
+    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(
+        session
+            .status()
+            .starts_with(&format!("saved \"Heavy users\" in {origin}: ")),
+        "{}",
+        session.status()
+    );
+
+    let rewritten = std::fs::read_to_string(&path).expect("read the file back");
+    assert!(
+        rewritten.contains("where sessions_30d >= 30"),
+        "{rewritten}"
+    );
+    assert!(!rewritten.contains(">= 40"), "{rewritten}");
+    for kept in [
+        "# Team segments, kept in git.",
+        "# Heavy users of the product.",
+        "# Reviewed every quarter.",
+        "segment \"Admins\" for users {\n  where role = \"admin\"\n}",
+        "description \"Forty sessions or more\"",
+    ] {
+        assert!(rewritten.contains(kept), "{kept:?} is gone:\n{rewritten}");
+    }
+    let heavy = session.segment("Heavy users");
+    assert_eq!(heavy.origin, segscope::model::Origin::File(origin.clone()));
+    assert_eq!(
+        heavy.members,
+        count(&session, EntityKind::Users, "sessions_30d >= 30")
+    );
+    assert_eq!(
+        session
+            .app
+            .workspace
+            .check_sources(&[SourceText {
+                origin,
+                text: rewritten,
+            }])
+            .map(|_| ()),
+        Ok(()),
+        "the file still checks"
+    );
+}
+
+/// Watched files: a change on disk is applied again; a change that does
+/// not check is reported and the last good definitions stay.
+#[test]
+fn a_watched_file_is_applied_again_when_it_changes() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut workspace = open_workspace(&dir.path().join("segscope.redb"));
+    import_demo_data(&mut workspace);
+    let path = dir.path().join("watched.seg");
+    let write = |condition: &str| {
+        let text = format!("segment \"Watched\" for users {{\n  where {condition}\n}}\n");
+        std::fs::write(&path, &text).expect("write the file");
+        text
+    };
+    let text = write("sessions_30d >= 20");
+    let origin = std::fs::canonicalize(&path)
+        .expect("exists")
+        .display()
+        .to_string();
+    workspace
+        .apply(&[SourceText { origin, text }])
+        .expect("applies");
+    let mut session = Session {
+        app: App::new(
+            workspace,
+            KeyMap::defaults(),
+            Theme::plain(),
+            vec![path.clone()],
+        ),
+        dir,
+    };
+    let later = |seconds| Instant::now() + Duration::from_secs(seconds);
+    assert_eq!(
+        session.segment("Watched").members,
+        count(&session, EntityKind::Users, "sessions_30d >= 20")
+    );
+
+    // Some file systems keep modification times to the second.
+    std::thread::sleep(Duration::from_millis(1100));
+    write("sessions_30d >= 40");
+    session.app.tick(later(1));
+    assert!(!session.app.status.is_error, "{}", session.status());
+    assert_eq!(
+        session.segment("Watched").members,
+        count(&session, EntityKind::Users, "sessions_30d >= 40")
+    );
+
+    std::thread::sleep(Duration::from_millis(1100));
+    write("sessions_30d >=");
+    session.app.tick(later(2));
+    assert!(session.app.status.is_error);
+    assert!(
+        session
+            .status()
+            .starts_with("not applied: watched.seg:3:1: "),
+        "{}",
+        session.status()
+    );
+    assert_eq!(
+        session.segment("Watched").members,
+        count(&session, EntityKind::Users, "sessions_30d >= 40")
+    );
+}
+
+#[test]
+fn renaming_a_segment_another_refers_to_is_refused() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text("Quiet promoters");
+    session.presses(KeyCode::Tab, 2);
+    session.type_text("in segment \"Light users\" and nps >= 9");
+    session.ctrl('s');
+    assert!(
+        session.has_segment("Quiet promoters"),
+        "{}",
+        session.status()
+    );
+
+    session.select("Light users");
+    session.press(KeyCode::Enter);
+    session.presses(KeyCode::BackTab, 2);
+    session.presses(KeyCode::Backspace, "Light users".len());
+    session.type_text("Casual users");
+    session.ctrl('s');
+    assert!(session.app.editor.is_some(), "the editor stays open");
+    assert!(session.app.status.is_error);
+    assert!(session.has_segment("Light users"));
+    assert!(!session.has_segment("Casual users"));
+}
+
+/// Opens "Light users" and renames it to "Casual users" (not saved yet).
+fn rename_light_users(session: &mut Session) {
+    session.select("Light users");
+    session.press(KeyCode::Char('e'));
+    session.presses(KeyCode::BackTab, 2);
+    session.presses(KeyCode::Backspace, "Light users".len());
+    session.type_text("Casual users");
+}
+
+#[test]
+fn renaming_a_segment_keeps_its_members() {
+    let mut session = Session::new();
+    let members = session.segment("Light users").members;
+    rename_light_users(&mut session);
+    session.ctrl('s');
+    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(!session.has_segment("Light users"));
+    assert_eq!(session.segment("Casual users").members, members);
+}
+
+/// The preview of a rename says nobody would enter or leave; the save then
+/// reports (and records in the history) every member leaving the old name
+/// and entering the new one.
+#[test]
+fn renaming_a_segment_reports_what_its_preview_said() {
+    let mut session = Session::new();
+    rename_light_users(&mut session);
+    session.settle();
+    let screen = session.screen(80, 24);
+    assert!(
+        screen.contains("+0 would enter  -0 would leave"),
+        "{screen}"
+    );
+    session.ctrl('s');
+    assert_eq!(
+        session.status(),
+        "saved \"Casual users\": 0 entered, 0 left"
+    );
+}
+
+#[test]
+fn editor_tab_cycles_the_fields_and_enter_stays_in_a_one_line_field() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    let focus = |session: &Session| {
+        let editor = session.app.editor.as_ref().expect("the editor is open");
+        format!("{:?}", editor.focus)
+    };
+    assert_eq!(focus(&session), "Name");
+    session.type_text("One\nline");
+    let editor = session.app.editor.as_ref().expect("the editor is open");
+    assert_eq!(
+        editor.draft().name,
+        "Oneline",
+        "Enter adds no line to a name"
+    );
+    session.press(KeyCode::Tab);
+    assert_eq!(focus(&session), "Description");
+    session.press(KeyCode::Tab);
+    assert_eq!(focus(&session), "Condition");
+    session.type_text("nps >= 9\nor nps <= 2");
+    assert_eq!(session.condition(), "nps >= 9\nor nps <= 2");
+    session.press(KeyCode::Tab);
+    assert_eq!(focus(&session), "Name");
+    session.press(KeyCode::BackTab);
+    assert_eq!(focus(&session), "Condition");
+}
+
+#[test]
+fn moving_through_the_table_with_keys() {
+    let mut session = Session::new();
+    let selected = |session: &Session| session.app.segments_view.selected;
+    session.press(KeyCode::Char('G'));
+    assert_eq!(selected(&session), 4);
+    session.press(KeyCode::Char('j'));
+    assert_eq!(selected(&session), 4, "stops at the last row");
+    session.press(KeyCode::Char('k'));
+    assert_eq!(selected(&session), 3);
+    session.press(KeyCode::Char('g'));
+    assert_eq!(selected(&session), 0);
+    session.press(KeyCode::Up);
+    assert_eq!(selected(&session), 0, "stops at the first row");
+    session.press(KeyCode::PageDown);
+    assert_eq!(selected(&session), 4);
+    session.ctrl('u');
+    assert_eq!(selected(&session), 0);
+    session.press(KeyCode::Right);
+    assert_eq!(session.app.segments_view.kind, EntityKind::Accounts);
+    assert_eq!(selected(&session), 0);
+    session.press(KeyCode::Char('h'));
+    assert_eq!(session.app.segments_view.kind, EntityKind::Users);
+}
+
+#[test]
+fn selection_is_reversed_and_the_plain_theme_has_no_colour() {
+    use ratatui::style::{Color, Modifier};
+    let mut session = Session::new();
+    session.select("Power users");
+    let terminal = session.draw(80, 24);
+    let buffer = terminal.backend().buffer();
+    let row = rows(terminal.backend())
+        .iter()
+        .position(|line| line.starts_with("Power users"))
+        .expect("listed") as u16;
+    assert!(
+        buffer[(0, row)].modifier.contains(Modifier::REVERSED),
+        "the selected row is reversed"
+    );
+    assert!(!buffer[(0, row + 1)].modifier.contains(Modifier::REVERSED));
+    for cell in buffer.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "NO_COLOR: {cell:?}"
+        );
+    }
+}
+
+#[test]
+fn new_and_help_from_the_prompt() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char(':'));
+    session.type_text("help");
+    session.press(KeyCode::Enter);
+    assert_eq!(session.app.popups.len(), 1);
+    assert!(session.screen(80, 24).contains("Help — Esc closes"));
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char(':'));
+    session.type_text("new");
+    session.press(KeyCode::Enter);
+    assert!(session.app.editor.is_some());
+}
+
+#[test]
+fn apply_and_import_from_the_prompt_update_the_counts() {
+    let mut session = Session::new();
+    let file = session.dir.path().join("extra.seg");
+    std::fs::write(
+        &file,
+        "segment \"Viewers\" for users {\n  where role = \"viewer\"\n}\n",
+    )
+    .expect("write the file");
+    session.press(KeyCode::Char(':'));
+    session.type_text(&format!("apply {}", file.display()));
+    session.press(KeyCode::Enter);
+    assert!(!session.app.status.is_error, "{}", session.status());
+    let viewers = count(&session, EntityKind::Users, "role = \"viewer\"");
+    assert_eq!(session.segment("Viewers").members, viewers);
+
+    let data = session.dir.path().join("more.jsonl");
+    std::fs::write(
+        &data,
+        "{\"id\": \"new-1\", \"role\": \"viewer\"}\n{\"id\": \"new-2\", \"role\": \"viewer\"}\n",
+    )
+    .expect("write the data");
+    session.press(KeyCode::Char(':'));
+    session.type_text(&format!("import users {}", data.display()));
+    session.press(KeyCode::Enter);
+    assert_eq!(
+        session.status(),
+        format!("imported {}: 2 created, 0 updated", data.display())
+    );
+    assert_eq!(session.segment("Viewers").members, viewers + 2);
+    assert_eq!(session.segment("Viewers").of, USERS + 2);
+    let row = table_row(&session.screen(80, 24), "Viewers");
+    assert_eq!(row[0], (viewers + 2).to_string());
+}
+
+// ---------------------------------------------------------------- bugs
+
+/// The status bar's facts are right-aligned and cut at the right, so a
+/// typical database path pushes the entity counts out of an 80-column
+/// window (and `as of ...`, `watching N files` out of a 120-column one).
+#[test]
+fn the_status_bar_shows_the_entity_counts_at_80_columns() {
+    let mut session = Session::new();
+    let screen = session.screen(80, 24);
+    let status = screen.lines().last().unwrap_or("");
+    assert!(
+        status.contains("300 users · 40 accounts"),
+        "the status bar: {status:?}"
+    );
+}
+
+/// A watched file that stops checking: the status bar shows where the
+/// error is but the message itself falls off the screen's edge.
+#[test]
+fn a_watched_file_error_shows_its_message() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut workspace = open_workspace(&dir.path().join("segscope.redb"));
+    import_demo_data(&mut workspace);
+    let path = dir.path().join("watched.seg");
+    let text = "segment \"W\" for users {\n  where nps > 1\n}\n";
+    std::fs::write(&path, text).expect("write");
+    let origin = std::fs::canonicalize(&path)
+        .expect("exists")
+        .display()
+        .to_string();
+    workspace
+        .apply(&[SourceText {
+            origin,
+            text: text.to_string(),
+        }])
+        .expect("applies");
+    let mut session = Session {
+        app: App::new(
+            workspace,
+            KeyMap::defaults(),
+            Theme::plain(),
+            vec![path.clone()],
+        ),
+        dir,
+    };
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&path, "segment \"W\" for users {\n  where nps >\n}\n").expect("write");
+    session.app.tick(Instant::now() + Duration::from_secs(1));
+    assert!(session.app.status.is_error);
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains("expected a value"),
+        "the status says what is wrong: {:?}\n{screen}",
+        session.status()
+    );
+}
+
+/// The ORIGIN column shows the last two parts of a file's path in 16
+/// cells, so a file in any directory with a longer name shows the directory
+/// and not the file.
+#[test]
+fn the_origin_column_shows_the_file_name() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("team.seg");
+    let text = "segment \"Team\" for users {\n  where nps > 1\n}\n";
+    std::fs::write(&path, text).expect("write");
+    let origin = std::fs::canonicalize(&path)
+        .expect("exists")
+        .display()
+        .to_string();
+    session
+        .app
+        .workspace
+        .apply(&[SourceText {
+            origin,
+            text: text.to_string(),
+        }])
+        .expect("applies");
+    session.app.refresh();
+    let screen = session.screen(120, 40);
+    let line = screen
+        .lines()
+        .find(|line| line.starts_with("Team "))
+        .expect("listed");
+    assert!(line.contains("team.seg"), "{line}");
+}
+
+/// Saving from the editor replaces the whole definition with its canonical
+/// form, so a comment inside it is lost without a word (comments around it
+/// are kept; `segscope fmt` keeps both).
+#[test]
+fn saving_a_file_segment_keeps_the_comments_inside_it() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("team.seg");
+    let original = "segment \"Heavy users\" for users {\n  # raise this when we grow\n  where sessions_30d >= 40\n}\n";
+    std::fs::write(&path, original).expect("write");
+    let origin = std::fs::canonicalize(&path)
+        .expect("exists")
+        .display()
+        .to_string();
+    session
+        .app
+        .workspace
+        .apply(&[SourceText {
+            origin,
+            text: original.to_string(),
+        }])
+        .expect("applies");
+    session.app.refresh();
+    session.edit_condition_of("Heavy users");
+    session.type_text("sessions_30d >= 30");
+    session.ctrl('s');
+    assert!(!session.app.status.is_error, "{}", session.status());
+    let rewritten = std::fs::read_to_string(&path).expect("read back");
+    assert!(rewritten.contains("sessions_30d >= 30"), "{rewritten}");
+    assert!(
+        rewritten.contains("# raise this when we grow"),
+        "{rewritten}"
+    );
+}

@@ -1,0 +1,440 @@
+//! The real binary in a real terminal: each test starts segscope inside its
+//! own tmux server (a private socket, so nothing of the user's tmux is
+//! touched), sends keys and reads the pane until the expected text appears.
+//! The server is always killed at the end, pass or fail.
+//!
+//! If tmux is not installed the tests say so and pass.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_segscope");
+const NOW: &str = "2026-01-01T00:00:00Z";
+/// How long to wait for the pane to show something.
+const TIMEOUT: Duration = Duration::from_secs(15);
+/// What the pane shows once segscope has exited (see `Pane::start`).
+const EXITED: &str = "segscope exited with status";
+
+// ---------------------------------------------------------------- helpers
+
+/// segscope running in a detached tmux session on a private server.
+struct Pane {
+    socket: PathBuf,
+    session: String,
+}
+
+impl Pane {
+    /// Starts `segscope ARGS` in `dir` on a `width` x `height` pane; `None`
+    /// (after saying why) when tmux is not installed.
+    fn start(dir: &Path, width: u16, height: u16, args: &[&str]) -> Option<Pane> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("tmux is not installed: skipping this end-to-end test");
+            return None;
+        }
+        let home = dir.join("home");
+        std::fs::create_dir_all(&home).expect("a home directory");
+        let mut command = format!(
+            "cd {} && env NO_COLOR=1 HOME={} XDG_CONFIG_HOME={} {}",
+            quote(&dir.display().to_string()),
+            quote(&home.display().to_string()),
+            quote(&home.join(".config").display().to_string()),
+            quote(BIN),
+        );
+        for arg in args {
+            command.push(' ');
+            command.push_str(&quote(arg));
+        }
+        // The shell outlives segscope so that its exit status can be read.
+        command.push_str(&format!("; echo \"{EXITED} $?\"; sleep 60"));
+        // A server of its own (its socket in `dir`), so one name will do.
+        let pane = Pane {
+            socket: dir.join("tmux.sock"),
+            session: "segscope".to_string(),
+        };
+        let (width, height) = (width.to_string(), height.to_string());
+        pane.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            &width,
+            "-y",
+            &height,
+            "-s",
+            &pane.session,
+            &command,
+        ]);
+        Some(pane)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        let output = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        assert!(
+            output.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// Sends keys by tmux name (`Tab`, `C-s`, `Enter`, `q`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", &self.session, "-l", text]);
+    }
+
+    fn capture(&self) -> String {
+        let output = self.tmux(&["capture-pane", "-p", "-t", &self.session]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Polls the pane until `found` accepts it; returns that screen.
+    fn wait_until(&self, what: &str, found: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if found(&screen) {
+                return screen;
+            }
+            if start.elapsed() > TIMEOUT {
+                panic!("timed out waiting for {what}; the pane shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Polls the pane until it contains `text`.
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |screen| screen.contains(text))
+    }
+
+    /// Waits for segscope to exit; returns its exit status.
+    fn wait_for_exit(&self) -> i32 {
+        let screen = self.wait_for(EXITED);
+        let status = screen
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(EXITED))
+            .and_then(|rest| rest.trim().parse().ok());
+        status.unwrap_or_else(|| panic!("no exit status in:\n{screen}"))
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// A word for `sh`, in single quotes.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Runs segscope to completion (for setting up and checking afterwards).
+fn segscope(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("HOME", dir.join("home"))
+        .args(args)
+        .output()
+        .expect("segscope runs");
+    assert!(
+        output.status.success(),
+        "segscope {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+/// The member count in the table row of segment `name`, if it is shown.
+fn count_in_table(screen: &str, name: &str) -> Option<usize> {
+    screen
+        .lines()
+        .find_map(|line| line.strip_prefix(name))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|word| word.parse().ok())
+}
+
+/// The number before `of N users` in the editor's live preview.
+fn live_count(screen: &str, of: &str) -> Option<usize> {
+    screen.lines().find_map(|line| {
+        let before = line.split(of).next().filter(|_| line.contains(of))?;
+        before
+            .trim_start_matches(['│', ' '])
+            .trim()
+            .parse::<usize>()
+            .ok()
+    })
+}
+
+fn tempdir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("segscope-e2e")
+        .tempdir()
+        .expect("a temporary directory")
+}
+
+// ---------------------------------------------------------------- tests
+
+/// Start on the demo, create a segment by typing, see its count, quit; the
+/// database then lists the new segment.
+#[test]
+fn demo_create_a_segment_and_quit() {
+    let dir = tempdir();
+    let Some(pane) = Pane::start(
+        dir.path(),
+        120,
+        40,
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "demo",
+            "--users",
+            "2000",
+            "--accounts",
+            "200",
+        ],
+    ) else {
+        return;
+    };
+    let screen = pane.wait_until("the demo's segments with counts", |screen| {
+        screen.contains("NAME") && count_in_table(screen, "Champions").is_some()
+    });
+    assert!(screen.contains(" Users (8) "), "{screen}");
+    assert!(count_in_table(&screen, "Power users").is_some_and(|n| n > 0));
+
+    pane.keys(&["n"]);
+    pane.wait_for("New user segment");
+    pane.type_text("Active admins");
+    pane.keys(&["Tab", "Tab"]);
+    pane.type_text("role = \"admin\" and sessions_30d >= 10");
+    let screen = pane.wait_until("the live count", |screen| {
+        live_count(screen, " of 2000 users").is_some()
+    });
+    let live = live_count(&screen, " of 2000 users").unwrap_or_default();
+    assert!(live > 0, "{screen}");
+
+    pane.keys(&["C-s"]);
+    let screen = pane.wait_until("the new segment in the table", |screen| {
+        count_in_table(screen, "Active admins").is_some() && screen.contains("saved ")
+    });
+    assert_eq!(count_in_table(&screen, "Active admins"), Some(live));
+    assert!(screen.contains("saved \"Active admins\""), "{screen}");
+
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let screen = pane.capture();
+    assert!(
+        !screen.contains("Enter e edit"),
+        "the terminal is restored (the UI's screen is gone):\n{screen}"
+    );
+    assert!(screen.contains("demo database demo.redb"), "{screen}");
+
+    let listed = segscope(
+        dir.path(),
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "segments",
+            "--format",
+            "json",
+        ],
+    );
+    let segments: serde_json::Value = serde_json::from_str(&listed).expect("JSON");
+    let saved = segments
+        .as_array()
+        .and_then(|list| list.iter().find(|s| s["name"] == "Active admins"))
+        .unwrap_or_else(|| panic!("the new segment is stored:\n{listed}"));
+    assert_eq!(saved["members"], live);
+    assert_eq!(saved["origin"], "tui");
+}
+
+/// Start with a .seg file, change it on disk: the table follows; a change
+/// with a syntax error is reported and the last good definition stays.
+#[test]
+fn seg_file_edited_on_disk_is_applied_again() {
+    let dir = tempdir();
+    let mut users = Vec::new();
+    let now = segscope::lang::parse_datetime(NOW).expect("NOW parses");
+    segscope::demo::write_users(&mut users, 500, 0, 3, now).expect("in memory");
+    std::fs::write(dir.path().join("users.jsonl"), &users).expect("write users");
+    let with_sessions = |minimum: u64| {
+        users
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .filter(|line| {
+                let user: serde_json::Value = serde_json::from_slice(line).expect("JSON");
+                user["sessions_30d"].as_u64().unwrap_or(0) >= minimum
+            })
+            .count()
+    };
+    segscope(
+        dir.path(),
+        &[
+            "--db",
+            "x.redb",
+            "--now",
+            NOW,
+            "import",
+            "--kind",
+            "users",
+            "users.jsonl",
+        ],
+    );
+    let file = dir.path().join("team.seg");
+    let write = |condition: &str| {
+        let text = format!(
+            "# The team's segments.\nsegment \"Heavy users\" for users {{\n  where {condition}\n}}\n"
+        );
+        std::fs::write(&file, text).expect("write the .seg file");
+        Instant::now()
+    };
+    let mut written = write("sessions_30d >= 20");
+    // Some file systems keep modification times to the second.
+    let after_a_second = |since: Instant| {
+        std::thread::sleep(Duration::from_secs(1).saturating_sub(since.elapsed()));
+    };
+
+    let Some(pane) = Pane::start(
+        dir.path(),
+        120,
+        40,
+        &["--db", "x.redb", "--now", NOW, "team.seg"],
+    ) else {
+        return;
+    };
+    let expected = with_sessions(20);
+    let screen = pane.wait_until("the file's segment", |screen| {
+        count_in_table(screen, "Heavy users").is_some()
+    });
+    assert_eq!(count_in_table(&screen, "Heavy users"), Some(expected));
+
+    after_a_second(written);
+    written = write("sessions_30d >= 40");
+    let expected = with_sessions(40);
+    assert_ne!(expected, with_sessions(20));
+    // A capture may catch a frame half drawn: wait for the whole of it.
+    pane.wait_until("the new count and the message", |screen| {
+        count_in_table(screen, "Heavy users") == Some(expected) && screen.contains("applied ")
+    });
+
+    after_a_second(written);
+    write("sessions_30d >=");
+    let screen = pane.wait_until("the error and the old count", |screen| {
+        screen.contains("not applied: ") && count_in_table(screen, "Heavy users").is_some()
+    });
+    assert_eq!(count_in_table(&screen, "Heavy users"), Some(expected));
+
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+}
+
+/// At 80x24 (a common SSH window) the demo shows its tabs, the table
+/// header and the key hints.
+#[test]
+fn demo_renders_at_80x24() {
+    let dir = tempdir();
+    let Some(pane) = Pane::start(
+        dir.path(),
+        80,
+        24,
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "demo",
+            "--users",
+            "200",
+            "--accounts",
+            "20",
+        ],
+    ) else {
+        return;
+    };
+    let screen = pane.wait_until("the table header", |screen| {
+        screen.lines().any(|line| line.starts_with("NAME"))
+    });
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines[0].starts_with(" segscope  1 Segments  2 Users"),
+        "{screen}"
+    );
+    assert!(
+        lines.iter().any(|line| line.starts_with("n + new")),
+        "{screen}"
+    );
+    assert!(count_in_table(&screen, "Champions").is_some(), "{screen}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+}
+
+/// The demo's segments are stored as coming from `examples/demo.seg`, a
+/// path relative to wherever the demo was started. Saving an edit to one
+/// writes "back" to that path: from any other directory the save fails
+/// (`cannot read examples/demo.seg`); from a checkout of segscope it would
+/// rewrite the repository's own example file.
+#[test]
+fn demo_segment_can_be_edited_and_saved() {
+    let dir = tempdir();
+    let Some(pane) = Pane::start(
+        dir.path(),
+        120,
+        40,
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "demo",
+            "--users",
+            "200",
+            "--accounts",
+            "20",
+        ],
+    ) else {
+        return;
+    };
+    pane.wait_until("the demo's segments", |screen| {
+        count_in_table(screen, "Promoters").is_some()
+    });
+    pane.keys(&["/"]);
+    pane.type_text("Promoters");
+    pane.keys(&["Enter", "Enter"]);
+    pane.wait_for("Edit user segment");
+    for _ in 0..20 {
+        pane.keys(&["BSpace"]);
+    }
+    pane.type_text("nps >= 8");
+    pane.wait_for(" of 200 users");
+    pane.keys(&["C-s"]);
+    let screen = pane.wait_until("the outcome of saving", |screen| {
+        screen.contains("saved \"Promoters\"") || screen.contains("not saved")
+    });
+    assert!(screen.contains("saved \"Promoters\""), "{screen}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+}
