@@ -1710,3 +1710,32 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn an_entry_at_column_zero_inside_a_block_is_not_a_new_definition() {
+    let text =
+        "view \"V\" for users {\nsegment \"A\"\n}\nsegment \"A\" for users { where x = 1 }\n";
+    let (file, diagnostics) = parse_file(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(file.definitions.len(), 2);
+}
+
+#[test]
+fn a_large_file_parses_in_parts_with_every_error_in_place() {
+    let good: String = (0..3000)
+        .map(|i| format!("segment \"S{i}\" for users {{\n  where n > {i} # {i}\n}}\n"))
+        .collect();
+    let (file, diagnostics) = parse_file(&good);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(file.definitions.len(), 3000);
+    assert_eq!(file.definitions[2999].name().text, "S2999");
+    assert_eq!(file.comments.len(), 3000);
+
+    let broken = good.replace("where n > 1500 #", "where n > #");
+    let (file, diagnostics) = parse_file(&broken);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(file.definitions.len(), 2999);
+    let line = segscope::lang::line_column(&broken, diagnostics[0].span.start).line;
+    // Found at the `}` after the commented-out value.
+    assert_eq!(line, 1500 * 3 + 3);
+}

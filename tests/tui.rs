@@ -1346,3 +1346,21 @@ fn saving_a_file_segment_keeps_the_comments_inside_it() {
         "{rewritten}"
     );
 }
+
+#[test]
+fn the_mouse_wheel_moves_the_selection() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let mut session = Session::new();
+    let wheel = |kind| MouseEvent {
+        kind,
+        column: 10,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert_eq!(session.app.segments_view.selected, 0);
+    session.app.on_mouse(wheel(MouseEventKind::ScrollDown));
+    session.app.on_mouse(wheel(MouseEventKind::ScrollDown));
+    assert_eq!(session.app.segments_view.selected, 2);
+    session.app.on_mouse(wheel(MouseEventKind::ScrollUp));
+    assert_eq!(session.app.segments_view.selected, 1);
+}

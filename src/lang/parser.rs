@@ -44,37 +44,107 @@ pub fn parse_file(text: &str) -> (File, Vec<Diagnostic>) {
     if let Some(span) = scan.too_deep {
         return (file, vec![too_deep(span)]);
     }
-    let mut builder = Builder::new(0);
-    match SegscopeParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
+    // Definition by definition: every broken one is reported, and a large
+    // file is parsed on several threads.
+    let mut starts = scan.definition_starts;
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    let chunks: Vec<(usize, usize)> = starts
+        .iter()
+        .enumerate()
+        .map(|(index, &start)| (start, starts.get(index + 1).copied().unwrap_or(text.len())))
+        .collect();
+    let parsed = parse_chunks(text, &chunks);
+    let syntax_ok = parsed.iter().all(|chunk| chunk.syntax_ok);
+    if !syntax_ok {
+        // A line that only looked like a definition's start (an entry at
+        // column 0 inside a block) splits wrongly; the whole file decides.
+        let mut builder = Builder::new(0);
+        if let Ok(mut pairs) = SegscopeParser::parse(Rule::file, text) {
             if let Some(root) = pairs.next() {
                 file.definitions = builder.definitions(root);
             }
-        }
-        Err(_) => {
-            // Parse each definition on its own so every broken one is reported.
-            let mut starts = scan.definition_starts;
-            if starts.first() != Some(&0) {
-                starts.insert(0, 0);
-            }
-            for (index, &start) in starts.iter().enumerate() {
-                let end = starts.get(index + 1).copied().unwrap_or(text.len());
-                let chunk = &text[start..end];
-                builder.offset = start;
-                match SegscopeParser::parse(Rule::file, chunk) {
-                    Ok(mut pairs) => {
-                        if let Some(root) = pairs.next() {
-                            file.definitions.extend(builder.definitions(root));
-                        }
-                    }
-                    Err(error) => builder
-                        .diagnostics
-                        .push(syntax_error(chunk, &error).shifted(start)),
-                }
-            }
+            return (file, builder.diagnostics);
         }
     }
-    (file, builder.diagnostics)
+    let mut diagnostics = Vec::new();
+    for chunk in parsed {
+        file.definitions.extend(chunk.definitions);
+        diagnostics.extend(chunk.diagnostics);
+    }
+    (file, diagnostics)
+}
+
+/// What parsing one stretch of a file gave.
+struct ParsedChunk {
+    definitions: Vec<Definition>,
+    diagnostics: Vec<Diagnostic>,
+    syntax_ok: bool,
+}
+
+/// Files smaller than this are parsed on one thread.
+const PARALLEL_BYTES: usize = 64 * 1024;
+
+fn parse_chunks(text: &str, chunks: &[(usize, usize)]) -> Vec<ParsedChunk> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if text.len() < PARALLEL_BYTES || threads < 2 || chunks.len() < 2 {
+        return chunks
+            .iter()
+            .map(|&(start, end)| parse_chunk(text, start, end))
+            .collect();
+    }
+    // Contiguous groups of about equal size, one per thread, in order.
+    let per_thread = text.len().div_ceil(threads);
+    let mut groups: Vec<&[(usize, usize)]> = Vec::new();
+    let mut first = 0;
+    for (index, &(_, end)) in chunks.iter().enumerate() {
+        if end - chunks[first].0 >= per_thread || index + 1 == chunks.len() {
+            groups.push(&chunks[first..=index]);
+            first = index + 1;
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|group| {
+                scope.spawn(move || {
+                    group
+                        .iter()
+                        .map(|&(start, end)| parse_chunk(text, start, end))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+fn parse_chunk(text: &str, start: usize, end: usize) -> ParsedChunk {
+    let chunk = &text[start..end];
+    let mut builder = Builder::new(start);
+    match SegscopeParser::parse(Rule::file, chunk) {
+        Ok(mut pairs) => ParsedChunk {
+            definitions: pairs
+                .next()
+                .map(|root| builder.definitions(root))
+                .unwrap_or_default(),
+            diagnostics: builder.diagnostics,
+            syntax_ok: true,
+        },
+        Err(error) => ParsedChunk {
+            definitions: Vec::new(),
+            diagnostics: vec![syntax_error(chunk, &error).shifted(start)],
+            syntax_ok: false,
+        },
+    }
 }
 
 /// Parses a standalone condition, as typed in the editor or a filter bar.

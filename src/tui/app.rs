@@ -174,6 +174,18 @@ impl App {
         }
     }
 
+    /// With `--mouse`: the wheel moves the selection of the list in view.
+    pub fn on_mouse(&mut self, event: crossterm::event::MouseEvent) {
+        if !self.popups.is_empty() || self.editor.is_some() {
+            return;
+        }
+        match event.kind {
+            crossterm::event::MouseEventKind::ScrollUp => self.update(Action::Up),
+            crossterm::event::MouseEventKind::ScrollDown => self.update(Action::Down),
+            _ => {}
+        }
+    }
+
     fn on_filter_key(&mut self, key: KeyEvent) {
         match key.code {
             KeyCode::Esc => {

@@ -145,6 +145,7 @@ where
         if event::poll(timeout).map_err(|error| format!("cannot read the terminal: {error}"))? {
             match event::read().map_err(|error| format!("cannot read the terminal: {error}"))? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => app.on_key(key),
+                Event::Mouse(mouse) => app.on_mouse(mouse),
                 Event::Resize(_, _) => app.dirty = true,
                 _ => {}
             }
