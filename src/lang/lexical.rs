@@ -155,7 +155,7 @@ mod tests {
         let text = "segment \"a\" for users {}\n  view 'b' {}\nx segment \"c\"";
         assert_eq!(scan(text).definition_starts, [0, 27]);
         let inside = "view \"v\" {\n  segment \"A\"\n}\nsegment \"B\" for users {}";
-        assert_eq!(scan(inside).definition_starts, [0, 28]);
+        assert_eq!(scan(inside).definition_starts, [0, 27]);
     }
 
     #[test]
