@@ -91,9 +91,11 @@ impl Printer<'_> {
 
     /// Is there a comment starting inside `start..end`?
     fn comment_within(&self, start: usize, end: usize) -> bool {
+        // Comments are in source order: stop at the first past `end`.
         self.comments[self.next_comment..]
             .iter()
-            .any(|comment| comment.span.start > start && comment.span.start < end)
+            .take_while(|comment| comment.span.start < end)
+            .any(|comment| comment.span.start > start)
     }
 
     fn definition(&mut self, definition: &Definition) {
