@@ -37,15 +37,20 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<LoadedSource>, Failed> {
     if failed { Err(Failed) } else { Ok(sources) }
 }
 
-/// Applies loaded sources and reports, or prints every diagnostic.
-pub fn apply_sources(workspace: &mut Workspace, sources: Vec<LoadedSource>) -> Outcome {
-    let texts: Vec<SourceText> = sources
+/// Loaded files as the workspace takes them: each known by its identity.
+pub fn source_texts(sources: &[LoadedSource]) -> Vec<SourceText> {
+    sources
         .iter()
         .map(|s| SourceText {
             origin: crate::files::identity(&s.origin),
             text: s.text.clone(),
         })
-        .collect();
+        .collect()
+}
+
+/// Applies loaded sources and reports, or prints every diagnostic.
+pub fn apply_sources(workspace: &mut Workspace, sources: Vec<LoadedSource>) -> Outcome {
+    let texts = source_texts(&sources);
     match workspace.apply(&texts) {
         Ok(report) => {
             let mut parts = Vec::new();

@@ -155,6 +155,13 @@ pub fn write_json_lines(values: impl Iterator<Item = serde_json::Value>) -> std:
     out.flush()
 }
 
+/// `--format table|json` for commands that print one thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    Table,
+    Json,
+}
+
 /// Output formats of entity listings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EntityFormat {

@@ -1,7 +1,5 @@
 //! `segscope segments`: segments with kind, member count and description.
 
-use clap::ValueEnum;
-
 use super::output::{finish_output, percent, print_table, write_stdout};
 use super::{Global, KindArg, Outcome};
 use crate::lang::ast::EntityKind;
@@ -16,11 +14,7 @@ pub struct Args {
     pub format: Format,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-}
+pub use super::output::TableOrJson as Format;
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let workspace = global.open(false)?;

@@ -1,7 +1,5 @@
 //! `segscope show --kind K ID`: one entity in full.
 
-use clap::ValueEnum;
-
 use super::output::{entity_json, finish_output, write_stdout};
 use super::{Global, KindArg, Outcome, fail};
 use crate::lang::ast::EntityKind;
@@ -17,11 +15,7 @@ pub struct Args {
     pub format: Format,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-}
+pub use super::output::TableOrJson as Format;
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);

@@ -9,7 +9,7 @@ use super::source;
 use super::source::LoadedSource;
 use super::{Failed, Global, Outcome, fail};
 use crate::tui::{TuiOptions, run as run_tui};
-use crate::workspace::{ApplyFailure, OpenOptions, SourceText, Workspace};
+use crate::workspace::{ApplyFailure, OpenOptions, Workspace};
 
 pub fn run(global: &Global, files: &[PathBuf], mouse: bool) -> Outcome {
     open_ui(global, global.db_path(), files, mouse)
@@ -70,13 +70,7 @@ fn load_workspace(
 ) -> Result<Workspace, String> {
     let mut workspace =
         Workspace::open(path, options).map_err(|error| format!("error: {error}"))?;
-    let texts: Vec<SourceText> = sources
-        .iter()
-        .map(|s| SourceText {
-            origin: crate::files::identity(&s.origin),
-            text: s.text.clone(),
-        })
-        .collect();
+    let texts = super::apply::source_texts(sources);
     if !texts.is_empty() {
         match workspace.apply(&texts) {
             Ok(_) => {}
