@@ -1216,6 +1216,9 @@ fn apply_and_import_from_the_prompt_update_the_counts() {
     session.press(KeyCode::Char(':'));
     session.type_text(&format!("import users {}", data.display()));
     session.press(KeyCode::Enter);
+    // The import waits as a job for the event loop's worker thread.
+    assert!(session.app.pending.is_some());
+    session.app.run_pending();
     assert_eq!(
         session.status(),
         format!("imported {}: 2 created, 0 updated", data.display())

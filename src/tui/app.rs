@@ -42,8 +42,17 @@ pub struct SegmentsView {
     pub filtering: bool,
 }
 
+/// Long work (an import) that the event loop runs off the UI thread while it
+/// shows progress; it hands back the status line to show.
+pub struct Job {
+    pub label: String,
+    pub work: Box<dyn FnOnce(&mut Workspace) -> Status + Send>,
+}
+
 pub struct App {
     pub workspace: Workspace,
+    /// Long work waiting to run (see [`Job`]).
+    pub pending: Option<Job>,
     pub screen: usize,
     pub segments_view: SegmentsView,
     /// All segments, refreshed after every change.
@@ -66,6 +75,7 @@ impl App {
     pub fn new(workspace: Workspace, keymap: KeyMap, theme: Theme, watched: Vec<PathBuf>) -> App {
         let mut app = App {
             workspace,
+            pending: None,
             screen: 0,
             segments_view: SegmentsView {
                 kind: EntityKind::Users,
@@ -464,33 +474,61 @@ impl App {
                 ));
             }
         };
-        let result = self.workspace.import(
-            kind,
-            file,
-            format,
-            crate::workspace::ImportMode::Merge,
-            false,
-            &mut |_| {},
-        );
-        match result {
-            Ok(report) => {
-                self.refresh();
-                self.info(format!(
-                    "imported {path}: {} created, {} updated",
-                    report.created, report.updated
-                ));
+        let path = path.to_string();
+        let work = move |workspace: &mut Workspace| {
+            let result = workspace.import(
+                kind,
+                file,
+                format,
+                crate::workspace::ImportMode::Merge,
+                false,
+                &mut |_| {},
+            );
+            match result {
+                Ok(report) => Status {
+                    message: format!(
+                        "imported {path}: {} created, {} updated",
+                        report.created, report.updated
+                    ),
+                    is_error: false,
+                },
+                Err(crate::workspace::ImportFailure::Rows { errors, count }) => {
+                    let first = errors.first().map(ToString::to_string).unwrap_or_default();
+                    Status {
+                        message: format!("nothing imported: {count} bad rows; {path}:{first}"),
+                        is_error: true,
+                    }
+                }
+                Err(crate::workspace::ImportFailure::File(message)) => Status {
+                    message: format!("nothing imported: {message}"),
+                    is_error: true,
+                },
+                Err(crate::workspace::ImportFailure::Workspace(error)) => Status {
+                    message: error.to_string(),
+                    is_error: true,
+                },
             }
-            Err(crate::workspace::ImportFailure::Rows { errors, count }) => {
-                let first = errors.first().map(ToString::to_string).unwrap_or_default();
-                self.error(format!(
-                    "nothing imported: {count} bad rows; {path}:{first}"
-                ));
-            }
-            Err(crate::workspace::ImportFailure::File(message)) => {
-                self.error(format!("nothing imported: {message}"))
-            }
-            Err(crate::workspace::ImportFailure::Workspace(error)) => self.error(error.to_string()),
+        };
+        self.pending = Some(Job {
+            label: "importing".to_string(),
+            work: Box::new(work),
+        });
+    }
+
+    /// Runs the waiting job here and now (the event loop runs it on a worker
+    /// thread instead, drawing progress; tests and benchmarks call this).
+    pub fn run_pending(&mut self) {
+        if let Some(job) = self.pending.take() {
+            let status = (job.work)(&mut self.workspace);
+            self.job_finished(status);
         }
+    }
+
+    /// After a job: refresh and say how it went.
+    pub fn job_finished(&mut self, status: Status) {
+        self.refresh();
+        self.status = status;
+        self.dirty = true;
     }
 
     /// Applies files; on error keeps the last good definitions and says

@@ -97,7 +97,7 @@ where
     loop {
         let elapsed = started.elapsed();
         terminal
-            .draw(|frame| draw::draw_loading(frame, label, elapsed, theme))
+            .draw(|frame| draw::draw_busy(frame, &format!("loading {label}"), elapsed, theme))
             .map_err(|error| format!("cannot draw: {error}"))?;
         match receiver.recv_timeout(std::time::Duration::from_millis(100)) {
             Ok(Ok(workspace)) => return Ok(Some(workspace)),
@@ -144,7 +144,12 @@ where
         let timeout = app.next_deadline(Instant::now());
         if event::poll(timeout).map_err(|error| format!("cannot read the terminal: {error}"))? {
             match event::read().map_err(|error| format!("cannot read the terminal: {error}"))? {
-                Event::Key(key) if key.kind != KeyEventKind::Release => app.on_key(key),
+                Event::Key(key) if key.kind != KeyEventKind::Release => {
+                    app.on_key(key);
+                    if let Some(job) = app.pending.take() {
+                        run_job(terminal, app, job)?;
+                    }
+                }
                 Event::Mouse(mouse) => app.on_mouse(mouse),
                 Event::Resize(_, _) => app.dirty = true,
                 _ => {}
@@ -152,6 +157,40 @@ where
         }
         app.tick(Instant::now());
     }
+    Ok(())
+}
+
+/// Runs a job on a worker thread, showing its progress; keys typed meanwhile
+/// are dropped (the job cannot be stopped half-way: it is one transaction).
+fn run_job<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    job: app::Job,
+) -> Result<(), String>
+where
+    B::Error: std::fmt::Display,
+{
+    let theme = app.theme;
+    let label = job.label.clone();
+    let started = Instant::now();
+    let workspace = &mut app.workspace;
+    let status = std::thread::scope(|scope| -> Result<app::Status, String> {
+        let handle = scope.spawn(move || (job.work)(workspace));
+        while !handle.is_finished() {
+            terminal
+                .draw(|frame| draw::draw_busy(frame, &label, started.elapsed(), theme))
+                .map_err(|error| format!("cannot draw: {error}"))?;
+            if event::poll(std::time::Duration::from_millis(100))
+                .map_err(|error| format!("cannot read the terminal: {error}"))?
+            {
+                let _ = event::read();
+            }
+        }
+        Ok(handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })?;
+    app.job_finished(status);
     Ok(())
 }
 

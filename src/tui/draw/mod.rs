@@ -108,8 +108,8 @@ fn cut(text: &str, width: usize) -> String {
     format!("{kept}…")
 }
 
-/// The screen shown while the database loads.
-pub fn draw_loading(
+/// The screen shown while long work runs (loading the database, an import).
+pub fn draw_busy(
     frame: &mut Frame,
     label: &str,
     elapsed: std::time::Duration,
@@ -121,7 +121,7 @@ pub fn draw_loading(
         Line::from(Span::styled("segscope", theme.title())),
         Line::raw(""),
         Line::raw(format!(
-            "{spinner} loading {label} ({:.1} s)",
+            "{spinner} {label} ({:.1} s)",
             elapsed.as_secs_f64()
         )),
         Line::from(Span::styled("q quits", theme.dim())),
