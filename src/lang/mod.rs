@@ -7,6 +7,8 @@
 //! screens.
 
 pub mod ast;
+mod build;
+mod datetime;
 pub mod diagnostic;
 mod expected;
 pub mod format;
@@ -15,7 +17,6 @@ mod parser;
 mod syntax_error;
 pub mod validate;
 
+pub use datetime::parse_datetime;
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};
-pub use parser::{
-    MAX_RELATIVE_AMOUNT, ParsedValue, parse_condition, parse_datetime, parse_file, parse_value,
-};
+pub use parser::{MAX_RELATIVE_AMOUNT, ParsedValue, parse_condition, parse_file, parse_value};
