@@ -3,7 +3,6 @@
 //! 9999-12-31 (UTC) is in range.
 
 /// A datetime literal in microseconds since the epoch (UTC). Civil
-/// A datetime literal in microseconds since the epoch (UTC). Civil
 /// arithmetic (not jiff's instants, which end hours before) keeps the whole
 /// of 0000-01-01 to 9999-12-31 in range: `9999-12-31` is a common "never".
 pub fn parse_datetime(text: &str) -> Result<i64, String> {
