@@ -58,7 +58,7 @@ fn check_sources(sources: &[LoadedSource]) -> (usize, usize, usize) {
     if !syntax_ok {
         // A reference may name a segment whose definition failed to parse.
         for list in &mut semantic {
-            list.retain(|d| !d.message.starts_with("there is no segment named"));
+            list.retain(|d| !d.unknown_reference);
         }
     }
     let (mut errors, mut warnings, mut definitions) = (0, 0, 0);

@@ -451,6 +451,7 @@ impl<'a> Checker<'a> {
                     format!("there is no segment named \"{}\"", name.text),
                     name.span,
                 );
+                diagnostic.unknown_reference = true;
                 if let Some(suggestion) = self.suggest(&name.text, expected) {
                     diagnostic = diagnostic.with_help(format!("did you mean \"{suggestion}\"?"));
                 }

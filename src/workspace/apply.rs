@@ -92,11 +92,7 @@ impl Workspace {
                     all.extend(semantic);
                 } else {
                     // A reference may name a definition that failed to parse.
-                    all.extend(
-                        semantic
-                            .into_iter()
-                            .filter(|d| !d.message.starts_with("there is no segment")),
-                    );
+                    all.extend(semantic.into_iter().filter(|d| !d.unknown_reference));
                 }
                 all
             })
