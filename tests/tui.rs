@@ -919,9 +919,7 @@ fn editing_a_file_segment_rewrites_its_definition_in_the_file() {
     session.edit_condition_of("Heavy users");
     let screen = session.screen(200, 30);
     assert!(
-        screen.contains(&format!(
-            "Edit user segment — from {origin}; saving writes it back there"
-        )),
+        screen.contains("Edit user segment — saving writes it back to team.seg"),
         "{screen}"
     );
     session.type_text("sessions_30d >= 30");

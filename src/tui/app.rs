@@ -401,6 +401,10 @@ impl App {
                     .as_deref()
                     .map_or(String::new(), |f| format!(" in {f}"));
                 let name = draft.name.trim().to_string();
+                // The file it may have written is already applied.
+                for file in &mut self.watched {
+                    file.changed();
+                }
                 self.editor = None;
                 self.refresh();
                 self.select_segment(&name);
@@ -620,7 +624,7 @@ impl App {
     }
 
     /// The status bar's left part: database, counts, `--now`, files.
-    pub fn status_facts(&self, now_given: bool) -> String {
+    pub fn status_facts(&self, now_given: bool, wide: bool) -> String {
         let users = self
             .workspace
             .engine()
@@ -633,10 +637,13 @@ impl App {
             .table(EntityKind::Accounts)
             .alive
             .count_ones(..);
-        let mut facts = format!(
-            "{} · {users} users · {accounts} accounts",
-            file_name(&self.workspace.path().display().to_string())
-        );
+        let mut facts = format!("{users} users · {accounts} accounts");
+        if wide {
+            facts = format!(
+                "{} · {facts}",
+                file_name(&self.workspace.path().display().to_string())
+            );
+        }
         if now_given {
             facts.push_str(&format!(
                 " · as of {}",

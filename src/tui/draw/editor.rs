@@ -20,7 +20,8 @@ pub fn draw(frame: &mut Frame, app: &App, editor: &Editor, area: Rect) {
     };
     let mut title = format!(" {verb} {} segment ", editor.kind.singular());
     if let Some(file) = &editor.file {
-        title.push_str(&format!("— from {file}; saving writes it back there "));
+        let name = crate::tui::app::file_name(file);
+        title.push_str(&format!("— saving writes it back to {name} "));
     }
     let outer = Block::default()
         .borders(Borders::ALL)

@@ -69,7 +69,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
 /// their room.
 fn draw_status(frame: &mut Frame, app: &App, area: Rect, now_given: bool) {
     let theme = app.theme;
-    let facts = app.status_facts(now_given);
+    let facts = app.status_facts(now_given, area.width >= 100);
     let message_style = if app.status.is_error {
         theme.error()
     } else {
