@@ -90,6 +90,7 @@ impl Change {
             meta,
             next_ordinal,
             saved: false,
+            buffer: Vec::with_capacity(1024),
         })
     }
 
@@ -198,6 +199,7 @@ pub struct EntityWriter<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
     next_ordinal: u32,
     saved: bool,
+    buffer: Vec<u8>,
 }
 
 impl EntityWriter<'_> {
@@ -237,10 +239,14 @@ impl EntityWriter<'_> {
     }
 
     pub fn put(&mut self, id: &str, entity: &StoredEntityRef) -> Result<(), StoreError> {
-        let bytes = postcard::to_allocvec(entity).map_err(corrupt)?;
-        self.entities
-            .insert(id, bytes.as_slice())
-            .map_err(corrupt)?;
+        // One buffer for every row: growing a fresh one per row cost more
+        // than the encoding itself.
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        let bytes = postcard::to_extend(entity, buffer).map_err(corrupt)?;
+        let inserted = self.entities.insert(id, bytes.as_slice()).map_err(corrupt);
+        self.buffer = bytes;
+        inserted?;
         Ok(())
     }
 

@@ -93,24 +93,27 @@ pub fn read_rows_in_background(
     mut visit: impl FnMut(Result<ImportRow, RowError>) -> ControlFlow<()>,
 ) -> Result<(), String> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Result<ImportRow, RowError>>>(8);
-    let reader = std::thread::spawn(move || {
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        let result = read_rows(input, format, kind, |row| {
-            batch.push(row);
-            if batch.len() == BATCH_ROWS {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                // The caller stopped listening: stop reading.
-                if sender.send(full).is_err() {
-                    return ControlFlow::Break(());
+    let reader = std::thread::Builder::new()
+        .name("import-reader".to_string())
+        .spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            let result = read_rows(input, format, kind, |row| {
+                batch.push(row);
+                if batch.len() == BATCH_ROWS {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                    // The caller stopped listening: stop reading.
+                    if sender.send(full).is_err() {
+                        return ControlFlow::Break(());
+                    }
                 }
+                ControlFlow::Continue(())
+            });
+            if !batch.is_empty() {
+                let _ = sender.send(batch);
             }
-            ControlFlow::Continue(())
+            result
         });
-        if !batch.is_empty() {
-            let _ = sender.send(batch);
-        }
-        result
-    });
+    let reader = reader.map_err(|error| format!("cannot start reading: {error}"))?;
     'batches: for batch in &receiver {
         for row in batch {
             if visit(row).is_break() {
