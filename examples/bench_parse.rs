@@ -3,6 +3,10 @@
 //!
 //! cargo run --release --example bench_parse [-- --segments N --runs R]
 
+/// The allocator the `segscope` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use segscope::lang::format::format_file;

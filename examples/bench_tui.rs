@@ -8,6 +8,10 @@
 //!
 //! cargo run --release --example bench_tui -- --users 1000000 --accounts 100000
 
+/// The allocator the `segscope` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{BufRead, BufReader, BufWriter};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -9,6 +9,10 @@
 
 mod segments;
 
+/// The allocator the `segscope` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter};
 use std::path::Path;
