@@ -84,9 +84,6 @@ pub struct Column {
 
 impl Column {
     fn set(&mut self, row: usize, value: Option<&Value>) {
-        if self.cells.len() <= row {
-            self.cells.resize(row + 1, Cell::Missing);
-        }
         let cell = match value {
             None => Cell::Missing,
             Some(Value::Scalar(scalar)) => self.atom(scalar),
@@ -102,7 +99,15 @@ impl Column {
                 }
             }
         };
-        self.cells[row] = cell;
+        // Rows mostly arrive in order: the next row is a push.
+        match row.cmp(&self.cells.len()) {
+            std::cmp::Ordering::Less => self.cells[row] = cell,
+            std::cmp::Ordering::Equal => self.cells.push(cell),
+            std::cmp::Ordering::Greater => {
+                self.cells.resize(row, Cell::Missing);
+                self.cells.push(cell);
+            }
+        }
     }
 
     fn atom(&mut self, scalar: &Scalar) -> Cell {
