@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use super::source::{self, LoadedSource};
 use super::{Failed, Outcome};
-use crate::lang::validate::{SegmentCatalog, SourceFile, validate_files};
-use crate::lang::{ast, parse_file};
+use crate::lang::validate::{SegmentCatalog, check_texts};
 
 pub fn run(paths: &[PathBuf]) -> Outcome {
     let mut sources = Vec::new();
@@ -42,28 +41,15 @@ pub fn run(paths: &[PathBuf]) -> Outcome {
 
 /// Parses and validates; prints diagnostics; returns (errors, warnings, definitions).
 fn check_sources(sources: &[LoadedSource]) -> (usize, usize, usize) {
-    let parsed: Vec<(ast::File, Vec<crate::lang::Diagnostic>)> =
-        sources.iter().map(|s| parse_file(&s.text)).collect();
-    let syntax_ok = parsed.iter().all(|(_, d)| d.iter().all(|d| !d.is_error()));
-    let files: Vec<SourceFile> = sources
+    let texts: Vec<(&str, &str)> = sources
         .iter()
-        .zip(&parsed)
-        .map(|(source, (file, _))| SourceFile {
-            origin: &source.origin,
-            text: &source.text,
-            file,
-        })
+        .map(|s| (s.origin.as_str(), s.text.as_str()))
         .collect();
-    let mut semantic = validate_files(&files, &SegmentCatalog::new());
-    if !syntax_ok {
-        // A reference may name a segment whose definition failed to parse.
-        for list in &mut semantic {
-            list.retain(|d| !d.unknown_reference);
-        }
-    }
     let (mut errors, mut warnings, mut definitions) = (0, 0, 0);
-    for ((source, (file, syntax)), semantic) in sources.iter().zip(&parsed).zip(semantic) {
-        let all: Vec<_> = syntax.iter().cloned().chain(semantic).collect();
+    for (source, (file, all)) in sources
+        .iter()
+        .zip(check_texts(&texts, &SegmentCatalog::new()))
+    {
         errors += all.iter().filter(|d| d.is_error()).count();
         warnings += all.iter().filter(|d| !d.is_error()).count();
         definitions += file.definitions.len();

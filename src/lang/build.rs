@@ -374,13 +374,7 @@ impl Builder {
     }
 
     fn aggregate_predicate(&mut self, pair: Pair<Rule>) -> PredicateKind {
-        let span = self.span(&pair);
-        let mut aggregate = Aggregate {
-            function: AggregateFunction::Count,
-            property: None,
-            filter: None,
-            span,
-        };
+        let mut aggregate = count_of_users(self.span(&pair));
         let mut op = CompareOp::Eq;
         let mut value = Value::Relative(RelativeTime::Now);
         for child in pair.into_inner() {
@@ -399,13 +393,7 @@ impl Builder {
     }
 
     fn aggregate(&mut self, pair: Pair<Rule>) -> Aggregate {
-        let span = self.span(&pair);
-        let mut aggregate = Aggregate {
-            function: AggregateFunction::Count,
-            property: None,
-            filter: None,
-            span,
-        };
+        let mut aggregate = count_of_users(self.span(&pair));
         let Some(form) = pair.into_inner().next() else {
             return aggregate;
         };
@@ -640,6 +628,16 @@ impl Builder {
                 }
             },
         }
+    }
+}
+
+/// `count(users)`: what an aggregate is until its parts are read.
+fn count_of_users(span: Span) -> Aggregate {
+    Aggregate {
+        function: AggregateFunction::Count,
+        property: None,
+        filter: None,
+        span,
     }
 }
 

@@ -122,6 +122,40 @@ pub fn validate_files(sources: &[SourceFile], existing: &SegmentCatalog) -> Vec<
     diagnostics
 }
 
+/// Parses and validates texts applied together: each file's tree and all
+/// its diagnostics, syntax first. While any file has a syntax error, "no
+/// segment named" is left out: the segment may be in the part that failed.
+pub fn check_texts(
+    texts: &[(&str, &str)],
+    existing: &SegmentCatalog,
+) -> Vec<(File, Vec<Diagnostic>)> {
+    let parsed: Vec<(File, Vec<Diagnostic>)> = texts
+        .iter()
+        .map(|(_, text)| super::parse_file(text))
+        .collect();
+    let syntax_ok = parsed
+        .iter()
+        .all(|(_, d)| !d.iter().any(Diagnostic::is_error));
+    let sources: Vec<SourceFile> = texts
+        .iter()
+        .zip(&parsed)
+        .map(|((origin, text), (file, _))| SourceFile { origin, text, file })
+        .collect();
+    let semantic = validate_files(&sources, existing);
+    parsed
+        .into_iter()
+        .zip(semantic)
+        .map(|((file, mut diagnostics), semantic)| {
+            diagnostics.extend(
+                semantic
+                    .into_iter()
+                    .filter(|d| syntax_ok || !d.unknown_reference),
+            );
+            (file, diagnostics)
+        })
+        .collect()
+}
+
 /// Validates a standalone condition about entities of `kind`.
 pub fn validate_condition(
     condition: &Condition,

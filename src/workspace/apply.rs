@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 
 use super::{Workspace, WorkspaceError, segment_specs};
+use crate::lang::Diagnostic;
 use crate::lang::ast::{Definition, File};
 use crate::lang::format::format_file;
-use crate::lang::validate::{SegmentCatalog, SourceFile, fold, validate_files};
-use crate::lang::{Diagnostic, parse_file};
+use crate::lang::validate::{SegmentCatalog, check_texts, fold};
 use crate::model::Origin;
 use crate::store::{StoredDefinition, StoredDefinitionKind};
 
@@ -58,8 +58,6 @@ impl Workspace {
     /// Checks the sources together with what the database holds; returns
     /// their diagnostics (warnings included), or the parsed files.
     pub fn check_sources(&self, sources: &[SourceText]) -> Result<Vec<File>, Vec<Vec<Diagnostic>>> {
-        let parsed: Vec<(File, Vec<Diagnostic>)> =
-            sources.iter().map(|s| parse_file(&s.text)).collect();
         let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
         let mut catalog = SegmentCatalog::new();
         for definition in self.definitions_outside(&origins) {
@@ -69,38 +67,22 @@ impl Workspace {
                 catalog.insert(&definition.name, kind);
             }
         }
-        let files: Vec<SourceFile> = sources
+        let texts: Vec<(&str, &str)> = sources
             .iter()
-            .zip(&parsed)
-            .map(|(source, (file, _))| SourceFile {
-                origin: &source.origin,
-                text: &source.text,
-                file,
-            })
+            .map(|s| (s.origin.as_str(), s.text.as_str()))
             .collect();
-        let syntax_ok = parsed.iter().all(|(_, d)| d.is_empty());
-        let mut semantic = validate_files(&files, &catalog);
-        for (index, (file, _)) in parsed.iter().enumerate() {
-            semantic[index].extend(self.name_conflicts(file, &origins));
+        let mut checked = check_texts(&texts, &catalog);
+        for (file, diagnostics) in &mut checked {
+            diagnostics.extend(self.name_conflicts(file, &origins));
         }
-        let all: Vec<Vec<Diagnostic>> = parsed
+        if checked
             .iter()
-            .zip(semantic)
-            .map(|((_, syntax), semantic)| {
-                let mut all = syntax.clone();
-                if syntax_ok {
-                    all.extend(semantic);
-                } else {
-                    // A reference may name a definition that failed to parse.
-                    all.extend(semantic.into_iter().filter(|d| !d.unknown_reference));
-                }
-                all
-            })
-            .collect();
-        if all.iter().flatten().any(Diagnostic::is_error) {
-            return Err(all);
+            .flat_map(|(_, d)| d)
+            .any(Diagnostic::is_error)
+        {
+            return Err(checked.into_iter().map(|(_, d)| d).collect());
         }
-        Ok(parsed.into_iter().map(|(file, _)| file).collect())
+        Ok(checked.into_iter().map(|(file, _)| file).collect())
     }
 
     /// Stored definitions that did not come from any of `origins`.
