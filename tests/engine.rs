@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
-use segscope::engine::{Engine, MembershipDelta, SegmentSpec};
+use segscope::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
 use segscope::lang::ast::EntityKind;
 use segscope::lang::validate::{SegmentCatalog, validate_condition};
 use segscope::lang::{parse_condition, parse_datetime};
-use segscope::model::{ACCOUNT_ID, Entity, Properties, Scalar, Value};
+use segscope::model::{ACCOUNT_ID, Entity, Properties, Scalar, Value, property_pairs};
 
 const USERS: EntityKind = EntityKind::Users;
 const ACCOUNTS: EntityKind = EntityKind::Accounts;
@@ -115,10 +115,22 @@ fn engine_at(now: i64, users: &[Entity], accounts: &[Entity], segments: Segments
     let mut full = Engine::new(now);
     reserve_rows(&mut full);
     for (row, entity) in users.iter().enumerate() {
-        full.load(USERS, row as u32, &entity.id, &entity.properties);
+        full.load(
+            USERS,
+            row as u32,
+            &entity.id,
+            property_pairs(&entity.properties),
+            &mut Touched::default(),
+        );
     }
     for (row, entity) in accounts.iter().enumerate() {
-        full.load(ACCOUNTS, row as u32, &entity.id, &entity.properties);
+        full.load(
+            ACCOUNTS,
+            row as u32,
+            &entity.id,
+            property_pairs(&entity.properties),
+            &mut Touched::default(),
+        );
     }
     full.install_segments(specs(segments), |_| None).unwrap();
     full.reevaluate_all();
@@ -1925,7 +1937,13 @@ fn from_scratch(model: &Model, specs: &[SegmentSpec]) -> Engine {
     for (kind, rows) in [(USERS, &model.users), (ACCOUNTS, &model.accounts)] {
         for (index, properties) in rows.iter().enumerate() {
             if let Some(properties) = properties {
-                engine.load(kind, index as u32, &key(kind, index), properties);
+                engine.load(
+                    kind,
+                    index as u32,
+                    &key(kind, index),
+                    property_pairs(properties),
+                    &mut Touched::default(),
+                );
             }
         }
     }
@@ -2068,7 +2086,13 @@ fn changing_a_segment_reevaluates_it_and_its_dependents_only() {
     ];
     let mut engine = Engine::new(now());
     for (row, entity) in users.iter().enumerate() {
-        engine.load(USERS, row as u32, &entity.id, &entity.properties);
+        engine.load(
+            USERS,
+            row as u32,
+            &entity.id,
+            property_pairs(&entity.properties),
+            &mut Touched::default(),
+        );
     }
     // "Big" is installed with a member its condition would not choose.
     engine

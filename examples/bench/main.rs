@@ -19,9 +19,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use segscope::demo::{user_id, write_accounts, write_users};
-use segscope::engine::{Engine, SegmentSpec};
+use segscope::engine::{Engine, SegmentSpec, Touched};
 use segscope::lang::ast::{Definition, EntityKind};
-use segscope::model::{Properties, Value, value_from_json};
+use segscope::model::{Properties, Value, property_pairs, value_from_json};
 use segscope::store::import::ImportFormat;
 use segscope::workspace::{ImportMode, OpenOptions, SourceText, Workspace};
 
@@ -346,7 +346,13 @@ fn engine_updates(
         for (row, line) in BufReader::new(file).lines().enumerate() {
             let line = line.expect("a line");
             let (id, properties) = parse_entity(&line);
-            engine.load(kind, row as u32, &id, &properties);
+            engine.load(
+                kind,
+                row as u32,
+                &id,
+                property_pairs(&properties),
+                &mut Touched::default(),
+            );
             if kind == EntityKind::Users {
                 user_rows.push((id, properties));
             }

@@ -27,7 +27,7 @@ pub use time::resolve_relative;
 
 use crate::lang::ast::{Condition, EntityKind};
 use crate::lang::validate::fold;
-use crate::model::{ACCOUNT_ID, Properties};
+use crate::model::{ACCOUNT_ID, Properties, Value, property_pairs};
 use links::Links;
 use plan::{Compiler, Plan};
 
@@ -142,21 +142,25 @@ impl Engine {
 
     // ------------------------------------------------------------ loading
 
-    /// Stores an entity without evaluating anything: for loading a snapshot
+    /// Stores an entity without evaluating anything, noting in `touched` the
+    /// rows to settle later: for loading a snapshot
     /// before [`Engine::install_segments`] and [`Engine::reevaluate_all`],
     /// or for a batch of changes finished by [`Engine::settle`].
-    pub fn load(
+    pub fn load<'p>(
         &mut self,
         kind: EntityKind,
         row: u32,
         id: &str,
-        properties: &Properties,
-    ) -> Touched {
-        let mut touched = Touched::default();
-        self.table_mut(kind).put(row, id, properties);
+        properties: impl Iterator<Item = (&'p str, &'p Value)> + Clone,
+        touched: &mut Touched,
+    ) {
+        self.table_mut(kind).put(row, id, properties.clone());
         match kind {
             EntityKind::Users => {
-                let account_id = properties.get(ACCOUNT_ID).and_then(|v| v.as_str());
+                let account_id = properties
+                    .into_iter()
+                    .find(|(name, _)| *name == ACCOUNT_ID)
+                    .and_then(|(_, value)| value.as_str());
                 let account_row = account_id.and_then(|id| self.row_of(EntityKind::Accounts, id));
                 let previous = self.links.set_user(row, account_id, account_row);
                 touched.users.push(row);
@@ -168,7 +172,6 @@ impl Engine {
                 touched.accounts.push(row);
             }
         }
-        touched
     }
 
     /// Removes an entity without evaluating; see [`Engine::settle`].
@@ -405,7 +408,8 @@ impl Engine {
         id: &str,
         properties: &Properties,
     ) -> Vec<MembershipDelta> {
-        let touched = self.load(kind, row, id, properties);
+        let mut touched = Touched::default();
+        self.load(kind, row, id, property_pairs(properties), &mut touched);
         self.settle(touched)
     }
 
@@ -423,10 +427,12 @@ impl Engine {
     ) -> Vec<MembershipDelta> {
         let mut touched = Touched::default();
         for (kind, row, id, properties) in &changes {
-            touched.merge(match properties {
-                Some(properties) => self.load(*kind, *row, id, properties),
-                None => self.unload(*kind, *row),
-            });
+            match properties {
+                Some(properties) => {
+                    self.load(*kind, *row, id, property_pairs(properties), &mut touched)
+                }
+                None => touched.merge(self.unload(*kind, *row)),
+            }
         }
         self.settle(touched)
     }
@@ -602,6 +608,12 @@ pub struct Touched {
 }
 
 impl Touched {
+    pub fn clear(&mut self) {
+        self.users.clear();
+        self.accounts.clear();
+        self.aggregate_accounts.clear();
+    }
+
     pub fn merge(&mut self, other: Touched) {
         self.users.extend(other.users);
         self.accounts.extend(other.accounts);

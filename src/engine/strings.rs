@@ -7,11 +7,27 @@ use std::hash::BuildHasher;
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
 
-#[derive(Debug, Default)]
+/// Distinct texts, each stored once in one buffer and numbered in the order
+/// they arrived. One buffer instead of a heap block per text: a million
+/// e-mail addresses cost a million fewer allocations and their headers.
+#[derive(Debug)]
 pub struct StringTable {
-    texts: Vec<Box<str>>,
+    bytes: String,
+    /// `bytes[starts[code]..starts[code + 1]]` is the text of `code`.
+    starts: Vec<usize>,
     codes: HashTable<u32>,
     hasher: Hasher,
+}
+
+impl Default for StringTable {
+    fn default() -> StringTable {
+        StringTable {
+            bytes: String::new(),
+            starts: vec![0],
+            codes: HashTable::new(),
+            hasher: Hasher::default(),
+        }
+    }
 }
 
 /// The hasher (foldhash, hashbrown's default): well distributed for ids
@@ -26,44 +42,50 @@ impl Hasher {
     }
 }
 
+/// The text of `code` in a table's buffer.
+fn text_at<'a>(bytes: &'a str, starts: &[usize], code: u32) -> &'a str {
+    let code = code as usize;
+    &bytes[starts[code]..starts[code + 1]]
+}
+
 impl StringTable {
     pub fn get(&self, text: &str) -> Option<u32> {
         self.codes
             .find(self.hasher.hash(text), |&code| {
-                &*self.texts[code as usize] == text
+                text_at(&self.bytes, &self.starts, code) == text
             })
             .copied()
     }
 
     /// The code of `text`, adding it if it is new; `true` when it was added.
     pub fn intern(&mut self, text: &str) -> (u32, bool) {
-        let texts = &self.texts;
-        let hasher = &self.hasher;
-        let hashed = hasher.hash(text);
+        let hashed = self.hasher.hash(text);
+        let (bytes, starts) = (&self.bytes, &self.starts);
         if let Some(&code) = self
             .codes
-            .find(hashed, |&code| &*texts[code as usize] == text)
+            .find(hashed, |&code| text_at(bytes, starts, code) == text)
         {
             return (code, false);
         }
-        let code = self.texts.len() as u32;
-        self.texts.push(text.into());
-        let texts = &self.texts;
+        let code = self.len() as u32;
+        self.bytes.push_str(text);
+        self.starts.push(self.bytes.len());
+        let (bytes, starts, hasher) = (&self.bytes, &self.starts, &self.hasher);
         self.codes
-            .insert_unique(hashed, code, |&c| hasher.hash(&texts[c as usize]));
+            .insert_unique(hashed, code, |&c| hasher.hash(text_at(bytes, starts, c)));
         (code, true)
     }
 
     pub fn text(&self, code: u32) -> &str {
-        &self.texts[code as usize]
+        text_at(&self.bytes, &self.starts, code)
     }
 
     pub fn len(&self) -> usize {
-        self.texts.len()
+        self.starts.len() - 1
     }
 
     pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
+        self.len() == 0
     }
 }
 

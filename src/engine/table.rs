@@ -41,9 +41,7 @@ impl Dictionary {
     pub fn code(&mut self, text: &str) -> u32 {
         let (code, added) = self.texts.intern(text);
         if added {
-            let lower = text.to_lowercase();
-            self.lower
-                .push((lower != text).then(|| lower.into_boxed_str()));
+            self.lower.push(lower_if_different(text));
         }
         code
     }
@@ -71,6 +69,19 @@ impl Dictionary {
     pub fn is_empty(&self) -> bool {
         self.texts.is_empty()
     }
+}
+
+/// The lower-case form of `text` when it differs (most texts have no
+/// upper-case letter: they are checked without building a copy).
+fn lower_if_different(text: &str) -> Option<Box<str>> {
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .any(|byte| byte.is_ascii_uppercase())
+            .then(|| text.to_ascii_lowercase().into_boxed_str());
+    }
+    let lower = text.to_lowercase();
+    (lower != text).then(|| lower.into_boxed_str())
 }
 
 /// One property across all rows of a kind.
@@ -179,39 +190,50 @@ impl Table {
         self.alive.contains(row as usize)
     }
 
-    /// Stores an entity at `row`, replacing whatever the row held.
-    pub fn put(&mut self, row: u32, id: &str, properties: &Properties) {
+    /// Stores an entity at `row`, replacing whatever the row held. The id
+    /// must not be held by another living row (callers look it up first).
+    pub fn put<'p>(
+        &mut self,
+        row: u32,
+        id: &str,
+        properties: impl Iterator<Item = (&'p str, &'p Value)>,
+    ) {
         let index = row as usize;
         if self.ids.len() <= index {
             self.ids.resize(index + 1, Box::from(""));
             self.alive.grow(index + 1);
         }
+        debug_assert!(
+            self.index
+                .get(&self.ids, id)
+                .is_none_or(|other| other == row),
+            "the id {id} already lives at another row"
+        );
+        // Living rows are indexed under their id; others are not.
         let was_alive = self.alive.contains(index);
-        if &*self.ids[index] != id || !was_alive {
+        if was_alive && &*self.ids[index] != id {
             self.index.remove(&self.ids, row);
+        }
+        if !was_alive || &*self.ids[index] != id {
             self.ids[index] = id.into();
-            // The id may still be indexed at the row it held before.
-            if let Some(other) = self.index.get(&self.ids, id) {
-                self.index.remove(&self.ids, other);
-            }
             self.index.insert(&self.ids, row);
         }
         self.alive.insert(index);
-        // A row that held an entity loses the properties it no longer has.
+        // A row that held an entity starts empty again.
         if was_alive {
-            for (name, column) in self.columns.iter_mut() {
-                if !properties.contains_key(name) && column.cell(index) != Cell::Missing {
+            for column in self.columns.values_mut() {
+                if column.cell(index) != Cell::Missing {
                     column.set(index, None);
                 }
             }
         }
         for (name, value) in properties {
-            match self.columns.get_mut(name.as_str()) {
+            match self.columns.get_mut(name) {
                 Some(column) => column.set(index, Some(value)),
                 None => {
                     let mut column = Column::default();
                     column.set(index, Some(value));
-                    self.columns.insert(name.clone(), column);
+                    self.columns.insert(name.to_string(), column);
                 }
             }
         }

@@ -113,6 +113,23 @@ pub use crate::lang::format::format_instant;
 /// Properties by name, in name order.
 pub type Properties = BTreeMap<String, Value>;
 
+/// Properties as borrowed `(name, value)` pairs, the form the engine takes
+/// them in (from a map, or straight from an imported row).
+pub fn property_pairs(properties: &Properties) -> impl Iterator<Item = (&str, &Value)> + Clone {
+    properties
+        .iter()
+        .map(|(name, value)| (name.as_str(), value))
+}
+
+/// The present properties of a change list (`None` removes a property).
+pub fn present_pairs(
+    changes: &[(String, Option<Value>)],
+) -> impl Iterator<Item = (&str, &Value)> + Clone {
+    changes
+        .iter()
+        .filter_map(|(name, value)| value.as_ref().map(|value| (name.as_str(), value)))
+}
+
 /// A user or an account. Users link to their account through the built-in
 /// `account_id` property, kept with the others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -250,6 +250,24 @@ impl EntityWriter<'_> {
         Ok(())
     }
 
+    /// Stores an entity from its properties already encoded by
+    /// [`super::encode_properties`].
+    pub fn put_encoded(
+        &mut self,
+        id: &str,
+        ordinal: u32,
+        encoded_properties: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        let mut bytes = postcard::to_extend(&ordinal, buffer).map_err(corrupt)?;
+        bytes.extend_from_slice(encoded_properties);
+        let inserted = self.entities.insert(id, bytes.as_slice()).map_err(corrupt);
+        self.buffer = bytes;
+        inserted?;
+        Ok(())
+    }
+
     /// Deletes an entity; its ordinal keeps naming its id, so the history
     /// of a deleted entity still says who it was.
     pub fn delete(&mut self, id: &str) -> Result<(), StoreError> {

@@ -23,7 +23,7 @@ pub use change::{Change, EntityWriter};
 pub use read::EventRecord;
 
 use crate::lang::ast::{DefinitionKind, EntityKind};
-use crate::model::{Origin, Properties};
+use crate::model::{Origin, Properties, Value};
 use tables::*;
 
 /// The schema this build writes. Older files are migrated at open; newer
@@ -45,6 +45,29 @@ pub struct StoredEntity {
 pub struct StoredEntityRef<'a> {
     pub ordinal: u32,
     pub properties: &'a Properties,
+}
+
+/// Present properties (name order, each name once) in the stored form of
+/// [`StoredEntity::properties`], so they can be encoded away from the thread
+/// that writes them: a stored entity is its ordinal followed by these bytes.
+pub fn encode_properties<'p>(
+    pairs: impl Iterator<Item = (&'p str, &'p Value)> + Clone,
+) -> Result<Vec<u8>, StoreError> {
+    postcard::to_allocvec(&PairsAsMap(pairs)).map_err(corrupt)
+}
+
+/// Serializes `(name, value)` pairs exactly as a [`Properties`] map.
+struct PairsAsMap<I>(I);
+
+impl<'p, I: Iterator<Item = (&'p str, &'p Value)> + Clone> Serialize for PairsAsMap<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.clone().count()))?;
+        for (name, value) in self.0.clone() {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 /// A definition as stored: its canonical text is the truth.

@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::lang::ast::EntityKind;
-use crate::model::{Properties, Value};
+use crate::model::{Properties, Value, present_pairs, property_pairs};
 use crate::store::import::{ImportFormat, ImportRow, RowError, read_rows_in_background};
 use crate::store::{EntityWriter, StoreError, StoredEntityRef};
 
@@ -97,8 +97,8 @@ impl From<StoreError> for ChangeFailure {
 
 /// What happened to one row.
 enum RowOutcome {
-    Created(Touched),
-    Updated(Touched),
+    Created,
+    Updated,
     Unchanged,
 }
 
@@ -135,7 +135,7 @@ impl Workspace {
                     Err(error) => {
                         error_count += 1;
                         if errors.len() < LISTED_ROW_ERRORS {
-                            errors.push(error);
+                            errors.push(error.clone());
                         }
                         return ControlFlow::Continue(());
                     }
@@ -144,15 +144,9 @@ impl Workspace {
                 if error_count > 0 && !skip_invalid {
                     return ControlFlow::Continue(());
                 }
-                match upsert_row(engine, &mut writer, kind, row, mode) {
-                    Ok(RowOutcome::Created(more)) => {
-                        report.created += 1;
-                        touched.merge(more);
-                    }
-                    Ok(RowOutcome::Updated(more)) => {
-                        report.updated += 1;
-                        touched.merge(more);
-                    }
+                match upsert_row(engine, &mut writer, kind, row, mode, &mut touched) {
+                    Ok(RowOutcome::Created) => report.created += 1,
+                    Ok(RowOutcome::Updated) => report.updated += 1,
                     Ok(RowOutcome::Unchanged) => report.unchanged += 1,
                     Err(error) => {
                         store_error = Some(error);
@@ -202,21 +196,24 @@ impl Workspace {
             });
         }
         let change = self.store.begin()?;
+        let row = ImportRow::new(0, id.to_string(), assignments)
+            .map_err(|error| ChangeFailure::from(StoreError::Corrupt(error.message)))?;
+        let mut touched = Touched::default();
         let outcome = {
             let mut writer = change.entities(kind)?;
-            let row = ImportRow {
-                line: 0,
-                id: id.to_string(),
-                properties: assignments,
-            };
-            let outcome = upsert_row(&mut self.engine, &mut writer, kind, row, ImportMode::Merge)?;
+            let outcome = upsert_row(
+                &mut self.engine,
+                &mut writer,
+                kind,
+                &row,
+                ImportMode::Merge,
+                &mut touched,
+            )?;
             writer.finish()?;
             outcome
         };
         let deltas = match outcome {
-            RowOutcome::Created(touched) | RowOutcome::Updated(touched) => {
-                self.engine.settle(touched)
-            }
+            RowOutcome::Created | RowOutcome::Updated => self.engine.settle(touched),
             RowOutcome::Unchanged => Vec::new(),
         };
         self.record(&change, &deltas)?;
@@ -266,41 +263,48 @@ impl Workspace {
     }
 }
 
-/// Merges (or replaces) one row into the store and the engine's tables.
+/// Merges (or replaces) one row into the store and the engine's tables,
+/// noting in `touched` the rows to settle.
 fn upsert_row(
     engine: &mut Engine,
     writer: &mut EntityWriter,
     kind: EntityKind,
-    row: ImportRow,
+    row: &ImportRow,
     mode: ImportMode,
+    touched: &mut Touched,
 ) -> Result<RowOutcome, StoreError> {
-    let existing = engine.row_of(kind, &row.id);
-    let before = existing.map(|ordinal| engine.table(kind).properties(ordinal));
-    let properties: Properties = match (&before, mode) {
-        (Some(before), ImportMode::Merge) => {
+    let Some(ordinal) = engine.row_of(kind, &row.id) else {
+        // A new entity is the row as it was read and encoded.
+        let ordinal = writer.allocate_ordinal()?;
+        writer.put_encoded(&row.id, ordinal, &row.encoded)?;
+        engine.load(
+            kind,
+            ordinal,
+            &row.id,
+            present_pairs(&row.properties),
+            touched,
+        );
+        return Ok(RowOutcome::Created);
+    };
+    let before = engine.table(kind).properties(ordinal);
+    let properties: Properties = match mode {
+        ImportMode::Merge => {
             let mut merged = before.clone();
-            for (name, value) in row.properties {
+            for (name, value) in &row.properties {
                 match value {
-                    Some(value) => merged.insert(name, value),
-                    None => merged.remove(&name),
+                    Some(value) => merged.insert(name.clone(), value.clone()),
+                    None => merged.remove(name),
                 };
             }
             merged
         }
-        // Collecting sorts once and builds the map in bulk.
-        _ => row
-            .properties
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|value| (name, value)))
+        ImportMode::Replace => present_pairs(&row.properties)
+            .map(|(name, value)| (name.to_string(), value.clone()))
             .collect(),
     };
-    if before.as_ref() == Some(&properties) {
+    if before == properties {
         return Ok(RowOutcome::Unchanged);
     }
-    let ordinal = match existing {
-        Some(ordinal) => ordinal,
-        None => writer.allocate_ordinal()?,
-    };
     writer.put(
         &row.id,
         &StoredEntityRef {
@@ -308,12 +312,8 @@ fn upsert_row(
             properties: &properties,
         },
     )?;
-    let touched = engine.load(kind, ordinal, &row.id, &properties);
-    Ok(if existing.is_some() {
-        RowOutcome::Updated(touched)
-    } else {
-        RowOutcome::Created(touched)
-    })
+    engine.load(kind, ordinal, &row.id, property_pairs(&properties), touched);
+    Ok(RowOutcome::Updated)
 }
 
 pub(super) fn summarize(deltas: &[MembershipDelta]) -> Vec<(String, usize, usize)> {

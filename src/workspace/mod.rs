@@ -23,10 +23,11 @@ pub use apply::{ApplyFailure, ApplyReport, SourceText};
 pub use changes::{ChangeFailure, ImportFailure, ImportMode, ImportReport, LISTED_ROW_ERRORS};
 pub use edit::{DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft};
 
-use crate::engine::{Engine, MembershipDelta, SegmentSpec};
+use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
 use crate::lang::ast::{Definition, EntityKind};
 use crate::lang::parse_file;
 use crate::lang::validate::fold;
+use crate::model::property_pairs;
 use crate::store::{Change, EventBatch, Store, StoreError, StoredDefinition, StoredDefinitionKind};
 
 /// How to open a workspace.
@@ -214,8 +215,12 @@ fn build_engine(
 ) -> Result<(Engine, Vec<StoredDefinition>, Vec<MembershipDelta>), WorkspaceError> {
     let mut engine = Engine::new(now);
     for kind in [EntityKind::Accounts, EntityKind::Users] {
+        let mut touched = Touched::default();
         store.for_each_entity(kind, |ordinal, id, entity| {
-            engine.load(kind, ordinal, id, &entity.properties);
+            let properties = property_pairs(&entity.properties);
+            engine.load(kind, ordinal, id, properties, &mut touched);
+            // Everything is evaluated below; nothing needs settling.
+            touched.clear();
         })?;
     }
     let definitions = store.definitions()?;
