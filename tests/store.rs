@@ -3,7 +3,7 @@
 //! segscope databases are refused with a clear error, a failed import leaves
 //! everything as it was, and one process at a time holds the file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -645,6 +645,80 @@ fn skip_invalid_imports_the_good_rows_and_reports_the_bad_ones() {
     let stored = contents(&scratch.path);
     let ids: Vec<&str> = stored.users.keys().map(String::as_str).collect();
     assert_eq!(ids, ["u1", "u2", "u3", "u5"]);
+}
+
+/// Rows of one file go through three threads in batches of about a
+/// thousand: a later row naming an earlier id (in the same batch or not)
+/// merges into it, and the store ends as the rows say, in file order.
+#[test]
+fn one_file_naming_an_id_again_merges_in_file_order_across_batches() {
+    let scratch = Scratch::new();
+    let mut workspace = scratch.seeded();
+    let mut lines = String::new();
+    for index in 0..5_000 {
+        lines.push_str(&format!("{{\"id\": \"n{index}\", \"step\": 1}}\n"));
+    }
+    // Again, a batch or more later: one merge each, and one removal.
+    for index in (0..5_000).step_by(1_000) {
+        lines.push_str(&format!("{{\"id\": \"n{index}\", \"extra\": true}}\n"));
+    }
+    lines.push_str("{\"id\": \"n1\", \"step\": 2}\n{\"id\": \"n1\", \"step\": null}\n");
+    let report = import(&mut workspace, USERS, &lines).unwrap();
+    assert_eq!((report.created, report.updated), (5_000, 7));
+    let expected = |index: usize| -> Properties {
+        match index {
+            1 => Properties::new(),
+            i if i % 1_000 == 0 => props(&[("step", num(1.0)), ("extra", flag(true))]),
+            _ => props(&[("step", num(1.0))]),
+        }
+    };
+    for index in [0, 1, 2, 1_000, 4_000, 4_999] {
+        let id = format!("n{index}");
+        assert_eq!(
+            workspace.entity(USERS, &id).unwrap().properties,
+            expected(index)
+        );
+    }
+    drop(workspace);
+    let stored = contents(&scratch.path);
+    let mut ordinals = BTreeSet::new();
+    for index in 0..5_000 {
+        let (ordinal, properties) = &stored.users[&format!("n{index}")];
+        assert_eq!(properties, &expected(index), "n{index}");
+        assert!(
+            ordinals.insert(*ordinal),
+            "n{index} shares ordinal {ordinal}"
+        );
+    }
+    // The seeded users keep 0 and 1; the new ones follow without gaps.
+    assert_eq!(ordinals.first(), Some(&2));
+    assert_eq!(ordinals.last(), Some(&5_001));
+}
+
+/// A bad row after many good batches (already stored in the open
+/// transaction) still leaves nothing.
+#[test]
+fn a_bad_row_after_many_batches_writes_nothing() {
+    let scratch = Scratch::new();
+    let workspace = scratch.seeded();
+    drop(workspace);
+    let before = contents(&scratch.path);
+    let mut workspace = scratch.open();
+    let mut lines = String::new();
+    for index in 0..20_000 {
+        lines.push_str(&format!("{{\"id\": \"n{index}\", \"role\": \"admin\"}}\n"));
+    }
+    lines.push_str("{\"id\": \"bad\", \"nested\": {\"a\": 1}}\n");
+    match import(&mut workspace, USERS, &lines) {
+        Err(ImportFailure::Rows { errors, count }) => {
+            assert_eq!(count, 1);
+            assert_eq!(errors[0].line, 20_001);
+        }
+        other => panic!("expected a bad row, got {other:?}"),
+    }
+    assert_eq!(workspace.entity(USERS, "n0"), None);
+    drop(workspace);
+    assert_eq!(contents(&scratch.path), before);
 }
 
 #[test]

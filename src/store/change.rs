@@ -191,6 +191,22 @@ impl Change {
     }
 }
 
+/// Hands out stable row numbers to entities seen for the first time.
+#[derive(Clone, Copy, Debug)]
+pub struct Ordinals {
+    next: u32,
+}
+
+impl Ordinals {
+    pub fn allocate(&mut self) -> Result<u32, StoreError> {
+        let ordinal = self.next;
+        self.next = ordinal
+            .checked_add(1)
+            .ok_or_else(|| corrupt("more than 4 billion entities of one kind"))?;
+        Ok(ordinal)
+    }
+}
+
 /// The entity and ordinal tables of one kind, open for a batch of changes.
 pub struct EntityWriter<'t> {
     kind: EntityKind,
@@ -229,13 +245,16 @@ impl EntityWriter<'_> {
             .map_err(|error| corrupt(format!("{} {id}: {error}", self.kind.singular())))
     }
 
-    /// A new stable row number for an entity seen for the first time.
-    pub fn allocate_ordinal(&mut self) -> Result<u32, StoreError> {
-        let ordinal = self.next_ordinal;
-        self.next_ordinal = ordinal
-            .checked_add(1)
-            .ok_or_else(|| corrupt("more than 4 billion entities of one kind"))?;
-        Ok(ordinal)
+    /// The counter of stable row numbers, for handing them out elsewhere
+    /// (another thread); [`EntityWriter::set_ordinals`] takes it back.
+    pub fn ordinals(&self) -> Ordinals {
+        Ordinals {
+            next: self.next_ordinal,
+        }
+    }
+
+    pub fn set_ordinals(&mut self, ordinals: Ordinals) {
+        self.next_ordinal = ordinals.next;
     }
 
     pub fn put(&mut self, id: &str, entity: &StoredEntityRef) -> Result<(), StoreError> {

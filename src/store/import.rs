@@ -8,6 +8,8 @@
 
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
 
 use super::encode_properties;
 use crate::lang::ast::EntityKind;
@@ -118,63 +120,80 @@ pub fn read_rows(
 /// Rows handed from the reading thread to the caller at a time.
 const BATCH_ROWS: usize = 1024;
 
-/// Like [`read_rows`], but reads on a second thread while `visit` runs on
-/// this one: reading, typing and encoding rows costs about as much as
-/// storing them, so on two cores an import takes half the time. `visit`
-/// borrows each row; the rows go back to the reading thread to be freed
-/// there, where they were made (freeing them here cost a tenth of an import).
-pub fn read_rows_in_background(
-    input: impl BufRead + Send + 'static,
-    format: ImportFormat,
-    kind: EntityKind,
-    mut visit: impl FnMut(&mut Result<ImportRow, RowError>) -> ControlFlow<()>,
-) -> Result<(), String> {
-    type Batch = Vec<Result<ImportRow, RowError>>;
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(8);
-    let (returner, returned) = std::sync::mpsc::channel::<Batch>();
-    let reader = std::thread::Builder::new()
-        .name("import-reader".to_string())
-        .spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH_ROWS);
-            let result = read_rows(input, format, kind, |row| {
-                batch.push(row);
-                if batch.len() == BATCH_ROWS {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                    // The caller stopped listening: stop reading.
-                    if sender.send(full).is_err() {
-                        return ControlFlow::Break(());
+/// Rows as they come from a [`BackgroundReader`].
+pub type RowBatch = Vec<Result<ImportRow, RowError>>;
+
+/// Reads rows on a thread of its own, in batches, while the caller stores
+/// them: reading, typing and encoding rows costs about as much as storing
+/// them. Batches given back through [`BackgroundReader::recycler`] are freed
+/// on the reading thread, where they were made (freeing them elsewhere cost
+/// a tenth of an import).
+pub struct BackgroundReader {
+    batches: Receiver<RowBatch>,
+    recycle: Sender<RowBatch>,
+    thread: JoinHandle<Result<(), String>>,
+}
+
+impl BackgroundReader {
+    pub fn start(
+        input: impl BufRead + Send + 'static,
+        format: ImportFormat,
+        kind: EntityKind,
+    ) -> Result<BackgroundReader, String> {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<RowBatch>(8);
+        let (recycle, recycled) = std::sync::mpsc::channel::<RowBatch>();
+        let thread = std::thread::Builder::new()
+            .name("import-reader".to_string())
+            .spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH_ROWS);
+                let result = read_rows(input, format, kind, |row| {
+                    batch.push(row);
+                    if batch.len() == BATCH_ROWS {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                        // The caller stopped listening: stop reading.
+                        if sender.send(full).is_err() {
+                            return ControlFlow::Break(());
+                        }
+                        while let Ok(done) = recycled.try_recv() {
+                            drop(done);
+                        }
                     }
-                    while let Ok(done) = returned.try_recv() {
-                        drop(done);
-                    }
+                    ControlFlow::Continue(())
+                });
+                if !batch.is_empty() {
+                    let _ = sender.send(batch);
                 }
-                ControlFlow::Continue(())
-            });
-            if !batch.is_empty() {
-                let _ = sender.send(batch);
-            }
-            drop(sender);
-            // Free what comes back until the caller is done.
-            for done in returned {
-                drop(done);
-            }
-            result
-        });
-    let reader = reader.map_err(|error| format!("cannot start reading: {error}"))?;
-    'batches: for mut batch in &receiver {
-        for row in &mut batch {
-            if visit(row).is_break() {
-                break 'batches;
-            }
-        }
-        // The reader may be gone already; then the batch is freed here.
-        let _ = returner.send(batch);
+                result
+            })
+            .map_err(|error| format!("cannot start reading: {error}"))?;
+        Ok(BackgroundReader {
+            batches,
+            recycle,
+            thread,
+        })
     }
-    drop(returner);
-    drop(receiver);
-    reader
-        .join()
-        .unwrap_or_else(|_| Err("the import reader stopped unexpectedly".to_string()))
+
+    /// The next rows, or `None` when the input is read.
+    pub fn next_batch(&self) -> Option<RowBatch> {
+        self.batches.recv().ok()
+    }
+
+    /// Where finished batches go to be freed on the reading thread (once
+    /// that thread is done, sending fails and the batch is freed by the
+    /// sender).
+    pub fn recycler(&self) -> Sender<RowBatch> {
+        self.recycle.clone()
+    }
+
+    /// Stops reading (if the input is not read yet) and tells whether the
+    /// input as a whole could be read.
+    pub fn finish(self) -> Result<(), String> {
+        drop(self.batches);
+        drop(self.recycle);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err("the import reader stopped unexpectedly".to_string()))
+    }
 }
 
 type Visit<'a> = dyn FnMut(Result<ImportRow, RowError>) -> ControlFlow<()> + 'a;

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use redb::{Database, DatabaseError, ReadableDatabase, TableHandle};
 use serde::{Deserialize, Serialize};
 
-pub use change::{Change, EntityWriter};
+pub use change::{Change, EntityWriter, Ordinals};
 pub use read::EventRecord;
 
 use crate::lang::ast::{DefinitionKind, EntityKind};

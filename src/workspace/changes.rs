@@ -3,14 +3,13 @@
 //! the snapshot as they were.
 
 use std::io::BufRead;
-use std::ops::ControlFlow;
 
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::lang::ast::EntityKind;
 use crate::model::{Properties, Value, present_pairs, property_pairs};
-use crate::store::import::{ImportFormat, ImportRow, RowError, read_rows_in_background};
-use crate::store::{EntityWriter, StoreError, StoredEntityRef};
+use crate::store::import::{BackgroundReader, ImportFormat, ImportRow, RowBatch, RowError};
+use crate::store::{EntityWriter, Ordinals, StoreError, encode_properties};
 
 /// How many row errors an import lists before it only counts them.
 pub const LISTED_ROW_ERRORS: usize = 20;
@@ -95,17 +94,113 @@ impl From<StoreError> for ChangeFailure {
     }
 }
 
-/// What happened to one row.
-enum RowOutcome {
-    Created,
-    Updated,
+/// What one row asks of the store, as the engine stage decided it.
+enum Write {
+    /// A new entity: the row as it was read and encoded.
+    Created {
+        ordinal: u32,
+    },
+    /// An existing entity, re-encoded after merging.
+    Updated {
+        ordinal: u32,
+        encoded: Vec<u8>,
+    },
     Unchanged,
+}
+
+/// The part of an import that folds rows into the engine's snapshot, on a
+/// thread of its own: it decides what each row does and counts it.
+struct EngineStage<'e> {
+    engine: &'e mut Engine,
+    kind: EntityKind,
+    mode: ImportMode,
+    skip_invalid: bool,
+    ordinals: Ordinals,
+    touched: Touched,
+    report: ImportReport,
+    errors: Vec<RowError>,
+    error_count: usize,
+    failure: Option<StoreError>,
+}
+
+impl EngineStage<'_> {
+    /// Folds a batch in; one write per row (`Unchanged` for bad rows and
+    /// for everything once nothing will be written).
+    fn fold(&mut self, batch: &RowBatch) -> Vec<Write> {
+        let mut writes = Vec::with_capacity(batch.len());
+        for row in batch {
+            let write = match row {
+                Err(error) => {
+                    self.error_count += 1;
+                    if self.errors.len() < LISTED_ROW_ERRORS {
+                        self.errors.push(error.clone());
+                    }
+                    Write::Unchanged
+                }
+                // After a bad row nothing will be written; only count errors.
+                Ok(_) if self.failure.is_some() || (self.error_count > 0 && !self.skip_invalid) => {
+                    Write::Unchanged
+                }
+                Ok(row) => {
+                    let folded = fold_row(
+                        self.engine,
+                        &mut self.ordinals,
+                        self.kind,
+                        row,
+                        self.mode,
+                        &mut self.touched,
+                    );
+                    match folded {
+                        Ok(write) => {
+                            match write {
+                                Write::Created { .. } => self.report.created += 1,
+                                Write::Updated { .. } => self.report.updated += 1,
+                                Write::Unchanged => self.report.unchanged += 1,
+                            }
+                            write
+                        }
+                        Err(error) => {
+                            self.failure = Some(error);
+                            Write::Unchanged
+                        }
+                    }
+                }
+            };
+            writes.push(write);
+        }
+        writes
+    }
+}
+
+/// Writes what the engine stage decided for a batch.
+fn write_batch(
+    writer: &mut EntityWriter,
+    batch: &RowBatch,
+    writes: &[Write],
+) -> Result<(), StoreError> {
+    for (row, write) in batch.iter().zip(writes) {
+        if let Ok(row) = row {
+            write_row(writer, row, write)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_row(writer: &mut EntityWriter, row: &ImportRow, write: &Write) -> Result<(), StoreError> {
+    match write {
+        Write::Created { ordinal } => writer.put_encoded(&row.id, *ordinal, &row.encoded),
+        Write::Updated { ordinal, encoded } => writer.put_encoded(&row.id, *ordinal, encoded),
+        Write::Unchanged => Ok(()),
+    }
 }
 
 impl Workspace {
     /// Imports entities of `kind` from `input`. All or nothing unless
     /// `skip_invalid`, which imports the good rows and reports the rest.
     /// `progress` hears the number of rows read so far.
+    ///
+    /// Three threads share the work: one reads rows, one folds them into
+    /// the engine's snapshot, and this one writes them to the store.
     pub fn import(
         &mut self,
         kind: EntityKind,
@@ -116,50 +211,66 @@ impl Workspace {
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportReport, ImportFailure> {
         let change = self.store.begin()?;
-        let mut report = ImportReport::default();
-        let mut errors = Vec::new();
-        let mut error_count = 0;
-        let mut touched = Touched::default();
-        let mut store_error = None;
+        let mut writer = change.entities(kind)?;
+        let reader = BackgroundReader::start(input, format, kind).map_err(ImportFailure::File)?;
+        let recycler = reader.recycler();
+        let mut stage = EngineStage {
+            engine: &mut self.engine,
+            kind,
+            mode,
+            skip_invalid,
+            ordinals: writer.ordinals(),
+            touched: Touched::default(),
+            report: ImportReport::default(),
+            errors: Vec::new(),
+            error_count: 0,
+            failure: None,
+        };
         let mut rows_read = 0;
-        let read = {
-            let mut writer = change.entities(kind)?;
-            let engine = &mut self.engine;
-            let read = read_rows_in_background(input, format, kind, |row| {
-                rows_read += 1;
-                if rows_read % 10_000 == 0 {
+        let mut store_error = None;
+        let (to_store, for_store) = std::sync::mpsc::sync_channel::<(RowBatch, Vec<Write>)>(4);
+        let read = std::thread::scope(|scope| {
+            let engine_stage = scope.spawn(|| {
+                while let Some(batch) = reader.next_batch() {
+                    let writes = stage.fold(&batch);
+                    let stop = stage.failure.is_some();
+                    if to_store.send((batch, writes)).is_err() || stop {
+                        break;
+                    }
+                }
+                drop(to_store);
+                reader.finish()
+            });
+            for (batch, writes) in &for_store {
+                if let Err(error) = write_batch(&mut writer, &batch, &writes) {
+                    store_error = Some(error);
+                    break;
+                }
+                let before = rows_read;
+                rows_read += batch.len();
+                if rows_read / 10_000 != before / 10_000 {
                     progress(rows_read);
                 }
-                let row = match row {
-                    Ok(row) => row,
-                    Err(error) => {
-                        error_count += 1;
-                        if errors.len() < LISTED_ROW_ERRORS {
-                            errors.push(error.clone());
-                        }
-                        return ControlFlow::Continue(());
-                    }
-                };
-                // After a bad row nothing will be written; only count errors.
-                if error_count > 0 && !skip_invalid {
-                    return ControlFlow::Continue(());
-                }
-                match upsert_row(engine, &mut writer, kind, row, mode, &mut touched) {
-                    Ok(RowOutcome::Created) => report.created += 1,
-                    Ok(RowOutcome::Updated) => report.updated += 1,
-                    Ok(RowOutcome::Unchanged) => report.unchanged += 1,
-                    Err(error) => {
-                        store_error = Some(error);
-                        return ControlFlow::Break(());
-                    }
-                }
-                ControlFlow::Continue(())
-            });
-            writer.finish()?;
-            read
-        };
+                let _ = recycler.send(batch);
+            }
+            // Stops the engine stage if this one stopped early.
+            drop(for_store);
+            engine_stage
+                .join()
+                .unwrap_or_else(|_| Err("the import stopped unexpectedly".to_string()))
+        });
         progress(rows_read);
-        let failure = match (read, store_error) {
+        writer.set_ordinals(stage.ordinals);
+        let finished = writer.finish();
+        let EngineStage {
+            touched,
+            mut report,
+            mut errors,
+            error_count,
+            failure,
+            ..
+        } = stage;
+        let failure = match (read, store_error.or(failure).or(finished.err())) {
             (_, Some(error)) => Some(ImportFailure::from(error)),
             (Err(message), None) => Some(ImportFailure::File(message)),
             (Ok(()), None) if error_count > 0 && !skip_invalid => Some(ImportFailure::Rows {
@@ -199,22 +310,25 @@ impl Workspace {
         let row = ImportRow::new(0, id.to_string(), assignments)
             .map_err(|error| ChangeFailure::from(StoreError::Corrupt(error.message)))?;
         let mut touched = Touched::default();
-        let outcome = {
+        let write = {
             let mut writer = change.entities(kind)?;
-            let outcome = upsert_row(
+            let mut ordinals = writer.ordinals();
+            let write = fold_row(
                 &mut self.engine,
-                &mut writer,
+                &mut ordinals,
                 kind,
                 &row,
                 ImportMode::Merge,
                 &mut touched,
             )?;
+            write_row(&mut writer, &row, &write)?;
+            writer.set_ordinals(ordinals);
             writer.finish()?;
-            outcome
+            write
         };
-        let deltas = match outcome {
-            RowOutcome::Created | RowOutcome::Updated => self.engine.settle(touched),
-            RowOutcome::Unchanged => Vec::new(),
+        let deltas = match write {
+            Write::Created { .. } | Write::Updated { .. } => self.engine.settle(touched),
+            Write::Unchanged => Vec::new(),
         };
         self.record(&change, &deltas)?;
         change.commit()?;
@@ -263,20 +377,18 @@ impl Workspace {
     }
 }
 
-/// Merges (or replaces) one row into the store and the engine's tables,
-/// noting in `touched` the rows to settle.
-fn upsert_row(
+/// Merges (or replaces) one row into the engine's tables, noting in
+/// `touched` the rows to settle, and says what the store must write.
+fn fold_row(
     engine: &mut Engine,
-    writer: &mut EntityWriter,
+    ordinals: &mut Ordinals,
     kind: EntityKind,
     row: &ImportRow,
     mode: ImportMode,
     touched: &mut Touched,
-) -> Result<RowOutcome, StoreError> {
+) -> Result<Write, StoreError> {
     let Some(ordinal) = engine.row_of(kind, &row.id) else {
-        // A new entity is the row as it was read and encoded.
-        let ordinal = writer.allocate_ordinal()?;
-        writer.put_encoded(&row.id, ordinal, &row.encoded)?;
+        let ordinal = ordinals.allocate()?;
         engine.load(
             kind,
             ordinal,
@@ -284,7 +396,7 @@ fn upsert_row(
             present_pairs(&row.properties),
             touched,
         );
-        return Ok(RowOutcome::Created);
+        return Ok(Write::Created { ordinal });
     };
     let before = engine.table(kind).properties(ordinal);
     let properties: Properties = match mode {
@@ -303,17 +415,11 @@ fn upsert_row(
             .collect(),
     };
     if before == properties {
-        return Ok(RowOutcome::Unchanged);
+        return Ok(Write::Unchanged);
     }
-    writer.put(
-        &row.id,
-        &StoredEntityRef {
-            ordinal,
-            properties: &properties,
-        },
-    )?;
+    let encoded = encode_properties(property_pairs(&properties))?;
     engine.load(kind, ordinal, &row.id, property_pairs(&properties), touched);
-    Ok(RowOutcome::Updated)
+    Ok(Write::Updated { ordinal, encoded })
 }
 
 pub(super) fn summarize(deltas: &[MembershipDelta]) -> Vec<(String, usize, usize)> {
