@@ -394,17 +394,14 @@ fn engine_updates(
 
 fn parse_entity(line: &str) -> (String, Properties) {
     let json: serde_json::Value = serde_json::from_str(line).expect("generated JSON");
-    let object = json.as_object().expect("an object");
+    let serde_json::Value::Object(object) = json else {
+        panic!("generated rows are objects")
+    };
     let id = object["id"].as_str().expect("an id").to_string();
     let properties = object
-        .iter()
+        .into_iter()
         .filter(|(name, _)| name.as_str() != "id")
-        .filter_map(|(name, value)| {
-            value_from_json(value)
-                .ok()
-                .flatten()
-                .map(|v| (name.clone(), v))
-        })
+        .filter_map(|(name, value)| value_from_json(value).ok().flatten().map(|v| (name, v)))
         .collect();
     (id, properties)
 }

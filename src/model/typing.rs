@@ -47,7 +47,8 @@ impl fmt::Display for TypingError {
 }
 
 /// Types a JSON value; `Ok(None)` is `null` (the property is removed).
-pub fn value_from_json(json: &serde_json::Value) -> Result<Option<Value>, TypingError> {
+/// Takes the value so its text is kept, not copied.
+pub fn value_from_json(json: serde_json::Value) -> Result<Option<Value>, TypingError> {
     match json {
         serde_json::Value::Null => Ok(None),
         serde_json::Value::Array(items) => {
@@ -71,9 +72,9 @@ pub fn value_from_json(json: &serde_json::Value) -> Result<Option<Value>, Typing
     }
 }
 
-fn scalar_from_json(json: &serde_json::Value) -> Result<Scalar, TypingError> {
+fn scalar_from_json(json: serde_json::Value) -> Result<Scalar, TypingError> {
     match json {
-        serde_json::Value::Bool(value) => Ok(Scalar::Bool(*value)),
+        serde_json::Value::Bool(value) => Ok(Scalar::Bool(value)),
         serde_json::Value::Number(number) => match number.as_f64() {
             Some(n) if n.is_finite() => Ok(Scalar::Number(n)),
             _ => Err(TypingError::NotANumber(number.to_string())),
@@ -85,14 +86,15 @@ fn scalar_from_json(json: &serde_json::Value) -> Result<Scalar, TypingError> {
 }
 
 /// A text is a datetime when it is an ISO-8601 date or an RFC 3339 instant
-/// that exists; otherwise it stays text.
-fn typed_text(text: &str) -> Result<Scalar, TypingError> {
-    if text.len() > MAX_STRING_BYTES {
-        return Err(TypingError::StringTooLong(text.len()));
+/// that exists; otherwise it stays text (owned text is kept, not copied).
+fn typed_text(text: impl AsRef<str> + Into<String>) -> Result<Scalar, TypingError> {
+    let len = text.as_ref().len();
+    if len > MAX_STRING_BYTES {
+        return Err(TypingError::StringTooLong(len));
     }
-    Ok(match datetime_from_text(text) {
+    Ok(match datetime_from_text(text.as_ref()) {
         Some(micros) => Scalar::DateTime(micros),
-        None => Scalar::String(text.to_string()),
+        None => Scalar::String(text.into()),
     })
 }
 

@@ -67,14 +67,7 @@ impl ImportRow {
         id: String,
         mut properties: Vec<(String, Option<Value>)>,
     ) -> Result<ImportRow, RowError> {
-        properties.sort_by(|a, b| a.0.cmp(&b.0));
-        properties.dedup_by(|later, earlier| {
-            let same = later.0 == earlier.0;
-            if same {
-                std::mem::swap(&mut later.1, &mut earlier.1);
-            }
-            same
-        });
+        sort_keeping_last(&mut properties);
         let encoded = encode_properties(present_pairs(&properties)).map_err(|error| RowError {
             line,
             message: format!("cannot store the row: {error}"),
@@ -119,6 +112,81 @@ pub fn read_rows(
 
 /// Rows handed from the reading thread to the caller at a time.
 const BATCH_ROWS: usize = 1024;
+
+/// Sorts `(name, value)` pairs by name; of a name given twice, the last
+/// value stays.
+fn sort_keeping_last<V>(pairs: &mut Vec<(String, V)>) {
+    // Stable: pairs of one name keep their order.
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    pairs.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            std::mem::swap(&mut later.1, &mut earlier.1);
+        }
+        same
+    });
+}
+
+/// A JSON row as read: its fields in file order, or something that is not
+/// an object. Read straight from the text, without building a JSON map.
+enum JsonRow {
+    Object(Vec<(String, serde_json::Value)>),
+    NotAnObject,
+}
+
+impl<'de> serde::Deserialize<'de> for JsonRow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<JsonRow, D::Error> {
+        deserializer.deserialize_any(JsonRowVisitor)
+    }
+}
+
+struct JsonRowVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonRowVisitor {
+    type Value = JsonRow;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonRow, A::Error> {
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+        while let Some(name) = map.next_key::<String>()? {
+            fields.push((name, map.next_value::<serde_json::Value>()?));
+        }
+        Ok(JsonRow::Object(fields))
+    }
+
+    // Anything else is read whole and reported as not an object.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonRow, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(JsonRow::NotAnObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonRow, E> {
+        Ok(JsonRow::NotAnObject)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<JsonRow, E> {
+        Ok(JsonRow::NotAnObject)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<JsonRow, E> {
+        Ok(JsonRow::NotAnObject)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<JsonRow, E> {
+        Ok(JsonRow::NotAnObject)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<JsonRow, E> {
+        Ok(JsonRow::NotAnObject)
+    }
+
+    fn visit_unit<E>(self) -> Result<JsonRow, E> {
+        Ok(JsonRow::NotAnObject)
+    }
+}
 
 /// Rows as they come from a [`BackgroundReader`].
 pub type RowBatch = Vec<Result<ImportRow, RowError>>;
@@ -218,12 +286,12 @@ fn read_json_lines(
         if text.is_empty() {
             continue;
         }
-        let row = serde_json::from_str::<serde_json::Value>(text)
+        let row = serde_json::from_str::<JsonRow>(text)
             .map_err(|error| RowError {
                 line: number,
                 message: json_reason(&error),
             })
-            .and_then(|json| row_from_json(number, &json, kind));
+            .and_then(|json| row_from_json(number, json, kind));
         if visit(row).is_break() {
             return Ok(());
         }
@@ -261,11 +329,10 @@ fn read_json_array(
     loop {
         line += text[counted_to..at].matches('\n').count();
         counted_to = at;
-        let mut stream =
-            serde_json::Deserializer::from_str(&text[at..]).into_iter::<serde_json::Value>();
+        let mut stream = serde_json::Deserializer::from_str(&text[at..]).into_iter::<JsonRow>();
         let row = match stream.next() {
             Some(Ok(json)) => {
-                let row = row_from_json(line, &json, kind);
+                let row = row_from_json(line, json, kind);
                 at += stream.byte_offset();
                 row
             }
@@ -365,39 +432,40 @@ fn row_from_csv(
     ImportRow::new(line, id.to_string(), properties)
 }
 
-fn row_from_json(
-    line: usize,
-    json: &serde_json::Value,
-    kind: EntityKind,
-) -> Result<ImportRow, RowError> {
+fn row_from_json(line: usize, json: JsonRow, kind: EntityKind) -> Result<ImportRow, RowError> {
     let error = |message: String| RowError { line, message };
-    let serde_json::Value::Object(object) = json else {
+    let JsonRow::Object(mut fields) = json else {
         return Err(error(
             "expected an object such as {\"id\": \"u1\", \"plan\": \"pro\"}".to_string(),
         ));
     };
-    let id = match object.get(ID) {
-        Some(serde_json::Value::String(id)) if !id.trim().is_empty() => id.clone(),
-        Some(serde_json::Value::Number(number)) if number.is_i64() || number.is_u64() => {
+    // Of a key given twice the last counts, as in any JSON reader.
+    sort_keeping_last(&mut fields);
+    let id = match fields.binary_search_by(|(name, _)| name.as_str().cmp(ID)) {
+        Ok(at) => fields.remove(at).1,
+        Err(_) => return Err(error("the row has no \"id\"".to_string())),
+    };
+    let id = match id {
+        serde_json::Value::String(id) if !id.trim().is_empty() => id,
+        serde_json::Value::Number(number) if number.is_i64() || number.is_u64() => {
             number.to_string()
         }
-        Some(serde_json::Value::String(_)) => return Err(error("the id is empty".to_string())),
-        Some(_) => return Err(error("the id must be text or a whole number".to_string())),
-        None => return Err(error("the row has no \"id\"".to_string())),
+        serde_json::Value::String(_) => return Err(error("the id is empty".to_string())),
+        _ => return Err(error("the id must be text or a whole number".to_string())),
     };
-    let mut properties = Vec::with_capacity(object.len());
-    for (name, value) in object {
+    let mut properties = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
         // `segments` (as `export` writes it) is computed, never imported.
-        if name == ID || name == SEGMENTS {
+        if name == SEGMENTS {
             continue;
         }
-        if let Some(problem) = property_name_problem(name) {
-            return Err(error(format!("key \"{}\": {problem}", shorten(name))));
+        if let Some(problem) = property_name_problem(&name) {
+            return Err(error(format!("key \"{}\": {problem}", shorten(&name))));
         }
         let typed = if name == ACCOUNT_ID && kind == EntityKind::Users {
             match value {
                 serde_json::Value::Null => None,
-                serde_json::Value::String(text) => Some(Value::string(text.clone())),
+                serde_json::Value::String(text) => Some(Value::string(text)),
                 serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => {
                     Some(Value::string(n.to_string()))
                 }
@@ -411,12 +479,12 @@ fn row_from_json(
             value_from_json(value).map_err(|problem| match problem {
                 TypingError::NestedObject => error(format!(
                     "key \"{}\" holds an object; nested objects are not supported, flatten them into separate properties",
-                    shorten(name)
+                    shorten(&name)
                 )),
-                other => error(format!("key \"{}\": {other}", shorten(name))),
+                other => error(format!("key \"{}\": {other}", shorten(&name))),
             })?
         };
-        properties.push((name.clone(), typed));
+        properties.push((name, typed));
     }
     ImportRow::new(line, id, properties)
 }
@@ -498,6 +566,100 @@ mod tests {
                 pair("age", Some(4.0)),
                 pair("mrr", Some(3.0)),
                 pair("seats", Some(2.0))
+            ]
+        );
+    }
+
+    /// Each line of `text` read as JSON lines: the row or its error.
+    fn json_lines(text: &str) -> Vec<Result<ImportRow, RowError>> {
+        let mut rows = Vec::new();
+        read_rows(
+            text.as_bytes(),
+            ImportFormat::JsonLines,
+            EntityKind::Users,
+            |row| {
+                rows.push(row);
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+        rows
+    }
+
+    fn message(row: &Result<ImportRow, RowError>) -> String {
+        match row {
+            Ok(row) => panic!("expected an error, got {row:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_json_row_that_is_not_an_object_says_so_whatever_it_is() {
+        let rows = json_lines("[1, {\"a\": [2]}]\n7\n-7\n7.5\n\"u1\"\ntrue\nnull\n");
+        assert_eq!(rows.len(), 7);
+        for (index, row) in rows.iter().enumerate() {
+            assert_eq!(
+                message(row),
+                format!(
+                    "line {}: expected an object such as {{\"id\": \"u1\", \"plan\": \"pro\"}}",
+                    index + 1
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn broken_json_is_named_with_its_column() {
+        let rows = json_lines("{\"id\": \"u1\",}\n{\"id\": \"u2\"} x\n{\"id\": \"u3\"\n");
+        assert_eq!(
+            message(&rows[0]),
+            "line 1: invalid JSON (trailing comma, column 13)"
+        );
+        assert_eq!(
+            message(&rows[1]),
+            "line 2: invalid JSON (trailing characters, column 14)"
+        );
+        assert_eq!(
+            message(&rows[2]),
+            "line 3: invalid JSON (EOF while parsing an object, column 11)"
+        );
+    }
+
+    #[test]
+    fn of_a_json_key_given_twice_the_last_counts() {
+        let rows = json_lines(concat!(
+            "{\"id\": \"u1\", \"plan\": {\"x\": 1}, \"plan\": \"pro\", \"id\": \"u2\"}\n",
+            "{\"id\": 12, \"nps\": 3, \"nps\": null}\n",
+        ));
+        let first = rows[0].as_ref().unwrap();
+        assert_eq!(first.id, "u2");
+        assert_eq!(
+            first.properties,
+            vec![("plan".to_string(), Some(Value::string("pro")))]
+        );
+        let second = rows[1].as_ref().unwrap();
+        assert_eq!(second.id, "12");
+        assert_eq!(second.properties, vec![("nps".to_string(), None)]);
+    }
+
+    #[test]
+    fn json_ids_must_be_present_non_empty_text_or_whole_numbers() {
+        let rows = json_lines(concat!(
+            "{\"plan\": \"pro\"}\n",
+            "{\"id\": \"  \"}\n",
+            "{\"id\": 1.5}\n",
+            "{\"id\": [\"u1\"]}\n",
+            "{\"id\": \"u1\", \"account_id\": true}\n",
+        ));
+        let messages: Vec<String> = rows.iter().map(message).collect();
+        assert_eq!(
+            messages,
+            [
+                "line 1: the row has no \"id\"",
+                "line 2: the id is empty",
+                "line 3: the id must be text or a whole number",
+                "line 4: the id must be text or a whole number",
+                "line 5: key \"account_id\": must be text or a whole number",
             ]
         );
     }
