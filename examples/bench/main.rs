@@ -69,6 +69,10 @@ fn main() {
         workspace = Some(opened);
     }
     let mut workspace = workspace.expect("at least one import run");
+    let import_runs: Vec<String> = import_times
+        .iter()
+        .map(|time| format!("{:.0}", rows as f64 / time.as_secs_f64()))
+        .collect();
     let import_time = median(import_times);
 
     eprintln!("segscope: applying {} segments...", bench_segments.len());
@@ -187,6 +191,11 @@ fn main() {
         format!("{:.0}", rate(import_time)),
         format!("{:.0}", rate(sqlite_import)),
         rate(import_time) / rate(sqlite_import)
+    );
+    println!(
+        "{:<44} {:>14}",
+        "  each import run (rows/s)",
+        import_runs.join(" ")
     );
     row(
         "full evaluation of all segments",

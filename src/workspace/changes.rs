@@ -230,17 +230,22 @@ impl Workspace {
         let mut store_error = None;
         let (to_store, for_store) = std::sync::mpsc::sync_channel::<(RowBatch, Vec<Write>)>(4);
         let read = std::thread::scope(|scope| {
-            let engine_stage = scope.spawn(|| {
-                while let Some(batch) = reader.next_batch() {
-                    let writes = stage.fold(&batch);
-                    let stop = stage.failure.is_some();
-                    if to_store.send((batch, writes)).is_err() || stop {
-                        break;
+            let engine_stage = std::thread::Builder::new()
+                .name("import-engine".to_string())
+                .spawn_scoped(scope, || {
+                    while let Some(batch) = reader.next_batch() {
+                        let writes = stage.fold(&batch);
+                        let stop = stage.failure.is_some();
+                        if to_store.send((batch, writes)).is_err() || stop {
+                            break;
+                        }
                     }
-                }
-                drop(to_store);
-                reader.finish()
-            });
+                    drop(to_store);
+                    reader.finish()
+                });
+            let Ok(engine_stage) = engine_stage else {
+                return Err("cannot start the import: no thread for it".to_string());
+            };
             for (batch, writes) in &for_store {
                 if let Err(error) = write_batch(&mut writer, &batch, &writes) {
                     store_error = Some(error);
