@@ -161,7 +161,7 @@ fn contents(path: &Path) -> Contents {
         let mut all = BTreeMap::new();
         store
             .for_each_entity(kind, |ordinal, id, entity| {
-                let properties: Properties = entity.properties.into_iter().collect();
+                let properties: Properties = entity.properties.clone();
                 all.insert(id.to_string(), (ordinal, properties));
             })
             .unwrap();
@@ -414,6 +414,46 @@ fn a_newer_schema_is_refused_and_left_alone() {
         .expect("refused");
     assert!(error.to_string().contains("newer segscope"), "{error}");
     assert_eq!(schema_of(&scratch.path), Some(99));
+}
+
+/// An entity record that does not decode (among thousands, read on a
+/// second thread) makes opening fail with a message naming it, and the
+/// file is left as it was.
+#[test]
+fn a_damaged_entity_record_is_named_when_opening() {
+    let scratch = Scratch::new();
+    let mut workspace = scratch.open();
+    let lines: String = (0..5_000)
+        .map(|i| format!("{{\"id\": \"u{i:05}\", \"nps\": {}}}\n", i % 11))
+        .collect();
+    import(&mut workspace, USERS, &lines).unwrap();
+    drop(workspace);
+    {
+        let users: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("users");
+        let db = redb::Database::open(&scratch.path).unwrap();
+        let transaction = db.begin_write().unwrap();
+        transaction
+            .open_table(users)
+            .unwrap()
+            .insert("u03000", [0xff_u8, 0xff, 0xff, 0xff, 0xff, 0xff].as_slice())
+            .unwrap();
+        transaction.commit().unwrap();
+    }
+    let size = std::fs::metadata(&scratch.path).unwrap().len();
+    let options = OpenOptions {
+        now: Some(now()),
+        wait: None,
+        record: true,
+    };
+    let error = match Workspace::open(&scratch.path, options) {
+        Err(error) => error.to_string(),
+        Ok(_) => panic!("a damaged record must not open"),
+    };
+    assert!(
+        error.starts_with("the database is damaged: user u03000:"),
+        "{error}"
+    );
+    assert_eq!(std::fs::metadata(&scratch.path).unwrap().len(), size);
 }
 
 #[test]

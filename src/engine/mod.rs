@@ -109,6 +109,15 @@ impl Engine {
         }
     }
 
+    /// Makes room for `rows` entities of `kind` in all (a hint: loading
+    /// that many then grows nothing it can know the size of).
+    pub fn reserve(&mut self, kind: EntityKind, rows: usize) {
+        self.table_mut(kind).reserve(rows);
+        if kind == EntityKind::Users {
+            self.links.reserve_users(rows);
+        }
+    }
+
     pub fn row_of(&self, kind: EntityKind, id: &str) -> Option<u32> {
         self.table(kind).row_of(id)
     }

@@ -104,6 +104,16 @@ impl RowIndex {
             .copied()
     }
 
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn reserve(&mut self, ids: &[Box<str>], additional: usize) {
+        let hasher = &self.hasher;
+        self.rows
+            .reserve(additional, |&row| hasher.hash(&ids[row as usize]));
+    }
+
     /// Indexes `row` under `ids[row]` (which must not be indexed yet).
     pub fn insert(&mut self, ids: &[Box<str>], row: u32) {
         let hasher = &self.hasher;

@@ -121,6 +121,10 @@ impl Column {
         }
     }
 
+    fn reserve(&mut self, rows: usize) {
+        self.cells.reserve(rows.saturating_sub(self.cells.len()));
+    }
+
     fn atom(&mut self, scalar: &Scalar) -> Cell {
         match scalar {
             Scalar::String(text) => Cell::Text(self.dictionary.code(text)),
@@ -173,12 +177,26 @@ pub struct Table {
     pub alive: FixedBitSet,
     pub columns: HashMap<String, Column>,
     index: RowIndex,
+    /// Rows [`Table::reserve`] made room for.
+    expected_rows: usize,
 }
 
 impl Table {
     /// The row of the entity with this id.
     pub fn row_of(&self, id: &str) -> Option<u32> {
         self.index.get(&self.ids, id)
+    }
+
+    /// Makes room for `rows` rows in all, so loading that many grows nothing
+    /// (columns made later get the same room).
+    pub fn reserve(&mut self, rows: usize) {
+        self.expected_rows = self.expected_rows.max(rows);
+        self.ids.reserve(rows.saturating_sub(self.ids.len()));
+        self.index
+            .reserve(&self.ids, rows.saturating_sub(self.index.len()));
+        for column in self.columns.values_mut() {
+            column.reserve(rows);
+        }
     }
 
     /// Number of row slots (alive or not).
@@ -232,6 +250,7 @@ impl Table {
                 Some(column) => column.set(index, Some(value)),
                 None => {
                     let mut column = Column::default();
+                    column.reserve(self.expected_rows);
                     column.set(index, Some(value));
                     self.columns.insert(name.to_string(), column);
                 }

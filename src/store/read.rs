@@ -9,9 +9,12 @@ use redb::{ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, Ta
 use super::tables::*;
 use super::{
     EventBatch, MEMBER_CHUNK_ROWS, Store, StoreError, StoredDefinition, StoredEntity, corrupt,
-    entities_table, ordinals_table,
+    entities_table, next_ordinal_key, ordinals_table,
 };
 use crate::lang::ast::EntityKind;
+
+/// Entities handed from the decoding thread at a time.
+const DECODED_BATCH: usize = 1024;
 
 /// One membership event, resolved to the entity's id.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,23 +31,74 @@ impl Store {
         self.db.begin_read().map_err(corrupt)
     }
 
+    /// How many row numbers `kind` has handed out (living entities and
+    /// deleted ones): every ordinal is below it.
+    pub fn ordinals_used(&self, kind: EntityKind) -> Result<u32, StoreError> {
+        let transaction = self.read()?;
+        let Some(table) = open(&transaction, META)? else {
+            return Ok(0);
+        };
+        let value = table.get(next_ordinal_key(kind)).map_err(corrupt)?;
+        Ok(value
+            .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
+            .unwrap_or(0))
+    }
+
     /// Calls `visit` with every entity of `kind`: ordinal, id, properties.
+    /// The entities are read and decoded on a second thread while `visit`
+    /// runs on this one (a million of them open in two thirds of the time).
     pub fn for_each_entity(
         &self,
         kind: EntityKind,
-        mut visit: impl FnMut(u32, &str, StoredEntity),
+        mut visit: impl FnMut(u32, &str, &StoredEntity),
     ) -> Result<(), StoreError> {
+        type Batch = Vec<(String, StoredEntity)>;
         let transaction = self.read()?;
         let Some(table) = open(&transaction, entities_table(kind))? else {
             return Ok(());
         };
-        for entry in table.iter().map_err(corrupt)? {
-            let (id, bytes) = entry.map_err(corrupt)?;
-            let entity: StoredEntity = postcard::from_bytes(bytes.value())
-                .map_err(|error| corrupt(format!("{} {}: {error}", kind.singular(), id.value())))?;
-            visit(entity.ordinal, id.value(), entity);
-        }
-        Ok(())
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(8);
+        let (recycle, recycled) = std::sync::mpsc::channel::<Batch>();
+        std::thread::scope(|scope| {
+            let decoder = std::thread::Builder::new()
+                .name("store-decoder".to_string())
+                .spawn_scoped(scope, move || -> Result<(), StoreError> {
+                    let mut batch = Vec::with_capacity(DECODED_BATCH);
+                    for entry in table.iter().map_err(corrupt)? {
+                        let (id, bytes) = entry.map_err(corrupt)?;
+                        let entity: StoredEntity =
+                            postcard::from_bytes(bytes.value()).map_err(|error| {
+                                corrupt(format!("{} {}: {error}", kind.singular(), id.value()))
+                            })?;
+                        batch.push((id.value().to_string(), entity));
+                        if batch.len() == DECODED_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(DECODED_BATCH));
+                            if sender.send(full).is_err() {
+                                return Ok(());
+                            }
+                            // Freed here, where they were made.
+                            while let Ok(done) = recycled.try_recv() {
+                                drop(done);
+                            }
+                        }
+                    }
+                    if !batch.is_empty() {
+                        let _ = sender.send(batch);
+                    }
+                    Ok(())
+                })
+                .map_err(|error| corrupt(format!("cannot start reading: {error}")))?;
+            for batch in &batches {
+                for (id, entity) in &batch {
+                    visit(entity.ordinal, id, entity);
+                }
+                let _ = recycle.send(batch);
+            }
+            decoder
+                .join()
+                .unwrap_or_else(|_| Err(corrupt("the database reader stopped unexpectedly")))
+        })
     }
 
     pub fn definitions(&self) -> Result<Vec<StoredDefinition>, StoreError> {

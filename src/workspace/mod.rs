@@ -215,6 +215,7 @@ fn build_engine(
 ) -> Result<(Engine, Vec<StoredDefinition>, Vec<MembershipDelta>), WorkspaceError> {
     let mut engine = Engine::new(now);
     for kind in [EntityKind::Accounts, EntityKind::Users] {
+        engine.reserve(kind, store.ordinals_used(kind)? as usize);
         let mut touched = Touched::default();
         store.for_each_entity(kind, |ordinal, id, entity| {
             let properties = property_pairs(&entity.properties);
