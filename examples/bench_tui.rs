@@ -21,7 +21,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segscope::demo::{DEMO_SEGMENTS, write_accounts, write_users};
 use segscope::lang::ast::EntityKind;
-use segscope::store::import::ImportFormat;
+use segscope::store::import::ImportSource;
 use segscope::tui::{App, KeyMap, Theme, render};
 use segscope::workspace::{ImportMode, OpenOptions, SourceText, Workspace};
 
@@ -143,16 +143,9 @@ fn build_database(db: &Path, users_file: &Path, users: usize, accounts: usize, n
         (EntityKind::Accounts, &accounts_file),
         (EntityKind::Users, &users_file.to_path_buf()),
     ] {
-        let file = BufReader::new(std::fs::File::open(path).expect("generated data"));
+        let source = ImportSource::open(&path.display().to_string()).expect("generated data");
         workspace
-            .import(
-                kind,
-                file,
-                ImportFormat::JsonLines,
-                ImportMode::Merge,
-                false,
-                &mut |_| {},
-            )
+            .import(kind, source, ImportMode::Merge, false, &mut |_| {})
             .expect("generated data imports");
     }
     workspace

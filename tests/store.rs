@@ -11,7 +11,7 @@ use segscope::lang::ast::EntityKind;
 use segscope::lang::parse_datetime;
 use segscope::lang::validate::fold;
 use segscope::model::{Properties, Scalar, Value};
-use segscope::store::import::ImportFormat;
+use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::store::{EventRecord, Store, StoreError, StoredDefinition};
 use segscope::workspace::{
     HistoryFilter, ImportFailure, ImportMode, OpenOptions, SourceText, Workspace,
@@ -131,8 +131,7 @@ fn import(
 ) -> Result<segscope::workspace::ImportReport, ImportFailure> {
     workspace.import(
         kind,
-        input_of(json_lines),
-        ImportFormat::JsonLines,
+        ImportSource::new(input_of(json_lines), ImportFormat::JsonLines),
         ImportMode::Merge,
         false,
         &mut |_| {},
@@ -645,8 +644,7 @@ fn a_failed_json_array_or_csv_import_writes_nothing() {
         let mut workspace = scratch.open();
         let result = workspace.import(
             USERS,
-            input_of(input),
-            format,
+            ImportSource::new(input_of(input), format),
             ImportMode::Merge,
             false,
             &mut |_| {},
@@ -667,8 +665,7 @@ fn skip_invalid_imports_the_good_rows_and_reports_the_bad_ones() {
     let report = workspace
         .import(
             USERS,
-            input_of(input),
-            ImportFormat::JsonLines,
+            ImportSource::new(input_of(input), ImportFormat::JsonLines),
             ImportMode::Merge,
             true,
             &mut |_| {},
@@ -778,8 +775,7 @@ fn replace_and_merge_differ_only_in_what_is_kept() {
     workspace
         .import(
             USERS,
-            input_of(row),
-            ImportFormat::JsonLines,
+            ImportSource::new(input_of(row), ImportFormat::JsonLines),
             ImportMode::Replace,
             false,
             &mut |_| {},

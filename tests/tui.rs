@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segscope::lang::ast::EntityKind;
-use segscope::store::import::ImportFormat;
+use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::tui::{App, KeyMap, Theme, render};
 use segscope::workspace::{
     EntityKindChoice, HistoryFilter, ImportMode, OpenOptions, SegmentDraft, SourceText, Workspace,
@@ -218,8 +218,7 @@ fn import_demo_data(workspace: &mut Workspace) {
         workspace
             .import(
                 kind,
-                std::io::Cursor::new(data),
-                ImportFormat::JsonLines,
+                ImportSource::new(std::io::Cursor::new(data), ImportFormat::JsonLines),
                 ImportMode::Merge,
                 false,
                 &mut |_| {},
@@ -1225,6 +1224,48 @@ fn apply_and_import_from_the_prompt_update_the_counts() {
     assert_eq!(session.segment("Viewers").of, USERS + 2);
     let row = table_row(&session.screen(80, 24), "Viewers");
     assert_eq!(row[0], (viewers + 2).to_string());
+}
+
+/// `:import` of what cannot be read says why at once and starts nothing;
+/// standard input belongs to the terminal, so `-` is refused.
+#[test]
+fn import_from_the_prompt_refuses_what_it_cannot_read() {
+    let mut session = Session::new();
+    let missing = session.dir.path().join("missing.jsonl");
+    let cases = [
+        (
+            "import users -".to_string(),
+            "the UI cannot import from standard input: name a file".to_string(),
+        ),
+        (
+            "import users rows.txt".to_string(),
+            "cannot tell the format of rows.txt".to_string(),
+        ),
+        (
+            format!("import users {}", missing.display()),
+            format!("cannot read {}: ", missing.display()),
+        ),
+        (
+            format!("import users {}", session.dir.path().display()),
+            "cannot tell the format of".to_string(),
+        ),
+    ];
+    for (command, message) in cases {
+        session.press(KeyCode::Char(':'));
+        session.type_text(&command);
+        session.press(KeyCode::Enter);
+        assert!(session.app.pending.is_none(), "{command} started a job");
+        assert!(
+            session.app.status.is_error,
+            "{command}: {}",
+            session.status()
+        );
+        assert!(
+            session.status().starts_with(&message),
+            "{command}: {}",
+            session.status()
+        );
+    }
 }
 
 // ---------------------------------------------------------------- bugs

@@ -22,7 +22,7 @@ use segscope::demo::{user_id, write_accounts, write_users};
 use segscope::engine::{Engine, SegmentSpec, Touched};
 use segscope::lang::ast::{Definition, EntityKind};
 use segscope::model::{Properties, Value, property_pairs, value_from_json};
-use segscope::store::import::ImportFormat;
+use segscope::store::import::ImportSource;
 use segscope::workspace::{ImportMode, OpenOptions, SourceText, Workspace};
 
 use segments::{BenchSegment, seg_file};
@@ -298,15 +298,9 @@ fn open_workspace(path: &Path, now: i64) -> Workspace {
 }
 
 fn import(workspace: &mut Workspace, kind: EntityKind, path: &Path) {
-    let file = std::fs::File::open(path).expect("generated data");
-    let report = workspace.import(
-        kind,
-        BufReader::with_capacity(1 << 20, file),
-        ImportFormat::JsonLines,
-        ImportMode::Merge,
-        false,
-        &mut |_| {},
-    );
+    // As `segscope import FILE` reads it.
+    let source = ImportSource::open(&path.display().to_string()).expect("generated data");
+    let report = workspace.import(kind, source, ImportMode::Merge, false, &mut |_| {});
     assert!(report.is_ok(), "generated data must import: {report:?}");
 }
 

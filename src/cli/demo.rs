@@ -8,7 +8,7 @@ use super::source::LoadedSource;
 use super::{Failed, Global, Outcome, apply, fail};
 use crate::demo::{DEMO_SEGMENTS, write_accounts, write_users};
 use crate::lang::ast::EntityKind;
-use crate::store::import::ImportFormat;
+use crate::store::import::{ImportFormat, ImportSource};
 use crate::workspace::{ImportFailure, ImportMode, OpenOptions, Workspace, clock_now};
 
 /// The demo's database unless `--db` says otherwise.
@@ -77,8 +77,7 @@ fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, Failed
         workspace
             .import(
                 kind,
-                std::io::Cursor::new(data),
-                ImportFormat::JsonLines,
+                ImportSource::from_bytes(data, ImportFormat::JsonLines),
                 ImportMode::Replace,
                 false,
                 &mut |_| {},

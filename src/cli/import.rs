@@ -1,12 +1,12 @@
 //! `segscope import --kind K FILE`: upsert entities from a file or stdin.
 
-use std::io::{BufReader, IsTerminal};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome, fail};
 use crate::lang::ast::EntityKind;
-use crate::store::import::ImportFormat;
+use crate::store::import::ImportSource;
 use crate::workspace::{ImportFailure, ImportMode};
 
 #[derive(Debug, clap::Args)]
@@ -28,18 +28,7 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let name = args.file.display().to_string();
-    let format = ImportFormat::for_path(&name).map_err(fail)?;
-    let input: Box<dyn std::io::BufRead + Send> = if name == "-" {
-        Box::new(BufReader::new(std::io::stdin()))
-    } else {
-        let file = std::fs::File::open(&args.file).map_err(|error| {
-            fail(format!(
-                "cannot read {name}: {}",
-                crate::os_error::reason(&error)
-            ))
-        })?;
-        Box::new(BufReader::with_capacity(1 << 20, file))
-    };
+    let source = ImportSource::open(&name).map_err(fail)?;
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open(true)?;
     let bar = progress_bar();
@@ -54,7 +43,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     } else {
         ImportMode::Merge
     };
-    let result = workspace.import(kind, input, format, mode, args.skip_invalid, &mut progress);
+    let result = workspace.import(kind, source, mode, args.skip_invalid, &mut progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -6,8 +6,10 @@
 //! segscope computes it, so an export imports back unchanged. What a row *means* for the database (merge or replace,
 //! all-or-nothing) is the workspace's business.
 
+use std::cell::Cell;
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
@@ -188,6 +190,65 @@ impl<'de> serde::de::Visitor<'de> for JsonRowVisitor {
     }
 }
 
+/// What an import reads: the text of its rows, their format, and — when
+/// it is a file — its size, from which the number of rows is estimated so
+/// the snapshot can make room for them at once.
+pub struct ImportSource {
+    input: Box<dyn BufRead + Send>,
+    format: ImportFormat,
+    size: Option<u64>,
+}
+
+impl ImportSource {
+    /// Rows of `format` from any reader (size unknown).
+    pub fn new(input: impl BufRead + Send + 'static, format: ImportFormat) -> ImportSource {
+        ImportSource {
+            input: Box::new(input),
+            format,
+            size: None,
+        }
+    }
+
+    /// Rows of `format` held in memory.
+    pub fn from_bytes(bytes: Vec<u8>, format: ImportFormat) -> ImportSource {
+        let size = bytes.len() as u64;
+        ImportSource {
+            input: Box::new(std::io::Cursor::new(bytes)),
+            format,
+            size: Some(size),
+        }
+    }
+
+    /// The file at `path` (`-` is JSON lines from stdin), its format told
+    /// by its name.
+    pub fn open(path: &str) -> Result<ImportSource, String> {
+        let format = ImportFormat::for_path(path)?;
+        if path == "-" {
+            return Ok(ImportSource::new(
+                std::io::BufReader::new(std::io::stdin()),
+                format,
+            ));
+        }
+        let cannot = |error: std::io::Error| {
+            format!("cannot read {path}: {}", crate::os_error::reason(&error))
+        };
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        let metadata = file.metadata().map_err(cannot)?;
+        if metadata.is_dir() {
+            return Err(format!("cannot read {path}: it is a directory"));
+        }
+        Ok(ImportSource {
+            input: Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
+            format,
+            size: metadata.is_file().then(|| metadata.len()),
+        })
+    }
+
+    pub fn format(&self) -> ImportFormat {
+        self.format
+    }
+}
+
 /// Rows as they come from a [`BackgroundReader`].
 pub type RowBatch = Vec<Result<ImportRow, RowError>>;
 
@@ -197,29 +258,39 @@ pub type RowBatch = Vec<Result<ImportRow, RowError>>;
 /// on the reading thread, where they were made (freeing them elsewhere cost
 /// a tenth of an import).
 pub struct BackgroundReader {
-    batches: Receiver<RowBatch>,
+    /// Each batch with the bytes of input read up to its last row.
+    batches: Receiver<(RowBatch, u64)>,
     recycle: Sender<RowBatch>,
     thread: JoinHandle<Result<(), String>>,
+    size: Option<u64>,
+    rows_received: u64,
+    bytes_received: u64,
 }
 
 impl BackgroundReader {
-    pub fn start(
-        input: impl BufRead + Send + 'static,
-        format: ImportFormat,
-        kind: EntityKind,
-    ) -> Result<BackgroundReader, String> {
-        let (sender, batches) = std::sync::mpsc::sync_channel::<RowBatch>(8);
+    pub fn start(source: ImportSource, kind: EntityKind) -> Result<BackgroundReader, String> {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<(RowBatch, u64)>(8);
         let (recycle, recycled) = std::sync::mpsc::channel::<RowBatch>();
+        let ImportSource {
+            input,
+            format,
+            size,
+        } = source;
         let thread = std::thread::Builder::new()
             .name("import-reader".to_string())
             .spawn(move || {
+                let consumed = Rc::new(Cell::new(0));
+                let input = Counted {
+                    inner: input,
+                    consumed: Rc::clone(&consumed),
+                };
                 let mut batch = Vec::with_capacity(BATCH_ROWS);
                 let result = read_rows(input, format, kind, |row| {
                     batch.push(row);
                     if batch.len() == BATCH_ROWS {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
                         // The caller stopped listening: stop reading.
-                        if sender.send(full).is_err() {
+                        if sender.send((full, consumed.get())).is_err() {
                             return ControlFlow::Break(());
                         }
                         while let Ok(done) = recycled.try_recv() {
@@ -229,7 +300,7 @@ impl BackgroundReader {
                     ControlFlow::Continue(())
                 });
                 if !batch.is_empty() {
-                    let _ = sender.send(batch);
+                    let _ = sender.send((batch, consumed.get()));
                 }
                 result
             })
@@ -238,12 +309,29 @@ impl BackgroundReader {
             batches,
             recycle,
             thread,
+            size,
+            rows_received: 0,
+            bytes_received: 0,
         })
     }
 
     /// The next rows, or `None` when the input is read.
-    pub fn next_batch(&self) -> Option<RowBatch> {
-        self.batches.recv().ok()
+    pub fn next_batch(&mut self) -> Option<RowBatch> {
+        let (batch, bytes) = self.batches.recv().ok()?;
+        self.rows_received += batch.len() as u64;
+        self.bytes_received = bytes;
+        Some(batch)
+    }
+
+    /// How many rows the whole input holds, judged from the rows received
+    /// so far and the bytes they took (for a file of known size).
+    pub fn expected_rows(&self) -> Option<usize> {
+        let size = self.size?;
+        if self.bytes_received == 0 || self.rows_received == 0 {
+            return None;
+        }
+        let expected = size as u128 * self.rows_received as u128 / self.bytes_received as u128;
+        usize::try_from(expected).ok()
     }
 
     /// Where finished batches go to be freed on the reading thread (once
@@ -261,6 +349,31 @@ impl BackgroundReader {
         self.thread
             .join()
             .unwrap_or_else(|_| Err("the import reader stopped unexpectedly".to_string()))
+    }
+}
+
+/// A reader that counts the bytes taken from it.
+struct Counted<R> {
+    inner: R,
+    consumed: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + read as u64);
+        Ok(read)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.consumed.set(self.consumed.get() + amount as u64);
+        self.inner.consume(amount);
     }
 }
 
@@ -662,6 +775,63 @@ mod tests {
                 "line 5: key \"account_id\": must be text or a whole number",
             ]
         );
+    }
+
+    #[test]
+    fn a_source_that_cannot_be_read_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("rows.jsonl");
+        std::fs::create_dir(&folder).unwrap();
+        let folder = folder.display().to_string();
+        let message = |path: &str| match ImportSource::open(path) {
+            Ok(_) => panic!("{path} must not open"),
+            Err(message) => message,
+        };
+        assert_eq!(
+            message(&folder),
+            format!("cannot read {folder}: it is a directory")
+        );
+        let missing = dir.path().join("missing.csv").display().to_string();
+        assert!(
+            message(&missing).starts_with(&format!("cannot read {missing}: ")),
+            "{}",
+            message(&missing)
+        );
+        assert!(message("rows.txt").starts_with("cannot tell the format of rows.txt"));
+    }
+
+    /// The reader judges how many rows a file holds from its size and the
+    /// first batch, so the snapshot can make room for them at once.
+    #[test]
+    fn the_rows_of_a_file_are_estimated_from_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.jsonl");
+        let rows: String = (0..10_000)
+            .map(|i| format!("{{\"id\": \"u{i}\", \"nps\": {}}}\n", i % 11))
+            .collect();
+        std::fs::write(&path, rows).unwrap();
+        let source = ImportSource::open(&path.display().to_string()).unwrap();
+        let mut reader = BackgroundReader::start(source, EntityKind::Users).unwrap();
+        assert_eq!(reader.expected_rows(), None, "nothing read yet");
+        let first = reader.next_batch().unwrap();
+        assert_eq!(first.len(), BATCH_ROWS);
+        let expected = reader.expected_rows().unwrap();
+        assert!((9_500..=10_500).contains(&expected), "{expected}");
+        let mut total = first.len();
+        while let Some(batch) = reader.next_batch() {
+            total += batch.len();
+        }
+        assert_eq!(total, 10_000);
+        reader.finish().unwrap();
+        // Without a size (a pipe) there is no estimate.
+        let source = ImportSource::new(
+            std::io::Cursor::new(b"{\"id\": \"u1\"}\n".to_vec()),
+            ImportFormat::JsonLines,
+        );
+        let mut reader = BackgroundReader::start(source, EntityKind::Users).unwrap();
+        assert_eq!(reader.next_batch().map(|batch| batch.len()), Some(1));
+        assert_eq!(reader.expected_rows(), None);
+        reader.finish().unwrap();
     }
 
     #[test]

@@ -465,25 +465,18 @@ impl App {
                 return self.error(format!("`{other}` is not a kind: write users or accounts"));
             }
         };
-        let format = match crate::store::import::ImportFormat::for_path(path) {
-            Ok(format) => format,
+        if path == "-" {
+            return self.error("the UI cannot import from standard input: name a file".to_string());
+        }
+        let source = match crate::store::import::ImportSource::open(path) {
+            Ok(source) => source,
             Err(message) => return self.error(message),
-        };
-        let file = match std::fs::File::open(path) {
-            Ok(file) => std::io::BufReader::new(file),
-            Err(error) => {
-                return self.error(format!(
-                    "cannot read {path}: {}",
-                    crate::os_error::reason(&error)
-                ));
-            }
         };
         let path = path.to_string();
         let work = move |workspace: &mut Workspace| {
             let result = workspace.import(
                 kind,
-                file,
-                format,
+                source,
                 crate::workspace::ImportMode::Merge,
                 false,
                 &mut |_| {},

@@ -2,13 +2,11 @@
 //! with the membership events it causes; a failure leaves the database and
 //! the snapshot as they were.
 
-use std::io::BufRead;
-
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::lang::ast::EntityKind;
 use crate::model::{Properties, Value, present_pairs, property_pairs};
-use crate::store::import::{BackgroundReader, ImportFormat, ImportRow, RowBatch, RowError};
+use crate::store::import::{BackgroundReader, ImportRow, ImportSource, RowBatch, RowError};
 use crate::store::{EntityWriter, Ordinals, StoreError, encode_properties};
 
 /// How many row errors an import lists before it only counts them.
@@ -124,6 +122,22 @@ struct EngineStage<'e> {
 }
 
 impl EngineStage<'_> {
+    /// After the first batch: room in the snapshot for as many new rows as
+    /// the whole input will likely create (so nothing grows row by row).
+    fn make_room(&mut self, batch: &RowBatch, writes: &[Write], expected_rows: Option<usize>) {
+        let Some(expected_rows) = expected_rows else {
+            return;
+        };
+        let created = writes
+            .iter()
+            .filter(|write| matches!(write, Write::Created { .. }))
+            .count();
+        let expected_new = expected_rows.saturating_mul(created) / batch.len().max(1);
+        let rows = self.engine.table(self.kind).rows();
+        self.engine
+            .reserve(self.kind, rows.saturating_add(expected_new));
+    }
+
     /// Folds a batch in; one write per row (`Unchanged` for bad rows and
     /// for everything once nothing will be written).
     fn fold(&mut self, batch: &RowBatch) -> Vec<Write> {
@@ -204,15 +218,14 @@ impl Workspace {
     pub fn import(
         &mut self,
         kind: EntityKind,
-        input: impl BufRead + Send + 'static,
-        format: ImportFormat,
+        source: ImportSource,
         mode: ImportMode,
         skip_invalid: bool,
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportReport, ImportFailure> {
         let change = self.store.begin()?;
         let mut writer = change.entities(kind)?;
-        let reader = BackgroundReader::start(input, format, kind).map_err(ImportFailure::File)?;
+        let mut reader = BackgroundReader::start(source, kind).map_err(ImportFailure::File)?;
         let recycler = reader.recycler();
         let mut stage = EngineStage {
             engine: &mut self.engine,
@@ -233,8 +246,12 @@ impl Workspace {
             let engine_stage = std::thread::Builder::new()
                 .name("import-engine".to_string())
                 .spawn_scoped(scope, || {
+                    let mut first = true;
                     while let Some(batch) = reader.next_batch() {
                         let writes = stage.fold(&batch);
+                        if std::mem::take(&mut first) {
+                            stage.make_room(&batch, &writes, reader.expected_rows());
+                        }
                         let stop = stage.failure.is_some();
                         if to_store.send((batch, writes)).is_err() || stop {
                             break;
