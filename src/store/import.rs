@@ -240,7 +240,7 @@ impl ImportSource {
         Ok(ImportSource {
             input: Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
             format,
-            size: metadata.is_file().then(|| metadata.len()),
+            size: metadata.is_file().then_some(metadata.len()),
         })
     }
 
