@@ -33,45 +33,57 @@ impl World<'_> {
 
     /// The rows of `kind` that satisfy `plan`.
     pub fn bulk(&self, plan: &Plan, kind: EntityKind) -> FixedBitSet {
+        self.bulk_within(plan, kind, &self.table(kind).alive)
+    }
+
+    /// The rows among `within` (living rows of `kind`) that satisfy `plan`.
+    /// Each part of an `and` is tested only on the rows the parts before it
+    /// kept, so a selective first part makes the rest cheap.
+    fn bulk_within(&self, plan: &Plan, kind: EntityKind, within: &FixedBitSet) -> FixedBitSet {
         let table = self.table(kind);
         match plan {
             Plan::And(parts) => {
-                let mut result = table.alive.clone();
+                let mut result = within.clone();
                 for part in parts {
                     if result.is_clear() {
                         break;
                     }
-                    result.intersect_with(&self.bulk(part, kind));
+                    result = self.bulk_within(part, kind, &result);
                 }
                 result
             }
             Plan::Or(parts) => {
                 let mut result = FixedBitSet::with_capacity(table.rows());
                 for part in parts {
-                    result.union_with(&self.bulk(part, kind));
+                    result.union_with(&self.bulk_within(part, kind, within));
                 }
                 result
             }
             Plan::Not(inner) => {
-                let mut result = self.bulk(inner, kind);
-                result.grow(table.rows());
-                result.toggle_range(..);
-                result.intersect_with(&table.alive);
+                let mut result = within.clone();
+                result.difference_with(&self.bulk_within(inner, kind, within));
                 result
             }
             Plan::Property(property) if property.on_account && kind == EntityKind::Users => {
-                let on_accounts = self.property_bulk(property, EntityKind::Accounts);
-                self.gather_from_accounts(&on_accounts)
+                let on_accounts = self.property_bulk(property, EntityKind::Accounts, None);
+                self.gather_from_accounts(&on_accounts, within)
             }
-            Plan::Property(property) => self.property_bulk(property, kind),
+            Plan::Property(property) => self.property_bulk(property, kind, Some(within)),
             Plan::InSegment(index) => {
                 let mut result = self.members[*index].clone();
                 result.grow(table.rows());
-                result.intersect_with(&table.alive);
+                result.intersect_with(within);
                 result
             }
-            Plan::AccountInSegment(index) => self.gather_from_accounts(&self.members[*index]),
-            Plan::Aggregate(aggregate) => self.aggregate_bulk(aggregate),
+            Plan::AccountInSegment(index) => {
+                self.gather_from_accounts(&self.members[*index], within)
+            }
+            Plan::Aggregate(aggregate) => {
+                let mut result = self.aggregate_bulk(aggregate);
+                result.grow(table.rows());
+                result.intersect_with(within);
+                result
+            }
         }
     }
 
@@ -98,10 +110,14 @@ impl World<'_> {
         }
     }
 
-    /// Users whose account is in `account_bits`.
-    fn gather_from_accounts(&self, account_bits: &FixedBitSet) -> FixedBitSet {
+    /// Users among `within` whose account is in `account_bits`.
+    fn gather_from_accounts(
+        &self,
+        account_bits: &FixedBitSet,
+        within: &FixedBitSet,
+    ) -> FixedBitSet {
         let mut result = FixedBitSet::with_capacity(self.users.rows());
-        for user in self.users.alive.ones() {
+        for user in within.ones() {
             if let Some(account) = self.links.account_of(user as u32)
                 && account_bits.contains(account as usize)
             {
@@ -111,16 +127,27 @@ impl World<'_> {
         result
     }
 
-    fn property_bulk(&self, property: &PropertyPlan, kind: EntityKind) -> FixedBitSet {
+    /// The rows among `within` (all living rows when `None`) whose
+    /// property passes the test.
+    fn property_bulk(
+        &self,
+        property: &PropertyPlan,
+        kind: EntityKind,
+        within: Option<&FixedBitSet>,
+    ) -> FixedBitSet {
         let table = self.table(kind);
+        let within = within.unwrap_or(&table.alive);
         let mut result = FixedBitSet::with_capacity(table.rows());
         match &property.source {
             Source::Column(name) => {
                 let Some(column) = table.column(name) else {
                     return result;
                 };
-                // Answer text tests once per distinct text, not once per row.
-                let text_table: Option<Vec<bool>> = property.test.reads_text().then(|| {
+                // Answer text tests once per distinct text, not once per
+                // row — unless there are fewer rows to test than texts.
+                let per_text =
+                    property.test.reads_text() && within.count_ones(..) >= column.dictionary.len();
+                let text_table: Option<Vec<bool>> = per_text.then(|| {
                     (0..column.dictionary.len() as u32)
                         .map(|code| {
                             property.test.atom(Atom::Text(
@@ -130,7 +157,7 @@ impl World<'_> {
                         })
                         .collect()
                 });
-                for row in table.alive.ones() {
+                for row in within.ones() {
                     let cell = column.cell(row);
                     if cell != Cell::Missing
                         && property.test.cell(column, cell, text_table.as_deref())
@@ -140,7 +167,7 @@ impl World<'_> {
                 }
             }
             _ => {
-                for row in table.alive.ones() {
+                for row in within.ones() {
                     if self.property_row(property, kind, row as u32) {
                         result.insert(row);
                     }

@@ -141,8 +141,8 @@ impl Workspace {
         Ok(Preview {
             members: matching.count_ones(..),
             of: table.alive.count_ones(..),
-            entering: matching.difference(saved).count(),
-            leaving: saved.difference(&matching).count(),
+            entering: matching.difference_count(saved),
+            leaving: saved.difference_count(&matching),
             sample,
         })
     }
