@@ -114,23 +114,16 @@ fn reserve_rows(engine: &mut Engine) {
 fn engine_at(now: i64, users: &[Entity], accounts: &[Entity], segments: Segments) -> Engine {
     let mut full = Engine::new(now);
     reserve_rows(&mut full);
-    for (row, entity) in users.iter().enumerate() {
-        full.load(
-            USERS,
-            row as u32,
-            &entity.id,
-            property_pairs(&entity.properties),
-            &mut Touched::default(),
-        );
-    }
-    for (row, entity) in accounts.iter().enumerate() {
-        full.load(
-            ACCOUNTS,
-            row as u32,
-            &entity.id,
-            property_pairs(&entity.properties),
-            &mut Touched::default(),
-        );
+    for (kind, entities) in [(USERS, users), (ACCOUNTS, accounts)] {
+        for (row, entity) in entities.iter().enumerate() {
+            full.load(
+                kind,
+                row as u32,
+                &entity.id,
+                property_pairs(&entity.properties),
+                &mut Touched::default(),
+            );
+        }
     }
     full.install_segments(specs(segments), |_| None).unwrap();
     full.reevaluate_all();
