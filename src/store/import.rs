@@ -654,6 +654,7 @@ mod tests {
     use super::*;
     use crate::model::{Properties, property_pairs};
     use crate::store::StoredEntity;
+    use proptest::strategy::Strategy;
 
     fn pair(name: &str, value: Option<f64>) -> (String, Option<Value>) {
         (name.to_string(), value.map(Value::number))
@@ -832,6 +833,55 @@ mod tests {
         assert_eq!(reader.next_batch().map(|batch| batch.len()), Some(1));
         assert_eq!(reader.expected_rows(), None);
         reader.finish().unwrap();
+    }
+
+    /// JSON-shaped text of tokens that reach the row reader's every branch.
+    fn json_soup() -> impl proptest::strategy::Strategy<Value = String> {
+        let tokens = proptest::sample::select(vec![
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"id\"",
+            "\"account_id\"",
+            "\"segments\"",
+            "\"a\"",
+            "\"\"",
+            "\"2024-02-30\"",
+            "\"2024-05-01T10:00:00Z\"",
+            "1",
+            "-1.5",
+            "1e999",
+            "true",
+            "null",
+            "\"x\\u0000\"",
+            "\"`\"",
+            " ",
+            "\n",
+        ]);
+        proptest::collection::vec(tokens, 0..40).prop_map(|tokens| tokens.concat())
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, every line is a row or an error with its line
+        /// number, in the three formats, and nothing panics.
+        #[test]
+        fn any_text_reads_as_rows_or_errors_without_panicking(text in json_soup()) {
+            for format in [ImportFormat::JsonLines, ImportFormat::JsonArray, ImportFormat::Csv] {
+                let mut lines = Vec::new();
+                let _ = read_rows(text.as_bytes(), format, EntityKind::Users, |row| {
+                    lines.push(match row {
+                        Ok(row) => row.line,
+                        Err(error) => error.line,
+                    });
+                    ControlFlow::Continue(())
+                });
+                let newlines = text.matches('\n').count() + 1;
+                proptest::prop_assert!(lines.iter().all(|&line| line <= newlines + 1), "{lines:?}");
+            }
+        }
     }
 
     #[test]
