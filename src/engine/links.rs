@@ -18,12 +18,14 @@ pub struct Links {
 }
 
 impl Links {
-    /// Room for `users` user rows in all.
+    /// Room for `users` user rows in all, if the memory is there (a hint).
     pub fn reserve_users(&mut self, users: usize) {
-        self.account_of_user
-            .reserve(users.saturating_sub(self.account_of_user.len()));
-        self.code_of_user
-            .reserve(users.saturating_sub(self.code_of_user.len()));
+        let _ = self
+            .account_of_user
+            .try_reserve(users.saturating_sub(self.account_of_user.len()));
+        let _ = self
+            .code_of_user
+            .try_reserve(users.saturating_sub(self.code_of_user.len()));
     }
 
     pub fn account_of(&self, user: u32) -> Option<u32> {

@@ -110,8 +110,10 @@ impl RowIndex {
 
     pub fn reserve(&mut self, ids: &[Box<str>], additional: usize) {
         let hasher = &self.hasher;
-        self.rows
-            .reserve(additional, |&row| hasher.hash(&ids[row as usize]));
+        // A hint: without the memory, the index grows as rows come.
+        let _ = self
+            .rows
+            .try_reserve(additional, |&row| hasher.hash(&ids[row as usize]));
     }
 
     /// Indexes `row` under `ids[row]` (which must not be indexed yet).

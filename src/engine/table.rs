@@ -121,8 +121,12 @@ impl Column {
         }
     }
 
+    /// Room for `rows` cells, if the memory is there (a hint: a failed
+    /// reservation leaves the column to grow as rows come).
     fn reserve(&mut self, rows: usize) {
-        self.cells.reserve(rows.saturating_sub(self.cells.len()));
+        let _ = self
+            .cells
+            .try_reserve(rows.saturating_sub(self.cells.len()));
     }
 
     fn atom(&mut self, scalar: &Scalar) -> Cell {
@@ -188,10 +192,17 @@ impl Table {
     }
 
     /// Makes room for `rows` rows in all, so loading that many grows nothing
-    /// (columns made later get the same room).
+    /// (columns made later get the same room). Only a hint: without the
+    /// memory for it nothing is reserved and rows still load as they come.
     pub fn reserve(&mut self, rows: usize) {
+        if self
+            .ids
+            .try_reserve(rows.saturating_sub(self.ids.len()))
+            .is_err()
+        {
+            return;
+        }
         self.expected_rows = self.expected_rows.max(rows);
-        self.ids.reserve(rows.saturating_sub(self.ids.len()));
         self.index
             .reserve(&self.ids, rows.saturating_sub(self.index.len()));
         for column in self.columns.values_mut() {

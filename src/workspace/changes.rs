@@ -9,6 +9,10 @@ use crate::model::{Properties, Value, present_pairs, property_pairs};
 use crate::store::import::{BackgroundReader, ImportRow, ImportSource, RowBatch, RowError};
 use crate::store::{EntityWriter, Ordinals, StoreError, encode_properties};
 
+/// The most new rows an import makes room for ahead (a file that starts
+/// with tiny rows must not reserve memory for billions).
+const MOST_ROWS_RESERVED: usize = 1 << 26;
+
 /// How many row errors an import lists before it only counts them.
 pub const LISTED_ROW_ERRORS: usize = 20;
 
@@ -132,7 +136,8 @@ impl EngineStage<'_> {
             .iter()
             .filter(|write| matches!(write, Write::Created { .. }))
             .count();
-        let expected_new = expected_rows.saturating_mul(created) / batch.len().max(1);
+        let expected_new =
+            (expected_rows.saturating_mul(created) / batch.len().max(1)).min(MOST_ROWS_RESERVED);
         let rows = self.engine.table(self.kind).rows();
         self.engine
             .reserve(self.kind, rows.saturating_add(expected_new));
