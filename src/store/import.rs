@@ -2,9 +2,12 @@
 //! typed rows, each bad row reported with its line and what is wrong.
 //!
 //! Rows stream through a callback so a large file never sits in memory as
-//! parsed JSON. A `segments` field — as `export` writes it — is skipped:
-//! segscope computes it, so an export imports back unchanged. What a row *means* for the database (merge or replace,
-//! all-or-nothing) is the workspace's business.
+//! parsed JSON; [`BackgroundReader`] runs that on a thread of its own and
+//! hands rows over in batches, each row sorted by name and already encoded
+//! in its stored form. A `segments` field — as `export` writes it — is
+//! skipped: segscope computes it, so an export imports back unchanged. What
+//! a row *means* for the database (merge or replace, all-or-nothing) is the
+//! workspace's business.
 
 use std::cell::Cell;
 use std::io::{BufRead, Read};

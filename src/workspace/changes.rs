@@ -1,6 +1,8 @@
 //! Changing entities: import, set, delete. Each is one store transaction
 //! with the membership events it causes; a failure leaves the database and
-//! the snapshot as they were.
+//! the snapshot as they were. An import is a pipeline: rows are read on one
+//! thread, folded into the snapshot on another (which decides what the store
+//! must write), and written to the store on the caller's.
 
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
