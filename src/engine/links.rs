@@ -11,10 +11,13 @@ pub struct Links {
     account_of_user: Vec<Option<u32>>,
     /// By user row: the code of the `account_id` the user names, if any.
     code_of_user: Vec<Option<u32>>,
-    /// Account ids named by users.
+    /// Account ids named by users or held by accounts.
     account_ids: StringTable,
     /// By account id code: the user rows naming it.
     users_by_code: Vec<Vec<u32>>,
+    /// By account id code: the row of the account with that id, if it
+    /// exists (so linking a user costs no lookup in the accounts' index).
+    account_row_by_code: Vec<Option<u32>>,
 }
 
 impl Links {
@@ -40,14 +43,19 @@ impl Links {
         }
     }
 
-    /// Records that `user` names `account_id` (or none), with `account_row`
-    /// the row of that account if it exists. Returns the previous account row.
-    pub fn set_user(
-        &mut self,
-        user: u32,
-        account_id: Option<&str>,
-        account_row: Option<u32>,
-    ) -> Option<u32> {
+    /// The code of an account id, adding it if it is new.
+    fn code(&mut self, account_id: &str) -> u32 {
+        let (code, added) = self.account_ids.intern(account_id);
+        if added {
+            self.users_by_code.push(Vec::new());
+            self.account_row_by_code.push(None);
+        }
+        code
+    }
+
+    /// Records that `user` names `account_id` (or none). Returns the
+    /// account rows it was linked to before and is linked to now.
+    pub fn set_user(&mut self, user: u32, account_id: Option<&str>) -> (Option<u32>, Option<u32>) {
         let index = user as usize;
         if self.account_of_user.len() <= index {
             self.account_of_user.resize(index + 1, None);
@@ -55,13 +63,7 @@ impl Links {
         }
         let previous_row = self.account_of_user[index];
         let previous_code = self.code_of_user[index];
-        let code = account_id.map(|id| {
-            let (code, added) = self.account_ids.intern(id);
-            if added {
-                self.users_by_code.push(Vec::new());
-            }
-            code
-        });
+        let code = account_id.map(|id| self.code(id));
         if previous_code != code {
             if let Some(previous) = previous_code {
                 self.users_by_code[previous as usize].retain(|&u| u != user);
@@ -70,15 +72,18 @@ impl Links {
                 self.users_by_code[code as usize].push(user);
             }
         }
+        let account_row = code.and_then(|code| self.account_row_by_code[code as usize]);
         self.code_of_user[index] = code;
         self.account_of_user[index] = account_row;
-        previous_row
+        (previous_row, account_row)
     }
 
     /// An account with `account_id` now lives at `row` (or, with `None`, no
     /// longer exists): its users link to it. Returns those users.
     pub fn set_account(&mut self, account_id: &str, row: Option<u32>) -> Vec<u32> {
-        let users = self.users_of(account_id).to_vec();
+        let code = self.code(account_id);
+        self.account_row_by_code[code as usize] = row;
+        let users = self.users_by_code[code as usize].clone();
         for &user in &users {
             self.account_of_user[user as usize] = row;
         }

@@ -170,8 +170,7 @@ impl Engine {
                     .into_iter()
                     .find(|(name, _)| *name == ACCOUNT_ID)
                     .and_then(|(_, value)| value.as_str());
-                let account_row = account_id.and_then(|id| self.row_of(EntityKind::Accounts, id));
-                let previous = self.links.set_user(row, account_id, account_row);
+                let (previous, account_row) = self.links.set_user(row, account_id);
                 touched.users.push(row);
                 touched.aggregate_accounts.extend(previous);
                 touched.aggregate_accounts.extend(account_row);
@@ -192,7 +191,7 @@ impl Engine {
         self.table_mut(kind).remove(row);
         match kind {
             EntityKind::Users => {
-                let previous = self.links.set_user(row, None, None);
+                let (previous, _) = self.links.set_user(row, None);
                 touched.users.push(row);
                 touched.aggregate_accounts.extend(previous);
             }
