@@ -8,7 +8,7 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use super::tables::*;
 use super::{
     EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoredDefinition, StoredDefinitionKind,
-    StoredEntity, StoredEntityRef, corrupt, entities_table, next_ordinal_key, ordinals_table,
+    StoredEntity, corrupt, entities_table, next_ordinal_key, ordinals_table,
 };
 use crate::lang::ast::EntityKind;
 
@@ -257,26 +257,17 @@ impl EntityWriter<'_> {
         self.next_ordinal = ordinals.next;
     }
 
-    pub fn put(&mut self, id: &str, entity: &StoredEntityRef) -> Result<(), StoreError> {
-        // One buffer for every row: growing a fresh one per row cost more
-        // than the encoding itself.
-        let mut buffer = std::mem::take(&mut self.buffer);
-        buffer.clear();
-        let bytes = postcard::to_extend(entity, buffer).map_err(corrupt)?;
-        let inserted = self.entities.insert(id, bytes.as_slice()).map_err(corrupt);
-        self.buffer = bytes;
-        inserted?;
-        Ok(())
-    }
-
     /// Stores an entity from its properties already encoded by
-    /// [`super::encode_properties`].
+    /// [`super::encode_properties`]: the record is the ordinal followed by
+    /// those bytes, exactly a [`super::StoredEntity`].
     pub fn put_encoded(
         &mut self,
         id: &str,
         ordinal: u32,
         encoded_properties: &[u8],
     ) -> Result<(), StoreError> {
+        // One buffer for every row: growing a fresh one per row cost more
+        // than the encoding itself.
         let mut buffer = std::mem::take(&mut self.buffer);
         buffer.clear();
         let mut bytes = postcard::to_extend(&ordinal, buffer).map_err(corrupt)?;

@@ -47,13 +47,6 @@ pub struct StoredEntity {
     pub properties: Properties,
 }
 
-/// The same record borrowed, for writing without copying the properties.
-#[derive(Serialize)]
-pub struct StoredEntityRef<'a> {
-    pub ordinal: u32,
-    pub properties: &'a Properties,
-}
-
 /// Present properties (name order, each name once) in the stored form of
 /// [`StoredEntity::properties`], so they can be encoded away from the thread
 /// that writes them: a stored entity is its ordinal followed by these bytes.
