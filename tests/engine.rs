@@ -108,23 +108,27 @@ fn reserve_rows(engine: &mut Engine) {
     engine.remove(USERS, SPARE_ROW);
 }
 
+/// Loads `entities` of `kind` at rows 0, 1, 2… without evaluating.
+fn load_rows(engine: &mut Engine, kind: EntityKind, entities: &[Entity]) {
+    for (row, entity) in entities.iter().enumerate() {
+        engine.load(
+            kind,
+            row as u32,
+            &entity.id,
+            property_pairs(&entity.properties),
+            &mut Touched::default(),
+        );
+    }
+}
+
 /// An engine at `now` holding `users` and `accounts` (rows in the order
 /// given) and `segments`, evaluated in full. The same world built one upsert
 /// at a time after `set_segments` must have the same members.
 fn engine_at(now: i64, users: &[Entity], accounts: &[Entity], segments: Segments) -> Engine {
     let mut full = Engine::new(now);
     reserve_rows(&mut full);
-    for (kind, entities) in [(USERS, users), (ACCOUNTS, accounts)] {
-        for (row, entity) in entities.iter().enumerate() {
-            full.load(
-                kind,
-                row as u32,
-                &entity.id,
-                property_pairs(&entity.properties),
-                &mut Touched::default(),
-            );
-        }
-    }
+    load_rows(&mut full, USERS, users);
+    load_rows(&mut full, ACCOUNTS, accounts);
     full.install_segments(specs(segments), |_| None).unwrap();
     full.reevaluate_all();
 
@@ -2078,15 +2082,7 @@ fn changing_a_segment_reevaluates_it_and_its_dependents_only() {
         ("Big", USERS, "seats > 10"),
     ];
     let mut engine = Engine::new(now());
-    for (row, entity) in users.iter().enumerate() {
-        engine.load(
-            USERS,
-            row as u32,
-            &entity.id,
-            property_pairs(&entity.properties),
-            &mut Touched::default(),
-        );
-    }
+    load_rows(&mut engine, USERS, &users);
     // "Big" is installed with a member its condition would not choose.
     engine
         .install_segments(specs(before), |name| {
