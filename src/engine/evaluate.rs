@@ -65,10 +65,11 @@ impl World<'_> {
                 result
             }
             Plan::Property(property) if property.on_account && kind == EntityKind::Users => {
-                let on_accounts = self.property_bulk(property, EntityKind::Accounts, None);
+                let on_accounts =
+                    self.property_bulk(property, EntityKind::Accounts, &self.accounts.alive);
                 self.gather_from_accounts(&on_accounts, within)
             }
-            Plan::Property(property) => self.property_bulk(property, kind, Some(within)),
+            Plan::Property(property) => self.property_bulk(property, kind, within),
             Plan::InSegment(index) => {
                 let mut result = self.members[*index].clone();
                 result.grow(table.rows());
@@ -127,16 +128,15 @@ impl World<'_> {
         result
     }
 
-    /// The rows among `within` (all living rows when `None`) whose
-    /// property passes the test.
+    /// The rows among `within` (living rows of `kind`) whose property
+    /// passes the test.
     fn property_bulk(
         &self,
         property: &PropertyPlan,
         kind: EntityKind,
-        within: Option<&FixedBitSet>,
+        within: &FixedBitSet,
     ) -> FixedBitSet {
         let table = self.table(kind);
-        let within = within.unwrap_or(&table.alive);
         let mut result = FixedBitSet::with_capacity(table.rows());
         match &property.source {
             Source::Column(name) => {

@@ -79,14 +79,12 @@ impl Links {
     }
 
     /// An account with `account_id` now lives at `row` (or, with `None`, no
-    /// longer exists): its users link to it. Returns those users.
-    pub fn set_account(&mut self, account_id: &str, row: Option<u32>) -> Vec<u32> {
-        let code = self.code(account_id);
-        self.account_row_by_code[code as usize] = row;
-        let users = self.users_by_code[code as usize].clone();
-        for &user in &users {
+    /// longer exists): its users link to it.
+    pub fn set_account(&mut self, account_id: &str, row: Option<u32>) {
+        let code = self.code(account_id) as usize;
+        self.account_row_by_code[code] = row;
+        for &user in &self.users_by_code[code] {
             self.account_of_user[user as usize] = row;
         }
-        users
     }
 }

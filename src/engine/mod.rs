@@ -152,9 +152,9 @@ impl Engine {
     // ------------------------------------------------------------ loading
 
     /// Stores an entity without evaluating anything, noting in `touched` the
-    /// rows to settle later: for loading a snapshot
-    /// before [`Engine::install_segments`] and [`Engine::reevaluate_all`],
-    /// or for a batch of changes finished by [`Engine::settle`].
+    /// rows to settle later: for loading a snapshot before
+    /// [`Engine::install_segments`] and [`Engine::reevaluate_all`], or for a
+    /// batch of changes finished by [`Engine::settle`].
     pub fn load<'p>(
         &mut self,
         kind: EntityKind,

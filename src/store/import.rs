@@ -73,6 +73,15 @@ impl ImportRow {
         mut properties: Vec<(String, Option<Value>)>,
     ) -> Result<ImportRow, RowError> {
         sort_keeping_last(&mut properties);
+        ImportRow::sorted(line, id, properties)
+    }
+
+    /// A row of `properties` already in name order, each name once.
+    fn sorted(
+        line: usize,
+        id: String,
+        properties: Vec<(String, Option<Value>)>,
+    ) -> Result<ImportRow, RowError> {
         let encoded = encode_properties(present_pairs(&properties)).map_err(|error| RowError {
             line,
             message: format!("cannot store the row: {error}"),
@@ -245,10 +254,6 @@ impl ImportSource {
             format,
             size: metadata.is_file().then_some(metadata.len()),
         })
-    }
-
-    pub fn format(&self) -> ImportFormat {
-        self.format
     }
 }
 
@@ -602,7 +607,8 @@ fn row_from_json(line: usize, json: JsonRow, kind: EntityKind) -> Result<ImportR
         };
         properties.push((name, typed));
     }
-    ImportRow::new(line, id, properties)
+    // Still in name order: the fields were sorted above.
+    ImportRow::sorted(line, id, properties)
 }
 
 /// Why a name cannot be a property name, if it cannot.
