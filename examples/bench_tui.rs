@@ -20,7 +20,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segscope::demo::{DEMO_SEGMENTS, write_accounts, write_users};
-use segscope::lang::ast::EntityKind;
+use segscope::model::EntityKind;
 use segscope::store::import::ImportSource;
 use segscope::tui::{App, KeyMap, Theme, render};
 use segscope::workspace::{ImportMode, OpenOptions, SourceText, Workspace};

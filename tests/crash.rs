@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use segscope::lang::ast::EntityKind;
+use segscope::model::EntityKind;
 use segscope::store::Store;
 use segscope::workspace::{OpenOptions, Workspace};
 

@@ -1,7 +1,8 @@
 //! Every example in grammar/README.md is checked: `seg` blocks as files,
 //! `condition` blocks as conditions, `invalid` blocks must be rejected.
 
-use segscope::lang::ast::{EntityKind, File};
+use segscope::lang::ast::File;
+use segscope::model::EntityKind;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
 

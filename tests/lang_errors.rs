@@ -3,7 +3,7 @@
 //! errors. Each case is one test named after the mistake; the snapshot's
 //! `expression` line shows the input.
 
-use segscope::lang::ast::EntityKind;
+use segscope::model::EntityKind;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
 

@@ -6,7 +6,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use segscope::lang::ast::EntityKind;
+use segscope::model::EntityKind;
 use segscope::lang::format::{format_condition, format_file};
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};

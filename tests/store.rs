@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use segscope::lang::ast::EntityKind;
+use segscope::model::EntityKind;
 use segscope::lang::parse_datetime;
 use segscope::lang::validate::fold;
 use segscope::model::{Properties, Scalar, Value};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use segscope::lang::ast::EntityKind;
+use segscope::model::EntityKind;
 use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::tui::{App, KeyMap, Theme, render};
 use segscope::workspace::{

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use segscope::demo::{user_id, write_accounts, write_users};
 use segscope::engine::{Engine, SegmentSpec, Touched};
-use segscope::lang::ast::{Definition, EntityKind};
+use segscope::lang::ast::Definition;
+use segscope::model::EntityKind;
 use segscope::model::{Properties, Value, property_pairs, value_from_json};
 use segscope::store::import::ImportSource;
 use segscope::workspace::{ImportMode, OpenOptions, SourceText, Workspace};

@@ -11,7 +11,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use segscope::lang::ast::{Comment, EntityKind, File};
+use segscope::lang::ast::{Comment, File};
+use segscope::model::EntityKind;
 use segscope::lang::format::{format_condition, format_file};
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};

@@ -2,7 +2,7 @@
 
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome, fail};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

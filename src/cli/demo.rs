@@ -7,7 +7,7 @@ use super::segments;
 use super::source::LoadedSource;
 use super::{Failed, Global, Outcome, apply, fail};
 use crate::demo::{DEMO_SEGMENTS, write_accounts, write_users};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::store::import::{ImportFormat, ImportSource};
 use crate::workspace::{ImportFailure, ImportMode, OpenOptions, Workspace, clock_now};
 

@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use super::output::EntityFormat;
 use super::query::print_entities;
 use super::{Global, KindArg, Outcome, fail};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::workspace::EntityView;
 
 #[derive(Debug, clap::Args)]

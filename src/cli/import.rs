@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome, fail};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::store::import::ImportSource;
 use crate::workspace::{ImportFailure, ImportMode};
 

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::workspace::{OpenOptions, Workspace};
 
 /// Customer segments in the terminal: define them as code, see who is in

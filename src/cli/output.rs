@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::{ACCOUNT_ID, ID, SEGMENTS, Value};
 use crate::workspace::EntityView;
 

@@ -7,7 +7,7 @@ use super::output::{
 use super::source::stderr_color;
 use super::{Global, KindArg, Outcome, fail};
 use crate::lang::Renderer;
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::workspace::EntityView;
 
 #[derive(Debug, clap::Args)]

@@ -2,7 +2,7 @@
 
 use super::output::{finish_output, percent, print_table, write_stdout};
 use super::{Global, KindArg, Outcome};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::format_instant;
 
 #[derive(Debug, clap::Args)]

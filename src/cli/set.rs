@@ -2,7 +2,7 @@
 
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome, fail};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::{
     ACCOUNT_ID, ID, MAX_PROPERTY_NAME_BYTES, SEGMENTS, Scalar, Value, value_from_literal_text,
 };

@@ -2,7 +2,7 @@
 
 use super::output::{entity_json, finish_output, write_stdout};
 use super::{Global, KindArg, Outcome, fail};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::format_instant;
 use crate::workspace::HistoryFilter;
 

@@ -8,7 +8,8 @@ use super::links::Links;
 use super::plan::{AggregatePlan, Plan, PropertyPlan, Source};
 use super::table::{Cell, Table};
 use super::test::{Atom, ValueTest, compare, holds};
-use crate::lang::ast::{AggregateFunction, EntityKind};
+use crate::lang::ast::AggregateFunction;
+use crate::model::EntityKind;
 use crate::model::Scalar;
 
 /// Everything a plan can read: both tables, the user→account links and the

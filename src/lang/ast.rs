@@ -7,7 +7,7 @@
 //! not meaning, so two spans always compare equal: comparing two trees asks
 //! "do they mean the same?", which is what the formatter round trip needs.
 
-use std::fmt;
+use crate::model::{DefinitionKind, EntityKind};
 
 /// A byte range in the text that was parsed.
 #[derive(Clone, Copy, Debug, Default, Eq)]
@@ -38,38 +38,6 @@ impl PartialEq for Span {
     }
 }
 
-/// The two kinds of entity a segment can hold.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum EntityKind {
-    Users,
-    Accounts,
-}
-
-impl EntityKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityKind::Users => "users",
-            EntityKind::Accounts => "accounts",
-        }
-    }
-
-    /// The singular noun, for messages ("a users segment" reads badly).
-    pub fn singular(self) -> &'static str {
-        match self {
-            EntityKind::Users => "user",
-            EntityKind::Accounts => "account",
-        }
-    }
-}
-
-impl fmt::Display for EntityKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A parsed `.seg` file: its definitions and its comments (kept for `fmt`).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct File {
@@ -82,26 +50,6 @@ pub struct File {
 pub struct Comment {
     pub text: String,
     pub span: Span,
-}
-
-/// The four kinds of definition. Names are unique per kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DefinitionKind {
-    Segment,
-    View,
-    Playbook,
-    Destination,
-}
-
-impl DefinitionKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            DefinitionKind::Segment => "segment",
-            DefinitionKind::View => "view",
-            DefinitionKind::Playbook => "playbook",
-            DefinitionKind::Destination => "destination",
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

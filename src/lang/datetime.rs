@@ -20,7 +20,7 @@ pub fn parse_datetime(text: &str) -> Result<i64, String> {
             .map_err(|_| format!("{text} is not a date and time that exists"))?;
         (civil, offset)
     };
-    let local = civil.duration_since(super::format::EPOCH).as_micros();
+    let local = civil.duration_since(crate::model::EPOCH).as_micros();
     let utc = local - i128::from(offset_seconds) * 1_000_000;
     if utc < FIRST_INSTANT {
         return Err(format!("{text} is before the year 0000 in UTC"));

@@ -7,6 +7,7 @@
 //! comments; everything else is the grammar's job.
 
 use super::ast::{Comment, Span};
+use crate::model::DEFINITION_KEYWORDS;
 
 /// Deeper nesting of parentheses, brackets, braces and `not` is refused.
 pub const MAX_NESTING: usize = 64;
@@ -20,7 +21,6 @@ pub struct Scan {
     pub definition_starts: Vec<usize>,
 }
 
-const DEFINITION_KEYWORDS: [&str; 4] = ["segment", "view", "playbook", "destination"];
 
 pub fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();

@@ -10,6 +10,7 @@ use super::ast::Span;
 use super::diagnostic::Diagnostic;
 use super::expected::expected_message;
 use super::parser::Rule;
+use crate::model::DEFINITION_KEYWORDS;
 
 /// The operator words that cannot be bare property names.
 pub const RESERVED: [&str; 17] = [
@@ -17,7 +18,6 @@ pub const RESERVED: [&str; 17] = [
     "ends", "with", "matches", "true", "false",
 ];
 
-const DEFINITION_KEYWORDS: [&str; 4] = ["segment", "view", "playbook", "destination"];
 
 pub fn syntax_error(text: &str, error: &Error<Rule>) -> Diagnostic {
     let (start, end) = match error.location {

@@ -10,12 +10,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::ast::*;
+use crate::model::{DefinitionKind, EntityKind};
 use super::diagnostic::{Diagnostic, line_column};
 
 /// Names are at most this many characters.
 pub const MAX_NAME_CHARS: usize = 200;
-/// Property names are at most this many bytes (the same limit as imports).
-pub const MAX_PROPERTY_NAME_BYTES: usize = 128;
+use crate::model::MAX_PROPERTY_NAME_BYTES;
 
 /// The segments a condition may refer to: name (compared case-insensitively)
 /// → its proper spelling and kind.

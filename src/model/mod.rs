@@ -6,6 +6,8 @@
 //! cells, literals typed in `set`) into them. It knows nothing of storage or
 //! evaluation.
 
+mod kinds;
+mod text;
 mod typing;
 
 use std::collections::BTreeMap;
@@ -13,7 +15,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::lang::ast::EntityKind as Kind;
+pub use kinds::{DEFINITION_KEYWORDS, DefinitionKind, EntityKind};
+pub use text::{EPOCH, format_datetime, format_instant, format_number};
 pub use typing::{
     MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, datetime_from_text,
     scalar_from_literal, value_from_csv_cell, value_from_json, value_from_literal_text,
@@ -83,7 +86,7 @@ impl fmt::Display for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Scalar::String(text) => f.write_str(text),
-            Scalar::Number(number) => f.write_str(&crate::lang::format::format_number(*number)),
+            Scalar::Number(number) => f.write_str(&format_number(*number)),
             Scalar::Bool(value) => write!(f, "{value}"),
             Scalar::DateTime(micros) => f.write_str(&format_instant(*micros)),
         }
@@ -107,8 +110,6 @@ impl fmt::Display for Value {
         }
     }
 }
-
-pub use crate::lang::format::format_instant;
 
 /// Properties by name, in name order.
 pub type Properties = BTreeMap<String, Value>;
@@ -185,7 +186,7 @@ impl fmt::Display for Origin {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Segment {
     pub name: String,
-    pub kind: Kind,
+    pub kind: EntityKind,
     pub description: Option<String>,
     pub condition: crate::lang::ast::Condition,
     pub origin: Origin,

@@ -10,7 +10,7 @@ use super::{
     EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoredDefinition, StoredDefinitionKind,
     StoredEntity, corrupt, entities_table, next_ordinal_key, ordinals_table,
 };
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 
 /// Most ordinals in one stored event record.
 const EVENTS_PER_RECORD: usize = 65_536;

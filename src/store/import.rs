@@ -17,7 +17,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
 use super::encode_properties;
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::{
     ACCOUNT_ID, ID, MAX_PROPERTY_NAME_BYTES, SEGMENTS, TypingError, Value, present_pairs,
     value_from_csv_cell, value_from_json,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use change::{Change, EntityWriter, Ordinals};
 pub use read::EventRecord;
 
-use crate::lang::ast::{DefinitionKind, EntityKind};
+use crate::model::{DefinitionKind, EntityKind};
 use crate::model::{Origin, Properties, Value};
 use tables::*;
 

@@ -11,7 +11,7 @@ use super::{
     EventBatch, MEMBER_CHUNK_ROWS, Store, StoreError, StoredDefinition, StoredEntity, corrupt,
     entities_table, next_ordinal_key, ordinals_table,
 };
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 
 /// Entities handed from the decoding thread at a time.
 const DECODED_BATCH: usize = 1024;

@@ -13,7 +13,7 @@ use super::keymap::{Key, KeyMap};
 use super::popup::{Confirm, Popup};
 use super::theme::Theme;
 use super::watch::WatchedFile;
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::format_instant;
 use crate::workspace::{ApplyFailure, SaveFailure, SegmentSummary, SourceText, Workspace};
 

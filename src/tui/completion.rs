@@ -2,7 +2,7 @@
 //! `in segment`, property names (with their types, from the data) and
 //! operator words for the word being typed.
 
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 
 /// One suggestion: what the list shows and what replaces the typed word.
 #[derive(Clone, Debug, PartialEq)]

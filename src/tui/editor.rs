@@ -9,7 +9,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use super::completion::{Suggestion, suggestions};
 use crate::lang::Diagnostic;
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::lang::format::format_condition;
 use crate::workspace::{EntityKindChoice, Preview, SegmentDraft, Workspace};
 

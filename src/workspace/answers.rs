@@ -4,7 +4,7 @@
 use fixedbitset::FixedBitSet;
 
 use super::Workspace;
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::lang::validate::{SegmentCatalog, validate_condition};
 use crate::lang::{Diagnostic, parse_condition};
 use crate::model::{Origin, Properties};

@@ -6,7 +6,7 @@
 
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::{Properties, Value, present_pairs, property_pairs};
 use crate::store::import::{BackgroundReader, ImportRow, ImportSource, RowBatch, RowError};
 use crate::store::{EntityWriter, Ordinals, StoreError, encode_properties};

@@ -11,7 +11,8 @@ use fixedbitset::FixedBitSet;
 
 use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
 use super::{Workspace, WorkspaceError};
-use crate::lang::ast::{Definition, EntityKind, Name, SegmentDefinition, Span, Text};
+use crate::lang::ast::{Definition, Name, SegmentDefinition, Span, Text};
+use crate::model::EntityKind;
 use crate::lang::validate::{
     MAX_NAME_CHARS, SegmentCatalog, SourceFile, fold, segment_references, validate_condition,
     validate_files,
@@ -380,7 +381,7 @@ impl Workspace {
             .definitions
             .iter()
             .find(|d| {
-                d.kind() == crate::lang::ast::DefinitionKind::Segment
+                d.kind() == crate::model::DefinitionKind::Segment
                     && fold(&d.name().text) == fold(name)
             })
             .map(Definition::span)

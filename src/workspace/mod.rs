@@ -24,7 +24,8 @@ pub use changes::{ChangeFailure, ImportFailure, ImportMode, ImportReport, LISTED
 pub use edit::{DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft};
 
 use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
-use crate::lang::ast::{Definition, EntityKind};
+use crate::lang::ast::Definition;
+use crate::model::EntityKind;
 use crate::lang::parse_file;
 use crate::lang::validate::fold;
 use crate::model::property_pairs;

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::lang::ast::EntityKind;
+use crate::model::EntityKind;
 use crate::model::{Origin, format_instant};
 use crate::tui::app::App;
 
