@@ -8,8 +8,8 @@ use super::source::LoadedSource;
 use super::{Failed, Global, Outcome, apply, fail};
 use crate::demo::{DEMO_SEGMENTS, write_accounts, write_users};
 use crate::model::EntityKind;
-use crate::store::import::{ImportFormat, ImportSource};
 use crate::workspace::{ImportFailure, ImportMode, OpenOptions, Workspace, clock_now};
+use crate::workspace::{ImportFormat, ImportSource};
 
 /// The demo's database unless `--db` says otherwise.
 pub const DEMO_DB: &str = "segscope-demo.redb";

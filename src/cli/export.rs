@@ -29,26 +29,16 @@ pub enum Format {
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
     let workspace = global.open(false)?;
-    let mut selected = if args.segments.is_empty() {
-        workspace.all_rows(kind)
+    let selected = if args.segments.is_empty() {
+        workspace.all_entities(kind)
     } else {
-        fixedbitset::FixedBitSet::with_capacity(workspace.engine().table(kind).rows())
+        workspace
+            .members_of_any(kind, &args.segments)
+            .map_err(|error| fail(error.to_string()))?
     };
-    for name in &args.segments {
-        let (segment_kind, members) = workspace
-            .members(name)
-            .ok_or_else(|| fail(format!("there is no segment named \"{name}\"")))?;
-        if segment_kind != kind {
-            return Err(fail(format!(
-                "\"{name}\" is a segment of {segment_kind}, not of {kind}"
-            )));
-        }
-        selected.union_with(members);
-    }
-    let rows = workspace.rows_in_id_order(kind, &selected);
-    let entities: Vec<EntityView> = rows
+    let entities: Vec<EntityView> = selected
         .iter()
-        .map(|&row| workspace.entity_at(kind, row))
+        .map(|entity| workspace.entity_at(entity))
         .collect();
     let format = match args.format {
         Format::Jsonl => EntityFormat::Jsonl,

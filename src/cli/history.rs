@@ -33,7 +33,7 @@ pub enum Format {
 pub fn run(global: &Global, args: Args) -> Outcome {
     let workspace = global.open(false)?;
     if let Some(segment) = &args.segment
-        && workspace.members(segment).is_none()
+        && !workspace.has_segment(segment)
         && !workspace
             .definitions()
             .iter()

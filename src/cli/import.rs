@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome, fail};
 use crate::model::EntityKind;
-use crate::store::import::ImportSource;
+use crate::workspace::ImportSource;
 use crate::workspace::{ImportFailure, ImportMode};
 
 #[derive(Debug, clap::Args)]

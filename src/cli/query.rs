@@ -41,20 +41,14 @@ pub fn run(global: &Global, args: Args) -> Outcome {
             return Err(fail("the condition has errors"));
         }
     };
-    let total = matching.count_ones(..);
-    let mut rows = workspace.rows_in_id_order(kind, &matching);
-    rows.truncate(args.limit.unwrap_or(usize::MAX));
-    let entities: Vec<EntityView> = rows
-        .iter()
-        .map(|&row| workspace.entity_at(kind, row))
+    let total = matching.len();
+    let entities: Vec<EntityView> = matching
+        .page(0, args.limit.unwrap_or(usize::MAX))
+        .map(|entity| workspace.entity_at(entity))
         .collect();
     print_entities(&entities, args.format, args.columns.as_deref())?;
     if args.format == EntityFormat::Table {
-        eprintln!(
-            "{} of {} {kind} match",
-            total,
-            workspace.engine().table(kind).alive.count_ones(..)
-        );
+        eprintln!("{} of {} {kind} match", total, workspace.entity_count(kind));
     }
     Ok(())
 }

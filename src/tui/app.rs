@@ -468,7 +468,7 @@ impl App {
         if path == "-" {
             return self.error("the UI cannot import from standard input: name a file".to_string());
         }
-        let source = match crate::store::import::ImportSource::open(path) {
+        let source = match crate::workspace::ImportSource::open(path) {
             Ok(source) => source,
             Err(message) => return self.error(message),
         };
@@ -618,18 +618,8 @@ impl App {
 
     /// The status bar's left part: database, counts, `--now`, files.
     pub fn status_facts(&self, now_given: bool, wide: bool) -> String {
-        let users = self
-            .workspace
-            .engine()
-            .table(EntityKind::Users)
-            .alive
-            .count_ones(..);
-        let accounts = self
-            .workspace
-            .engine()
-            .table(EntityKind::Accounts)
-            .alive
-            .count_ones(..);
+        let users = self.workspace.entity_count(EntityKind::Users);
+        let accounts = self.workspace.entity_count(EntityKind::Accounts);
         let mut facts = format!("{users} users · {accounts} accounts");
         if wide {
             facts = format!(

@@ -9,8 +9,8 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use super::completion::{Suggestion, suggestions};
 use crate::lang::Diagnostic;
-use crate::model::EntityKind;
 use crate::lang::format::format_condition;
+use crate::model::EntityKind;
 use crate::workspace::{EntityKindChoice, Preview, SegmentDraft, Workspace};
 
 /// How long typing must pause before the preview is evaluated.
@@ -220,7 +220,7 @@ impl Editor {
         }
         let before = self.text_before_cursor();
         let properties = workspace.property_types(self.kind);
-        let segments = workspace.engine().segment_names();
+        let segments = workspace.segment_names();
         self.suggestions = suggestions(&before, self.kind, &properties, &segments);
     }
 

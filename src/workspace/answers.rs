@@ -4,9 +4,10 @@
 use fixedbitset::FixedBitSet;
 
 use super::Workspace;
-use crate::model::EntityKind;
+use super::entity_set::{EntityRow, EntitySet};
 use crate::lang::validate::{SegmentCatalog, validate_condition};
 use crate::lang::{Diagnostic, parse_condition};
+use crate::model::EntityKind;
 use crate::model::{Origin, Properties};
 use crate::store::{EventRecord, StoreError, StoredDefinitionKind};
 
@@ -93,8 +94,18 @@ impl Workspace {
         Ok(condition)
     }
 
-    /// The rows of `kind` matching a condition.
-    pub fn query(&self, kind: EntityKind, text: &str) -> Result<FixedBitSet, Vec<Diagnostic>> {
+    /// The entities of `kind` matching a condition, in id order.
+    pub fn query(&self, kind: EntityKind, text: &str) -> Result<EntitySet, Vec<Diagnostic>> {
+        let rows = self.matching_rows(kind, text)?;
+        Ok(self.entity_set(kind, &rows))
+    }
+
+    /// The rows of `kind` matching a condition, as the engine answers.
+    pub(super) fn matching_rows(
+        &self,
+        kind: EntityKind,
+        text: &str,
+    ) -> Result<FixedBitSet, Vec<Diagnostic>> {
         let condition = self.check_condition(kind, text)?;
         self.engine
             .query(kind, &condition)
@@ -104,11 +115,12 @@ impl Workspace {
     /// One entity by id, with its computed segments and its links.
     pub fn entity(&self, kind: EntityKind, id: &str) -> Option<EntityView> {
         let row = self.engine.row_of(kind, id)?;
-        Some(self.entity_at(kind, row))
+        Some(self.entity_at(EntityRow { kind, row }))
     }
 
-    /// One entity by row.
-    pub fn entity_at(&self, kind: EntityKind, row: u32) -> EntityView {
+    /// One entity of a set.
+    pub fn entity_at(&self, entity: EntityRow) -> EntityView {
+        let EntityRow { kind, row } = entity;
         let table = self.engine.table(kind);
         let (account, users) = match kind {
             EntityKind::Users => {
@@ -157,19 +169,89 @@ impl Workspace {
         })
     }
 
-    /// All rows of a kind, in id order.
-    pub fn rows_in_id_order(&self, kind: EntityKind, rows: &FixedBitSet) -> Vec<u32> {
-        let table = self.engine.table(kind);
-        let mut rows: Vec<u32> = rows.ones().map(|r| r as u32).collect();
-        rows.sort_by(|a, b| table.ids[*a as usize].cmp(&table.ids[*b as usize]));
-        rows
+    /// Every entity of a kind, in id order.
+    pub fn all_entities(&self, kind: EntityKind) -> EntitySet {
+        self.entity_set(kind, &self.engine.table(kind).alive)
     }
 
-    /// Every alive row of a kind.
-    pub fn all_rows(&self, kind: EntityKind) -> FixedBitSet {
-        self.engine.table(kind).alive.clone()
+    /// How many entities of a kind there are.
+    pub fn entity_count(&self, kind: EntityKind) -> usize {
+        self.engine.table(kind).alive.count_ones(..)
+    }
+
+    /// The members of a segment (by name, ignoring case), in id order.
+    pub fn segment_members(&self, name: &str) -> Option<EntitySet> {
+        let (kind, members) = self.engine.members(name)?;
+        Some(self.entity_set(kind, members))
+    }
+
+    /// Entities of `kind` that are members of any of the segments named.
+    pub fn members_of_any(
+        &self,
+        kind: EntityKind,
+        segments: &[String],
+    ) -> Result<EntitySet, MembersError> {
+        let mut selected = FixedBitSet::with_capacity(self.engine.table(kind).rows());
+        for name in segments {
+            let Some((segment_kind, members)) = self.engine.members(name) else {
+                return Err(MembersError::UnknownSegment(name.clone()));
+            };
+            if segment_kind != kind {
+                return Err(MembersError::WrongKind {
+                    segment: name.clone(),
+                    segment_kind,
+                    wanted: kind,
+                });
+            }
+            selected.union_with(members);
+        }
+        Ok(self.entity_set(kind, &selected))
+    }
+
+    /// Every segment's name and kind, in name order.
+    pub fn segment_names(&self) -> Vec<(String, EntityKind)> {
+        self.engine.segment_names()
+    }
+
+    /// Does a segment of this name (ignoring case) exist?
+    pub fn has_segment(&self, name: &str) -> bool {
+        self.engine.members(name).is_some()
+    }
+
+    fn entity_set(&self, kind: EntityKind, rows: &FixedBitSet) -> EntitySet {
+        let table = self.engine.table(kind);
+        EntitySet::new(kind, rows, |row| &table.ids[row as usize])
     }
 }
+
+/// Why the members of segments cannot be listed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MembersError {
+    UnknownSegment(String),
+    WrongKind {
+        segment: String,
+        segment_kind: EntityKind,
+        wanted: EntityKind,
+    },
+}
+
+impl std::fmt::Display for MembersError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MembersError::UnknownSegment(name) => write!(f, "there is no segment named \"{name}\""),
+            MembersError::WrongKind {
+                segment,
+                segment_kind,
+                wanted,
+            } => write!(
+                f,
+                "\"{segment}\" is a segment of {segment_kind}, not of {wanted}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MembersError {}
 
 fn description_of(text: &str) -> Option<String> {
     let (file, _) = crate::lang::parse_file(text);

@@ -12,22 +12,24 @@ mod answers;
 mod apply;
 mod changes;
 mod edit;
+mod entity_set;
 
 use std::path::Path;
 use std::time::Duration;
 
-use fixedbitset::FixedBitSet;
-
-pub use answers::{EntityView, HistoryFilter, SegmentSummary};
+/// Import sources and formats, as the faces name them.
+pub use crate::store::import::{ImportFormat, ImportSource};
+pub use answers::{EntityView, HistoryFilter, MembersError, SegmentSummary};
 pub use apply::{ApplyFailure, ApplyReport, SourceText};
 pub use changes::{ChangeFailure, ImportFailure, ImportMode, ImportReport, LISTED_ROW_ERRORS};
 pub use edit::{DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft};
+pub use entity_set::{EntityRow, EntitySet};
 
 use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
 use crate::lang::ast::Definition;
-use crate::model::EntityKind;
 use crate::lang::parse_file;
 use crate::lang::validate::fold;
+use crate::model::EntityKind;
 use crate::model::property_pairs;
 use crate::store::{Change, EventBatch, Store, StoreError, StoredDefinition, StoredDefinitionKind};
 
@@ -120,6 +122,8 @@ impl Workspace {
         self.now
     }
 
+    /// The engine itself, for benchmarks and tests that look inside; the
+    /// faces (`cli`, `tui`) never use it (`tests/architecture.rs`).
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
@@ -199,11 +203,6 @@ impl Workspace {
 
     pub fn is_demo(&self) -> Result<bool, StoreError> {
         self.store.is_demo()
-    }
-
-    /// The members of a segment, by name (ignoring case).
-    pub fn members(&self, name: &str) -> Option<(EntityKind, &FixedBitSet)> {
-        self.engine.members(name)
     }
 }
 

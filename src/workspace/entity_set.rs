@@ -1,0 +1,74 @@
+//! Sets of entities as the workspace hands them to the faces: which kind,
+//! how many, and the entities in id order, a page at a time. The bitsets
+//! the engine answers with stay inside the workspace; a face sees only
+//! this type, so the engine's representation can change without them.
+
+use fixedbitset::FixedBitSet;
+
+use crate::model::EntityKind;
+
+/// One entity of a set: what [`Workspace::entity_at`](super::Workspace::entity_at)
+/// turns into a view. Only the workspace makes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EntityRow {
+    pub(super) kind: EntityKind,
+    pub(super) row: u32,
+}
+
+impl EntityRow {
+    pub fn kind(&self) -> EntityKind {
+        self.kind
+    }
+}
+
+/// Entities of one kind, in id order.
+#[derive(Clone, Debug)]
+pub struct EntitySet {
+    kind: EntityKind,
+    /// The rows sorted by the entities' ids.
+    in_id_order: Vec<u32>,
+}
+
+impl EntitySet {
+    /// The set of `rows`, put in id order by `id_of`.
+    pub(super) fn new<'a>(
+        kind: EntityKind,
+        rows: &FixedBitSet,
+        id_of: impl Fn(u32) -> &'a str,
+    ) -> EntitySet {
+        let mut in_id_order: Vec<u32> = rows.ones().map(|row| row as u32).collect();
+        in_id_order.sort_by(|a, b| id_of(*a).cmp(id_of(*b)));
+        EntitySet { kind, in_id_order }
+    }
+
+    pub fn kind(&self) -> EntityKind {
+        self.kind
+    }
+
+    pub fn len(&self) -> usize {
+        self.in_id_order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.in_id_order.is_empty()
+    }
+
+    /// Every entity, in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = EntityRow> + '_ {
+        self.page(0, self.len())
+    }
+
+    /// At most `limit` entities from the `offset`-th on, in id order.
+    pub fn page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> impl ExactSizeIterator<Item = EntityRow> + '_ {
+        let start = offset.min(self.len());
+        let end = start.saturating_add(limit).min(self.len());
+        let kind = self.kind;
+        self.in_id_order[start..end]
+            .iter()
+            .map(move |&row| EntityRow { kind, row })
+    }
+}
