@@ -66,10 +66,21 @@ fn main() {
         render(&mut terminal, &mut app).expect("a frame");
         keystrokes.push(start.elapsed());
     }
-    let members = match app.editor.as_ref().map(|e| e.preview.clone()) {
-        Some(segscope::tui::PreviewState::Ready(preview)) => preview.members,
-        other => panic!("the typed condition must evaluate: {other:?}"),
-    };
+    // The live count, as the editor shows it: "N of M users".
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .collect();
+    let members: usize = screen
+        .find(&format!(" of {users} users"))
+        .and_then(|end| {
+            let start = screen[..end].rfind(' ').map_or(0, |space| space + 1);
+            screen[start..end].parse().ok()
+        })
+        .unwrap_or_else(|| panic!("the typed condition must evaluate: {screen}"));
     keystrokes.sort();
     let median = keystrokes[keystrokes.len() / 2];
     let p99 = keystrokes[(keystrokes.len() * 99 / 100).min(keystrokes.len() - 1)];
@@ -145,7 +156,9 @@ fn build_database(db: &Path, users_file: &Path, users: usize, accounts: usize, n
     ] {
         let source = ImportSource::open(&path.display().to_string()).expect("generated data");
         workspace
-            .import(kind, source, ImportMode::Merge, false, &mut |_| {})
+            .import(kind, source, ImportMode::Merge, false, &mut |_| {
+                std::ops::ControlFlow::Continue(())
+            })
             .expect("generated data imports");
     }
     workspace

@@ -134,7 +134,7 @@ fn import(
         ImportSource::new(input_of(json_lines), ImportFormat::JsonLines),
         ImportMode::Merge,
         false,
-        &mut |_| {},
+        &mut |_| std::ops::ControlFlow::Continue(()),
     )
 }
 
@@ -647,7 +647,7 @@ fn a_failed_json_array_or_csv_import_writes_nothing() {
             ImportSource::new(input_of(input), format),
             ImportMode::Merge,
             false,
-            &mut |_| {},
+            &mut |_| std::ops::ControlFlow::Continue(()),
         );
         assert!(result.is_err(), "{input}: {result:?}");
         assert_eq!(workspace.entity(USERS, "n1"), None, "{input}");
@@ -668,7 +668,7 @@ fn skip_invalid_imports_the_good_rows_and_reports_the_bad_ones() {
             ImportSource::new(input_of(input), ImportFormat::JsonLines),
             ImportMode::Merge,
             true,
-            &mut |_| {},
+            &mut |_| std::ops::ControlFlow::Continue(()),
         )
         .unwrap();
     assert_eq!((report.created, report.skipped_count), (2, 1));
@@ -778,7 +778,7 @@ fn replace_and_merge_differ_only_in_what_is_kept() {
             ImportSource::new(input_of(row), ImportFormat::JsonLines),
             ImportMode::Replace,
             false,
-            &mut |_| {},
+            &mut |_| std::ops::ControlFlow::Continue(()),
         )
         .unwrap();
     assert_eq!(

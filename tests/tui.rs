@@ -221,7 +221,7 @@ fn import_demo_data(workspace: &mut Workspace) {
                 ImportSource::new(std::io::Cursor::new(data), ImportFormat::JsonLines),
                 ImportMode::Merge,
                 false,
-                &mut |_| {},
+                &mut |_| std::ops::ControlFlow::Continue(()),
             )
             .unwrap_or_else(|_| panic!("the demo {kind} import"));
     }

@@ -302,7 +302,9 @@ fn open_workspace(path: &Path, now: i64) -> Workspace {
 fn import(workspace: &mut Workspace, kind: EntityKind, path: &Path) {
     // As `segscope import FILE` reads it.
     let source = ImportSource::open(&path.display().to_string()).expect("generated data");
-    let report = workspace.import(kind, source, ImportMode::Merge, false, &mut |_| {});
+    let report = workspace.import(kind, source, ImportMode::Merge, false, &mut |_| {
+        std::ops::ControlFlow::Continue(())
+    });
     assert!(report.is_ok(), "generated data must import: {report:?}");
 }
 

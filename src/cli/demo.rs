@@ -80,7 +80,7 @@ fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, Failed
                 ImportSource::from_bytes(data, ImportFormat::JsonLines),
                 ImportMode::Replace,
                 false,
-                &mut |_| {},
+                &mut |_| std::ops::ControlFlow::Continue(()),
             )
             .map_err(|failure| match failure {
                 ImportFailure::Workspace(error) => fail(error),

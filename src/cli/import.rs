@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome, fail};
 use crate::model::EntityKind;
-use crate::workspace::ImportSource;
 use crate::workspace::{ImportFailure, ImportMode};
+use crate::workspace::{ImportProgress, ImportSource};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,11 +32,12 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open(true)?;
     let bar = progress_bar();
-    let mut progress = |rows: usize| {
+    let mut progress = |progress: ImportProgress| {
         if let Some(bar) = &bar {
-            bar.set_message(format!("{rows} rows read"));
+            bar.set_message(format!("{} rows read", progress.rows));
             bar.tick();
         }
+        std::ops::ControlFlow::Continue(())
     };
     let mode = if args.replace {
         ImportMode::Replace
@@ -84,6 +85,9 @@ pub fn run(global: &Global, args: Args) -> Outcome {
             Err(fail(format!("nothing was imported from {name}: {message}")))
         }
         Err(ImportFailure::Workspace(error)) => Err(fail(error)),
+        Err(ImportFailure::Cancelled) => {
+            Err(fail("the import was cancelled: nothing was imported"))
+        }
     }
 }
 

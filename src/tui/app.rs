@@ -1,599 +1,512 @@
-//! The application state and its update: keys become actions (through the
-//! key map of the command table), actions change the state. Nothing here
-//! draws; `draw` reads this state.
+//! The app: routing only. Input goes top-down — the top popup (modal), then
+//! the screen in view, then the global commands — each resolved to an action
+//! through the key map in the scopes that part names. What a part asks for
+//! in its outbox (messages, popups, a job, a refresh) is carried out here.
+//! The screens keep their own state; the app keeps which one is in view,
+//! the popup stack, the message log and the running job.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 
-use super::commands::{Action, PROMPT_COMMANDS, Scope};
-use super::editor::Editor;
+use super::action::{Action, Scope};
+use super::file_commands;
+use super::jobs::{Poll, RunningJob};
 use super::keymap::{Key, KeyMap};
-use super::popup::{Confirm, Popup};
+use super::messages::{Message, MessageLog};
+use super::popups::{HelpPopup, MessagesPopup, Popup, PromptPopup};
+use super::screens::{Changed, Context, Handled, Input, Outbox, Screen, ScreenId, all_screens};
 use super::theme::Theme;
 use super::watch::WatchedFile;
 use crate::model::EntityKind;
-use crate::model::format_instant;
-use crate::workspace::{ApplyFailure, SaveFailure, SegmentSummary, SourceText, Workspace};
-
-/// The screens, in tab order.
-pub const SCREENS: [&str; 5] = ["Segments", "Users", "Accounts", "Stages", "Destinations"];
-
-/// The help never scrolls further than this many lines.
-const HELP_SCROLL_LIMIT: u16 = 40;
+use crate::workspace::Workspace;
 
 /// How often watched files are looked at.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
-/// The line at the bottom: the last message, and whether it is an error.
+/// How often a running job's progress is looked at.
+const JOB_POLL: Duration = Duration::from_millis(100);
+
+/// What the status bar says about the database (kept while a job holds the
+/// workspace).
 #[derive(Clone, Debug, Default)]
-pub struct Status {
-    pub message: String,
-    pub is_error: bool,
-}
-
-/// The Segments screen's own state.
-#[derive(Clone, Debug)]
-pub struct SegmentsView {
-    pub kind: EntityKind,
-    pub selected: usize,
-    pub filter: String,
-    pub filtering: bool,
-}
-
-/// Long work (an import) that the event loop runs off the UI thread while it
-/// shows progress; it hands back the status line to show.
-pub struct Job {
-    pub label: String,
-    pub work: Box<dyn FnOnce(&mut Workspace) -> Status + Send>,
+pub struct Facts {
+    pub database: String,
+    pub users: usize,
+    pub accounts: usize,
+    pub now: i64,
 }
 
 pub struct App {
-    pub workspace: Workspace,
-    /// Long work waiting to run (see [`Job`]).
-    pub pending: Option<Job>,
-    pub screen: usize,
-    pub segments_view: SegmentsView,
-    /// All segments, refreshed after every change.
-    pub summaries: Vec<SegmentSummary>,
-    pub editor: Option<Editor>,
-    pub popups: Vec<Popup>,
-    pub status: Status,
-    pub keymap: KeyMap,
-    pub theme: Theme,
-    pub watched: Vec<WatchedFile>,
-    pub quit: bool,
-    /// Something changed since the last frame.
-    pub dirty: bool,
-    /// Rows a page moves (set from the last frame's size).
-    pub page_rows: usize,
+    workspace: Option<Workspace>,
+    screens: Vec<Box<dyn Screen>>,
+    current: ScreenId,
+    popups: Vec<Popup>,
+    messages: MessageLog,
+    job: Option<RunningJob>,
+    keymap: KeyMap,
+    theme: Theme,
+    watched: Vec<WatchedFile>,
     last_watch: Instant,
+    facts: Facts,
+    /// Whether `--now` was given (the status bar shows the instant).
+    pub now_given: bool,
+    quit: bool,
+    /// Why the UI had to stop, when it did not stop by choice.
+    fatal: Option<String>,
+    /// Something changed since the last frame.
+    dirty: bool,
+    /// The terminal's size, for how far a page moves.
+    size: (u16, u16),
 }
 
 impl App {
     pub fn new(workspace: Workspace, keymap: KeyMap, theme: Theme, watched: Vec<PathBuf>) -> App {
         let mut app = App {
-            workspace,
-            pending: None,
-            screen: 0,
-            segments_view: SegmentsView {
-                kind: EntityKind::Users,
-                selected: 0,
-                filter: String::new(),
-                filtering: false,
-            },
-            summaries: Vec::new(),
-            editor: None,
+            workspace: Some(workspace),
+            screens: all_screens(),
+            current: ScreenId::Segments,
             popups: Vec::new(),
-            status: Status::default(),
+            messages: MessageLog::default(),
+            job: None,
             keymap,
             theme,
             watched: watched.into_iter().map(WatchedFile::new).collect(),
-            quit: false,
-            dirty: true,
-            page_rows: 10,
             last_watch: Instant::now(),
+            facts: Facts::default(),
+            now_given: false,
+            quit: false,
+            fatal: None,
+            dirty: true,
+            size: (80, 24),
         };
-        app.refresh();
-        app.info("? for help, : for commands, q to quit");
+        app.refresh(Changed::EVERYTHING);
+        let greeting = format!(
+            "{} for help, {} for commands, {} to quit",
+            app.keymap.key_label(Action::Help),
+            app.keymap.key_label(Action::Prompt),
+            app.keymap.key_label(Action::Quit)
+        );
+        app.messages.push(Message::info(greeting));
         app
     }
 
-    pub fn info(&mut self, message: impl Into<String>) {
-        self.status = Status {
-            message: message.into(),
-            is_error: false,
-        };
-        self.dirty = true;
+    // ------------------------------------------------------------ reading
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
     }
 
-    pub fn error(&mut self, message: impl Into<String>) {
-        self.status = Status {
-            message: message.into(),
-            is_error: true,
-        };
-        self.dirty = true;
+    /// Why the UI stopped on its own, if it did.
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
     }
 
-    /// Re-reads the segment list after a change.
-    pub fn refresh(&mut self) {
-        self.summaries = self.workspace.segments();
-        let count = self.visible_segments().len();
-        if self.segments_view.selected >= count {
-            self.segments_view.selected = count.saturating_sub(1);
-        }
-        self.dirty = true;
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
     }
 
-    /// The segments the Segments screen lists: its kind, its name filter.
-    pub fn visible_segments(&self) -> Vec<&SegmentSummary> {
-        let filter = self.segments_view.filter.to_lowercase();
-        self.summaries
+    pub fn drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    /// The workspace, unless a job holds it.
+    pub fn workspace(&self) -> Option<&Workspace> {
+        self.workspace.as_ref()
+    }
+
+    /// Hands the workspace over at the end (`None` if a job still had it).
+    pub fn into_workspace(self) -> Option<Workspace> {
+        self.workspace
+    }
+
+    pub fn current_screen(&self) -> &dyn Screen {
+        self.screen(self.current)
+    }
+
+    fn screen(&self, id: ScreenId) -> &dyn Screen {
+        self.screens
             .iter()
-            .filter(|s| s.kind == self.segments_view.kind)
-            .filter(|s| filter.is_empty() || s.name.to_lowercase().contains(&filter))
-            .collect()
+            .find(|s| s.id() == id)
+            .map(|s| s.as_ref())
+            .unwrap_or_else(|| self.screens[0].as_ref())
     }
 
-    fn selected_segment(&self) -> Option<String> {
-        self.visible_segments()
-            .get(self.segments_view.selected)
-            .map(|s| s.name.clone())
+    pub fn popups(&self) -> &[Popup] {
+        &self.popups
     }
 
-    /// The scopes whose bindings apply now, most specific first.
-    pub fn scopes(&self) -> Vec<Scope> {
-        if self.editor.is_some() {
-            vec![Scope::Editor]
-        } else if self.screen == 0 {
-            vec![Scope::Segments, Scope::Global]
-        } else {
-            vec![Scope::Global]
+    pub fn messages(&self) -> &MessageLog {
+        &self.messages
+    }
+
+    pub fn job(&self) -> Option<&RunningJob> {
+        self.job.as_ref()
+    }
+
+    pub fn keymap(&self) -> &KeyMap {
+        &self.keymap
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    pub fn watched_count(&self) -> usize {
+        self.watched.len()
+    }
+
+    /// Says something in the status bar and the log.
+    pub fn say(&mut self, message: Message) {
+        self.messages.push(message);
+        self.dirty = true;
+    }
+
+    /// The terminal's size changed (or is known for the first time).
+    pub fn resize(&mut self, width: u16, height: u16) {
+        if self.size != (width, height) {
+            self.size = (width, height);
+            self.dirty = true;
         }
+    }
+
+    /// Rows a page moves: the body less its header lines.
+    fn page_rows(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(6)).max(1)
     }
 
     // ------------------------------------------------------------ input
 
-    /// Handles one key press: the top popup first, then the editor or the
-    /// filter line, then the key map.
-    pub fn on_key(&mut self, key: KeyEvent) {
+    /// One key press, routed top-down.
+    pub fn on_key(&mut self, event: KeyEvent) {
         self.dirty = true;
-        // Ctrl-C quits from anywhere, text fields and popups included.
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        let key = Key::from_event(&event);
+        if self.keymap.action(&[Scope::Anywhere], key) == Some(Action::ForceQuit) {
             self.quit = true;
             return;
         }
-        if let Some(popup) = self.popups.pop() {
-            if let Some(kept) = self.on_popup_key(popup, key) {
-                self.popups.push(kept);
+        if let Some(mut popup) = self.popups.pop() {
+            let input = Input::key(event, self.keymap.action(popup.scopes(), key));
+            let mut context = self.context();
+            let keep = popup.handle(&input, &mut context);
+            let out = context.out;
+            if keep == super::popups::Keep::Open {
+                self.popups.push(popup);
             }
+            self.carry_out(out);
             return;
         }
-        if self.editor.is_some() {
-            self.on_editor_key(key);
+        let scopes = self.current_screen().scopes();
+        let input = Input::key(event, self.keymap.action(scopes, key));
+        if self.to_screen(&input) == Handled::Consumed {
             return;
         }
-        if self.segments_view.filtering {
-            self.on_filter_key(key);
-            return;
-        }
-        let bound = self.keymap.action(&self.scopes(), Key::from_event(&key));
-        if let Some(action) = bound {
-            self.update(action);
+        if let Some(action) = self.keymap.action(&[Scope::Global], key) {
+            self.global(action, &[], false);
         }
     }
 
     /// With `--mouse`: the wheel moves the selection of the list in view.
-    pub fn on_mouse(&mut self, event: crossterm::event::MouseEvent) {
-        if !self.popups.is_empty() || self.editor.is_some() {
+    pub fn on_mouse(&mut self, event: MouseEvent) {
+        if !self.popups.is_empty() || self.current_screen().takes_text() {
             return;
         }
-        match event.kind {
-            crossterm::event::MouseEventKind::ScrollUp => self.update(Action::Up),
-            crossterm::event::MouseEventKind::ScrollDown => self.update(Action::Down),
-            _ => {}
-        }
-    }
-
-    fn on_filter_key(&mut self, key: KeyEvent) {
-        match key.code {
-            KeyCode::Esc => {
-                self.segments_view.filtering = false;
-                self.segments_view.filter.clear();
-            }
-            KeyCode::Enter => self.segments_view.filtering = false,
-            KeyCode::Backspace => {
-                self.segments_view.filter.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.segments_view.filter.push(c);
-                self.segments_view.selected = 0;
-            }
-            _ => {}
-        }
-    }
-
-    fn on_editor_key(&mut self, key: KeyEvent) {
-        let bound = self.keymap.action(&[Scope::Editor], Key::from_event(&key));
-        let Some(editor) = self.editor.as_mut() else {
-            return;
+        let action = match event.kind {
+            MouseEventKind::ScrollUp => Action::Up,
+            MouseEventKind::ScrollDown => Action::Down,
+            _ => return,
         };
-        let suggestions_open = !editor.suggestions.is_empty();
-        match (bound, key.code) {
-            (Some(Action::Save), _) => self.save(),
-            (Some(Action::Close), _) if suggestions_open => editor.suggestions.clear(),
-            (Some(Action::Close), _) => self.close_editor(),
-            (Some(Action::NextField), _) => editor.next_field(&self.workspace),
-            (Some(Action::PreviousField), _) => editor.previous_field(),
-            (_, KeyCode::Down) if editor.move_suggestion(true) => {}
-            (_, KeyCode::Up) if editor.move_suggestion(false) => {}
-            _ => {
-                editor.type_key(key, &self.workspace);
-            }
-        }
-    }
-
-    /// Handles a key for the top popup; returns it if it stays open.
-    fn on_popup_key(&mut self, popup: Popup, key: KeyEvent) -> Option<Popup> {
-        match popup {
-            Popup::Help { scroll } => match key.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => None,
-                KeyCode::Down | KeyCode::Char('j') => Some(Popup::Help {
-                    scroll: scroll.saturating_add(1).min(HELP_SCROLL_LIMIT),
-                }),
-                KeyCode::Up | KeyCode::Char('k') => Some(Popup::Help {
-                    scroll: scroll.saturating_sub(1),
-                }),
-                _ => Some(Popup::Help { scroll }),
-            },
-            Popup::Confirm { question, action } => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                    self.confirmed(action);
-                    None
-                }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => None,
-                _ => Some(Popup::Confirm { question, action }),
-            },
-            Popup::Prompt { mut input, .. } => match key.code {
-                KeyCode::Esc => None,
-                KeyCode::Enter => {
-                    let line = input.lines().join(" ");
-                    self.run_prompt(&line);
-                    None
-                }
-                KeyCode::Tab => {
-                    let line = input.lines().join(" ");
-                    if let Some(completed) = complete_prompt(&line) {
-                        input = Box::new(single_line(&completed));
-                    }
-                    let completions = prompt_completions(&input.lines().join(" "));
-                    Some(Popup::Prompt { input, completions })
-                }
-                _ => {
-                    input.input(key);
-                    let completions = prompt_completions(&input.lines().join(" "));
-                    Some(Popup::Prompt { input, completions })
-                }
-            },
-        }
-    }
-
-    // ------------------------------------------------------------ update
-
-    pub fn update(&mut self, action: Action) {
         self.dirty = true;
-        let count = self.visible_segments().len();
-        let view = &mut self.segments_view;
+        self.to_screen(&Input::command(action, Vec::new()));
+    }
+
+    /// A command from the prompt: to the screen, then the globals.
+    fn on_command(&mut self, action: Action, arguments: Vec<String>) {
+        let input = Input::command(action, arguments.clone());
+        if self.to_screen(&input) == Handled::Consumed {
+            return;
+        }
+        self.global(action, &arguments, true);
+    }
+
+    fn to_screen(&mut self, input: &Input) -> Handled {
+        let index = self.screen_index(self.current);
+        let mut screen = std::mem::replace(
+            &mut self.screens[index],
+            Box::new(super::screens::PlannedScreen::new(self.current)),
+        );
+        let mut context = self.context();
+        let handled = screen.handle(input, &mut context);
+        let out = context.out;
+        self.screens[index] = screen;
+        self.carry_out(out);
+        handled
+    }
+
+    fn screen_index(&self, id: ScreenId) -> usize {
+        self.screens.iter().position(|s| s.id() == id).unwrap_or(0)
+    }
+
+    fn context(&mut self) -> Context<'_> {
+        let page_rows = self.page_rows();
+        Context {
+            workspace: self.workspace.as_mut(),
+            busy_with: self.job.as_ref().map(|job| job.label.as_str()),
+            keymap: &self.keymap,
+            page_rows,
+            now: Instant::now(),
+            out: Outbox::default(),
+        }
+    }
+
+    /// The commands that belong to no screen.
+    fn global(&mut self, action: Action, arguments: &[String], from_prompt: bool) {
+        if let Some(id) = ScreenId::for_action(action) {
+            self.current = id;
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.popups.push(Popup::Help { scroll: 0 }),
-            Action::Prompt => self.popups.push(Popup::prompt()),
+            Action::Help => self.popups.push(Popup::Help(HelpPopup::default())),
+            Action::Prompt => self.popups.push(Popup::Prompt(PromptPopup::default())),
+            Action::Messages => self
+                .popups
+                .push(Popup::Messages(MessagesPopup::new(&self.messages))),
             Action::Close => {
                 self.popups.pop();
             }
-            Action::NextScreen => self.screen = (self.screen + 1) % SCREENS.len(),
-            Action::PreviousScreen => {
-                self.screen = (self.screen + SCREENS.len() - 1) % SCREENS.len()
-            }
-            Action::Screen(index) => self.screen = index.min(SCREENS.len() - 1),
-            Action::Up => view.selected = view.selected.saturating_sub(1),
-            Action::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
-            Action::Top => view.selected = 0,
-            Action::Bottom => view.selected = count.saturating_sub(1),
-            Action::PageUp => view.selected = view.selected.saturating_sub(self.page_rows),
-            Action::PageDown => {
-                view.selected = (view.selected + self.page_rows).min(count.saturating_sub(1))
-            }
-            Action::NextKind | Action::PreviousKind => {
-                view.kind = match view.kind {
-                    EntityKind::Users => EntityKind::Accounts,
-                    EntityKind::Accounts => EntityKind::Users,
-                };
-                view.selected = 0;
-            }
-            Action::Filter => view.filtering = true,
-            Action::NewSegment => {
-                let kind = view.kind;
-                self.screen = 0;
-                self.editor = Some(Editor::new_segment(kind));
-            }
-            Action::EditSegment => match self.selected_segment() {
-                Some(name) => self.editor = Editor::for_segment(&self.workspace, &name),
-                None => self.info("no segment selected: n creates one"),
-            },
-            Action::DeleteSegment => match self.selected_segment() {
-                Some(name) => self.ask_delete(name),
-                None => self.info("no segment selected"),
-            },
-            Action::Save | Action::NextField | Action::PreviousField => {}
-        }
-    }
-
-    fn ask_delete(&mut self, name: String) {
-        let referrers = self.workspace.referrers(&name);
-        if !referrers.is_empty() {
-            self.error(format!(
-                "\"{name}\" cannot be deleted: {} refer{} to it",
-                referrers.join(", "),
-                if referrers.len() == 1 { "s" } else { "" }
-            ));
-            return;
-        }
-        if let Some((stored, _)) = self.workspace.segment_definition(&name)
-            && let crate::model::Origin::File(path) = &stored.origin
-        {
-            let file = file_name(path);
-            return self.error(format!(
-                "\"{name}\" is defined in {file}: remove it from the file"
-            ));
-        }
-        self.popups.push(Popup::Confirm {
-            question: format!("Delete segment \"{name}\"? (y/n)"),
-            action: Confirm::DeleteSegment(name),
-        });
-    }
-
-    fn confirmed(&mut self, action: Confirm) {
-        match action {
-            Confirm::DeleteSegment(name) => match self.workspace.delete_segment(&name) {
-                Ok(_) => {
-                    self.refresh();
-                    self.info(format!("deleted \"{name}\""));
+            Action::CancelJob => match &self.job {
+                Some(job) => {
+                    job.cancel();
+                    self.say(Message::info(format!(
+                        "cancelling {}: it stops after the current batch",
+                        job.label
+                    )));
                 }
-                Err(message) => self.error(message),
+                None => self.say(Message::info("no job is running")),
             },
-            Confirm::DiscardEdits => {
-                self.editor = None;
-                self.info("changes discarded");
-            }
+            Action::NextScreen => self.current = self.current.step(true),
+            Action::PreviousScreen => self.current = self.current.step(false),
+            Action::Apply => self.apply_files(arguments),
+            Action::Import => self.import(arguments),
+            other if from_prompt => self.elsewhere(other, arguments),
+            _ => {}
         }
     }
 
-    fn close_editor(&mut self) {
-        let changed = self.editor.as_ref().is_some_and(Editor::is_changed);
-        if changed {
-            self.popups.push(Popup::Confirm {
-                question: "Discard your changes to this segment? (y/n)".to_string(),
-                action: Confirm::DiscardEdits,
-            });
-        } else {
-            self.editor = None;
-        }
-    }
-
-    fn save(&mut self) {
-        let Some(editor) = self.editor.as_mut() else {
-            return;
+    /// A prompt command the screen in view does not take: run it on the
+    /// screen it belongs to, or say where it belongs.
+    fn elsewhere(&mut self, action: Action, arguments: &[String]) {
+        let scope = action.command().scope;
+        let home = match scope {
+            Scope::Segments => Some(ScreenId::Segments),
+            _ => None,
         };
-        let draft = editor.draft();
-        match self.workspace.save_segment(&draft) {
-            Ok(report) => {
-                editor.mark_saved();
-                let (entered, exited) = report
-                    .membership
-                    .iter()
-                    .fold((0, 0), |(e, x), (_, entered, exited)| {
-                        (e + entered, x + exited)
-                    });
-                let place = editor
-                    .file
-                    .as_deref()
-                    .map_or(String::new(), |f| format!(" in {f}"));
-                let name = draft.name.trim().to_string();
-                // The file it may have written is already applied.
-                for file in &mut self.watched {
-                    file.changed();
-                }
-                self.editor = None;
-                self.refresh();
-                self.select_segment(&name);
-                self.info(format!(
-                    "saved \"{name}\"{place}: {entered} entered, {exited} left"
-                ));
+        match home {
+            Some(id) if id != self.current => {
+                self.current = id;
+                self.on_command(action, arguments.to_vec());
             }
-            Err(failure) => {
-                let summary = failure.summary();
-                if let SaveFailure::Invalid { .. } = failure {
-                    editor.save_error = Some(summary.clone());
-                }
-                self.error(format!("not saved: {summary}"));
-            }
+            _ => self.say(Message::error(format!(
+                "`:{}` does nothing here ({})",
+                action.name(),
+                scope.title().to_lowercase()
+            ))),
         }
     }
 
-    fn select_segment(&mut self, name: &str) {
-        if let Some(summary) = self.summaries.iter().find(|s| s.name == name) {
-            self.segments_view.kind = summary.kind;
+    /// Does what a part asked for.
+    fn carry_out(&mut self, out: Outbox) {
+        let Outbox {
+            messages,
+            popups,
+            job,
+            changed,
+            wrote_files,
+            confirmed,
+            command,
+            quit,
+        } = out;
+        for message in messages {
+            self.messages.push(message);
         }
-        if let Some(index) = self.visible_segments().iter().position(|s| s.name == name) {
-            self.segments_view.selected = index;
-        }
-    }
-
-    // ------------------------------------------------------------ prompt
-
-    fn run_prompt(&mut self, line: &str) {
-        let mut words = line.split_whitespace();
-        let Some(command) = words.next() else {
-            return;
-        };
-        let arguments: Vec<&str> = words.collect();
-        match command {
-            "q" | "quit" => self.quit = true,
-            "help" => self.popups.push(Popup::Help { scroll: 0 }),
-            "new" => self.update(Action::NewSegment),
-            "apply" if !arguments.is_empty() => {
-                let paths: Vec<PathBuf> = arguments.iter().map(PathBuf::from).collect();
-                self.apply_files(&paths);
+        self.popups.extend(popups);
+        if wrote_files {
+            // What the UI wrote is applied already; the watcher need not.
+            for file in &mut self.watched {
+                file.changed();
             }
-            "import" if arguments.len() == 2 => self.import(arguments[0], arguments[1]),
-            _ => match PROMPT_COMMANDS.iter().find(|(name, _)| *name == command) {
-                Some((name, help)) => self.error(format!("usage: :{name} {help}")),
-                None => self.error(format!(
-                    "there is no command `:{command}`; Tab completes, ? lists keys"
-                )),
-            },
         }
-    }
-
-    fn import(&mut self, kind: &str, path: &str) {
-        let kind = match kind {
-            "users" => EntityKind::Users,
-            "accounts" => EntityKind::Accounts,
-            other => {
-                return self.error(format!("`{other}` is not a kind: write users or accounts"));
-            }
-        };
-        if path == "-" {
-            return self.error("the UI cannot import from standard input: name a file".to_string());
+        if changed.any() {
+            self.refresh(changed);
         }
-        let source = match crate::workspace::ImportSource::open(path) {
-            Ok(source) => source,
-            Err(message) => return self.error(message),
-        };
-        let path = path.to_string();
-        let work = move |workspace: &mut Workspace| {
-            let result = workspace.import(
-                kind,
-                source,
-                crate::workspace::ImportMode::Merge,
-                false,
-                &mut |_| {},
+        if quit {
+            self.quit = true;
+        }
+        if let Some(job) = job {
+            self.start_job(job);
+        }
+        if let Some(confirmation) = confirmed {
+            let index = self.screen_index(self.current);
+            let mut screen = std::mem::replace(
+                &mut self.screens[index],
+                Box::new(super::screens::PlannedScreen::new(self.current)),
             );
-            match result {
-                Ok(report) => Status {
-                    message: format!(
-                        "imported {path}: {} created, {} updated",
-                        report.created, report.updated
-                    ),
-                    is_error: false,
-                },
-                Err(crate::workspace::ImportFailure::Rows { errors, count }) => {
-                    let first = errors.first().map(ToString::to_string).unwrap_or_default();
-                    Status {
-                        message: format!("nothing imported: {count} bad rows; {path}:{first}"),
-                        is_error: true,
-                    }
-                }
-                Err(crate::workspace::ImportFailure::File(message)) => Status {
-                    message: format!("nothing imported: {message}"),
-                    is_error: true,
-                },
-                Err(crate::workspace::ImportFailure::Workspace(error)) => Status {
-                    message: error.to_string(),
-                    is_error: true,
-                },
-            }
-        };
-        self.pending = Some(Job {
-            label: "importing".to_string(),
-            work: Box::new(work),
-        });
-    }
-
-    /// Runs the waiting job here and now (the event loop runs it on a worker
-    /// thread instead, drawing progress; tests and benchmarks call this).
-    pub fn run_pending(&mut self) {
-        if let Some(job) = self.pending.take() {
-            let status = (job.work)(&mut self.workspace);
-            self.job_finished(status);
+            let mut context = self.context();
+            screen.confirmed(&confirmation, &mut context);
+            let out = context.out;
+            self.screens[index] = screen;
+            self.carry_out(out);
         }
-    }
-
-    /// After a job: refresh and say how it went.
-    pub fn job_finished(&mut self, status: Status) {
-        self.refresh();
-        self.status = status;
+        if let Some((action, arguments)) = command {
+            self.on_command(action, arguments);
+        }
         self.dirty = true;
     }
 
-    /// Applies files; on error keeps the last good definitions and says
-    /// where the first problem is.
-    pub fn apply_files(&mut self, paths: &[PathBuf]) {
-        let mut sources = Vec::new();
-        for path in paths {
-            match std::fs::read_to_string(path) {
-                Ok(text) => sources.push(SourceText {
-                    origin: crate::files::identity(&path.display().to_string()),
-                    text,
-                }),
-                Err(error) => {
-                    return self.error(format!(
-                        "cannot read {}: {}",
-                        path.display(),
-                        crate::os_error::reason(&error)
-                    ));
-                }
+    /// Every screen re-reads what it shows; the status bar's facts too.
+    fn refresh(&mut self, changed: Changed) {
+        let Some(workspace) = &self.workspace else {
+            return;
+        };
+        for screen in &mut self.screens {
+            screen.refresh(workspace, &changed);
+        }
+        self.facts = Facts {
+            database: super::widgets::text::file_name(&workspace.path().display().to_string()),
+            users: workspace.entity_count(EntityKind::Users),
+            accounts: workspace.entity_count(EntityKind::Accounts),
+            now: workspace.now(),
+        };
+        self.dirty = true;
+    }
+
+    // ------------------------------------------------------------ commands
+
+    fn apply_files(&mut self, arguments: &[String]) {
+        let Some(workspace) = self.workspace_or_busy() else {
+            return;
+        };
+        let paths: Vec<PathBuf> = arguments.iter().map(PathBuf::from).collect();
+        let (message, changed) = file_commands::apply_files(workspace, &paths);
+        self.say(message);
+        self.refresh(changed);
+    }
+
+    fn import(&mut self, arguments: &[String]) {
+        let [kind, path] = arguments else {
+            let usage = Action::Import.command().arguments.unwrap_or_default();
+            return self.say(Message::error(format!("usage: :import {usage}")));
+        };
+        match file_commands::import_job(kind, path) {
+            Ok(job) => self.start_job(job),
+            Err(message) => self.say(Message::error(message)),
+        }
+    }
+
+    fn workspace_or_busy(&mut self) -> Option<&mut Workspace> {
+        if self.workspace.is_none() {
+            let label = self.job.as_ref().map_or("a job", |job| job.label.as_str());
+            let message = format!(
+                "busy: {label} is running; wait for it, or {} cancels it",
+                self.keymap.key_label(Action::CancelJob)
+            );
+            self.say(Message::error(message));
+        }
+        self.workspace.as_mut()
+    }
+
+    // ------------------------------------------------------------ jobs
+
+    fn start_job(&mut self, job: super::jobs::Job) {
+        if let Some(running) = &self.job {
+            let message = format!("{} is still running; one job at a time", running.label);
+            return self.say(Message::error(message));
+        }
+        let Some(workspace) = self.workspace.take() else {
+            return;
+        };
+        let label = job.label.clone();
+        match RunningJob::start(job, workspace) {
+            Ok(running) => {
+                self.job = Some(running);
+                let cancel = self.keymap.key_label(Action::CancelJob);
+                self.say(Message::info(format!("{label}… ({cancel} cancels)")));
+            }
+            Err((workspace, message)) => {
+                self.workspace = Some(workspace);
+                self.say(Message::error(message));
             }
         }
-        match self.workspace.apply(&sources) {
-            Ok(report) => {
-                self.refresh();
-                let moved: usize = report.membership.iter().map(|(_, e, x)| e + x).sum();
-                self.info(format!(
-                    "applied {}: {} added, {} changed, {} removed, {moved} membership changes",
-                    display_paths(paths),
-                    report.added.len(),
-                    report.changed.len(),
-                    report.removed.len()
-                ));
+    }
+
+    /// Takes what the running job reported; returns whether it ended.
+    pub fn poll_jobs(&mut self) -> bool {
+        let Some(job) = self.job.as_mut() else {
+            return false;
+        };
+        let polled = job.poll();
+        self.after_poll(polled)
+    }
+
+    /// Waits for the running job to end, up to `timeout` (tests and
+    /// benchmarks; the event loop polls instead).
+    pub fn wait_for_job(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while let Some(job) = self.job.as_mut() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
             }
-            Err(ApplyFailure::Invalid(files)) => {
-                let first = sources
-                    .iter()
-                    .zip(&files)
-                    .find_map(|(source, diagnostics)| {
-                        diagnostics.iter().find(|d| d.is_error()).map(|d| {
-                            let at = crate::lang::line_column(&source.text, d.span.start);
-                            format!(
-                                "not applied: {}:{at}: {}",
-                                file_name(&source.origin),
-                                d.message
-                            )
-                        })
-                    });
-                self.error(first.unwrap_or_else(|| "not applied".to_string()));
+            let polled = job.wait(left.min(JOB_POLL));
+            self.after_poll(polled);
+        }
+        true
+    }
+
+    fn after_poll(&mut self, polled: Poll) -> bool {
+        self.dirty = true;
+        match polled {
+            Poll::Running => false,
+            Poll::Finished(workspace, outcome) => {
+                self.job = None;
+                self.workspace = Some(*workspace);
+                self.messages.push(outcome.message);
+                self.refresh(outcome.changed);
+                true
             }
-            Err(ApplyFailure::Workspace(error)) => self.error(error.to_string()),
+            Poll::Lost => {
+                self.job = None;
+                self.fatal = Some("a background job stopped unexpectedly".to_string());
+                self.quit = true;
+                true
+            }
         }
     }
 
     // ------------------------------------------------------------ time
 
-    /// Periodic work: the editor's debounced preview and the file watch.
+    /// Periodic work: screens' debounced checks and the file watch.
     pub fn tick(&mut self, now: Instant) {
-        if let Some(editor) = self.editor.as_mut()
-            && editor.tick(now, &self.workspace)
-        {
-            self.dirty = true;
+        let Some(workspace) = &self.workspace else {
+            return;
+        };
+        for screen in &mut self.screens {
+            if screen.tick(now, workspace) {
+                self.dirty = true;
+            }
         }
         if now.duration_since(self.last_watch) >= WATCH_INTERVAL {
             self.last_watch = now;
-            let changed: Vec<PathBuf> = self
+            let changed: Vec<String> = self
                 .watched
                 .iter_mut()
-                .filter_map(|file| file.changed().then(|| file.path.clone()))
+                .filter_map(|file| file.changed().then(|| file.path.display().to_string()))
                 .collect();
             if !changed.is_empty() {
                 self.apply_files(&changed);
@@ -601,98 +514,25 @@ impl App {
         }
     }
 
-    /// The next instant something is due (a preview or a file look).
+    /// How long the event loop may wait for input before something is due.
     pub fn next_deadline(&self, now: Instant) -> Duration {
         let watch = if self.watched.is_empty() {
             Duration::from_secs(1)
         } else {
             (self.last_watch + WATCH_INTERVAL).saturating_duration_since(now)
         };
-        let preview = self
-            .editor
-            .as_ref()
-            .and_then(Editor::deadline)
-            .map_or(Duration::MAX, |due| due.saturating_duration_since(now));
-        watch.min(preview).max(Duration::from_millis(5))
-    }
-
-    /// The status bar's left part: database, counts, `--now`, files.
-    pub fn status_facts(&self, now_given: bool, wide: bool) -> String {
-        let users = self.workspace.entity_count(EntityKind::Users);
-        let accounts = self.workspace.entity_count(EntityKind::Accounts);
-        let mut facts = format!("{users} users · {accounts} accounts");
-        if wide {
-            facts = format!(
-                "{} · {facts}",
-                file_name(&self.workspace.path().display().to_string())
-            );
-        }
-        if now_given {
-            facts.push_str(&format!(
-                " · as of {}",
-                format_instant(self.workspace.now())
-            ));
-        }
-        if !self.watched.is_empty() {
-            facts.push_str(&format!(
-                " · watching {} file{}",
-                self.watched.len(),
-                if self.watched.len() == 1 { "" } else { "s" }
-            ));
-        }
-        facts
-    }
-}
-
-/// The last part of a path, for short messages and narrow columns.
-pub fn file_name(path: &str) -> String {
-    std::path::Path::new(path).file_name().map_or_else(
-        || path.to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    )
-}
-
-fn display_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn single_line(text: &str) -> ratatui_textarea::TextArea<'static> {
-    let mut input = ratatui_textarea::TextArea::new(vec![text.to_string()]);
-    input.set_cursor_line_style(ratatui::style::Style::new());
-    input.move_cursor(ratatui_textarea::CursorMove::End);
-    input
-}
-
-/// Prompt commands starting with the typed word.
-pub fn prompt_completions(line: &str) -> Vec<String> {
-    let word = line.trim_start();
-    if word.contains(' ') {
-        return Vec::new();
-    }
-    PROMPT_COMMANDS
-        .iter()
-        .filter(|(name, _)| name.starts_with(word))
-        .map(|(name, help)| format!(":{name} — {help}"))
-        .collect()
-}
-
-/// The typed command completed, when only one fits.
-fn complete_prompt(line: &str) -> Option<String> {
-    let word = line.trim_start();
-    if word.contains(' ') {
-        return None;
-    }
-    let matching: Vec<&str> = PROMPT_COMMANDS
-        .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| name.starts_with(word))
-        .collect();
-    match matching.as_slice() {
-        [one] => Some(format!("{one} ")),
-        _ => None,
+        let screens = self
+            .screens
+            .iter()
+            .filter_map(|s| s.deadline())
+            .map(|due| due.saturating_duration_since(now))
+            .min()
+            .unwrap_or(Duration::MAX);
+        let job = if self.job.is_some() {
+            JOB_POLL
+        } else {
+            Duration::MAX
+        };
+        watch.min(screens).min(job).max(Duration::from_millis(5))
     }
 }

@@ -1,5 +1,5 @@
-//! Keys → actions, built from the command table, with overrides read from a
-//! TOML file in the user's config directory:
+//! Keys → actions, built from the command table, with overrides read from
+//! `keys.toml` in the user's config directory:
 //!
 //! ```toml
 //! [keys]
@@ -9,14 +9,17 @@
 //!
 //! A key is a character (`n`, `+`, `?`), a named key (`enter`, `esc`, `tab`,
 //! `backtab`, `up`, `down`, `left`, `right`, `home`, `end`, `pageup`,
-//! `pagedown`, `backspace`, `delete`, `f1`..`f12`), or `ctrl-`/`alt-` with one.
+//! `pagedown`, `backspace`, `delete`, `space`, `f1`..`f12`), or `ctrl-`/`alt-`
+//! with one. The file is taken whole or not at all: an unknown command, a
+//! key that is not a key, or a key bound twice in one scope refuses the file
+//! with a message naming its line, and the defaults are used.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::commands::{Action, COMMANDS, Scope, command_named};
+use super::action::{Action, COMMANDS, Scope};
 
 /// A key as the map stores it: code and the modifiers that matter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,15 +70,16 @@ impl Key {
             "backspace" => KeyCode::Backspace,
             "delete" => KeyCode::Delete,
             "space" => KeyCode::Char(' '),
-            f if f.starts_with('f')
-                && f.len() > 1
+            f if f.len() > 1
+                && f.starts_with('f')
                 && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
             {
                 KeyCode::F(f[1..].parse().unwrap_or(1))
             }
-            single if single.chars().count() == 1 => {
-                KeyCode::Char(single.chars().next().unwrap_or(' '))
-            }
+            single if single.chars().count() == 1 => match single.chars().next() {
+                Some(c) => KeyCode::Char(c),
+                None => KeyCode::Null,
+            },
             _ => {
                 return Err(format!(
                     "`{text}` is not a key (try n, ctrl-s, enter, pagedown)"
@@ -114,52 +118,62 @@ impl Key {
     }
 }
 
-/// The live bindings: for each scope, key → action; and for help, each
-/// command's keys.
+/// The live bindings: per scope, key → action; and per action, its keys.
 #[derive(Debug, Clone)]
 pub struct KeyMap {
-    /// The file the map is read from, when it is not just the defaults.
+    /// The file the map is read from, when there is one.
     pub path: Option<PathBuf>,
-    bindings: HashMap<(ScopeKey, Key), Action>,
-    /// Command name → its keys, in order.
-    keys_of: HashMap<&'static str, Vec<Key>>,
+    bindings: HashMap<(Scope, Key), Action>,
+    keys_of: HashMap<Action, Vec<Key>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum ScopeKey {
-    Global,
-    Segments,
-    Editor,
+/// Why a key map file was refused (its defaults are used instead).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyMapError {
+    /// 1-based line of the problem, when it has one.
+    pub line: Option<usize>,
+    pub message: String,
 }
 
-fn scope_key(scope: Scope) -> ScopeKey {
-    match scope {
-        Scope::Global => ScopeKey::Global,
-        Scope::Segments => ScopeKey::Segments,
-        Scope::Editor => ScopeKey::Editor,
+impl std::fmt::Display for KeyMapError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
     }
+}
+
+/// `keys.toml` as read: command names and their keys, with where they are.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    #[serde(default)]
+    keys: BTreeMap<toml::Spanned<String>, toml::Spanned<Vec<toml::Spanned<String>>>>,
 }
 
 impl KeyMap {
     /// The defaults of the command table.
     pub fn defaults() -> KeyMap {
-        let mut keys_of = HashMap::new();
-        for command in COMMANDS {
-            let keys = command
-                .keys
-                .iter()
-                .filter_map(|k| Key::parse(k).ok())
-                .collect();
-            keys_of.insert(command.name, keys);
-        }
+        let keys_of = COMMANDS
+            .iter()
+            .map(|command| {
+                let keys = command
+                    .keys
+                    .iter()
+                    .filter_map(|k| Key::parse(k).ok())
+                    .collect();
+                (command.action, keys)
+            })
+            .collect();
         KeyMap::from_keys(keys_of)
     }
 
-    fn from_keys(keys_of: HashMap<&'static str, Vec<Key>>) -> KeyMap {
+    fn from_keys(keys_of: HashMap<Action, Vec<Key>>) -> KeyMap {
         let mut bindings = HashMap::new();
         for command in COMMANDS {
-            for key in keys_of.get(command.name).into_iter().flatten() {
-                bindings.insert((scope_key(command.scope), *key), command.action);
+            for key in keys_of.get(&command.action).into_iter().flatten() {
+                bindings.insert((command.scope, *key), command.action);
             }
         }
         KeyMap {
@@ -169,92 +183,198 @@ impl KeyMap {
         }
     }
 
-    /// The defaults with the overrides of a TOML text; problems are listed
-    /// and the defaults kept for those entries.
-    pub fn with_overrides(text: &str) -> (KeyMap, Vec<String>) {
-        let mut problems = Vec::new();
+    /// The defaults with the overrides of a `keys.toml` text, or why the
+    /// text is refused as a whole.
+    pub fn with_overrides(text: &str) -> Result<KeyMap, KeyMapError> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let file: KeyFile = toml::from_str(text).map_err(|error| KeyMapError {
+            line: error.span().map(|span| line_of(span.start)),
+            message: error.message().trim().to_string(),
+        })?;
         let mut keys_of = KeyMap::defaults().keys_of;
-        let parsed: Result<toml::Table, _> = text.parse();
-        let table = match parsed {
-            Ok(table) => table,
-            Err(error) => {
-                problems.push(format!(
-                    "the key map is not valid TOML: {}",
-                    error.message()
-                ));
-                return (KeyMap::from_keys(keys_of), problems);
-            }
-        };
-        let Some(keys) = table.get("keys").and_then(|v| v.as_table()) else {
-            if !table.is_empty() {
-                problems.push("the key map needs a [keys] table".to_string());
-            }
-            return (KeyMap::from_keys(keys_of), problems);
-        };
-        for (name, value) in keys {
-            let Some(command) = command_named(name) else {
-                problems.push(format!("the key map names no command `{name}`"));
-                continue;
+        for (name, keys) in &file.keys {
+            let at = |span: std::ops::Range<usize>, message: String| KeyMapError {
+                line: Some(line_of(span.start)),
+                message,
             };
-            let Some(list) = value.as_array() else {
-                problems.push(format!("`{name}` needs a list of keys, such as [\"n\"]"));
-                continue;
-            };
+            let action = Action::named(name.get_ref())
+                .ok_or_else(|| at(name.span(), unknown_command(name.get_ref())))?;
             let mut parsed = Vec::new();
-            for item in list {
-                match item.as_str().map(Key::parse) {
-                    Some(Ok(key)) => parsed.push(key),
-                    Some(Err(problem)) => problems.push(format!("`{name}`: {problem}")),
-                    None => problems.push(format!("`{name}`: keys are text, such as \"ctrl-s\"")),
-                }
+            for key in keys.get_ref() {
+                let parsed_key = Key::parse(key.get_ref()).map_err(|problem| {
+                    at(key.span(), format!("`{}`: {problem}", name.get_ref()))
+                })?;
+                parsed.push(parsed_key);
             }
-            keys_of.insert(command.name, parsed);
+            keys_of.insert(action, parsed);
         }
-        (KeyMap::from_keys(keys_of), problems)
+        check_bindings(&keys_of).map_err(|message| {
+            // The line of the first command named in the message, if any.
+            let line = file
+                .keys
+                .keys()
+                .find(|name| message.contains(&format!("`{}`", name.get_ref())))
+                .map(|name| line_of(name.span().start));
+            KeyMapError { line, message }
+        })?;
+        Ok(KeyMap::from_keys(keys_of))
     }
 
-    /// Loads `keys.toml` from the config directory, if there is one.
-    pub fn load() -> (KeyMap, Vec<String>) {
+    /// Loads `keys.toml` from the config directory, if there is one; a file
+    /// that is refused leaves the defaults and says why.
+    pub fn load() -> (KeyMap, Option<String>) {
         let Some(path) = config_path() else {
-            return (KeyMap::defaults(), Vec::new());
+            return (KeyMap::defaults(), None);
         };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let (mut map, problems) = KeyMap::with_overrides(&text);
-                map.path = Some(path.clone());
-                let located = problems
-                    .into_iter()
-                    .map(|p| format!("{}: {p}", path.display()))
-                    .collect();
-                (map, located)
-            }
-            Err(_) => {
-                let mut map = KeyMap::defaults();
-                map.path = Some(path);
-                (map, Vec::new())
-            }
-        }
+        KeyMap::load_from(path)
     }
 
-    /// The action bound to `key` in `scope` (editor and screen scopes first,
-    /// then global).
+    /// Loads a key map file (missing: the defaults, silently).
+    pub fn load_from(path: PathBuf) -> (KeyMap, Option<String>) {
+        let (mut map, problem) = match std::fs::read_to_string(&path) {
+            Ok(text) => match KeyMap::with_overrides(&text) {
+                Ok(map) => (map, None),
+                Err(error) => (
+                    KeyMap::defaults(),
+                    Some(format!(
+                        "{}: {error}; the default keys are used",
+                        path.display()
+                    )),
+                ),
+            },
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                (KeyMap::defaults(), None)
+            }
+            Err(error) => (
+                KeyMap::defaults(),
+                Some(format!(
+                    "cannot read {}: {}; the default keys are used",
+                    path.display(),
+                    crate::os_error::reason(&error)
+                )),
+            ),
+        };
+        map.path = Some(path);
+        (map, problem)
+    }
+
+    /// The action bound to `key` in the first of `scopes` that binds it.
     pub fn action(&self, scopes: &[Scope], key: Key) -> Option<Action> {
         scopes
             .iter()
-            .find_map(|scope| self.bindings.get(&(scope_key(*scope), key)).copied())
+            .find_map(|scope| self.bindings.get(&(*scope, key)).copied())
     }
 
-    /// The keys of a command, as shown in help.
-    pub fn keys_label(&self, name: &str) -> String {
+    /// The keys of an action, as help and hints show them.
+    pub fn keys_label(&self, action: Action) -> String {
         self.keys_of
-            .get(name)
+            .get(&action)
             .map(|keys| keys.iter().map(Key::label).collect::<Vec<_>>().join(" "))
             .unwrap_or_default()
     }
+
+    /// The first key of an action, for a hint ("Esc closes"); the prompt
+    /// form when no key is bound.
+    pub fn key_label(&self, action: Action) -> String {
+        self.keys_of
+            .get(&action)
+            .and_then(|keys| keys.first())
+            .map_or_else(|| format!(":{}", action.name()), Key::label)
+    }
+}
+
+fn unknown_command(name: &str) -> String {
+    let names: Vec<String> = COMMANDS.iter().map(|c| c.action.name()).collect();
+    let close = names
+        .iter()
+        .min_by_key(|candidate| strsim::levenshtein(candidate, name))
+        .filter(|candidate| strsim::levenshtein(candidate, name) <= 2);
+    match close {
+        Some(candidate) => format!("there is no command `{name}` (did you mean `{candidate}`?)"),
+        None => format!("there is no command `{name}`; `?` in segscope lists them"),
+    }
+}
+
+/// Refuses a map that binds a key twice in one scope, or leaves no way to
+/// quit.
+fn check_bindings(keys_of: &HashMap<Action, Vec<Key>>) -> Result<(), String> {
+    let mut seen: HashMap<(Scope, Key), Action> = HashMap::new();
+    for command in COMMANDS {
+        for key in keys_of.get(&command.action).into_iter().flatten() {
+            if let Some(other) = seen.insert((command.scope, *key), command.action)
+                && other != command.action
+            {
+                return Err(format!(
+                    "{} is bound to both `{}` and `{}` in {}",
+                    key.label(),
+                    other.name(),
+                    command.action.name(),
+                    command.scope.title().to_lowercase()
+                ));
+            }
+        }
+    }
+    let quits = [Action::Quit, Action::ForceQuit]
+        .iter()
+        .any(|action| keys_of.get(action).is_some_and(|keys| !keys.is_empty()));
+    if !quits {
+        return Err(
+            "`quit` and `force-quit` have no keys left: there would be no way to quit".to_string(),
+        );
+    }
+    Ok(())
 }
 
 /// `<config dir>/segscope/keys.toml`.
 pub fn config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "segscope")
         .map(|dirs| dirs.config_dir().join("keys.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(text: &str) -> Key {
+        Key::parse(text).expect("a key")
+    }
+
+    #[test]
+    fn overrides_replace_a_commands_keys() {
+        let map = KeyMap::with_overrides("[keys]\nnew = [\"a\"]\n").expect("valid");
+        assert_eq!(map.action(&[Scope::Segments], key("a")), Some(Action::New));
+        assert_eq!(map.action(&[Scope::Segments], key("n")), None);
+        assert_eq!(map.keys_label(Action::New), "a");
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_whole_with_its_line() {
+        let text = "[keys]\nnew = [\"j\"]\nquit = [\"ctrl-\"]\n";
+        let error = KeyMap::with_overrides(text).expect_err("a bad key");
+        assert_eq!(error.line, Some(3), "{error}");
+        assert!(error.message.contains("is not a key"), "{error}");
+
+        let error = KeyMap::with_overrides("[keys]\n\nnwe = [\"x\"]\n").expect_err("unknown");
+        assert_eq!(error.line, Some(3));
+        assert!(error.message.contains("did you mean `new`"), "{error}");
+
+        let error = KeyMap::with_overrides("[keys]\nnew = [\"d\"]\n").expect_err("twice");
+        assert_eq!(error.line, Some(2));
+        assert!(error.message.contains("`delete` and `new`"), "{error}");
+
+        let error =
+            KeyMap::with_overrides("[keys]\nquit = []\nforce-quit = []\n").expect_err("no way out");
+        assert!(error.message.contains("no way to quit"), "{error}");
+
+        let error = KeyMap::with_overrides("keys = 3").expect_err("not a table");
+        assert_eq!(error.line, Some(1));
+        let error = KeyMap::with_overrides("[colours]\n").expect_err("unknown table");
+        assert_eq!(error.line, Some(1), "{error}");
+    }
+
+    #[test]
+    fn the_same_key_in_two_scopes_is_fine() {
+        // Tab is next-screen globally and next-field in the editor.
+        assert!(KeyMap::with_overrides("[keys]\nnext-field = [\"tab\"]\n").is_ok());
+    }
 }

@@ -1,29 +1,38 @@
-//! The terminal UI: a synchronous event loop over crossterm events and a
-//! periodic tick (the editor's debounced preview, the file watcher), drawing
-//! with ratatui only when something changed. The terminal is restored on
-//! exit, on error and on panic.
+//! The terminal UI: a synchronous event loop over crossterm events, the
+//! running job's channel and a periodic tick (debounced checks, the file
+//! watcher), drawing with ratatui only when something changed. The
+//! terminal is restored on exit, on error and on panic.
+//!
+//! Layout: `app` routes input top-down (popups, the screen, the globals);
+//! `action` is the one command table that `keymap`, the prompt, help and
+//! hints read; `screens/` has one module per screen, `popups/` one per
+//! overlay, `widgets/` the pieces screens share; `jobs` runs long work off
+//! this thread; `frame` draws the tab bar, the status bar and the popups.
 
+mod action;
 mod app;
-mod commands;
-mod completion;
-mod draw;
-mod editor;
+mod file_commands;
+mod frame;
+mod jobs;
 mod keymap;
-mod popup;
+mod messages;
+mod popups;
+mod screens;
 mod theme;
 mod watch;
+mod widgets;
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-pub use app::{App, SCREENS};
-pub use commands::{Action, COMMANDS};
-pub use editor::{Editor, Field, PreviewState};
-pub use keymap::{Key, KeyMap};
+pub use action::{Action, COMMANDS, Command, Scope};
+pub use app::App;
+pub use keymap::{Key, KeyMap, KeyMapError};
+pub use screens::ScreenId;
 pub use theme::Theme;
 
 use crate::workspace::Workspace;
@@ -46,20 +55,21 @@ pub fn run(
     label: String,
     options: TuiOptions,
 ) -> Result<(), String> {
-    let (keymap, problems) = KeyMap::load();
+    let (keymap, problem) = KeyMap::load();
     let theme = Theme::from_environment();
     let mut terminal =
         ratatui::try_init().map_err(|error| format!("cannot start the terminal UI: {error}"))?;
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = match wait_for_load(&mut terminal, load, &label, theme) {
+    let result = match wait_for_load(&mut terminal, load, &label, &keymap, theme) {
         Ok(Some(workspace)) => {
             let mut app = App::new(workspace, keymap, theme, options.watched);
-            if let Some(problem) = problems.first() {
-                app.error(format!("{problem} (the default keys are used)"));
+            app.now_given = options.now_given;
+            if let Some(problem) = problem {
+                app.say(messages::Message::error(problem));
             }
-            event_loop(&mut terminal, &mut app, options.now_given).map(|()| Some(app))
+            event_loop(&mut terminal, &mut app).map(|()| Some(app))
         }
         Ok(None) => Ok(None),
         Err(error) => Err(error),
@@ -70,7 +80,12 @@ pub fn run(
     ratatui::restore();
     match result {
         Ok(Some(app)) => {
-            app.workspace.close_and_exit_soon();
+            if let Some(fatal) = app.fatal() {
+                return Err(fatal.to_string());
+            }
+            if let Some(workspace) = app.into_workspace() {
+                workspace.close_and_exit_soon();
+            }
             Ok(())
         }
         Ok(None) => Ok(()),
@@ -84,6 +99,7 @@ fn wait_for_load<B: Backend>(
     terminal: &mut Terminal<B>,
     load: Box<dyn FnOnce() -> Result<Workspace, String> + Send>,
     label: &str,
+    keymap: &KeyMap,
     theme: Theme,
 ) -> Result<Option<Workspace>, String>
 where
@@ -94,12 +110,21 @@ where
         let _ = sender.send(load());
     });
     let started = Instant::now();
+    let quit_keys = keymap.key_label(Action::Quit);
     loop {
         let elapsed = started.elapsed();
         terminal
-            .draw(|frame| draw::draw_busy(frame, &format!("loading {label}"), elapsed, theme))
+            .draw(|frame| {
+                frame::draw_busy(
+                    frame,
+                    &format!("loading {label}"),
+                    elapsed,
+                    &quit_keys,
+                    theme,
+                )
+            })
             .map_err(|error| format!("cannot draw: {error}"))?;
-        match receiver.recv_timeout(std::time::Duration::from_millis(100)) {
+        match receiver.recv_timeout(Duration::from_millis(100)) {
             Ok(Ok(workspace)) => return Ok(Some(workspace)),
             Ok(Err(message)) => return Err(message),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
@@ -107,18 +132,14 @@ where
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
         }
-        while event::poll(std::time::Duration::ZERO)
+        while event::poll(Duration::ZERO)
             .map_err(|error| format!("cannot read the terminal: {error}"))?
         {
             if let Event::Key(key) =
                 event::read().map_err(|error| format!("cannot read the terminal: {error}"))?
             {
-                let quit = matches!(key.code, crossterm::event::KeyCode::Char('q'))
-                    || (key.code == crossterm::event::KeyCode::Char('c')
-                        && key
-                            .modifiers
-                            .contains(crossterm::event::KeyModifiers::CONTROL));
-                if quit {
+                let bound = keymap.action(&[Scope::Anywhere, Scope::Global], Key::from_event(&key));
+                if matches!(bound, Some(Action::Quit | Action::ForceQuit)) {
                     return Ok(None);
                 }
             }
@@ -126,78 +147,35 @@ where
     }
 }
 
-fn event_loop<B: Backend>(
-    terminal: &mut Terminal<B>,
-    app: &mut App,
-    now_given: bool,
-) -> Result<(), String>
+fn event_loop<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), String>
 where
     B::Error: std::fmt::Display,
 {
-    while !app.quit {
-        if app.dirty {
-            terminal
-                .draw(|frame| draw::draw(frame, app, now_given))
-                .map_err(|error| format!("cannot draw: {error}"))?;
-            app.dirty = false;
+    while !app.should_quit() {
+        if app.is_dirty() {
+            render(terminal, app).map_err(|error| format!("cannot draw: {error}"))?;
         }
         let timeout = app.next_deadline(Instant::now());
         if event::poll(timeout).map_err(|error| format!("cannot read the terminal: {error}"))? {
             match event::read().map_err(|error| format!("cannot read the terminal: {error}"))? {
-                Event::Key(key) if key.kind != KeyEventKind::Release => {
-                    app.on_key(key);
-                    if let Some(job) = app.pending.take() {
-                        run_job(terminal, app, job)?;
-                    }
-                }
+                Event::Key(key) if key.kind != KeyEventKind::Release => app.on_key(key),
                 Event::Mouse(mouse) => app.on_mouse(mouse),
-                Event::Resize(_, _) => app.dirty = true,
+                Event::Resize(width, height) => app.resize(width, height),
                 _ => {}
             }
         }
+        app.poll_jobs();
         app.tick(Instant::now());
     }
     Ok(())
 }
 
-/// Runs a job on a worker thread, showing its progress; keys typed meanwhile
-/// are dropped (the job cannot be stopped half-way: it is one transaction).
-fn run_job<B: Backend>(
-    terminal: &mut Terminal<B>,
-    app: &mut App,
-    job: app::Job,
-) -> Result<(), String>
-where
-    B::Error: std::fmt::Display,
-{
-    let theme = app.theme;
-    let label = job.label.clone();
-    let started = Instant::now();
-    let workspace = &mut app.workspace;
-    let status = std::thread::scope(|scope| -> Result<app::Status, String> {
-        let handle = scope.spawn(move || (job.work)(workspace));
-        while !handle.is_finished() {
-            terminal
-                .draw(|frame| draw::draw_busy(frame, &label, started.elapsed(), theme))
-                .map_err(|error| format!("cannot draw: {error}"))?;
-            if event::poll(std::time::Duration::from_millis(100))
-                .map_err(|error| format!("cannot read the terminal: {error}"))?
-            {
-                let _ = event::read();
-            }
-        }
-        Ok(handle
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    })?;
-    app.job_finished(status);
-    Ok(())
-}
-
-/// Draws the app once into any backend (tests and benchmarks use
-/// ratatui's TestBackend).
+/// Draws the app once into any backend (the event loop; tests and
+/// benchmarks use ratatui's TestBackend).
 pub fn render<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error> {
-    terminal.draw(|frame| draw::draw(frame, app, false))?;
-    app.dirty = false;
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    terminal.draw(|frame| frame::draw(frame, app))?;
+    app.drawn();
     Ok(())
 }

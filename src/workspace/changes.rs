@@ -4,6 +4,8 @@
 //! thread, folded into the snapshot on another (which decides what the store
 //! must write), and written to the store on the caller's.
 
+use std::ops::ControlFlow;
+
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;
@@ -47,7 +49,17 @@ pub enum ImportFailure {
     },
     /// The file as a whole could not be read.
     File(String),
+    /// The caller asked to stop (between batches): nothing was imported.
+    Cancelled,
     Workspace(WorkspaceError),
+}
+
+/// How far an import is: rows read so far, and how many the whole input
+/// seems to hold (judged from the bytes read, for a file of known size).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportProgress {
+    pub rows: usize,
+    pub expected_rows: Option<usize>,
 }
 
 impl From<StoreError> for ImportFailure {
@@ -218,7 +230,8 @@ fn write_row(writer: &mut EntityWriter, row: &ImportRow, write: &Write) -> Resul
 impl Workspace {
     /// Imports entities of `kind` from `input`. All or nothing unless
     /// `skip_invalid`, which imports the good rows and reports the rest.
-    /// `progress` hears the number of rows read so far.
+    /// `progress` hears how far the import is after every batch; when it
+    /// answers `Break` the import stops there and nothing is written.
     ///
     /// Three threads share the work: one reads rows, one folds them into
     /// the engine's snapshot, and this one writes them to the store.
@@ -228,7 +241,7 @@ impl Workspace {
         source: ImportSource,
         mode: ImportMode,
         skip_invalid: bool,
-        progress: &mut dyn FnMut(usize),
+        progress: &mut dyn FnMut(ImportProgress) -> ControlFlow<()>,
     ) -> Result<ImportReport, ImportFailure> {
         let change = self.store.begin()?;
         let mut writer = change.entities(kind)?;
@@ -248,7 +261,9 @@ impl Workspace {
         };
         let mut rows_read = 0;
         let mut store_error = None;
-        let (to_store, for_store) = std::sync::mpsc::sync_channel::<(RowBatch, Vec<Write>)>(4);
+        let mut cancelled = false;
+        let (to_store, for_store) =
+            std::sync::mpsc::sync_channel::<(RowBatch, Vec<Write>, Option<usize>)>(4);
         let read = std::thread::scope(|scope| {
             let engine_stage = std::thread::Builder::new()
                 .name("import-engine".to_string())
@@ -260,7 +275,8 @@ impl Workspace {
                             stage.make_room(&batch, &writes, reader.expected_rows());
                         }
                         let stop = stage.failure.is_some();
-                        if to_store.send((batch, writes)).is_err() || stop {
+                        let expected = reader.expected_rows();
+                        if to_store.send((batch, writes, expected)).is_err() || stop {
                             break;
                         }
                     }
@@ -270,17 +286,21 @@ impl Workspace {
             let Ok(engine_stage) = engine_stage else {
                 return Err("cannot start the import: no thread for it".to_string());
             };
-            for (batch, writes) in &for_store {
+            for (batch, writes, expected_rows) in &for_store {
                 if let Err(error) = write_batch(&mut writer, &batch, &writes) {
                     store_error = Some(error);
                     break;
                 }
-                let before = rows_read;
                 rows_read += batch.len();
-                if rows_read / 10_000 != before / 10_000 {
-                    progress(rows_read);
-                }
                 let _ = recycler.send(batch);
+                let heard = progress(ImportProgress {
+                    rows: rows_read,
+                    expected_rows,
+                });
+                if heard.is_break() {
+                    cancelled = true;
+                    break;
+                }
             }
             // Stops the engine stage if this one stopped early.
             drop(for_store);
@@ -288,7 +308,10 @@ impl Workspace {
                 .join()
                 .unwrap_or_else(|_| Err("the import stopped unexpectedly".to_string()))
         });
-        progress(rows_read);
+        let _ = progress(ImportProgress {
+            rows: rows_read,
+            expected_rows: None,
+        });
         writer.set_ordinals(stage.ordinals);
         let finished = writer.finish();
         let EngineStage {
@@ -300,6 +323,7 @@ impl Workspace {
             ..
         } = stage;
         let failure = match (read, store_error.or(failure).or(finished.err())) {
+            _ if cancelled => Some(ImportFailure::Cancelled),
             (_, Some(error)) => Some(ImportFailure::from(error)),
             (Err(message), None) => Some(ImportFailure::File(message)),
             (Ok(()), None) if error_count > 0 && !skip_invalid => Some(ImportFailure::Rows {

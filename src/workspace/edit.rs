@@ -417,28 +417,33 @@ impl Workspace {
         Ok(self.apply(&[source])?)
     }
 
+    /// Whether a segment may be deleted in the UI: it exists, nothing
+    /// refers to it, and no file defines it.
+    pub fn deletable(&self, name: &str) -> Result<(), DeleteRefusal> {
+        let Some((stored, _)) = self.segment_definition(name) else {
+            return Err(DeleteRefusal::Unknown(name.to_string()));
+        };
+        let referrers = self.referrers(name);
+        if !referrers.is_empty() {
+            return Err(DeleteRefusal::Referenced {
+                name: stored.name.clone(),
+                referrers,
+            });
+        }
+        if let Origin::File(path) = &stored.origin {
+            return Err(DeleteRefusal::DefinedInFile {
+                name: stored.name.clone(),
+                path: path.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Deletes a segment made in the terminal UI; refuses while anything
     /// refers to it, or when a file defines it.
     pub fn delete_segment(&mut self, name: &str) -> Result<ApplyReport, String> {
-        let Some((stored, _)) = self.segment_definition(name) else {
-            return Err(format!("there is no segment named \"{name}\""));
-        };
-        let stored = stored.clone();
-        let referrers = self.referrers(name);
-        if !referrers.is_empty() {
-            return Err(format!(
-                "\"{}\" cannot be deleted: {} refer{} to it",
-                stored.name,
-                referrers.join(", "),
-                if referrers.len() == 1 { "s" } else { "" }
-            ));
-        }
-        if let Origin::File(path) = &stored.origin {
-            return Err(format!(
-                "\"{}\" is defined in {path}; remove it from the file (it is applied again when saved)",
-                stored.name
-            ));
-        }
+        self.deletable(name)
+            .map_err(|refusal| refusal.to_string())?;
         let next: Vec<StoredDefinition> = self
             .definitions
             .iter()
@@ -466,6 +471,42 @@ impl Workspace {
         names
     }
 }
+
+/// Why a segment cannot be deleted.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeleteRefusal {
+    Unknown(String),
+    /// Other definitions refer to it (each as `segment "Name"`).
+    Referenced {
+        name: String,
+        referrers: Vec<String>,
+    },
+    /// A file defines it: the file is the truth.
+    DefinedInFile {
+        name: String,
+        path: String,
+    },
+}
+
+impl std::fmt::Display for DeleteRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeleteRefusal::Unknown(name) => write!(f, "there is no segment named \"{name}\""),
+            DeleteRefusal::Referenced { name, referrers } => write!(
+                f,
+                "\"{name}\" cannot be deleted: {} refer{} to it",
+                referrers.join(", "),
+                if referrers.len() == 1 { "s" } else { "" }
+            ),
+            DeleteRefusal::DefinedInFile { name, path } => write!(
+                f,
+                "\"{name}\" is defined in {path}: remove it from the file (it is applied again when saved)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DeleteRefusal {}
 
 fn keyword(kind: StoredDefinitionKind) -> &'static str {
     match kind {

@@ -21,8 +21,12 @@ use std::time::Duration;
 pub use crate::store::import::{ImportFormat, ImportSource};
 pub use answers::{EntityView, HistoryFilter, MembersError, SegmentSummary};
 pub use apply::{ApplyFailure, ApplyReport, SourceText};
-pub use changes::{ChangeFailure, ImportFailure, ImportMode, ImportReport, LISTED_ROW_ERRORS};
-pub use edit::{DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft};
+pub use changes::{
+    ChangeFailure, ImportFailure, ImportMode, ImportProgress, ImportReport, LISTED_ROW_ERRORS,
+};
+pub use edit::{
+    DeleteRefusal, DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft,
+};
 pub use entity_set::{EntityRow, EntitySet};
 
 use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};

@@ -1,4 +1,4 @@
-//! What to offer while a condition is typed: segment names after
+//! What the condition input offers while a condition is typed: segment names after
 //! `in segment`, property names (with their types, from the data) and
 //! operator words for the word being typed.
 

@@ -1,0 +1,446 @@
+//! THE command table. Every command the user can give is one row here: the
+//! action, where it applies (its scope), its default keys, the arguments it
+//! takes at the `:` prompt and its help line. The key map, the prompt (and
+//! its completion), the `?` help and every hint on screen are read from this
+//! table, so none of them can drift from what the keys do. An action's name
+//! (in `keys.toml` and at the prompt) is its serde name.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the user can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    ForceQuit,
+    Quit,
+    Help,
+    Prompt,
+    Messages,
+    Close,
+    CancelJob,
+    NextScreen,
+    PreviousScreen,
+    Segments,
+    Users,
+    Accounts,
+    Stages,
+    Destinations,
+    Playbooks,
+    Apply,
+    Import,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextKind,
+    PreviousKind,
+    New,
+    Edit,
+    Delete,
+    Filter,
+    Save,
+    Cancel,
+    NextField,
+    PreviousField,
+    Yes,
+    No,
+    Accept,
+    Complete,
+    Dismiss,
+}
+
+impl Action {
+    /// The name used by the `:` prompt and `keys.toml`: the serde name.
+    pub fn name(self) -> String {
+        match toml::Value::try_from(self) {
+            Ok(toml::Value::String(name)) => name,
+            _ => format!("{self:?}").to_lowercase(),
+        }
+    }
+
+    /// The action of a name, as `keys.toml` and the prompt spell it.
+    pub fn named(name: &str) -> Option<Action> {
+        Action::deserialize(toml::Value::String(name.to_string())).ok()
+    }
+
+    /// This action's row of the table.
+    pub fn command(self) -> &'static Command {
+        COMMANDS
+            .iter()
+            .find(|command| command.action == self)
+            .unwrap_or(&COMMANDS[0])
+    }
+}
+
+/// Where a command's keys are looked up. Each part of the UI names the
+/// scopes it reads, most specific first; a key is bound at most once per
+/// scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Before anything else, text fields and overlays included.
+    Anywhere,
+    /// Outside text fields, when no overlay is open.
+    Global,
+    /// Lists, tables and scrolling overlays.
+    List,
+    /// The Segments screen.
+    Segments,
+    /// The segment editor.
+    Editor,
+    /// A one-line text field: the `:` prompt, a filter.
+    TextLine,
+    /// A yes/no question.
+    Confirm,
+}
+
+impl Scope {
+    /// Every scope, in the order help lists them.
+    pub const ALL: [Scope; 7] = [
+        Scope::Anywhere,
+        Scope::Global,
+        Scope::List,
+        Scope::Segments,
+        Scope::Editor,
+        Scope::TextLine,
+        Scope::Confirm,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Anywhere => "Anywhere",
+            Scope::Global => "Everywhere outside text fields",
+            Scope::List => "Lists and tables",
+            Scope::Segments => "Segments screen",
+            Scope::Editor => "Segment editor",
+            Scope::TextLine => "Prompt and filter line",
+            Scope::Confirm => "Questions",
+        }
+    }
+}
+
+/// One row of the table.
+pub struct Command {
+    pub action: Action,
+    pub scope: Scope,
+    /// The default keys (see `keymap` for how a key is written).
+    pub keys: &'static [&'static str],
+    /// Other names the prompt takes (`:q`).
+    pub aliases: &'static [&'static str],
+    /// What follows the name at the prompt, for its usage line; `None`
+    /// when the command is not offered at the prompt.
+    pub arguments: Option<&'static str>,
+    pub help: &'static str,
+}
+
+impl Command {
+    /// Does the prompt offer this command?
+    pub fn at_prompt(&self) -> bool {
+        self.arguments.is_some()
+    }
+
+    /// Does it need arguments at the prompt?
+    pub fn needs_arguments(&self) -> bool {
+        self.arguments.is_some_and(|a| !a.is_empty())
+    }
+}
+
+const fn row(
+    action: Action,
+    scope: Scope,
+    keys: &'static [&'static str],
+    arguments: Option<&'static str>,
+    help: &'static str,
+) -> Command {
+    Command {
+        action,
+        scope,
+        keys,
+        aliases: &[],
+        arguments,
+        help,
+    }
+}
+
+/// Offered at the prompt, without arguments.
+const PROMPT: Option<&str> = Some("");
+/// Keys only.
+const KEYS: Option<&str> = None;
+
+pub const COMMANDS: &[Command] = &[
+    row(
+        Action::ForceQuit,
+        Scope::Anywhere,
+        &["ctrl-c"],
+        KEYS,
+        "quit at once, from anywhere",
+    ),
+    Command {
+        aliases: &["q"],
+        ..row(Action::Quit, Scope::Global, &["q"], PROMPT, "quit segscope")
+    },
+    row(
+        Action::Help,
+        Scope::Global,
+        &["?"],
+        PROMPT,
+        "show this help",
+    ),
+    row(
+        Action::Prompt,
+        Scope::Global,
+        &[":"],
+        KEYS,
+        "open the command prompt",
+    ),
+    row(
+        Action::Messages,
+        Scope::Global,
+        &["M"],
+        PROMPT,
+        "show the message log, every message whole",
+    ),
+    row(
+        Action::Close,
+        Scope::Global,
+        &["esc"],
+        KEYS,
+        "close the top overlay",
+    ),
+    row(
+        Action::CancelJob,
+        Scope::Global,
+        &["ctrl-x"],
+        PROMPT,
+        "cancel the running job (an import cancelled writes nothing)",
+    ),
+    row(
+        Action::NextScreen,
+        Scope::Global,
+        &["tab"],
+        KEYS,
+        "next screen",
+    ),
+    row(
+        Action::PreviousScreen,
+        Scope::Global,
+        &["backtab"],
+        KEYS,
+        "previous screen",
+    ),
+    row(
+        Action::Segments,
+        Scope::Global,
+        &["1"],
+        PROMPT,
+        "Segments screen",
+    ),
+    row(Action::Users, Scope::Global, &["2"], PROMPT, "Users screen"),
+    row(
+        Action::Accounts,
+        Scope::Global,
+        &["3"],
+        PROMPT,
+        "Accounts screen",
+    ),
+    row(
+        Action::Stages,
+        Scope::Global,
+        &["4"],
+        PROMPT,
+        "Stages screen",
+    ),
+    row(
+        Action::Destinations,
+        Scope::Global,
+        &["5"],
+        PROMPT,
+        "Destinations screen",
+    ),
+    row(
+        Action::Playbooks,
+        Scope::Global,
+        &["6"],
+        PROMPT,
+        "Playbooks screen",
+    ),
+    row(
+        Action::Apply,
+        Scope::Global,
+        &[],
+        Some("FILE..."),
+        "apply .seg files",
+    ),
+    row(
+        Action::Import,
+        Scope::Global,
+        &[],
+        Some("users|accounts FILE"),
+        "import entities from .jsonl, .json or .csv (runs in the background)",
+    ),
+    row(Action::Up, Scope::List, &["k", "up"], KEYS, "move up"),
+    row(Action::Down, Scope::List, &["j", "down"], KEYS, "move down"),
+    row(
+        Action::Top,
+        Scope::List,
+        &["g", "home"],
+        KEYS,
+        "go to the first row",
+    ),
+    row(
+        Action::Bottom,
+        Scope::List,
+        &["G", "end"],
+        KEYS,
+        "go to the last row",
+    ),
+    row(
+        Action::PageUp,
+        Scope::List,
+        &["pageup", "ctrl-u"],
+        KEYS,
+        "up a page",
+    ),
+    row(
+        Action::PageDown,
+        Scope::List,
+        &["pagedown", "ctrl-d"],
+        KEYS,
+        "down a page",
+    ),
+    row(
+        Action::NextKind,
+        Scope::Segments,
+        &["l", "right"],
+        KEYS,
+        "Accounts segments",
+    ),
+    row(
+        Action::PreviousKind,
+        Scope::Segments,
+        &["h", "left"],
+        KEYS,
+        "Users segments",
+    ),
+    row(
+        Action::New,
+        Scope::Segments,
+        &["n", "+"],
+        PROMPT,
+        "create a segment",
+    ),
+    row(
+        Action::Edit,
+        Scope::Segments,
+        &["enter", "e"],
+        PROMPT,
+        "edit the selected segment",
+    ),
+    row(
+        Action::Delete,
+        Scope::Segments,
+        &["d"],
+        PROMPT,
+        "delete the selected segment (asks first)",
+    ),
+    row(
+        Action::Filter,
+        Scope::Segments,
+        &["/"],
+        PROMPT,
+        "filter segments by name",
+    ),
+    row(
+        Action::Save,
+        Scope::Editor,
+        &["ctrl-s"],
+        KEYS,
+        "save the segment",
+    ),
+    row(
+        Action::Cancel,
+        Scope::Editor,
+        &["esc"],
+        KEYS,
+        "close the completion list, or the editor (asks when there are changes)",
+    ),
+    row(
+        Action::NextField,
+        Scope::Editor,
+        &["tab"],
+        KEYS,
+        "next field, or take the completion",
+    ),
+    row(
+        Action::PreviousField,
+        Scope::Editor,
+        &["backtab"],
+        KEYS,
+        "previous field",
+    ),
+    row(
+        Action::Accept,
+        Scope::TextLine,
+        &["enter"],
+        KEYS,
+        "run the command, or keep the filter",
+    ),
+    row(
+        Action::Complete,
+        Scope::TextLine,
+        &["tab"],
+        KEYS,
+        "complete the command",
+    ),
+    row(
+        Action::Dismiss,
+        Scope::TextLine,
+        &["esc"],
+        KEYS,
+        "close the prompt, or clear the filter",
+    ),
+    row(Action::Yes, Scope::Confirm, &["y", "enter"], KEYS, "yes"),
+    row(Action::No, Scope::Confirm, &["n", "esc"], KEYS, "no"),
+];
+
+/// The commands of a scope, in table order.
+pub fn commands_in(scope: Scope) -> impl Iterator<Item = &'static Command> {
+    COMMANDS
+        .iter()
+        .filter(move |command| command.scope == scope)
+}
+
+/// The prompt command a typed name stands for: a name or an alias.
+pub fn prompt_command(name: &str) -> Option<&'static Command> {
+    COMMANDS
+        .iter()
+        .filter(|c| c.at_prompt())
+        .find(|command| command.action.name() == name || command.aliases.contains(&name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_one_row_and_a_name_that_reads_back() {
+        let mut seen = std::collections::HashSet::new();
+        for command in COMMANDS {
+            assert!(seen.insert(command.action), "{:?} twice", command.action);
+            let name = command.action.name();
+            assert_eq!(Action::named(&name), Some(command.action), "{name}");
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        }
+        assert_eq!(Action::Quit.name(), "quit");
+        assert_eq!(Action::PageDown.name(), "page-down");
+        assert_eq!(Action::named("no-such-command"), None);
+    }
+
+    #[test]
+    fn the_prompt_takes_names_and_aliases() {
+        assert_eq!(prompt_command("q").map(|c| c.action), Some(Action::Quit));
+        assert_eq!(prompt_command("edit").map(|c| c.action), Some(Action::Edit));
+        assert!(prompt_command("up").is_none(), "keys only");
+    }
+}

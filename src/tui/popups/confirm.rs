@@ -1,0 +1,65 @@
+//! A yes/no question. The answer goes back to the screen that asked, as a
+//! [`Confirmation`] (the popup itself changes nothing).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{Keep, centered};
+use crate::tui::action::Action;
+use crate::tui::screens::{Context, Input, Look};
+use crate::tui::widgets::text::width;
+
+/// What a question is about, as the asking screen reads the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    DeleteSegment(String),
+    DiscardEdits,
+}
+
+pub struct ConfirmPopup {
+    pub question: String,
+    pub confirmation: Confirmation,
+}
+
+impl ConfirmPopup {
+    pub fn new(question: impl Into<String>, confirmation: Confirmation) -> ConfirmPopup {
+        ConfirmPopup {
+            question: question.into(),
+            confirmation,
+        }
+    }
+
+    pub fn handle(&mut self, input: &Input, context: &mut Context) -> Keep {
+        match input.action {
+            Some(Action::Yes) => {
+                context.out.confirmed = Some(self.confirmation.clone());
+                Keep::Close
+            }
+            Some(Action::No) => Keep::Close,
+            _ => Keep::Open,
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        let answer = format!(
+            "{} yes   {} no",
+            look.keymap.keys_label(Action::Yes),
+            look.keymap.keys_label(Action::No)
+        );
+        let text_width = width(&self.question).max(width(&answer)) as u16;
+        let rect = centered(area, text_width + 4, 4);
+        frame.render_widget(Clear, rect);
+        let lines = vec![
+            Line::raw(self.question.clone()),
+            Line::from(Span::styled(answer, look.theme.key())),
+        ];
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::default().borders(Borders::ALL).title(" Confirm ")),
+            rect,
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! The screens whose features arrive with later work say what they will
+//! hold, in one honest paragraph — never a fake table.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
+use crate::tui::action::{Action, Scope};
+use crate::workspace::Workspace;
+
+pub struct PlannedScreen {
+    id: ScreenId,
+}
+
+impl PlannedScreen {
+    pub fn new(id: ScreenId) -> PlannedScreen {
+        PlannedScreen { id }
+    }
+
+    fn explanation(&self) -> &'static str {
+        match self.id {
+            ScreenId::Users => {
+                "The Users list: every user in a table that shows only the visible rows, chosen columns (always with segments), sorting, and a filter bar of conditions shown as chips. Until it arrives, `segscope query --kind users '...'` lists users from the command line."
+            }
+            ScreenId::Accounts => {
+                "The Accounts list: every account with the same table, filter bar and detail view as Users, the account's users included. Until it arrives, `segscope query --kind accounts '...'` lists accounts."
+            }
+            ScreenId::Stages => {
+                "Stages: a kanban of a view's stage property, one column per value; moving a card sets the property and recomputes segments at once. It arrives with views."
+            }
+            ScreenId::Destinations => {
+                "Destinations: HubSpot, webhook and file connectors with their segment filters, the Segments property mapped downstream, dry runs and sync runs. They arrive with the sync work."
+            }
+            ScreenId::Playbooks | ScreenId::Segments => {
+                "Playbooks: automations that fire when an entity enters a condition, with actions that are never lost or run twice. They arrive with the playbook work."
+            }
+        }
+    }
+}
+
+impl Screen for PlannedScreen {
+    fn id(&self) -> ScreenId {
+        self.id
+    }
+
+    fn scopes(&self) -> &'static [Scope] {
+        &[]
+    }
+
+    fn handle(&mut self, _input: &Input, _context: &mut Context) -> Handled {
+        Handled::Ignored
+    }
+
+    fn refresh(&mut self, _workspace: &Workspace, _changed: &Changed) {}
+
+    fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        let theme = look.theme;
+        let text = vec![
+            Line::from(Span::styled(
+                format!("{} — not built yet", self.id.title()),
+                theme.title(),
+            )),
+            Line::raw(""),
+            Line::raw(self.explanation()),
+            Line::raw(""),
+            Line::from(Span::styled(
+                format!(
+                    "Press {} for Segments.",
+                    look.keymap.key_label(Action::Segments)
+                ),
+                theme.dim(),
+            )),
+        ];
+        let paragraph = Paragraph::new(text)
+            .block(Block::default().borders(Borders::TOP))
+            .wrap(Wrap { trim: true });
+        frame.render_widget(paragraph, area);
+    }
+
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        vec![(Action::Segments, "segments"), (Action::Help, "help")]
+    }
+}

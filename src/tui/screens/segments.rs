@@ -1,0 +1,385 @@
+//! The Segments screen: Users / Accounts sub-tabs, the table of segments
+//! (members, share, description, last change, origin), the name filter, and
+//! the segment editor opened over it to create or change one.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::segment_editor::{EditorOutcome, SegmentEditor};
+use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
+use crate::model::{EntityKind, Origin, format_instant};
+use crate::tui::action::{Action, Scope};
+use crate::tui::popups::{ConfirmPopup, Confirmation, Popup};
+use crate::tui::widgets::condition_input::share_text;
+use crate::tui::widgets::text::{cut, file_name};
+use crate::tui::widgets::text_line::TextLine;
+use crate::workspace::{SegmentSummary, Workspace};
+
+pub struct SegmentsScreen {
+    kind: EntityKind,
+    /// Every segment, as of the last refresh.
+    summaries: Vec<SegmentSummary>,
+    /// The selected row among the visible segments.
+    selected: usize,
+    filter: TextLine,
+    filtering: bool,
+    editor: Option<SegmentEditor>,
+}
+
+impl SegmentsScreen {
+    pub fn new() -> SegmentsScreen {
+        SegmentsScreen {
+            kind: EntityKind::Users,
+            summaries: Vec::new(),
+            selected: 0,
+            filter: TextLine::default(),
+            filtering: false,
+            editor: None,
+        }
+    }
+
+    /// The segments the table lists: of the shown kind, matching the filter.
+    fn visible(&self) -> Vec<&SegmentSummary> {
+        let filter = self.filter.text().to_lowercase();
+        self.summaries
+            .iter()
+            .filter(|s| s.kind == self.kind)
+            .filter(|s| filter.is_empty() || s.name.to_lowercase().contains(&filter))
+            .collect()
+    }
+
+    fn selected_name(&self) -> Option<String> {
+        self.visible().get(self.selected).map(|s| s.name.clone())
+    }
+
+    fn select(&mut self, name: &str) {
+        if let Some(summary) = self.summaries.iter().find(|s| s.name == name) {
+            self.kind = summary.kind;
+        }
+        if let Some(index) = self.visible().iter().position(|s| s.name == name) {
+            self.selected = index;
+        }
+    }
+
+    fn clamp_selection(&mut self) {
+        let count = self.visible().len();
+        self.selected = self.selected.min(count.saturating_sub(1));
+    }
+
+    fn move_selection(&mut self, action: Action, page: usize) -> bool {
+        let last = self.visible().len().saturating_sub(1);
+        self.selected = match action {
+            Action::Up => self.selected.saturating_sub(1),
+            Action::Down => (self.selected + 1).min(last),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::PageUp => self.selected.saturating_sub(page),
+            Action::PageDown => (self.selected + page).min(last),
+            _ => return false,
+        };
+        true
+    }
+
+    fn handle_filter(&mut self, input: &Input) {
+        match input.action {
+            Some(Action::Dismiss) => {
+                self.filtering = false;
+                self.filter.set_text("");
+            }
+            Some(Action::Accept) => self.filtering = false,
+            _ => {
+                if let Some(key) = input.key
+                    && self.filter.input(key)
+                {
+                    self.selected = 0;
+                }
+            }
+        }
+        self.clamp_selection();
+    }
+
+    fn handle_editor(&mut self, input: &Input, context: &mut Context) {
+        let Some(editor) = self.editor.as_mut() else {
+            return;
+        };
+        match editor.handle(input, context) {
+            EditorOutcome::Stay => {}
+            EditorOutcome::Close => self.editor = None,
+            EditorOutcome::Saved(name) => {
+                self.editor = None;
+                if let Some(workspace) = context.workspace.as_deref() {
+                    self.refresh(workspace, &Changed::DEFINITIONS);
+                }
+                self.select(&name);
+            }
+        }
+    }
+
+    fn ask_delete(&mut self, context: &mut Context) {
+        let Some(name) = self.selected_name() else {
+            context.out.info("no segment selected");
+            return;
+        };
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        match workspace.deletable(&name) {
+            Ok(()) => context.out.popups.push(Popup::Confirm(ConfirmPopup::new(
+                format!("Delete segment \"{name}\"?"),
+                Confirmation::DeleteSegment(name),
+            ))),
+            Err(refusal) => context.out.error(refusal.to_string()),
+        }
+    }
+
+    fn open_editor(&mut self, context: &mut Context) {
+        let Some(name) = self.selected_name() else {
+            let new = context.keymap.key_label(Action::New);
+            context
+                .out
+                .info(format!("no segment selected: {new} creates one"));
+            return;
+        };
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        self.editor = SegmentEditor::for_segment(workspace, &name);
+    }
+
+    fn draw_tabs(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        let theme = look.theme;
+        let count = |kind: EntityKind| self.summaries.iter().filter(|s| s.kind == kind).count();
+        let tab = |kind: EntityKind, label: &str| {
+            let style = if self.kind == kind {
+                theme.active_tab()
+            } else {
+                theme.normal()
+            };
+            Span::styled(format!(" {label} ({}) ", count(kind)), style)
+        };
+        let mut line = vec![
+            tab(EntityKind::Users, "Users"),
+            Span::raw(" "),
+            tab(EntityKind::Accounts, "Accounts"),
+        ];
+        let filter = self.filter.text();
+        if self.filtering || !filter.is_empty() {
+            let cursor = if self.filtering { "_" } else { "" };
+            line.push(Span::styled(
+                format!("   filter: {filter}{cursor}"),
+                theme.key(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(Line::from(line)), area);
+    }
+
+    fn draw_table(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        let theme = look.theme;
+        let segments = self.visible();
+        let wide = area.width >= 100;
+        let name_width: u16 = if wide { 28 } else { 24 };
+        let rows: Vec<Row> = segments
+            .iter()
+            .map(|s| {
+                let origin = match &s.origin {
+                    Origin::File(path) => file_name(path),
+                    Origin::Interactive => "tui".to_string(),
+                };
+                let changed: String = format_instant(s.updated_at).chars().take(10).collect();
+                Row::new(vec![
+                    Cell::from(cut(&s.name, usize::from(name_width))),
+                    Cell::from(format!("{:>9}", s.members)),
+                    Cell::from(format!("{:>6}", share_text(s.members, s.of))),
+                    Cell::from(s.description.clone().unwrap_or_default()),
+                    Cell::from(changed),
+                    Cell::from(cut(&origin, 16)),
+                ])
+            })
+            .collect();
+        let (changed_width, origin_width) = if wide { (10, 16) } else { (0, 0) };
+        let widths = [
+            Constraint::Length(name_width),
+            Constraint::Length(9),
+            Constraint::Length(6),
+            Constraint::Fill(1),
+            Constraint::Length(changed_width),
+            Constraint::Length(origin_width),
+        ];
+        let header = Row::new(vec![
+            "NAME",
+            "  MEMBERS",
+            " SHARE",
+            "DESCRIPTION",
+            "CHANGED",
+            "ORIGIN",
+        ])
+        .style(theme.title());
+        let title = format!(" {} segments ", self.kind);
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(Block::default().borders(Borders::TOP).title(title))
+            .row_highlight_style(theme.selected());
+        let mut state = TableState::default();
+        if !segments.is_empty() {
+            state.select(Some(self.selected));
+        }
+        frame.render_stateful_widget(table, area, &mut state);
+        if segments.is_empty() {
+            let filter = self.filter.text();
+            let empty = if filter.is_empty() {
+                format!(
+                    "No {} segments yet. Press {} to create one.",
+                    self.kind.singular(),
+                    look.keymap.key_label(Action::New)
+                )
+            } else {
+                format!("No segment name contains \"{filter}\".")
+            };
+            let inner = Rect {
+                y: area.y.saturating_add(2),
+                height: area.height.saturating_sub(2),
+                ..area
+            };
+            frame.render_widget(Paragraph::new(empty).style(theme.dim()), inner);
+        }
+    }
+}
+
+impl Default for SegmentsScreen {
+    fn default() -> SegmentsScreen {
+        SegmentsScreen::new()
+    }
+}
+
+impl Screen for SegmentsScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::Segments
+    }
+
+    fn scopes(&self) -> &'static [Scope] {
+        if self.editor.is_some() {
+            &[Scope::Editor]
+        } else if self.filtering {
+            &[Scope::TextLine]
+        } else {
+            &[Scope::Segments, Scope::List]
+        }
+    }
+
+    fn takes_text(&self) -> bool {
+        self.editor.is_some() || self.filtering
+    }
+
+    fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
+        if self.editor.is_some() {
+            self.handle_editor(input, context);
+            return Handled::Consumed;
+        }
+        if self.filtering {
+            self.handle_filter(input);
+            return Handled::Consumed;
+        }
+        let Some(action) = input.action else {
+            return Handled::Ignored;
+        };
+        match action {
+            Action::NextKind | Action::PreviousKind => {
+                self.kind = match self.kind {
+                    EntityKind::Users => EntityKind::Accounts,
+                    EntityKind::Accounts => EntityKind::Users,
+                };
+                self.selected = 0;
+            }
+            Action::Filter => self.filtering = true,
+            Action::New => self.editor = Some(SegmentEditor::new_segment(self.kind)),
+            Action::Edit => self.open_editor(context),
+            Action::Delete => self.ask_delete(context),
+            other => {
+                if !self.move_selection(other, context.page_rows) {
+                    return Handled::Ignored;
+                }
+            }
+        }
+        Handled::Consumed
+    }
+
+    fn confirmed(&mut self, confirmation: &Confirmation, context: &mut Context) {
+        match confirmation {
+            Confirmation::DiscardEdits => {
+                self.editor = None;
+                context.out.info("changes discarded");
+            }
+            Confirmation::DeleteSegment(name) => {
+                let Some(workspace) = context.workspace() else {
+                    return;
+                };
+                match workspace.delete_segment(name) {
+                    Ok(_) => {
+                        context.out.changed.merge(Changed::EVERYTHING);
+                        context.out.info(format!("deleted \"{name}\""));
+                    }
+                    Err(error) => context.out.error(error.to_string()),
+                }
+            }
+        }
+    }
+
+    fn refresh(&mut self, workspace: &Workspace, _changed: &Changed) {
+        self.summaries = workspace.segments();
+        self.clamp_selection();
+    }
+
+    fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
+        self.editor
+            .as_mut()
+            .is_some_and(|editor| editor.tick(now, workspace))
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.editor.as_ref().and_then(SegmentEditor::deadline)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        if let Some(editor) = &self.editor {
+            editor.draw(frame, area, look);
+            return;
+        }
+        let [tabs, table, hints] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.draw_tabs(frame, tabs, look);
+        self.draw_table(frame, table, look);
+        frame.render_widget(Paragraph::new(hints_line(&self.hints(), look)), hints);
+    }
+
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::New, "new"),
+            (Action::Edit, "edit"),
+            (Action::Delete, "delete"),
+            (Action::Filter, "filter"),
+            (Action::NextKind, "users/accounts"),
+            (Action::Help, "help"),
+        ]
+    }
+}
+
+/// A hints line: each action's keys from the live map, then what it does.
+pub fn hints_line(hints: &[(Action, &'static str)], look: &Look) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (action, label) in hints {
+        spans.push(Span::styled(
+            look.keymap.keys_label(*action),
+            look.theme.key(),
+        ));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,319 @@
+//! The condition input: a multi-line text area for a condition of the
+//! language, checked live (debounced) against the workspace, with the
+//! completion list and, on error, the line, column and message with a caret
+//! under the span. The segment editor uses it; the list filter bar, the
+//! condition builder's raw mode and the playbook editor are to use the same.
+//!
+//! It evaluates through `Workspace::preview`, the one evaluator: a valid
+//! condition shows how many entities match, how many would enter and leave
+//! compared with a saved segment, and the first matches.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem};
+use ratatui_textarea::{CursorMove, TextArea};
+
+use super::completion::{Suggestion, suggestions, typed_word};
+use super::text::width;
+use crate::lang::{Diagnostic, line_column};
+use crate::model::EntityKind;
+use crate::tui::theme::Theme;
+use crate::workspace::{Preview, Workspace};
+
+/// How long typing must pause before the condition is checked.
+pub const DEBOUNCE: Duration = Duration::from_millis(120);
+
+/// The result of the last check.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PreviewState {
+    /// Typing; the check will follow.
+    Pending,
+    Ready(Preview),
+    Invalid(Vec<Diagnostic>),
+}
+
+pub struct ConditionInput {
+    kind: EntityKind,
+    /// The saved segment the preview compares with.
+    compared_with: Option<String>,
+    area: TextArea<'static>,
+    preview: PreviewState,
+    suggestions: Vec<Suggestion>,
+    selected_suggestion: usize,
+    changed_at: Option<Instant>,
+}
+
+impl ConditionInput {
+    pub fn new(kind: EntityKind, text: &str, compared_with: Option<String>) -> ConditionInput {
+        let lines: Vec<String> = if text.is_empty() {
+            vec![String::new()]
+        } else {
+            text.lines().map(str::to_string).collect()
+        };
+        let mut area = TextArea::new(lines);
+        area.set_cursor_line_style(ratatui::style::Style::new());
+        area.move_cursor(CursorMove::Bottom);
+        area.move_cursor(CursorMove::End);
+        ConditionInput {
+            kind,
+            compared_with,
+            area,
+            preview: PreviewState::Pending,
+            suggestions: Vec::new(),
+            selected_suggestion: 0,
+            // Checked at the first tick.
+            changed_at: Some(Instant::now() - DEBOUNCE),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        self.area.lines().join("\n")
+    }
+
+    pub fn has_suggestions(&self) -> bool {
+        !self.suggestions.is_empty()
+    }
+
+    pub fn close_suggestions(&mut self) {
+        self.suggestions.clear();
+    }
+
+    /// Takes a typed key: ↑/↓ choose a suggestion while the list is open;
+    /// anything else edits the text. Returns whether the text changed.
+    pub fn type_key(&mut self, key: KeyEvent, workspace: Option<&Workspace>) -> bool {
+        if self.has_suggestions() && matches!(key.code, KeyCode::Up | KeyCode::Down) {
+            let count = self.suggestions.len();
+            self.selected_suggestion = if key.code == KeyCode::Down {
+                (self.selected_suggestion + 1) % count
+            } else {
+                (self.selected_suggestion + count - 1) % count
+            };
+            return false;
+        }
+        let changed = self.area.input(key);
+        if changed {
+            self.touched();
+        }
+        self.refresh_suggestions(workspace);
+        changed
+    }
+
+    /// Takes the highlighted suggestion; false when none is shown.
+    pub fn accept_suggestion(&mut self) -> bool {
+        let Some(suggestion) = self.suggestions.get(self.selected_suggestion).cloned() else {
+            return false;
+        };
+        let before = self.text_before_cursor();
+        let (word, _) = typed_word(&before);
+        for _ in 0..word.chars().count() {
+            self.area.delete_char();
+        }
+        self.area.insert_str(&suggestion.insert);
+        self.touched();
+        self.suggestions.clear();
+        true
+    }
+
+    fn touched(&mut self) {
+        self.changed_at = Some(Instant::now());
+        self.preview = PreviewState::Pending;
+    }
+
+    fn text_before_cursor(&self) -> String {
+        let cursor = self.area.cursor();
+        let (row, column) = (cursor.0, cursor.1);
+        let lines = self.area.lines();
+        let mut before: Vec<String> = lines[..row.min(lines.len())].to_vec();
+        if let Some(line) = lines.get(row) {
+            before.push(line.chars().take(column).collect());
+        }
+        before.join("\n")
+    }
+
+    fn refresh_suggestions(&mut self, workspace: Option<&Workspace>) {
+        self.suggestions.clear();
+        self.selected_suggestion = 0;
+        let Some(workspace) = workspace else {
+            return;
+        };
+        let before = self.text_before_cursor();
+        let properties = workspace.property_types(self.kind);
+        let segments = workspace.segment_names();
+        self.suggestions = suggestions(&before, self.kind, &properties, &segments);
+    }
+
+    /// Checks the condition once typing has paused; returns whether it did.
+    pub fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
+        match self.changed_at {
+            Some(changed) if now.duration_since(changed) >= DEBOUNCE => {
+                self.changed_at = None;
+                self.check_now(workspace);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Checks the condition now.
+    pub fn check_now(&mut self, workspace: &Workspace) {
+        let text = self.text();
+        self.preview = match workspace.preview(self.kind, &text, self.compared_with.as_deref()) {
+            Ok(preview) => PreviewState::Ready(preview),
+            Err(diagnostics) => PreviewState::Invalid(diagnostics),
+        };
+    }
+
+    /// When the next check is due, if one is.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.changed_at.map(|changed| changed + DEBOUNCE)
+    }
+
+    /// Lines the text area wants, borders included.
+    pub fn height(&self) -> u16 {
+        (self.area.lines().len() as u16 + 2).clamp(3, 8)
+    }
+
+    /// The text area in a box titled " Condition ".
+    pub fn draw_area(&self, frame: &mut Frame, area: Rect, focused: bool, theme: Theme) {
+        let mut shown = self.area.clone();
+        let border = if focused {
+            theme.focused_border()
+        } else {
+            theme.dim()
+        };
+        shown.set_block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(border)
+                .title(" Condition "),
+        );
+        if !focused {
+            shown.set_cursor_style(ratatui::style::Style::new());
+        }
+        frame.render_widget(&shown, area);
+    }
+
+    /// The outcome of the last check: the count, or each error (at most
+    /// two) with its line and column, the source line and a caret.
+    pub fn outcome_lines(&self, theme: Theme) -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        match &self.preview {
+            PreviewState::Pending => lines.push(Line::from(Span::styled("…", theme.dim()))),
+            PreviewState::Ready(preview) => {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{} of {} {}", preview.members, preview.of, self.kind),
+                        theme.good(),
+                    ),
+                    Span::raw(format!(" ({})   ", share_text(preview.members, preview.of))),
+                    Span::raw(format!(
+                        "+{} would enter  -{} would leave",
+                        preview.entering, preview.leaving
+                    )),
+                ]));
+                if !preview.sample.is_empty() {
+                    lines.push(Line::from(Span::styled(
+                        format!("e.g. {}", preview.sample.join(", ")),
+                        theme.dim(),
+                    )));
+                }
+            }
+            PreviewState::Invalid(diagnostics) => {
+                let text = self.text();
+                for diagnostic in diagnostics.iter().take(2) {
+                    lines.extend(diagnostic_lines(&text, diagnostic, theme));
+                }
+            }
+        }
+        lines
+    }
+
+    /// The completion list, just under the cursor's line of `area` (the
+    /// text area's rectangle), kept inside `bounds`.
+    pub fn draw_suggestions(&self, frame: &mut Frame, area: Rect, bounds: Rect, theme: Theme) {
+        if self.suggestions.is_empty() {
+            return;
+        }
+        let row = self.area.cursor().0;
+        let top = area.y + 2 + row as u16;
+        let height = (self.suggestions.len() as u16 + 2).min(bounds.bottom().saturating_sub(top));
+        if height < 3 {
+            return;
+        }
+        let list_width = self
+            .suggestions
+            .iter()
+            .map(|s| width(&s.label) as u16 + 4)
+            .max()
+            .unwrap_or(10)
+            .min(bounds.width.saturating_sub(4));
+        let rect = Rect {
+            x: area.x + 2,
+            y: top,
+            width: list_width,
+            height,
+        };
+        let items: Vec<ListItem> = self
+            .suggestions
+            .iter()
+            .enumerate()
+            .map(|(index, suggestion)| {
+                let style = if index == self.selected_suggestion {
+                    theme.selected()
+                } else {
+                    theme.normal()
+                };
+                ListItem::new(Span::styled(suggestion.label.clone(), style))
+            })
+            .collect();
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            List::new(items).block(Block::default().borders(Borders::ALL).title(" Tab ")),
+            rect,
+        );
+    }
+}
+
+/// A diagnostic as the input shows it: where, what, the line with a caret
+/// under the span, and the help.
+fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Line<'static>> {
+    let at = line_column(text, diagnostic.span.start);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "line {}, column {}: {}",
+            at.line, at.column, diagnostic.message
+        ),
+        theme.error(),
+    ))];
+    let source = text.lines().nth(at.line - 1).unwrap_or("");
+    lines.push(Line::raw(format!("  {source}")));
+    let covered = text
+        .get(diagnostic.span.start..diagnostic.span.end.max(diagnostic.span.start))
+        .map_or(1, |s| width(s.lines().next().unwrap_or(s)).max(1));
+    let before: String = source.chars().take(at.column.saturating_sub(1)).collect();
+    lines.push(Line::from(Span::styled(
+        format!("  {}{}", " ".repeat(width(&before)), "^".repeat(covered)),
+        theme.error(),
+    )));
+    if let Some(help) = &diagnostic.help {
+        lines.push(Line::from(Span::styled(
+            format!("  help: {help}"),
+            theme.dim(),
+        )));
+    }
+    lines
+}
+
+/// `members` of `of` as a percentage with one decimal ("12.5%"), or "-"
+/// when there is nothing to share: the one place shares are computed.
+pub fn share_text(members: usize, of: usize) -> String {
+    if of == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", members as f64 * 100.0 / of as f64)
+    }
+}

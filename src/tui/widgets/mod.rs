@@ -1,0 +1,8 @@
+//! Reusable pieces of screens: the condition input (the one text area for
+//! conditions, with live checking and completion), its completion rules, a
+//! one-line text field, and text cut by display width.
+
+pub mod completion;
+pub mod condition_input;
+pub mod text;
+pub mod text_line;
