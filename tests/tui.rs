@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
 use segscope::model::EntityKind;
-use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::tui::{App, KeyMap, Theme, render};
 use segscope::workspace::{
-    EntityKindChoice, HistoryFilter, ImportMode, OpenOptions, SegmentDraft, SourceText, Workspace,
+    EntityKindChoice, HistoryFilter, ImportFormat, ImportMode, ImportSource, OpenOptions,
+    SegmentDraft, SourceText, Workspace,
 };
 use tempfile::TempDir;
 
@@ -146,52 +147,240 @@ impl Session {
         self.draw(width, height).backend().clone()
     }
 
-    fn segment(&self, name: &str) -> &segscope::workspace::SegmentSummary {
-        self.app
-            .summaries
+    /// The workspace's answer for a segment (by name).
+    fn segment(&self, name: &str) -> segscope::workspace::SegmentSummary {
+        let segments = self.workspace().segments();
+        segments
             .iter()
             .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("no segment {name:?} in {:#?}", self.app.summaries))
+            .cloned()
+            .unwrap_or_else(|| panic!("no segment {name:?} in {segments:#?}"))
     }
 
     fn has_segment(&self, name: &str) -> bool {
-        self.app.summaries.iter().any(|s| s.name == name)
+        self.workspace().has_segment(name)
+    }
+
+    /// The workspace (no job holds it in these tests unless they wait).
+    fn workspace(&self) -> &Workspace {
+        self.app.workspace().expect("no job holds the workspace")
+    }
+
+    /// The names the Segments table lists now, top to bottom.
+    fn listed(&mut self) -> Vec<String> {
+        let terminal = self.draw(120, 60);
+        let summaries = self.workspace().segments();
+        rows(terminal.backend())
+            .iter()
+            .skip(4)
+            .filter_map(|row| {
+                summaries
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .filter(|name| row.starts_with(&format!("{name} ")))
+                    .max_by_key(|name| name.len())
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
+    /// The text of the table's selected (reversed) row, if a row is.
+    fn selected_row(&mut self) -> Option<String> {
+        let terminal = self.draw(120, 60);
+        let buffer = terminal.backend().buffer();
+        let row = (3..buffer.area.height)
+            .find(|&y| (0..20).all(|x| buffer[(x, y)].modifier.contains(Modifier::REVERSED)))?;
+        Some(rows(terminal.backend())[usize::from(row)].clone())
+    }
+
+    /// The name on the table's selected (reversed) row, if a row is.
+    fn selected(&mut self) -> Option<String> {
+        let text = self.selected_row()?;
+        self.listed()
+            .into_iter()
+            .filter(|name| text.starts_with(&format!("{name} ")))
+            .max_by_key(String::len)
+    }
+
+    /// The title of the screen whose tab is shown active.
+    fn current_screen(&mut self) -> String {
+        let terminal = self.draw(120, 40);
+        let buffer = terminal.backend().buffer();
+        let text: String = (0..buffer.area.width)
+            .filter(|&x| buffer[(x, 0)].modifier.contains(Modifier::REVERSED))
+            .map(|x| buffer[(x, 0)].symbol())
+            .collect();
+        text.split_whitespace().nth(1).unwrap_or("").to_string()
+    }
+
+    /// The Segments screen's sub-tab shown active ("Users" or "Accounts").
+    fn shown_kind(&mut self) -> String {
+        let terminal = self.draw(120, 40);
+        let buffer = terminal.backend().buffer();
+        let text: String = (0..buffer.area.width)
+            .filter(|&x| buffer[(x, 1)].modifier.contains(Modifier::REVERSED))
+            .map(|x| buffer[(x, 1)].symbol())
+            .collect();
+        text.split_whitespace().next().unwrap_or("").to_string()
     }
 
     /// Moves the Segments table's selection to `name` (of the shown kind).
     fn select(&mut self, name: &str) {
         self.press(KeyCode::Home);
         let index = self
-            .app
-            .visible_segments()
+            .listed()
             .iter()
-            .position(|s| s.name == name)
+            .position(|listed| listed == name)
             .unwrap_or_else(|| panic!("{name:?} is not listed"));
         self.presses(KeyCode::Down, index);
-        assert_eq!(self.app.segments_view.selected, index);
+        assert_eq!(self.selected().as_deref(), Some(name));
     }
 
     /// Opens the editor on `name` and empties its condition.
     fn edit_condition_of(&mut self, name: &str) {
         self.select(name);
         self.press(KeyCode::Enter);
-        let editor = self.app.editor.as_ref().expect("Enter opens the editor");
-        let length = editor.condition_text().chars().count();
+        assert!(self.editor_open(), "Enter opens the editor");
+        let length = self.condition().chars().count();
         self.presses(KeyCode::Backspace, length);
         assert_eq!(self.condition(), "");
     }
 
-    /// The editor's condition text.
-    fn condition(&self) -> String {
-        self.app
-            .editor
-            .as_ref()
-            .expect("the editor is open")
-            .condition_text()
+    /// The completion list as it shows under the cursor (empty when shut).
+    fn suggestions(&mut self) -> Vec<String> {
+        let screen = self.screen(200, 40);
+        let lines: Vec<&str> = screen.lines().collect();
+        let Some(top) = lines.iter().position(|line| line.contains("┌ Tab ")) else {
+            return Vec::new();
+        };
+        let left = column_of(lines[top], "┌ Tab ");
+        let mut labels = Vec::new();
+        for line in &lines[top + 1..] {
+            let inner: String = line.chars().skip(left).collect();
+            if inner.starts_with('└') {
+                break;
+            }
+            let body: String = inner.chars().skip(1).collect();
+            let body = body.split('│').next().unwrap_or("").trim_end();
+            labels.push(body.to_string());
+        }
+        labels
     }
 
-    fn status(&self) -> &str {
-        &self.app.status.message
+    /// The editor's focused field, as its bold label shows.
+    fn focus(&mut self) -> String {
+        let terminal = self.draw(120, 40);
+        let buffer = terminal.backend().buffer();
+        let text = rows(terminal.backend());
+        for label in ["Name", "Description"] {
+            if let Some(y) = text
+                .iter()
+                .position(|row| row.contains(&format!("│{label} ")))
+            {
+                let x = text[y].chars().position(|c| c == '│').unwrap_or(0) as u16 + 1;
+                if buffer[(x, y as u16)].modifier.contains(Modifier::BOLD) {
+                    return label.to_string();
+                }
+            }
+        }
+        "Condition".to_string()
+    }
+
+    /// A one-line field of the editor ("Name", "Description") as shown.
+    fn field(&mut self, label: &str) -> String {
+        let screen = self.screen(120, 40);
+        let line = screen
+            .lines()
+            .find(|row| row.contains(&format!("│{label} ")))
+            .unwrap_or_else(|| panic!("no {label} field:\n{screen}"));
+        let after = &line[line.find(label).expect("the label") + label.len()..];
+        after.trim().trim_end_matches('│').trim().to_string()
+    }
+
+    /// Is the segment editor on screen?
+    fn editor_open(&mut self) -> bool {
+        let screen = self.screen(120, 40);
+        screen.contains(" Condition ") && screen.contains(" segment ")
+    }
+
+    /// Is an overlay (help, a question, the prompt, the log) on screen?
+    fn popup_open(&mut self) -> bool {
+        let screen = self.screen(120, 40);
+        [
+            "┐ Confirm",
+            " Confirm ",
+            " Help — ",
+            " : command",
+            " Messages, newest first",
+        ]
+        .iter()
+        .any(|title| screen.contains(title))
+    }
+
+    /// The editor's condition as its text area shows it.
+    fn condition(&mut self) -> String {
+        let screen = self.screen(200, 40);
+        let lines: Vec<&str> = screen.lines().collect();
+        let top = lines
+            .iter()
+            .position(|line| line.contains("┌ Condition "))
+            .expect("the condition box is on screen");
+        let left = column_of(lines[top], "┌ Condition ");
+        let mut text = Vec::new();
+        for line in &lines[top + 1..] {
+            let inner: String = line.chars().skip(left).collect();
+            if inner.starts_with('└') {
+                break;
+            }
+            let body: String = inner.chars().skip(1).collect();
+            let body = body.trim_end().trim_end_matches('│').trim_end();
+            text.push(body.to_string());
+        }
+        text.join("\n")
+    }
+
+    /// The status bar's message as a 240-column screen shows it (without
+    /// the facts on the right or the pointer to the log).
+    fn status(&mut self) -> String {
+        let terminal = self.draw(240, 40);
+        let last = rows(terminal.backend()).pop().unwrap_or_default();
+        let message = last.split("segscope.redb ·").next().unwrap_or("");
+        let message = message.trim_end();
+        message
+            .strip_suffix("(M more)")
+            .unwrap_or(message)
+            .trim_end()
+            .to_string()
+    }
+
+    /// Is the status bar's message an error (drawn bold, even without
+    /// colour)?
+    fn status_is_error(&mut self) -> bool {
+        let terminal = self.draw(240, 40);
+        let buffer = terminal.backend().buffer();
+        let y = buffer.area.height - 1;
+        buffer[(0, y)].modifier.contains(Modifier::BOLD)
+    }
+
+    /// Types a command at the `:` prompt and runs it.
+    fn prompt(&mut self, command: &str) {
+        self.press(KeyCode::Char(':'));
+        self.type_text(command);
+        self.press(KeyCode::Enter);
+    }
+
+    /// Applies a file the way a user does: `:apply FILE`.
+    fn apply_file(&mut self, path: &Path) {
+        self.prompt(&format!("apply {}", path.display()));
+        assert!(!self.status_is_error(), "{}", self.status());
+    }
+
+    /// Waits for a background job to end.
+    fn wait_for_job(&mut self) {
+        assert!(
+            self.app.wait_for_job(Duration::from_secs(30)),
+            "the job ends"
+        );
     }
 }
 
@@ -227,6 +416,12 @@ fn import_demo_data(workspace: &mut Workspace) {
     }
 }
 
+/// The column (in characters) where `needle` starts in `line`.
+fn column_of(line: &str, needle: &str) -> usize {
+    let at = line.find(needle).expect("the text is on the line");
+    line[..at].chars().count()
+}
+
 /// The rows of a test screen as text.
 fn rows(backend: &TestBackend) -> Vec<String> {
     let buffer = backend.buffer();
@@ -242,8 +437,7 @@ fn rows(backend: &TestBackend) -> Vec<String> {
 /// The number of `kind` entities matching `condition` now.
 fn count(session: &Session, kind: EntityKind, condition: &str) -> usize {
     session
-        .app
-        .workspace
+        .workspace()
         .query(kind, condition)
         .unwrap_or_else(|d| panic!("{condition}: {d:?}"))
         .len()
@@ -352,7 +546,7 @@ fn snapshot_too_small_notice() {
 fn creating_a_segment_by_typing_shows_it_with_its_count() {
     let mut session = Session::new();
     session.press(KeyCode::Char('n'));
-    assert!(session.app.editor.is_some(), "n opens the editor");
+    assert!(session.editor_open(), "n opens the editor");
     session.type_text("Active admins");
     session.press(KeyCode::Tab);
     session.type_text("Admins with ten sessions or more");
@@ -372,8 +566,8 @@ fn creating_a_segment_by_typing_shows_it_with_its_count() {
     );
 
     session.ctrl('s');
-    assert!(session.app.editor.is_none(), "saving closes the editor");
-    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(!session.editor_open(), "saving closes the editor");
+    assert!(!session.status_is_error(), "{}", session.status());
     assert_eq!(
         session.status(),
         format!("saved \"Active admins\": {expected} entered, 0 left")
@@ -389,9 +583,9 @@ fn creating_a_segment_by_typing_shows_it_with_its_count() {
     let row = table_row(&screen, "Active admins");
     assert_eq!(row[0], expected.to_string(), "{screen}");
     assert_eq!(row[2..4], ["Admins", "with"], "{screen}");
-    let selected = session.app.visible_segments()[session.app.segments_view.selected];
     assert_eq!(
-        selected.name, "Active admins",
+        session.selected().as_deref(),
+        Some("Active admins"),
         "the new segment is selected"
     );
 }
@@ -432,7 +626,7 @@ fn editing_a_segment_moves_members_in_and_out_and_records_it() {
         segment: Some("Light users".to_string()),
         ..HistoryFilter::default()
     };
-    let events_before = session.app.workspace.history(&history).expect("history");
+    let events_before = session.workspace().history(&history).expect("history");
 
     session.edit_condition_of("Light users");
     session.type_text(condition);
@@ -460,7 +654,7 @@ fn editing_a_segment_moves_members_in_and_out_and_records_it() {
         format!("saved \"Light users\": {entering} entered, {leaving} left")
     );
     assert_eq!(session.segment("Light users").members, after);
-    let events = session.app.workspace.history(&history).expect("history");
+    let events = session.workspace().history(&history).expect("history");
     let new = &events[events_before.len()..];
     assert_eq!(new.iter().filter(|e| e.entered).count(), entering);
     assert_eq!(new.iter().filter(|e| !e.entered).count(), leaving);
@@ -480,21 +674,22 @@ fn esc_with_unsaved_changes_asks_and_n_keeps_editing_y_discards() {
     session.press(KeyCode::Enter);
     session.press(KeyCode::Esc);
     assert!(
-        session.app.editor.is_none() && session.app.popups.is_empty(),
+        !session.editor_open() && !session.popup_open(),
         "Esc without changes closes at once"
     );
 
     session.press(KeyCode::Enter);
     session.type_text(" and nps >= 0");
     session.press(KeyCode::Esc);
-    assert_eq!(session.app.popups.len(), 1, "Esc asks first");
+    assert!(session.popup_open(), "Esc asks first");
+    let screen = session.screen(80, 24);
     assert!(
-        session
-            .screen(80, 24)
-            .contains("Discard your changes to this segment? (y/n)")
+        screen.contains("Discard your changes to this segment?"),
+        "{screen}"
     );
+    assert!(screen.contains("y Enter yes   n Esc no"), "{screen}");
     session.press(KeyCode::Char('n'));
-    assert!(session.app.popups.is_empty());
+    assert!(!session.popup_open());
     assert_eq!(
         session.condition(),
         format!("{LIGHT_USERS} and nps >= 0"),
@@ -505,11 +700,10 @@ fn esc_with_unsaved_changes_asks_and_n_keeps_editing_y_discards() {
 
     session.press(KeyCode::Esc);
     session.press(KeyCode::Char('y'));
-    assert!(session.app.editor.is_none(), "y discards");
+    assert!(!session.editor_open(), "y discards");
     assert_eq!(session.status(), "changes discarded");
     let (stored, _) = session
-        .app
-        .workspace
+        .workspace()
         .segment_definition("Light users")
         .expect("still there");
     assert!(stored.text.contains(LIGHT_USERS), "{}", stored.text);
@@ -520,8 +714,8 @@ fn deleting_a_referenced_segment_is_refused_with_the_reason() {
     let mut session = Session::new();
     session.select("Promoters");
     session.press(KeyCode::Char('d'));
-    assert!(session.app.popups.is_empty(), "no question is asked");
-    assert!(session.app.status.is_error);
+    assert!(!session.popup_open(), "no question is asked");
+    assert!(session.status_is_error());
     assert_eq!(
         session.status(),
         "\"Promoters\" cannot be deleted: segment \"Power promoters\" refers to it"
@@ -544,15 +738,15 @@ fn deleting_an_unreferenced_segment_after_confirming() {
     let mut session = Session::new();
     session.select("Light users");
     session.press(KeyCode::Char('d'));
-    assert_eq!(session.app.popups.len(), 1);
+    assert!(session.popup_open());
     session.press(KeyCode::Char('n'));
-    assert!(session.app.popups.is_empty());
+    assert!(!session.popup_open());
     assert!(session.has_segment("Light users"), "n keeps it");
 
     session.press(KeyCode::Char('d'));
     session.press(KeyCode::Char('y'));
     assert!(!session.has_segment("Light users"));
-    assert!(!session.app.workspace.has_segment("Light users"));
+    assert!(!session.workspace().has_segment("Light users"));
     assert_eq!(session.status(), "deleted \"Light users\"");
     let screen = session.screen(80, 24);
     assert!(
@@ -568,9 +762,9 @@ fn deleting_a_segment_defined_in_a_file_says_to_edit_the_file() {
     session.select("Power promoters");
     session.press(KeyCode::Char('d'));
     // Refused at once, without asking first.
-    assert!(session.app.popups.is_empty());
+    assert!(!session.popup_open());
     assert!(session.has_segment("Power promoters"));
-    assert!(session.app.status.is_error);
+    assert!(session.status_is_error());
     assert!(
         session
             .status()
@@ -585,22 +779,23 @@ fn slash_filters_the_table_by_name() {
     let mut session = Session::new();
     session.press(KeyCode::Char('/'));
     session.type_text("POW");
-    let names: Vec<&str> = session
-        .app
-        .visible_segments()
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    assert_eq!(names, ["Power promoters", "Power users"]);
+    assert_eq!(session.listed(), ["Power promoters", "Power users"]);
     let screen = session.screen(80, 24);
     assert!(screen.contains("filter: POW_"), "{screen}");
     assert!(!screen.contains("Promoters      "), "{screen}");
 
     session.press(KeyCode::Enter);
-    assert!(!session.app.segments_view.filtering);
-    assert_eq!(session.app.visible_segments().len(), 2, "Enter keeps it");
+    assert!(
+        !session.screen(80, 24).contains("filter: POW_"),
+        "no cursor"
+    );
+    assert_eq!(session.listed().len(), 2, "Enter keeps it");
     session.press(KeyCode::Char('j'));
-    assert_eq!(session.app.segments_view.selected, 1, "keys move again");
+    assert_eq!(
+        session.selected().as_deref(),
+        Some("Power users"),
+        "keys move again"
+    );
 
     session.press(KeyCode::Char('/'));
     session.type_text("x");
@@ -610,8 +805,8 @@ fn slash_filters_the_table_by_name() {
             .contains("No segment name contains \"POWx\".")
     );
     session.press(KeyCode::Esc);
-    assert_eq!(session.app.segments_view.filter, "");
-    assert_eq!(session.app.visible_segments().len(), 5, "Esc clears it");
+    assert!(!session.screen(80, 24).contains("filter:"));
+    assert_eq!(session.listed().len(), 5, "Esc clears it");
 }
 
 #[test]
@@ -622,25 +817,28 @@ fn tab_and_digits_switch_screens() {
         screen.lines().nth(2).unwrap_or("").trim().to_string()
     };
     session.press(KeyCode::Tab);
-    assert_eq!(session.app.screen, 1);
+    assert_eq!(session.current_screen(), "Users");
     assert_eq!(title(&mut session), "Users — not built yet");
     session.press(KeyCode::Tab);
     assert_eq!(title(&mut session), "Accounts — not built yet");
     session.press(KeyCode::BackTab);
     session.press(KeyCode::BackTab);
-    assert_eq!(session.app.screen, 0);
+    assert_eq!(session.current_screen(), "Segments");
     session.press(KeyCode::BackTab);
-    assert_eq!(session.app.screen, 4, "Shift-Tab wraps around");
+    assert_eq!(
+        session.current_screen(),
+        "Playbooks",
+        "Shift-Tab wraps around"
+    );
+    assert_eq!(title(&mut session), "Playbooks — not built yet");
+    session.press(KeyCode::BackTab);
     assert_eq!(title(&mut session), "Destinations — not built yet");
     session.press(KeyCode::Char('4'));
     assert_eq!(title(&mut session), "Stages — not built yet");
     session.press(KeyCode::Char('n'));
-    assert!(
-        session.app.editor.is_none(),
-        "n belongs to the Segments screen"
-    );
+    assert!(!session.editor_open(), "n belongs to the Segments screen");
     session.press(KeyCode::Char('1'));
-    assert_eq!(session.app.screen, 0);
+    assert_eq!(session.current_screen(), "Segments");
     assert!(session.screen(80, 24).contains("NAME"));
 }
 
@@ -651,18 +849,15 @@ fn completion_offers_property_names_with_types_and_tab_inserts() {
     session.press(KeyCode::Tab);
     session.press(KeyCode::Tab);
     session.type_text("sess");
-    let labels = |session: &Session| -> Vec<String> {
-        let editor = session.app.editor.as_ref().expect("the editor is open");
-        editor.suggestions.iter().map(|s| s.label.clone()).collect()
-    };
-    assert_eq!(labels(&session), ["sessions_30d  number"]);
+    let labels = |session: &mut Session| session.suggestions();
+    assert_eq!(labels(&mut session), ["sessions_30d  number"]);
     assert!(session.screen(80, 24).contains("sessions_30d  number"));
     session.press(KeyCode::Tab);
     assert_eq!(session.condition(), "sessions_30d");
-    assert!(labels(&session).is_empty());
+    assert!(labels(&mut session).is_empty());
 
     session.type_text(" > 3 and in segment ");
-    let offered = labels(&session);
+    let offered = labels(&mut session);
     assert!(
         offered.contains(&"\"Power users\"  segment of users".to_string()),
         "{offered:?}"
@@ -672,7 +867,7 @@ fn completion_offers_property_names_with_types_and_tab_inserts() {
         "accounts segments are not offered for users: {offered:?}"
     );
     session.type_text("\"Pro");
-    assert_eq!(labels(&session), ["\"Promoters\"  segment of users"]);
+    assert_eq!(labels(&mut session), ["\"Promoters\"  segment of users"]);
     session.press(KeyCode::Tab);
     assert_eq!(
         session.condition(),
@@ -681,7 +876,7 @@ fn completion_offers_property_names_with_types_and_tab_inserts() {
 
     session.type_text(" and account in segment ");
     assert_eq!(
-        labels(&session),
+        labels(&mut session),
         [
             "\"Enterprise\"  segment of accounts",
             "\"Paying\"  segment of accounts"
@@ -695,7 +890,8 @@ fn completion_offers_property_names_with_types_and_tab_inserts() {
             .ends_with("account in segment \"Paying\"")
     );
     session.settle();
-    let expected = count(&session, EntityKind::Users, &session.condition());
+    let condition = session.condition();
+    let expected = count(&session, EntityKind::Users, &condition);
     assert!(
         session
             .screen(80, 24)
@@ -705,8 +901,7 @@ fn completion_offers_property_names_with_types_and_tab_inserts() {
 
 #[test]
 fn help_lists_the_live_bindings_of_an_overridden_key_map() {
-    let (keymap, problems) = KeyMap::with_overrides("[keys]\nnew = [\"a\"]");
-    assert!(problems.is_empty(), "{problems:?}");
+    let keymap = KeyMap::with_overrides("[keys]\nnew = [\"a\"]").expect("a valid key map");
     let mut session = Session::with_keymap(keymap);
     session.press(KeyCode::Char('?'));
     let screen = session.screen(120, 40);
@@ -721,26 +916,46 @@ fn help_lists_the_live_bindings_of_an_overridden_key_map() {
         "{line}"
     );
     session.press(KeyCode::Esc);
-    assert!(session.app.popups.is_empty());
+    assert!(!session.popup_open());
     assert!(
         session.screen(80, 24).contains("a new  Enter e edit"),
         "the hint line follows the key map"
     );
     session.press(KeyCode::Char('n'));
-    assert!(session.app.editor.is_none(), "n is no longer bound");
+    assert!(!session.editor_open(), "n is no longer bound");
     session.press(KeyCode::Char('a'));
-    assert!(session.app.editor.is_some(), "a creates now");
+    assert!(session.editor_open(), "a creates now");
 }
 
 #[test]
 fn a_key_map_with_mistakes_reports_them_and_keeps_the_defaults() {
-    let (keymap, problems) =
-        KeyMap::with_overrides("[keys]\nnew = [\"ctrl-nope\"]\nfly = [\"f\"]\nquit = \"q\"");
-    assert_eq!(problems.len(), 3, "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("`fly`")), "{problems:?}");
+    // One bad line refuses the whole file: `new = ["j"]` is not half
+    // applied, and quit keeps its key.
+    let text = "[keys]\nnew = [\"j\"]\nquit = [\"ctrl-nope\"]\n";
+    let error = KeyMap::with_overrides(text).expect_err("a bad key");
+    assert_eq!(error.line, Some(3), "{error}");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("keys.toml");
+    std::fs::write(&path, text).expect("write the key map");
+    let (keymap, problem) = KeyMap::load_from(path.clone());
+    let problem = problem.expect("the problem is reported");
+    assert!(
+        problem.starts_with(&format!("{}: line 3: ", path.display())),
+        "{problem}"
+    );
+    assert!(problem.ends_with("the default keys are used"), "{problem}");
     let mut session = Session::with_keymap(keymap);
+    session
+        .app
+        .say(segscope::tui::Message::error(problem.clone()));
+    assert!(session.status().contains("line 3"), "{}", session.status());
+    session.press(KeyCode::Char('j'));
+    assert!(!session.editor_open(), "new was not bound to j");
+    session.press(KeyCode::Char('n'));
+    assert!(session.editor_open(), "new keeps its default");
+    session.press(KeyCode::Esc);
     session.press(KeyCode::Char('q'));
-    assert!(session.app.quit, "quit keeps its default");
+    assert!(session.app.should_quit(), "quit keeps its default");
 }
 
 #[test]
@@ -794,9 +1009,9 @@ fn tiny_terminals_never_panic() {
 #[test]
 fn q_quits() {
     let mut session = Session::new();
-    assert!(!session.app.quit);
+    assert!(!session.app.should_quit());
     session.press(KeyCode::Char('q'));
-    assert!(session.app.quit);
+    assert!(session.app.should_quit());
 }
 
 #[test]
@@ -804,16 +1019,16 @@ fn colon_q_quits() {
     let mut session = Session::new();
     session.press(KeyCode::Char(':'));
     session.type_text("q");
-    assert!(!session.app.quit, "not before Enter");
+    assert!(!session.app.should_quit(), "not before Enter");
     session.press(KeyCode::Enter);
-    assert!(session.app.quit);
+    assert!(session.app.should_quit());
 }
 
 #[test]
 fn ctrl_c_quits() {
     let mut session = Session::new();
     session.ctrl('c');
-    assert!(session.app.quit);
+    assert!(session.app.should_quit());
 }
 
 #[test]
@@ -821,9 +1036,8 @@ fn q_in_the_editor_is_typed_not_quit() {
     let mut session = Session::new();
     session.press(KeyCode::Char('n'));
     session.type_text("q");
-    assert!(!session.app.quit);
-    let editor = session.app.editor.as_ref().expect("the editor is open");
-    assert_eq!(editor.draft().name, "q");
+    assert!(!session.app.should_quit());
+    assert_eq!(session.field("Name"), "q");
 }
 
 #[test]
@@ -832,10 +1046,10 @@ fn an_unknown_prompt_command_says_how_to_find_the_right_one() {
     session.press(KeyCode::Char(':'));
     session.type_text("frobnicate");
     session.press(KeyCode::Enter);
-    assert!(session.app.status.is_error);
+    assert!(session.status_is_error());
     assert_eq!(
         session.status(),
-        "there is no command `:frobnicate`; Tab completes, ? lists keys"
+        "there is no command `:frobnicate`; Tab completes, ? lists the commands"
     );
     session.press(KeyCode::Char(':'));
     session.type_text("imp");
@@ -844,7 +1058,7 @@ fn an_unknown_prompt_command_says_how_to_find_the_right_one() {
     session.press(KeyCode::Enter);
     assert_eq!(
         session.status(),
-        "usage: :import users|accounts FILE — import entities"
+        "usage: :import users|accounts FILE — import entities from .jsonl, .json or .csv (runs in the background)"
     );
 }
 
@@ -857,8 +1071,8 @@ fn saving_refuses_an_invalid_condition_and_a_taken_name() {
     session.press(KeyCode::Tab);
     session.type_text("sessions_30d >");
     session.ctrl('s');
-    assert!(session.app.editor.is_some(), "the editor stays open");
-    assert!(session.app.status.is_error);
+    assert!(session.editor_open(), "the editor stays open");
+    assert!(session.status_is_error());
     assert!(
         session.status().starts_with("not saved: "),
         "{}",
@@ -872,7 +1086,7 @@ fn saving_refuses_an_invalid_condition_and_a_taken_name() {
     session.presses(KeyCode::Backspace, "Broken".len());
     session.type_text("power USERS");
     session.ctrl('s');
-    assert!(session.app.editor.is_some());
+    assert!(session.editor_open());
     assert_eq!(
         session.status(),
         "not saved: there is already a segment named \"Power users\""
@@ -885,8 +1099,8 @@ fn saving_refuses_a_cycle() {
     session.edit_condition_of("Light users");
     session.type_text("in segment \"Light users\"");
     session.ctrl('s');
-    assert!(session.app.editor.is_some());
-    assert!(session.app.status.is_error, "{}", session.status());
+    assert!(session.editor_open());
+    assert!(session.status_is_error(), "{}", session.status());
     assert_eq!(session.segment("Light users").members, {
         count(&session, EntityKind::Users, LIGHT_USERS)
     });
@@ -905,15 +1119,7 @@ fn editing_a_file_segment_rewrites_its_definition_in_the_file() {
         .expect("the file exists")
         .display()
         .to_string();
-    session
-        .app
-        .workspace
-        .apply(&[SourceText {
-            origin: origin.clone(),
-            text: original.to_string(),
-        }])
-        .expect("the file applies");
-    session.app.refresh();
+    session.apply_file(&path);
 
     session.edit_condition_of("Heavy users");
     let screen = session.screen(200, 30);
@@ -923,7 +1129,7 @@ fn editing_a_file_segment_rewrites_its_definition_in_the_file() {
     );
     session.type_text("sessions_30d >= 30");
     session.ctrl('s');
-    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(!session.status_is_error(), "{}", session.status());
     assert!(
         session
             .status()
@@ -955,8 +1161,7 @@ fn editing_a_file_segment_rewrites_its_definition_in_the_file() {
     );
     assert_eq!(
         session
-            .app
-            .workspace
+            .workspace()
             .check_sources(&[SourceText {
                 origin,
                 text: rewritten,
@@ -1007,7 +1212,7 @@ fn a_watched_file_is_applied_again_when_it_changes() {
     std::thread::sleep(Duration::from_millis(1100));
     write("sessions_30d >= 40");
     session.app.tick(later(1));
-    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(!session.status_is_error(), "{}", session.status());
     assert_eq!(
         session.segment("Watched").members,
         count(&session, EntityKind::Users, "sessions_30d >= 40")
@@ -1016,7 +1221,7 @@ fn a_watched_file_is_applied_again_when_it_changes() {
     std::thread::sleep(Duration::from_millis(1100));
     write("sessions_30d >=");
     session.app.tick(later(2));
-    assert!(session.app.status.is_error);
+    assert!(session.status_is_error());
     assert!(
         session
             .status()
@@ -1050,8 +1255,8 @@ fn renaming_a_segment_another_refers_to_is_refused() {
     session.presses(KeyCode::Backspace, "Light users".len());
     session.type_text("Casual users");
     session.ctrl('s');
-    assert!(session.app.editor.is_some(), "the editor stays open");
-    assert!(session.app.status.is_error);
+    assert!(session.editor_open(), "the editor stays open");
+    assert!(session.status_is_error());
     assert!(session.has_segment("Light users"));
     assert!(!session.has_segment("Casual users"));
 }
@@ -1071,7 +1276,7 @@ fn renaming_a_segment_keeps_its_members() {
     let members = session.segment("Light users").members;
     rename_light_users(&mut session);
     session.ctrl('s');
-    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(!session.status_is_error(), "{}", session.status());
     assert!(!session.has_segment("Light users"));
     assert_eq!(session.segment("Casual users").members, members);
 }
@@ -1100,53 +1305,56 @@ fn renaming_a_segment_reports_what_its_preview_said() {
 fn editor_tab_cycles_the_fields_and_enter_stays_in_a_one_line_field() {
     let mut session = Session::new();
     session.press(KeyCode::Char('n'));
-    let focus = |session: &Session| {
-        let editor = session.app.editor.as_ref().expect("the editor is open");
-        format!("{:?}", editor.focus)
-    };
-    assert_eq!(focus(&session), "Name");
+    let focus = |session: &mut Session| session.focus();
+    assert_eq!(focus(&mut session), "Name");
     session.type_text("One\nline");
-    let editor = session.app.editor.as_ref().expect("the editor is open");
     assert_eq!(
-        editor.draft().name,
+        session.field("Name"),
         "Oneline",
         "Enter adds no line to a name"
     );
     session.press(KeyCode::Tab);
-    assert_eq!(focus(&session), "Description");
+    assert_eq!(focus(&mut session), "Description");
     session.press(KeyCode::Tab);
-    assert_eq!(focus(&session), "Condition");
+    assert_eq!(focus(&mut session), "Condition");
     session.type_text("nps >= 9\nor nps <= 2");
     assert_eq!(session.condition(), "nps >= 9\nor nps <= 2");
     session.press(KeyCode::Tab);
-    assert_eq!(focus(&session), "Name");
+    assert_eq!(focus(&mut session), "Name");
     session.press(KeyCode::BackTab);
-    assert_eq!(focus(&session), "Condition");
+    assert_eq!(focus(&mut session), "Condition");
 }
 
 #[test]
 fn moving_through_the_table_with_keys() {
     let mut session = Session::new();
-    let selected = |session: &Session| session.app.segments_view.selected;
+    let selected = |session: &mut Session| {
+        let name = session.selected().expect("a row is selected");
+        session
+            .listed()
+            .iter()
+            .position(|listed| *listed == name)
+            .expect("listed")
+    };
     session.press(KeyCode::Char('G'));
-    assert_eq!(selected(&session), 4);
+    assert_eq!(selected(&mut session), 4);
     session.press(KeyCode::Char('j'));
-    assert_eq!(selected(&session), 4, "stops at the last row");
+    assert_eq!(selected(&mut session), 4, "stops at the last row");
     session.press(KeyCode::Char('k'));
-    assert_eq!(selected(&session), 3);
+    assert_eq!(selected(&mut session), 3);
     session.press(KeyCode::Char('g'));
-    assert_eq!(selected(&session), 0);
+    assert_eq!(selected(&mut session), 0);
     session.press(KeyCode::Up);
-    assert_eq!(selected(&session), 0, "stops at the first row");
+    assert_eq!(selected(&mut session), 0, "stops at the first row");
     session.press(KeyCode::PageDown);
-    assert_eq!(selected(&session), 4);
+    assert_eq!(selected(&mut session), 4);
     session.ctrl('u');
-    assert_eq!(selected(&session), 0);
+    assert_eq!(selected(&mut session), 0);
     session.press(KeyCode::Right);
-    assert_eq!(session.app.segments_view.kind, EntityKind::Accounts);
-    assert_eq!(selected(&session), 0);
+    assert_eq!(session.shown_kind(), "Accounts");
+    assert_eq!(selected(&mut session), 0);
     session.press(KeyCode::Char('h'));
-    assert_eq!(session.app.segments_view.kind, EntityKind::Users);
+    assert_eq!(session.shown_kind(), "Users");
 }
 
 #[test]
@@ -1179,13 +1387,13 @@ fn new_and_help_from_the_prompt() {
     session.press(KeyCode::Char(':'));
     session.type_text("help");
     session.press(KeyCode::Enter);
-    assert_eq!(session.app.popups.len(), 1);
+    assert!(session.popup_open());
     assert!(session.screen(80, 24).contains("Help — Esc closes"));
     session.press(KeyCode::Esc);
     session.press(KeyCode::Char(':'));
     session.type_text("new");
     session.press(KeyCode::Enter);
-    assert!(session.app.editor.is_some());
+    assert!(session.editor_open());
 }
 
 #[test]
@@ -1200,7 +1408,7 @@ fn apply_and_import_from_the_prompt_update_the_counts() {
     session.press(KeyCode::Char(':'));
     session.type_text(&format!("apply {}", file.display()));
     session.press(KeyCode::Enter);
-    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(!session.status_is_error(), "{}", session.status());
     let viewers = count(&session, EntityKind::Users, "role = \"viewer\"");
     assert_eq!(session.segment("Viewers").members, viewers);
 
@@ -1213,9 +1421,8 @@ fn apply_and_import_from_the_prompt_update_the_counts() {
     session.press(KeyCode::Char(':'));
     session.type_text(&format!("import users {}", data.display()));
     session.press(KeyCode::Enter);
-    // The import waits as a job for the event loop's worker thread.
-    assert!(session.app.pending.is_some());
-    session.app.run_pending();
+    // The import runs as a job on a worker thread.
+    session.wait_for_job();
     assert_eq!(
         session.status(),
         format!("imported {}: 2 created, 0 updated", data.display())
@@ -1254,12 +1461,8 @@ fn import_from_the_prompt_refuses_what_it_cannot_read() {
         session.press(KeyCode::Char(':'));
         session.type_text(&command);
         session.press(KeyCode::Enter);
-        assert!(session.app.pending.is_none(), "{command} started a job");
-        assert!(
-            session.app.status.is_error,
-            "{command}: {}",
-            session.status()
-        );
+        assert!(session.app.job().is_none(), "{command} started a job");
+        assert!(session.status_is_error(), "{command}: {}", session.status());
         assert!(
             session.status().starts_with(&message),
             "{command}: {}",
@@ -1316,7 +1519,7 @@ fn a_watched_file_error_shows_its_message() {
     std::thread::sleep(Duration::from_millis(1100));
     std::fs::write(&path, "segment \"W\" for users {\n  where nps >\n}\n").expect("write");
     session.app.tick(Instant::now() + Duration::from_secs(1));
-    assert!(session.app.status.is_error);
+    assert!(session.status_is_error());
     let screen = session.screen(120, 40);
     assert!(
         screen.contains("expected a value"),
@@ -1334,19 +1537,7 @@ fn the_origin_column_shows_the_file_name() {
     let path = session.dir.path().join("team.seg");
     let text = "segment \"Team\" for users {\n  where nps > 1\n}\n";
     std::fs::write(&path, text).expect("write");
-    let origin = std::fs::canonicalize(&path)
-        .expect("exists")
-        .display()
-        .to_string();
-    session
-        .app
-        .workspace
-        .apply(&[SourceText {
-            origin,
-            text: text.to_string(),
-        }])
-        .expect("applies");
-    session.app.refresh();
+    session.apply_file(&path);
     let screen = session.screen(120, 40);
     let line = screen
         .lines()
@@ -1364,23 +1555,11 @@ fn saving_a_file_segment_keeps_the_comments_inside_it() {
     let path = session.dir.path().join("team.seg");
     let original = "segment \"Heavy users\" for users {\n  # raise this when we grow\n  where sessions_30d >= 40\n}\n";
     std::fs::write(&path, original).expect("write");
-    let origin = std::fs::canonicalize(&path)
-        .expect("exists")
-        .display()
-        .to_string();
-    session
-        .app
-        .workspace
-        .apply(&[SourceText {
-            origin,
-            text: original.to_string(),
-        }])
-        .expect("applies");
-    session.app.refresh();
+    session.apply_file(&path);
     session.edit_condition_of("Heavy users");
     session.type_text("sessions_30d >= 30");
     session.ctrl('s');
-    assert!(!session.app.status.is_error, "{}", session.status());
+    assert!(!session.status_is_error(), "{}", session.status());
     let rewritten = std::fs::read_to_string(&path).expect("read back");
     assert!(rewritten.contains("sessions_30d >= 30"), "{rewritten}");
     assert!(
@@ -1399,10 +1578,264 @@ fn the_mouse_wheel_moves_the_selection() {
         row: 5,
         modifiers: KeyModifiers::NONE,
     };
-    assert_eq!(session.app.segments_view.selected, 0);
+    assert_eq!(session.selected().as_deref(), Some("Enterprise admins"));
     session.app.on_mouse(wheel(MouseEventKind::ScrollDown));
     session.app.on_mouse(wheel(MouseEventKind::ScrollDown));
-    assert_eq!(session.app.segments_view.selected, 2);
+    assert_eq!(session.selected().as_deref(), Some("Power promoters"));
     session.app.on_mouse(wheel(MouseEventKind::ScrollUp));
-    assert_eq!(session.app.segments_view.selected, 1);
+    assert_eq!(session.selected().as_deref(), Some("Light users"));
+}
+
+// ---------------------------------------------------------------- jobs, log, routing
+
+/// A named pipe the test writes import rows into, so an import stays
+/// running until the test closes it. The writer opens it on its own thread
+/// (opening a pipe waits for the other end).
+struct Pipe {
+    path: std::path::PathBuf,
+    rows: std::sync::mpsc::Sender<Option<String>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pipe {
+    fn new(dir: &Path) -> Pipe {
+        let path = dir.join("rows.jsonl");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success(), "mkfifo makes the pipe");
+        let (rows, lines) = std::sync::mpsc::channel::<Option<String>>();
+        let target = path.clone();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let mut pipe = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .expect("the pipe opens for writing");
+            while let Ok(Some(line)) = lines.recv() {
+                pipe.write_all(line.as_bytes())
+                    .expect("the pipe takes rows");
+                pipe.flush().expect("flushed");
+            }
+        });
+        Pipe {
+            path,
+            rows,
+            writer: Some(writer),
+        }
+    }
+
+    fn write(&self, text: &str) {
+        self.rows
+            .send(Some(text.to_string()))
+            .expect("the writer runs");
+    }
+
+    /// Closes the pipe: the import reads its end.
+    fn close(&mut self) {
+        let _ = self.rows.send(None);
+        if let Some(writer) = self.writer.take() {
+            writer.join().expect("the writer ends");
+        }
+    }
+}
+
+fn new_users(count: usize, prefix: &str) -> String {
+    (0..count)
+        .map(|i| format!("{{\"id\": \"{prefix}-{i}\", \"role\": \"viewer\"}}\n"))
+        .collect()
+}
+
+/// While an import runs on its worker thread the UI keeps drawing and
+/// taking keys: the status bar shows the job's gauge, screens switch, help
+/// opens, and what needs the workspace says it is busy.
+#[test]
+fn keys_work_while_an_import_runs_and_the_gauge_shows_it() {
+    let mut session = Session::new();
+    let mut pipe = Pipe::new(session.dir.path());
+    pipe.write(&new_users(3000, "piped"));
+    session.prompt(&format!("import users {}", pipe.path.display()));
+    assert!(session.app.job().is_some(), "the import runs as a job");
+    // The first batches arrive; the gauge counts them.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !session.screen(120, 40).contains("2,048") && Instant::now() < deadline {
+        session.app.poll_jobs();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let screen = session.screen(120, 40);
+    let status = screen.lines().last().unwrap_or("");
+    assert!(status.starts_with("importing rows.jsonl"), "{status}");
+    assert!(status.contains("2,048"), "rows so far: {status}");
+    assert!(status.contains("Ctrl-x cancels"), "{status}");
+
+    session.press(KeyCode::Char('2'));
+    assert_eq!(session.current_screen(), "Users", "keys still work");
+    session.press(KeyCode::Char('1'));
+    session.press(KeyCode::Char('?'));
+    assert!(session.popup_open(), "help opens during the job");
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char('j'));
+    let row = session.selected_row().unwrap_or_default();
+    assert!(row.starts_with("Light users "), "{row}");
+    session.press(KeyCode::Enter);
+    assert!(!session.editor_open(), "editing needs the workspace");
+    session.press(KeyCode::Char('M'));
+    let log = session.screen(120, 40);
+    assert!(
+        log.contains("busy: importing rows.jsonl is running; wait for it, or Ctrl-x cancels it"),
+        "{log}"
+    );
+    session.press(KeyCode::Esc);
+
+    pipe.close();
+    session.wait_for_job();
+    assert_eq!(
+        session.status(),
+        format!("imported {}: 3000 created, 0 updated", pipe.path.display())
+    );
+    assert_eq!(
+        session.workspace().entity_count(EntityKind::Users),
+        USERS + 3000
+    );
+    assert!(session.screen(120, 40).contains("3,300 users"));
+}
+
+/// Ctrl-x asks the import to stop at its next batch; a cancelled import
+/// writes nothing, in the snapshot or on disk.
+#[test]
+fn a_cancelled_import_writes_nothing() {
+    let mut session = Session::new();
+    let mut pipe = Pipe::new(session.dir.path());
+    pipe.write(&new_users(1500, "cancelled"));
+    session.prompt(&format!("import users {}", pipe.path.display()));
+    assert!(session.app.job().is_some());
+    session.ctrl('x');
+    assert!(session.screen(120, 40).contains("cancelling…"));
+    pipe.write(&new_users(1500, "later"));
+    pipe.close();
+    session.wait_for_job();
+    assert_eq!(
+        session.status(),
+        format!(
+            "import of {} cancelled: nothing was imported",
+            pipe.path.display()
+        )
+    );
+    assert_eq!(session.workspace().entity_count(EntityKind::Users), USERS);
+    assert!(
+        session
+            .workspace()
+            .entity(EntityKind::Users, "cancelled-0")
+            .is_none()
+    );
+    // Reopened from disk: nothing was written there either.
+    let path = session.workspace().path().to_path_buf();
+    let Session { app, dir } = session;
+    drop(app);
+    let reopened = open_workspace(&path);
+    assert_eq!(reopened.entity_count(EntityKind::Users), USERS);
+    drop(dir);
+}
+
+/// A message longer than the status bar shows its first line with a
+/// pointer to the log; the log shows every message whole, newest first.
+#[test]
+fn the_message_log_keeps_long_messages_whole() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("broken.seg");
+    std::fs::write(
+        &path,
+        "segment \"A\" for users {\n  where in segment \"Nope\"\n}\n\nsegment \"B\" for users {\n  where in segment \"Nothing\"\n}\n",
+    )
+    .expect("write");
+    session.prompt(&format!("apply {}", path.display()));
+    assert!(session.status_is_error());
+    let narrow = session.screen(80, 24);
+    let status = narrow.lines().last().unwrap_or("");
+    assert!(status.starts_with("not applied: broken.seg:2:"), "{status}");
+    assert!(status.contains("(M more)"), "{status}");
+
+    session.prompt("messages");
+    let log = session.screen(120, 40);
+    assert!(log.contains("Messages, newest first"), "{log}");
+    assert!(log.contains("broken.seg:2:"), "{log}");
+    assert!(
+        log.contains("broken.seg:6:"),
+        "every problem is there: {log}"
+    );
+    assert!(
+        log.contains("for help, : for commands"),
+        "older ones too: {log}"
+    );
+    session.press(KeyCode::Esc);
+    assert!(!session.popup_open());
+}
+
+/// The prompt runs every command of the table that it offers, the same as
+/// its key: `:edit` opens the editor, `:delete` asks, `:new` from another
+/// screen goes to Segments; a key-only command is not offered.
+#[test]
+fn the_prompt_runs_the_table_s_commands() {
+    let mut session = Session::new();
+    session.select("Light users");
+    session.prompt("edit");
+    assert!(session.editor_open(), ":edit opens the editor");
+    assert_eq!(session.condition(), LIGHT_USERS);
+    session.press(KeyCode::Esc);
+    session.prompt("delete");
+    assert!(
+        session
+            .screen(80, 24)
+            .contains("Delete segment \"Light users\"?")
+    );
+    session.press(KeyCode::Char('n'));
+    session.press(KeyCode::Char('3'));
+    session.prompt("new");
+    assert_eq!(session.current_screen(), "Segments");
+    assert!(session.editor_open(), ":new goes to the Segments screen");
+    session.press(KeyCode::Esc);
+    session.prompt("up");
+    assert!(
+        session.status().starts_with("there is no command `:up`"),
+        "{}",
+        session.status()
+    );
+}
+
+/// Keys reach only the screen in view: `j` on the Users screen does not
+/// move the Segments table's hidden selection.
+#[test]
+fn a_key_on_one_screen_never_moves_another() {
+    let mut session = Session::new();
+    assert_eq!(session.selected().as_deref(), Some("Enterprise admins"));
+    session.press(KeyCode::Char('2'));
+    session.presses(KeyCode::Char('j'), 3);
+    session.press(KeyCode::Char('G'));
+    session.press(KeyCode::Char('1'));
+    assert_eq!(session.selected().as_deref(), Some("Enterprise admins"));
+}
+
+/// Hints and questions name the keys of the live map, not fixed letters.
+#[test]
+fn hints_and_questions_follow_a_remapped_key_map() {
+    let keymap = KeyMap::with_overrides(
+        "[keys]\nyes = [\"o\"]\nquit = [\"x\"]\nhelp = [\"h\"]\nprevious-kind = [\"left\"]\n",
+    )
+    .expect("a valid key map");
+    let mut session = Session::with_keymap(keymap);
+    assert!(
+        session
+            .status()
+            .starts_with("h for help, : for commands, x to quit"),
+        "{}",
+        session.status()
+    );
+    session.select("Light users");
+    session.press(KeyCode::Char('d'));
+    assert!(session.screen(80, 24).contains("o yes   n Esc no"));
+    session.press(KeyCode::Char('y'));
+    assert!(session.popup_open(), "y is not yes any more");
+    session.press(KeyCode::Char('o'));
+    assert!(!session.has_segment("Light users"), "o confirmed");
 }

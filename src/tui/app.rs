@@ -15,7 +15,7 @@ use super::file_commands;
 use super::jobs::{Poll, RunningJob};
 use super::keymap::{Key, KeyMap};
 use super::messages::{Message, MessageLog};
-use super::popups::{HelpPopup, MessagesPopup, Popup, PromptPopup};
+use super::popups::{HelpPopup, MessagesPopup, Popup};
 use super::screens::{Changed, Context, Handled, Input, Outbox, Screen, ScreenId, all_screens};
 use super::theme::Theme;
 use super::watch::WatchedFile;
@@ -203,7 +203,7 @@ impl App {
         }
         let scopes = self.current_screen().scopes();
         let input = Input::key(event, self.keymap.action(scopes, key));
-        if self.to_screen(&input) == Handled::Consumed {
+        if self.route_to_screen(&input) == Handled::Consumed {
             return;
         }
         if let Some(action) = self.keymap.action(&[Scope::Global], key) {
@@ -222,19 +222,19 @@ impl App {
             _ => return,
         };
         self.dirty = true;
-        self.to_screen(&Input::command(action, Vec::new()));
+        self.route_to_screen(&Input::command(action, Vec::new()));
     }
 
     /// A command from the prompt: to the screen, then the globals.
     fn on_command(&mut self, action: Action, arguments: Vec<String>) {
         let input = Input::command(action, arguments.clone());
-        if self.to_screen(&input) == Handled::Consumed {
+        if self.route_to_screen(&input) == Handled::Consumed {
             return;
         }
         self.global(action, &arguments, true);
     }
 
-    fn to_screen(&mut self, input: &Input) -> Handled {
+    fn route_to_screen(&mut self, input: &Input) -> Handled {
         let index = self.screen_index(self.current);
         let mut screen = std::mem::replace(
             &mut self.screens[index],
@@ -273,7 +273,7 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.popups.push(Popup::Help(HelpPopup::default())),
-            Action::Prompt => self.popups.push(Popup::Prompt(PromptPopup::default())),
+            Action::Prompt => self.popups.push(Popup::Prompt(Box::default())),
             Action::Messages => self
                 .popups
                 .push(Popup::Messages(MessagesPopup::new(&self.messages))),
@@ -400,8 +400,12 @@ impl App {
 
     fn import(&mut self, arguments: &[String]) {
         let [kind, path] = arguments else {
-            let usage = Action::Import.command().arguments.unwrap_or_default();
-            return self.say(Message::error(format!("usage: :import {usage}")));
+            let command = Action::Import.command();
+            let usage = command.arguments.unwrap_or_default();
+            return self.say(Message::error(format!(
+                "usage: :import {usage} — {}",
+                command.help
+            )));
         };
         match file_commands::import_job(kind, path) {
             Ok(job) => self.start_job(job),
@@ -438,7 +442,8 @@ impl App {
                 let cancel = self.keymap.key_label(Action::CancelJob);
                 self.say(Message::info(format!("{label}… ({cancel} cancels)")));
             }
-            Err((workspace, message)) => {
+            Err(refused) => {
+                let (workspace, message) = *refused;
                 self.workspace = Some(workspace);
                 self.say(Message::error(message));
             }

@@ -90,8 +90,8 @@ pub fn import_job(kind: &str, path: &str) -> Result<Job, String> {
         return Err("the UI cannot import from standard input: name a file".to_string());
     }
     let source = ImportSource::open(path)?;
-    let shown = file_name(path);
-    let label = format!("importing {shown}");
+    let shown = path.to_string();
+    let label = format!("importing {}", file_name(path));
     let work = move |workspace: &mut Workspace, control: &JobControl| {
         let mut progress = |progress: ImportProgress| {
             let total = progress

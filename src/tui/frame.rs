@@ -54,7 +54,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
     let theme = app.theme();
-    let mut spans = vec![Span::styled(" segscope ", theme.title())];
+    // The name gives way to the tabs when the window is narrow.
+    let mut spans = Vec::new();
+    if area.width >= 90 {
+        spans.push(Span::styled(" segscope ", theme.title()));
+    }
     let current = app.current_screen().id();
     for id in ScreenId::ALL {
         let key = app.keymap().key_label(id.action());

@@ -50,11 +50,14 @@ impl JobControl {
     }
 }
 
+/// What a job does, given the workspace and its side of the channel.
+pub type JobWork = Box<dyn FnOnce(&mut Workspace, &JobControl) -> JobOutcome + Send>;
+
 /// Work to run with the workspace on a worker thread.
 pub struct Job {
     /// What the status bar calls it ("importing users.jsonl").
     pub label: String,
-    pub work: Box<dyn FnOnce(&mut Workspace, &JobControl) -> JobOutcome + Send>,
+    pub work: JobWork,
 }
 
 /// A job that is running, as the status bar shows it.
@@ -77,7 +80,7 @@ pub enum Poll {
 
 impl RunningJob {
     /// Starts `job` on a worker thread with the workspace.
-    pub fn start(job: Job, workspace: Workspace) -> Result<RunningJob, (Workspace, String)> {
+    pub fn start(job: Job, workspace: Workspace) -> Result<RunningJob, Box<(Workspace, String)>> {
         let (sender, events) = std::sync::mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
         let control = JobControl {
@@ -102,10 +105,18 @@ impl RunningJob {
             Ok(_) => {
                 // The thread is waiting for it; sending cannot fail.
                 if let Err(returned) = handoff.send(workspace) {
-                    return Err((returned.0, "the job could not start".to_string()));
+                    return Err(Box::new((
+                        returned.0,
+                        "the job could not start".to_string(),
+                    )));
                 }
             }
-            Err(error) => return Err((workspace, format!("no thread for the job: {error}"))),
+            Err(error) => {
+                return Err(Box::new((
+                    workspace,
+                    format!("no thread for the job: {error}"),
+                )));
+            }
         }
         Ok(RunningJob {
             label: job.label,

@@ -32,6 +32,7 @@ use ratatui::backend::Backend;
 pub use action::{Action, COMMANDS, Command, Scope};
 pub use app::App;
 pub use keymap::{Key, KeyMap, KeyMapError};
+pub use messages::Message;
 pub use screens::ScreenId;
 pub use theme::Theme;
 

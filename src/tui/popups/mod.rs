@@ -28,7 +28,7 @@ pub enum Keep {
 pub enum Popup {
     Help(HelpPopup),
     Confirm(ConfirmPopup),
-    Prompt(PromptPopup),
+    Prompt(Box<PromptPopup>),
     Messages(MessagesPopup),
 }
 

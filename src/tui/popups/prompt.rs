@@ -53,9 +53,10 @@ impl PromptPopup {
         match prompt_command(name) {
             Some(command) if command.needs_arguments() && arguments.is_empty() => {
                 context.out.error(format!(
-                    "usage: :{} {}",
+                    "usage: :{} {} — {}",
                     command.action.name(),
-                    command.arguments.unwrap_or_default()
+                    command.arguments.unwrap_or_default(),
+                    command.help
                 ));
             }
             Some(command) => context.out.command = Some((command.action, arguments)),

@@ -189,7 +189,7 @@ impl SegmentEditor {
                 let place = self
                     .file
                     .as_deref()
-                    .map_or(String::new(), |f| format!(" in {}", file_name(f)));
+                    .map_or(String::new(), |f| format!(" in {f}"));
                 let name = draft.name.trim().to_string();
                 context.out.changed.merge(Changed::EVERYTHING);
                 context.out.wrote_files |= self.file.is_some();
