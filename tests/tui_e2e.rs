@@ -3,7 +3,8 @@
 //! touched), sends keys and reads the pane until the expected text appears.
 //! The server is always killed at the end, pass or fail.
 //!
-//! If tmux is not installed the tests say so and pass.
+//! They need tmux (`.ci/run` installs it when it is missing); without it
+//! they fail and say so, rather than pass having tested nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -27,13 +28,12 @@ struct Pane {
 }
 
 impl Pane {
-    /// Starts `segscope ARGS` in `dir` on a `width` x `height` pane; `None`
-    /// (after saying why) when tmux is not installed.
-    fn start(dir: &Path, width: u16, height: u16, args: &[&str]) -> Option<Pane> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("tmux is not installed: skipping this end-to-end test");
-            return None;
-        }
+    /// Starts `segscope ARGS` in `dir` on a `width` x `height` pane.
+    fn start(dir: &Path, width: u16, height: u16, args: &[&str]) -> Pane {
+        assert!(
+            Command::new("tmux").arg("-V").output().is_ok(),
+            "tmux is not installed: the end-to-end tests need it (apt-get install tmux)"
+        );
         let home = dir.join("home");
         std::fs::create_dir_all(&home).expect("a home directory");
         let mut command = format!(
@@ -66,7 +66,7 @@ impl Pane {
             &pane.session,
             &command,
         ]);
-        Some(pane)
+        pane
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
@@ -200,7 +200,7 @@ fn tempdir() -> TempDir {
 #[test]
 fn demo_create_a_segment_and_quit() {
     let dir = tempdir();
-    let Some(pane) = Pane::start(
+    let pane = Pane::start(
         dir.path(),
         120,
         40,
@@ -215,9 +215,7 @@ fn demo_create_a_segment_and_quit() {
             "--accounts",
             "200",
         ],
-    ) else {
-        return;
-    };
+    );
     let screen = pane.wait_until("the demo's segments with counts", |screen| {
         screen.contains("NAME") && count_in_table(screen, "Champions").is_some()
     });
@@ -318,14 +316,12 @@ fn seg_file_edited_on_disk_is_applied_again() {
         std::thread::sleep(Duration::from_secs(1).saturating_sub(since.elapsed()));
     };
 
-    let Some(pane) = Pane::start(
+    let pane = Pane::start(
         dir.path(),
         120,
         40,
         &["--db", "x.redb", "--now", NOW, "team.seg"],
-    ) else {
-        return;
-    };
+    );
     let expected = with_sessions(20);
     let screen = pane.wait_until("the file's segment", |screen| {
         count_in_table(screen, "Heavy users").is_some()
@@ -357,7 +353,7 @@ fn seg_file_edited_on_disk_is_applied_again() {
 #[test]
 fn demo_renders_at_80x24() {
     let dir = tempdir();
-    let Some(pane) = Pane::start(
+    let pane = Pane::start(
         dir.path(),
         80,
         24,
@@ -372,9 +368,7 @@ fn demo_renders_at_80x24() {
             "--accounts",
             "20",
         ],
-    ) else {
-        return;
-    };
+    );
     let screen = pane.wait_until("the table header", |screen| {
         screen.lines().any(|line| line.starts_with("NAME"))
     });
@@ -400,7 +394,7 @@ fn demo_renders_at_80x24() {
 #[test]
 fn demo_segment_can_be_edited_and_saved() {
     let dir = tempdir();
-    let Some(pane) = Pane::start(
+    let pane = Pane::start(
         dir.path(),
         120,
         40,
@@ -415,9 +409,7 @@ fn demo_segment_can_be_edited_and_saved() {
             "--accounts",
             "20",
         ],
-    ) else {
-        return;
-    };
+    );
     pane.wait_until("the demo's segments", |screen| {
         count_in_table(screen, "Promoters").is_some()
     });
