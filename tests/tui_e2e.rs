@@ -373,10 +373,7 @@ fn demo_renders_at_80x24() {
         screen.lines().any(|line| line.starts_with("NAME"))
     });
     let lines: Vec<&str> = screen.lines().collect();
-    assert!(
-        lines[0].starts_with(" segscope  1 Segments  2 Users"),
-        "{screen}"
-    );
+    assert!(lines[0].starts_with(" 1 Segments  2 Users"), "{screen}");
     assert!(
         lines.iter().any(|line| line.starts_with("n + new")),
         "{screen}"

@@ -360,7 +360,7 @@ mod tests {
 
         let error = KeyMap::with_overrides("[keys]\nnew = [\"d\"]\n").expect_err("twice");
         assert_eq!(error.line, Some(2));
-        assert!(error.message.contains("`delete` and `new`"), "{error}");
+        assert!(error.message.contains("`new` and `delete`"), "{error}");
 
         let error =
             KeyMap::with_overrides("[keys]\nquit = []\nforce-quit = []\n").expect_err("no way out");
