@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use segscope::lang::parse_datetime;
-use segscope::lang::validate::fold;
 use segscope::model::EntityKind;
+use segscope::model::fold_name;
 use segscope::model::{Properties, Scalar, Value};
 use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::store::{EventRecord, Store, StoreError, StoredDefinition};
@@ -170,7 +170,7 @@ fn contents(path: &Path) -> Contents {
     let members = definitions
         .iter()
         .map(|d| {
-            let bits = store.members(&fold(&d.name)).unwrap();
+            let bits = store.members(&fold_name(&d.name)).unwrap();
             (d.name.clone(), bits.map(|b| b.ones().collect()))
         })
         .collect();

@@ -26,8 +26,8 @@ pub use table::{Cell, Column, Table, type_label};
 pub use time::resolve_relative;
 
 use crate::lang::ast::Condition;
-use crate::lang::validate::fold;
 use crate::model::EntityKind;
+use crate::model::fold_name;
 use crate::model::{ACCOUNT_ID, Properties, Value, property_pairs};
 use links::Links;
 use plan::{Compiler, Plan};
@@ -218,12 +218,12 @@ impl Engine {
         let by_folded_name: HashMap<String, usize> = specs
             .iter()
             .enumerate()
-            .map(|(index, spec)| (fold(&spec.name), index))
+            .map(|(index, spec)| (fold_name(&spec.name), index))
             .collect();
         let kinds: Vec<EntityKind> = specs.iter().map(|spec| spec.kind).collect();
         let lookup = |name: &str| {
             by_folded_name
-                .get(&fold(name))
+                .get(&fold_name(name))
                 .map(|&index| (index, kinds[index]))
         };
         let compiler = Compiler {
@@ -289,11 +289,11 @@ impl Engine {
         renames: &[(String, String)],
     ) -> Result<Vec<MembershipDelta>, CompileError> {
         let renamed = |name: &str| -> String {
-            let folded = fold(name);
+            let folded = fold_name(name);
             renames
                 .iter()
-                .find(|(old, _)| fold(old) == folded)
-                .map_or(folded, |(_, new)| fold(new))
+                .find(|(old, _)| fold_name(old) == folded)
+                .map_or(folded, |(_, new)| fold_name(new))
         };
         let previous: HashMap<String, (EntityKind, FixedBitSet)> = self
             .segments
@@ -308,7 +308,7 @@ impl Engine {
             .collect();
         let new_names: HashMap<String, EntityKind> = specs
             .iter()
-            .map(|spec| (fold(&spec.name), spec.kind))
+            .map(|spec| (fold_name(&spec.name), spec.kind))
             .collect();
         // Segments that go away (or change kind): every member exits.
         let mut deltas: Vec<MembershipDelta> = self
@@ -338,7 +338,7 @@ impl Engine {
             .collect();
         let kinds: HashMap<String, EntityKind> = new_names;
         self.install_segments(specs, |name| {
-            let folded = fold(name);
+            let folded = fold_name(name);
             previous
                 .get(&folded)
                 .filter(|(kind, _)| Some(kind) == kinds.get(&folded))
@@ -350,7 +350,8 @@ impl Engine {
             .segments
             .iter()
             .map(|s| {
-                unchanged.get(&fold(&s.spec.name)) != Some(&(s.spec.kind, s.spec.condition.clone()))
+                unchanged.get(&fold_name(&s.spec.name))
+                    != Some(&(s.spec.kind, s.spec.condition.clone()))
             })
             .collect();
         for &index in &self.order {
@@ -572,7 +573,7 @@ impl Engine {
     ) -> Result<FixedBitSet, CompileError> {
         let lookup = |name: &str| {
             self.by_folded_name
-                .get(&fold(name))
+                .get(&fold_name(name))
                 .map(|&index| (index, self.kinds[index]))
         };
         let compiler = Compiler {
@@ -586,7 +587,7 @@ impl Engine {
     /// The members of a segment (by name, ignoring case).
     pub fn members(&self, name: &str) -> Option<(EntityKind, &FixedBitSet)> {
         self.by_folded_name
-            .get(&fold(name))
+            .get(&fold_name(name))
             .map(|&index| (self.kinds[index], &self.members[index]))
     }
 

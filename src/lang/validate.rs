@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::ast::*;
 use super::diagnostic::{Diagnostic, line_column};
-use crate::model::{DefinitionKind, EntityKind};
+use crate::model::{DefinitionKind, EntityKind, fold_name};
 
 /// Names are at most this many characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -31,12 +31,12 @@ impl SegmentCatalog {
 
     pub fn insert(&mut self, name: &str, kind: EntityKind) {
         self.by_folded_name
-            .insert(fold(name), (name.to_string(), kind));
+            .insert(fold_name(name), (name.to_string(), kind));
     }
 
     pub fn get(&self, name: &str) -> Option<(&str, EntityKind)> {
         self.by_folded_name
-            .get(&fold(name))
+            .get(&fold_name(name))
             .map(|(name, kind)| (name.as_str(), *kind))
     }
 
@@ -59,11 +59,6 @@ impl SegmentCatalog {
         }
         catalog
     }
-}
-
-/// Case-insensitive comparison of names uses Unicode lower case.
-pub fn fold(name: &str) -> String {
-    name.to_lowercase()
 }
 
 /// One file to validate: its name (for messages), its text and its tree.
@@ -215,7 +210,7 @@ fn check_names(sources: &[SourceFile], diagnostics: &mut [Vec<Diagnostic>]) {
                     name.span,
                 ));
             }
-            let key = (definition.kind(), fold(&name.text));
+            let key = (definition.kind(), fold_name(&name.text));
             match seen.get(&key) {
                 Some(&(first_file, first_span)) => {
                     let first = &sources[first_file];
@@ -476,7 +471,7 @@ impl<'a> Checker<'a> {
                     return;
                 }
                 self.references.push(Reference {
-                    target: fold(proper),
+                    target: fold_name(proper),
                     span: name.span,
                 });
             }
@@ -509,10 +504,10 @@ pub fn did_you_mean<'k>(
     unknown: &str,
     known: impl IntoIterator<Item = &'k str>,
 ) -> Option<&'k str> {
-    let unknown = fold(unknown);
+    let unknown = fold_name(unknown);
     known
         .into_iter()
-        .map(|name| (strsim::jaro_winkler(&unknown, &fold(name)), name))
+        .map(|name| (strsim::jaro_winkler(&unknown, &fold_name(name)), name))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, name)| name)
@@ -548,7 +543,7 @@ struct DependencyGraph {
 impl DependencyGraph {
     fn add(&mut self, name: &str, file_index: usize, references: Vec<Reference>) {
         self.nodes
-            .entry(fold(name))
+            .entry(fold_name(name))
             .or_insert_with(|| (name.to_string(), file_index, references));
     }
 

@@ -7,6 +7,7 @@
 //! evaluation.
 
 mod kinds;
+mod references;
 mod text;
 mod typing;
 
@@ -16,6 +17,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use kinds::{DEFINITION_KEYWORDS, DefinitionKind, EntityKind};
+pub use references::{Cycle, Node, ReferenceGraph, fold_name};
 pub use text::{EPOCH, format_datetime, format_instant, format_number};
 pub use typing::{
     MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, datetime_from_text,

@@ -144,7 +144,7 @@ impl Workspace {
 
     /// Membership events, oldest first.
     pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<EventRecord>, StoreError> {
-        let segment = filter.segment.as_deref().map(crate::lang::validate::fold);
+        let segment = filter.segment.as_deref().map(crate::model::fold_name);
         let living = |kind: EntityKind, ordinal: u32| {
             self.engine
                 .table(kind)
@@ -158,7 +158,7 @@ impl Workspace {
                 filter.kind.is_none_or(|kind| kind == batch.kind)
                     && segment
                         .as_deref()
-                        .is_none_or(|s| crate::lang::validate::fold(&batch.segment) == s)
+                        .is_none_or(|s| crate::model::fold_name(&batch.segment) == s)
                     && filter.since.is_none_or(|since| batch.at >= since)
             },
             living,

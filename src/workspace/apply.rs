@@ -11,8 +11,9 @@ use super::{Workspace, WorkspaceError, segment_specs};
 use crate::lang::Diagnostic;
 use crate::lang::ast::{Definition, File};
 use crate::lang::format::format_file;
-use crate::lang::validate::{SegmentCatalog, check_texts, fold};
+use crate::lang::validate::{SegmentCatalog, check_texts};
 use crate::model::Origin;
+use crate::model::fold_name;
 use crate::store::{StoredDefinition, StoredDefinitionKind};
 
 /// A file's name (as given) and its text.
@@ -104,9 +105,9 @@ impl Workspace {
         for definition in &file.definitions {
             let kind = StoredDefinitionKind::from(definition.kind());
             let name = definition.name();
-            let holder = self
-                .definitions_outside(origins)
-                .find(|stored| stored.kind == kind && fold(&stored.name) == fold(&name.text));
+            let holder = self.definitions_outside(origins).find(|stored| {
+                stored.kind == kind && fold_name(&stored.name) == fold_name(&name.text)
+            });
             if let Some(holder) = holder {
                 diagnostics.push(
                     Diagnostic::error(
@@ -133,7 +134,7 @@ impl Workspace {
         let previous: HashMap<(StoredDefinitionKind, String), &StoredDefinition> = self
             .definitions
             .iter()
-            .map(|d| ((d.kind, fold(&d.name)), d))
+            .map(|d| ((d.kind, fold_name(&d.name)), d))
             .collect();
         let mut report = ApplyReport::default();
         for (source, file) in sources.iter().zip(&files) {
@@ -142,7 +143,7 @@ impl Workspace {
                 let name = definition.name().text.clone();
                 let text = canonical_text(definition);
                 let origin = Origin::File(source.origin.clone());
-                let before = previous.get(&(kind, fold(&name)));
+                let before = previous.get(&(kind, fold_name(&name)));
                 let updated_at = match before {
                     Some(before) if before.text == text && before.origin == origin => {
                         report.unchanged += 1;
@@ -178,11 +179,11 @@ impl Workspace {
         mut report: ApplyReport,
     ) -> Result<ApplyReport, ApplyFailure> {
         let kept: std::collections::HashSet<(StoredDefinitionKind, String)> =
-            next.iter().map(|d| (d.kind, fold(&d.name))).collect();
+            next.iter().map(|d| (d.kind, fold_name(&d.name))).collect();
         let removed: Vec<StoredDefinition> = self
             .definitions
             .iter()
-            .filter(|d| !kept.contains(&(d.kind, fold(&d.name))))
+            .filter(|d| !kept.contains(&(d.kind, fold_name(&d.name))))
             .cloned()
             .collect();
         report.removed = removed.iter().map(|d| d.name.clone()).collect();
@@ -194,10 +195,10 @@ impl Workspace {
             .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
         let change = self.store.begin()?;
         for definition in &removed {
-            change.delete_definition(definition.kind, &fold(&definition.name))?;
+            change.delete_definition(definition.kind, &fold_name(&definition.name))?;
         }
         for definition in &next {
-            change.put_definition(definition, &fold(&definition.name))?;
+            change.put_definition(definition, &fold_name(&definition.name))?;
         }
         self.record(&change, &deltas)?;
         // New, changed and removed segments get their stored members

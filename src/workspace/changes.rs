@@ -159,7 +159,7 @@ impl EngineStage<'_> {
 
     /// Folds a batch in; one write per row (`Unchanged` for bad rows and
     /// for everything once nothing will be written).
-    fn fold(&mut self, batch: &RowBatch) -> Vec<Write> {
+    fn merge_batch(&mut self, batch: &RowBatch) -> Vec<Write> {
         let mut writes = Vec::with_capacity(batch.len());
         for row in batch {
             let write = match row {
@@ -175,7 +175,7 @@ impl EngineStage<'_> {
                     Write::Unchanged
                 }
                 Ok(row) => {
-                    let folded = fold_row(
+                    let folded = merge_row(
                         self.engine,
                         &mut self.ordinals,
                         self.kind,
@@ -270,7 +270,7 @@ impl Workspace {
                 .spawn_scoped(scope, || {
                     let mut first = true;
                     while let Some(batch) = reader.next_batch() {
-                        let writes = stage.fold(&batch);
+                        let writes = stage.merge_batch(&batch);
                         if std::mem::take(&mut first) {
                             stage.make_room(&batch, &writes, reader.expected_rows());
                         }
@@ -366,7 +366,7 @@ impl Workspace {
         let write = {
             let mut writer = change.entities(kind)?;
             let mut ordinals = writer.ordinals();
-            let write = fold_row(
+            let write = merge_row(
                 &mut self.engine,
                 &mut ordinals,
                 kind,
@@ -432,7 +432,7 @@ impl Workspace {
 
 /// Merges (or replaces) one row into the engine's tables, noting in
 /// `touched` the rows to settle, and says what the store must write.
-fn fold_row(
+fn merge_row(
     engine: &mut Engine,
     ordinals: &mut Ordinals,
     kind: EntityKind,

@@ -13,12 +13,11 @@ use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
 use super::{Workspace, WorkspaceError};
 use crate::lang::ast::{Definition, Name, SegmentDefinition, Span, Text};
 use crate::lang::validate::{
-    MAX_NAME_CHARS, SegmentCatalog, SourceFile, fold, segment_references, validate_condition,
+    MAX_NAME_CHARS, SegmentCatalog, SourceFile, segment_references, validate_condition,
     validate_files,
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
-use crate::model::EntityKind;
-use crate::model::Origin;
+use crate::model::{EntityKind, Origin, fold_name};
 use crate::store::{StoredDefinition, StoredDefinitionKind};
 
 /// A segment as typed in the editor.
@@ -150,10 +149,9 @@ impl Workspace {
 
     /// The stored definition of a segment.
     pub fn segment_definition(&self, name: &str) -> Option<(&StoredDefinition, SegmentDefinition)> {
-        let stored = self
-            .definitions
-            .iter()
-            .find(|d| d.kind == StoredDefinitionKind::Segment && fold(&d.name) == fold(name))?;
+        let stored = self.definitions.iter().find(|d| {
+            d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) == fold_name(name)
+        })?;
         match parse_file(&stored.text).0.definitions.into_iter().next() {
             Some(Definition::Segment(segment)) => Some((stored, segment)),
             _ => None,
@@ -162,16 +160,16 @@ impl Workspace {
 
     /// The definitions (of any kind) that refer to segment `name`.
     pub fn referrers(&self, name: &str) -> Vec<String> {
-        let folded = fold(name);
+        let folded = fold_name(name);
         let mut names = Vec::new();
         for stored in &self.definitions {
-            if fold(&stored.name) == folded && stored.kind == StoredDefinitionKind::Segment {
+            if fold_name(&stored.name) == folded && stored.kind == StoredDefinitionKind::Segment {
                 continue;
             }
             let refers = match parse_file(&stored.text).0.definitions.into_iter().next() {
                 Some(Definition::Segment(segment)) => segment_references(&segment.condition)
                     .iter()
-                    .any(|r| fold(r) == folded),
+                    .any(|r| fold_name(r) == folded),
                 // Views, playbooks and destinations name segments in their
                 // conditions and in lists such as `segments ["A"]`.
                 Some(Definition::Block(_)) => stored
@@ -200,7 +198,7 @@ impl Workspace {
                 draft
                     .original
                     .as_deref()
-                    .is_none_or(|original| fold(original) != fold(&stored.name))
+                    .is_none_or(|original| fold_name(original) != fold_name(&stored.name))
             });
             taken.map(|(stored, _)| format!("there is already a segment named \"{}\"", stored.name))
         };
@@ -217,7 +215,7 @@ impl Workspace {
             if draft
                 .original
                 .as_deref()
-                .is_none_or(|o| fold(o) != fold(&segment))
+                .is_none_or(|o| fold_name(o) != fold_name(&segment))
             {
                 catalog.insert(&segment, kind);
             }
@@ -253,11 +251,13 @@ impl Workspace {
         draft: &SegmentDefinition,
         original: Option<&str>,
     ) -> Result<(), SaveFailure> {
-        let replaced = original.map(fold).unwrap_or_else(|| fold(&draft.name.text));
+        let replaced = original
+            .map(fold_name)
+            .unwrap_or_else(|| fold_name(&draft.name.text));
         let others: String = self
             .definitions
             .iter()
-            .filter(|d| d.kind == StoredDefinitionKind::Segment && fold(&d.name) != replaced)
+            .filter(|d| d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) != replaced)
             .map(|d| d.text.as_str())
             .collect::<Vec<_>>()
             .join("\n");
@@ -331,7 +331,7 @@ impl Workspace {
                 !(d.kind == StoredDefinitionKind::Segment
                     && original
                         .as_ref()
-                        .is_some_and(|o| fold(&o.name) == fold(&d.name)))
+                        .is_some_and(|o| fold_name(&o.name) == fold_name(&d.name)))
             })
             .cloned()
             .collect();
@@ -346,7 +346,7 @@ impl Workspace {
         match &original {
             Some(original) => {
                 report.changed.push(definition.name.text.clone());
-                if fold(&original.name) != fold(&definition.name.text) {
+                if fold_name(&original.name) != fold_name(&definition.name.text) {
                     report
                         .renamed
                         .push((original.name.clone(), definition.name.text.clone()));
@@ -382,7 +382,7 @@ impl Workspace {
             .iter()
             .find(|d| {
                 d.kind() == crate::model::DefinitionKind::Segment
-                    && fold(&d.name().text) == fold(name)
+                    && fold_name(&d.name().text) == fold_name(name)
             })
             .map(Definition::span)
             .ok_or_else(|| {
@@ -447,7 +447,9 @@ impl Workspace {
         let next: Vec<StoredDefinition> = self
             .definitions
             .iter()
-            .filter(|d| !(d.kind == StoredDefinitionKind::Segment && fold(&d.name) == fold(name)))
+            .filter(|d| {
+                !(d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) == fold_name(name))
+            })
             .cloned()
             .collect();
         self.replace_definitions(next, ApplyReport::default())

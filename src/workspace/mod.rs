@@ -32,8 +32,8 @@ pub use entity_set::{EntityRow, EntitySet};
 use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
 use crate::lang::ast::Definition;
 use crate::lang::parse_file;
-use crate::lang::validate::fold;
 use crate::model::EntityKind;
+use crate::model::fold_name;
 use crate::model::property_pairs;
 use crate::store::{Change, EventBatch, Store, StoreError, StoredDefinition, StoredDefinitionKind};
 
@@ -156,7 +156,7 @@ impl Workspace {
         }
         change.append_events(&batches)?;
         for delta in deltas {
-            let folded = fold(&delta.segment);
+            let folded = fold_name(&delta.segment);
             match self.engine.members(&delta.segment) {
                 Some((_, members)) => {
                     let rows: Vec<u32> =
@@ -171,7 +171,7 @@ impl Workspace {
 
     /// Replaces every stored chunk of a segment's members.
     fn rewrite_members(&self, change: &Change, name: &str) -> Result<(), StoreError> {
-        let folded = fold(name);
+        let folded = fold_name(name);
         change.delete_members(&folded)?;
         if let Some((_, members)) = self.engine.members(name) {
             change.put_members(&folded, members, None)?;
@@ -232,7 +232,7 @@ fn build_engine(
     let specs = segment_specs(&definitions)?;
     let mut stored_members = Vec::new();
     for spec in &specs {
-        stored_members.push((spec.name.clone(), store.members(&fold(&spec.name))?));
+        stored_members.push((spec.name.clone(), store.members(&fold_name(&spec.name))?));
     }
     engine
         .install_segments(specs, |name| {
