@@ -25,7 +25,7 @@ pub use plan::CompileError;
 pub use table::{Cell, Column, Table, type_label};
 pub use time::resolve_relative;
 
-use crate::lang::ast::Condition;
+use crate::lang::ast::{Condition, Node};
 use crate::lang::validate::fold;
 use crate::model::EntityKind;
 use crate::model::{ACCOUNT_ID, Properties, Value, property_pairs};
@@ -345,12 +345,17 @@ impl Engine {
                 .map(|(_, bits)| bits.clone())
         })?;
         // Only new and changed segments, and those that read them, are
-        // evaluated again; the others keep their members.
+        // evaluated again; the others keep their members. A condition that
+        // only moved in its text (a renamed segment's) has not changed.
         let mut stale: Vec<bool> = self
             .segments
             .iter()
             .map(|s| {
-                unchanged.get(&fold(&s.spec.name)) != Some(&(s.spec.kind, s.spec.condition.clone()))
+                !unchanged
+                    .get(&fold(&s.spec.name))
+                    .is_some_and(|(kind, condition)| {
+                        *kind == s.spec.kind && condition.same_meaning(&s.spec.condition)
+                    })
             })
             .collect();
         for &index in &self.order {
