@@ -25,10 +25,9 @@ pub use plan::CompileError;
 pub use table::{Cell, Column, Table, type_label};
 pub use time::resolve_relative;
 
-use crate::lang::ast::Condition;
-use crate::model::EntityKind;
-use crate::model::fold_name;
+use crate::lang::ast::{Condition, Node};
 use crate::model::{ACCOUNT_ID, Properties, Value, property_pairs};
+use crate::model::{EntityKind, fold_name};
 use links::Links;
 use plan::{Compiler, Plan};
 
@@ -345,13 +344,17 @@ impl Engine {
                 .map(|(_, bits)| bits.clone())
         })?;
         // Only new and changed segments, and those that read them, are
-        // evaluated again; the others keep their members.
+        // evaluated again; the others keep their members. A condition that
+        // only moved in its text (a renamed segment's) has not changed.
         let mut stale: Vec<bool> = self
             .segments
             .iter()
             .map(|s| {
-                unchanged.get(&fold_name(&s.spec.name))
-                    != Some(&(s.spec.kind, s.spec.condition.clone()))
+                !unchanged
+                    .get(&fold_name(&s.spec.name))
+                    .is_some_and(|(kind, condition)| {
+                        *kind == s.spec.kind && condition.same_meaning(&s.spec.condition)
+                    })
             })
             .collect();
         for &index in &self.order {

@@ -3,14 +3,18 @@
 //! This is what the parser produces and what validation, the formatter and
 //! (through `model`) the engine consume. It says what the text *means*, not how
 //! it was spelled: keywords are not kept in their original case, `==` and `=`
-//! are the same operator, `and`/`or` chains are flattened. Spans are locations,
-//! not meaning, so two spans always compare equal: comparing two trees asks
-//! "do they mean the same?", which is what the formatter round trip needs.
+//! are the same operator, `and`/`or` chains are flattened.
+//!
+//! Every node also says where it was written, and `==` compares that too, so
+//! a test can tell a wrong location from a right one. Whether two trees *mean*
+//! the same wherever they were written — what the formatter's round trip and
+//! the engine's "did this segment change?" ask — is [`Node::same_meaning`]:
+//! the trees compared with every span cleared.
 
 use crate::model::{DefinitionKind, EntityKind};
 
 /// A byte range in the text that was parsed.
-#[derive(Clone, Copy, Debug, Default, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -31,14 +35,29 @@ impl Span {
     }
 }
 
-impl PartialEq for Span {
-    /// Spans never make two trees different; see the module documentation.
-    fn eq(&self, _other: &Span) -> bool {
-        true
+/// A part of the tree. Each node hands out its spans, so clearing them — and
+/// with it comparing by meaning — is one walk, not a comparison per node.
+pub trait Node: Clone + PartialEq {
+    /// Calls `visit` with every span of this node and of the nodes in it.
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span));
+
+    /// A copy with every span set to `Span::default()`: what the node means,
+    /// not where it was written.
+    fn without_spans(&self) -> Self {
+        let mut copy = self.clone();
+        copy.visit_spans(&mut |span| *span = Span::default());
+        copy
+    }
+
+    /// Whether the two mean the same, wherever each was written.
+    fn same_meaning(&self, other: &Self) -> bool {
+        self.without_spans() == other.without_spans()
     }
 }
 
 /// A parsed `.seg` file: its definitions and its comments (kept for `fmt`).
+/// Two files mean the same when their definitions do and their comments have
+/// the same texts in the same order, wherever each comment sits.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct File {
     pub definitions: Vec<Definition>,
@@ -419,5 +438,234 @@ impl TimeUnit {
             TimeUnit::Month => "month",
             TimeUnit::Year => "year",
         }
+    }
+}
+
+// ------------------------------------------------------------ the span walk
+// One `visit_spans` per node type, each naming only the fields that hold
+// spans; `without_spans` and `same_meaning` are written once, in `Node`.
+
+impl<T: Node> Node for Vec<T> {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        for node in self {
+            node.visit_spans(visit);
+        }
+    }
+}
+
+impl<T: Node> Node for Option<T> {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        if let Some(node) = self {
+            node.visit_spans(visit);
+        }
+    }
+}
+
+impl<T: Node> Node for Box<T> {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        T::visit_spans(self, visit);
+    }
+}
+
+/// Nodes whose only span is their own `span` field.
+macro_rules! leaf_nodes {
+    ($($node:ty),*) => {
+        $(
+            impl Node for $node {
+                fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+                    visit(&mut self.span);
+                }
+            }
+        )*
+    };
+}
+
+leaf_nodes!(Comment, Name, Text, Word, PropertyPath);
+
+impl Node for File {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        self.definitions.visit_spans(visit);
+        self.comments.visit_spans(visit);
+    }
+}
+
+impl Node for Definition {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        match self {
+            Definition::Segment(segment) => segment.visit_spans(visit),
+            Definition::Block(block) => block.visit_spans(visit),
+        }
+    }
+}
+
+impl Node for SegmentDefinition {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        self.name.visit_spans(visit);
+        self.description.visit_spans(visit);
+        self.condition.visit_spans(visit);
+        visit(&mut self.span);
+    }
+}
+
+impl Node for BlockDefinition {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        self.name.visit_spans(visit);
+        self.connector.visit_spans(visit);
+        self.entries.visit_spans(visit);
+        visit(&mut self.span);
+    }
+}
+
+impl Node for Entry {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        self.key.visit_spans(visit);
+        self.subject.visit_spans(visit);
+        self.arguments.visit_spans(visit);
+        visit(&mut self.span);
+    }
+}
+
+impl Node for Subject {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        match self {
+            Subject::Property(path) => path.visit_spans(visit),
+            Subject::Env(name) => name.visit_spans(visit),
+        }
+    }
+}
+
+impl Node for Argument {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        match self {
+            Argument::Arrow(path) => path.visit_spans(visit),
+            Argument::As(word) => word.visit_spans(visit),
+            Argument::Env(name) => name.visit_spans(visit),
+            Argument::Block(entries) => entries.visit_spans(visit),
+            Argument::Condition(condition) => condition.visit_spans(visit),
+            // Values and literals carry no spans.
+            Argument::Value(_) | Argument::List(_) => {}
+        }
+    }
+}
+
+impl Node for Condition {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        match self {
+            Condition::And(parts) | Condition::Or(parts) => parts.visit_spans(visit),
+            Condition::Not(inner, span) => {
+                inner.visit_spans(visit);
+                visit(span);
+            }
+            Condition::Predicate(predicate) => predicate.visit_spans(visit),
+        }
+    }
+}
+
+impl Node for Predicate {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        self.kind.visit_spans(visit);
+        visit(&mut self.span);
+    }
+}
+
+impl Node for PredicateKind {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        match self {
+            PredicateKind::Text { path, pattern, .. } => {
+                path.visit_spans(visit);
+                pattern.visit_spans(visit);
+            }
+            PredicateKind::Compare { path, .. }
+            | PredicateKind::InList { path, .. }
+            | PredicateKind::Between { path, .. }
+            | PredicateKind::IsSet { path, .. }
+            | PredicateKind::Has { path, .. }
+            | PredicateKind::HasAny { path, .. }
+            | PredicateKind::HasAll { path, .. } => path.visit_spans(visit),
+            PredicateKind::InSegment { segment, .. }
+            | PredicateKind::AccountInSegment { segment, .. } => segment.visit_spans(visit),
+            PredicateKind::Aggregate { aggregate, .. } => aggregate.visit_spans(visit),
+        }
+    }
+}
+
+impl Node for Aggregate {
+    fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
+        self.property.visit_spans(visit);
+        self.filter.visit_spans(visit);
+        visit(&mut self.span);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(start: usize, end: usize) -> Span {
+        Span::new(start, end)
+    }
+
+    /// `not (in segment "S")` with its spans (name, predicate, `not`).
+    fn negated_membership(spans: [Span; 3]) -> Condition {
+        let [name, predicate, not] = spans;
+        let segment = Name {
+            text: "S".to_string(),
+            span: name,
+        };
+        let kind = PredicateKind::InSegment {
+            negated: false,
+            segment,
+        };
+        Condition::Not(
+            Box::new(Condition::Predicate(Predicate {
+                kind,
+                span: predicate,
+            })),
+            not,
+        )
+    }
+
+    #[test]
+    fn spans_take_part_in_equality() {
+        assert_ne!(at(0, 1), at(0, 2));
+        assert_ne!(at(0, 1), at(1, 1));
+        assert_eq!(at(3, 4), at(3, 4));
+        let here = negated_membership([at(16, 19), at(5, 19), at(0, 19)]);
+        let there = negated_membership([at(17, 20), at(6, 20), at(1, 20)]);
+        assert_ne!(here, there);
+        assert!(here.same_meaning(&there));
+    }
+
+    #[test]
+    fn without_spans_clears_every_span() {
+        let mut seen = Vec::new();
+        let mut cleared = negated_membership([at(16, 19), at(5, 19), at(0, 19)]).without_spans();
+        cleared.visit_spans(&mut |span| seen.push(*span));
+        assert_eq!(seen, [Span::default(); 3]);
+    }
+
+    #[test]
+    fn meaning_still_tells_different_trees_apart() {
+        let spans = [at(0, 0); 3];
+        let mut other = negated_membership(spans);
+        if let Condition::Not(inner, _) = &mut other {
+            **inner = Condition::And(Vec::new());
+        }
+        assert!(!negated_membership(spans).same_meaning(&other));
+    }
+
+    #[test]
+    fn comments_mean_their_text() {
+        let comment = |text: &str, start| Comment {
+            text: text.to_string(),
+            span: at(start, start + 1 + text.len()),
+        };
+        let file = |comments| File {
+            definitions: Vec::new(),
+            comments,
+        };
+        let moved = file(vec![comment(" a", 0), comment(" b", 40)]);
+        assert!(moved.same_meaning(&file(vec![comment(" a", 10), comment(" b", 20)])));
+        assert!(!moved.same_meaning(&file(vec![comment(" a", 0), comment(" c", 40)])));
     }
 }

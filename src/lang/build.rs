@@ -171,19 +171,18 @@ impl Builder {
         let mut subject = None;
         let mut arguments = Vec::new();
         for child in pair.into_inner() {
-            // A condition's pair runs on over the whitespace and comments
-            // after it; the entry ends where its last token does.
             let child_span = match child.as_rule() {
                 Rule::where_clause => {
+                    // A condition's pair runs on over the whitespace and
+                    // comments after it; the entry ends where its last token does.
+                    let start = self.span(&child).start;
+                    let end = last_token_end(&child) + self.offset;
                     key = Word {
                         text: "where".to_string(),
-                        span: self.span(&child),
+                        span: Span::new(start, start + "where".len()),
                     };
-                    let condition = self.where_clause(child);
-                    let child_span = key.span.join(condition.span());
-                    key.span = Span::new(key.span.start, key.span.start + "where".len());
-                    arguments.push(Argument::Condition(condition));
-                    child_span
+                    arguments.push(Argument::Condition(self.where_clause(child)));
+                    Span::new(start, end)
                 }
                 Rule::entry_key => {
                     key = self.word(&child);
@@ -653,6 +652,20 @@ fn combine(left: Condition, right: Condition, is_and: bool) -> Condition {
     } else {
         Condition::Or(parts)
     }
+}
+
+/// Where the last token of `pair` ends. Of the pairs inside it only a
+/// `condition` (which ends in a repetition) and a `prefix_not` (which ends in
+/// a look-ahead) run on over the whitespace after them; every other pair ends
+/// at a token.
+fn last_token_end(pair: &Pair<Rule>) -> usize {
+    pair.clone()
+        .into_inner()
+        .flatten()
+        .filter(|inner| !matches!(inner.as_rule(), Rule::condition | Rule::prefix_not))
+        .map(|inner| inner.as_span().end())
+        .max()
+        .unwrap_or_else(|| pair.as_span().end())
 }
 
 fn has_child(pair: &Pair<Rule>, rule: Rule) -> bool {

@@ -78,8 +78,8 @@ impl Phrase {
 fn phrase(rule: Rule) -> Option<Phrase> {
     use Rule::*;
     let phrase = match rule {
-        definition_only | segment_definition | block_definition | block_keyword | kw_view
-        | kw_playbook | kw_destination => Phrase::Definition,
+        segment_definition | block_definition | block_keyword | kw_view | kw_playbook
+        | kw_destination => Phrase::Definition,
         name => Phrase::Name,
         kw_for => Phrase::For,
         entity_kind | kw_accounts => Phrase::EntityKind,

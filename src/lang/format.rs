@@ -5,7 +5,8 @@
 //! definitions), a long `where` broken before each top-level `and`/`or`, and
 //! comments kept: a comment on its own line stays before the item it preceded,
 //! a comment at the end of a line stays at the end of that line. Formatting
-//! formatted text changes nothing, and the result parses to the same tree.
+//! formatted text changes nothing, and the result parses to a tree of the same
+//! meaning (see [`Node::same_meaning`]).
 
 use super::ast::*;
 use crate::model::{format_datetime, format_number};
