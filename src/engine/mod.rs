@@ -27,7 +27,7 @@ pub use time::resolve_relative;
 
 use crate::lang::ast::{Condition, Node};
 use crate::model::{ACCOUNT_ID, Properties, Value, property_pairs};
-use crate::model::{EntityKind, fold_name};
+use crate::model::{DefinitionKind, EntityKind, ReferenceGraph, fold_name};
 use links::Links;
 use plan::{Compiler, Plan};
 
@@ -636,42 +636,16 @@ impl Touched {
 
 /// Segment indexes such that each comes after every segment it reads.
 fn dependency_order(segments: &[CompiledSegment]) -> Result<Vec<usize>, CompileError> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        Active,
-        Done,
+    let mut graph = ReferenceGraph::default();
+    for segment in segments {
+        let references = segment
+            .references
+            .iter()
+            .map(|&index| (segments[index].spec.name.clone(), ()))
+            .collect();
+        graph.add(DefinitionKind::Segment, &segment.spec.name, references);
     }
-    let mut marks = vec![Mark::New; segments.len()];
-    let mut order = Vec::with_capacity(segments.len());
-    for start in 0..segments.len() {
-        if marks[start] != Mark::New {
-            continue;
-        }
-        let mut stack = vec![(start, 0usize)];
-        marks[start] = Mark::Active;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&reference) = segments[node].references.get(*next) {
-                *next += 1;
-                match marks[reference] {
-                    Mark::New => {
-                        marks[reference] = Mark::Active;
-                        stack.push((reference, 0));
-                    }
-                    Mark::Active => {
-                        return Err(CompileError(format!(
-                            "segment \"{}\" depends on itself through \"{}\"",
-                            segments[reference].spec.name, segments[node].spec.name
-                        )));
-                    }
-                    Mark::Done => {}
-                }
-            } else {
-                marks[node] = Mark::Done;
-                order.push(node);
-                stack.pop();
-            }
-        }
-    }
-    Ok(order)
+    graph
+        .dependency_order()
+        .map_err(|cycle| CompileError(cycle.message()))
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::ast::*;
 use super::diagnostic::{Diagnostic, line_column};
-use crate::model::{DefinitionKind, EntityKind, fold_name};
+use crate::model::{DefinitionKind, EntityKind, ReferenceGraph, fold_name};
 
 /// Names are at most this many characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -85,7 +85,9 @@ pub fn validate_files(sources: &[SourceFile], existing: &SegmentCatalog) -> Vec<
     }
 
     // Conditions, and the references each segment makes (for cycles).
-    let mut graph = DependencyGraph::default();
+    let mut graph: ReferenceGraph<Span> = ReferenceGraph::default();
+    // The file of each node of the graph.
+    let mut file_of_node = Vec::new();
     for (index, source) in sources.iter().enumerate() {
         for definition in &source.file.definitions {
             match definition {
@@ -98,7 +100,17 @@ pub fn validate_files(sources: &[SourceFile], existing: &SegmentCatalog) -> Vec<
                     let mut checker = Checker::new(&catalog);
                     checker.condition(&segment.condition, context);
                     diagnostics[index].extend(checker.diagnostics);
-                    graph.add(&segment.name.text, index, checker.references);
+                    // A second segment of a name is reported above; the
+                    // first one's references make the graph.
+                    if graph.segment(&segment.name.text).is_none() {
+                        let references = checker
+                            .references
+                            .into_iter()
+                            .map(|r| (r.target, r.span))
+                            .collect();
+                        graph.add(DefinitionKind::Segment, &segment.name.text, references);
+                        file_of_node.push(index);
+                    }
                 }
                 Definition::Block(block) => {
                     let mut checker = Checker::new(&catalog);
@@ -108,8 +120,11 @@ pub fn validate_files(sources: &[SourceFile], existing: &SegmentCatalog) -> Vec<
             }
         }
     }
-    for (file_index, diagnostic) in graph.cycles() {
-        diagnostics[file_index].push(diagnostic);
+    for cycle in graph.cycles() {
+        let diagnostic = Diagnostic::error(cycle.message(), cycle.closing)
+            .with_label("this reference closes the cycle")
+            .with_help("a segment cannot depend on itself; remove one of these references");
+        diagnostics[file_of_node[cycle.closed_by]].push(diagnostic);
     }
     for list in &mut diagnostics {
         list.sort_by_key(|d| (d.span.start, d.severity));
@@ -531,94 +546,4 @@ fn regex_reason(error: &regex::Error) -> String {
                 .unwrap_or_default()
         })
         .unwrap_or(text)
-}
-
-/// Which segments refer to which, to find cycles.
-#[derive(Default)]
-struct DependencyGraph {
-    /// folded name → (proper name, file index, references)
-    nodes: BTreeMap<String, (String, usize, Vec<Reference>)>,
-}
-
-impl DependencyGraph {
-    fn add(&mut self, name: &str, file_index: usize, references: Vec<Reference>) {
-        self.nodes
-            .entry(fold_name(name))
-            .or_insert_with(|| (name.to_string(), file_index, references));
-    }
-
-    /// One diagnostic per cycle, naming every segment in it.
-    fn cycles(&self) -> Vec<(usize, Diagnostic)> {
-        #[derive(Clone, Copy, PartialEq)]
-        enum Mark {
-            Unvisited,
-            OnPath,
-            Done,
-        }
-        let mut marks: HashMap<&str, Mark> = self
-            .nodes
-            .keys()
-            .map(|k| (k.as_str(), Mark::Unvisited))
-            .collect();
-        let mut found = Vec::new();
-        for start in self.nodes.keys() {
-            if marks[start.as_str()] != Mark::Unvisited {
-                continue;
-            }
-            // Iterative depth-first search: (node, index of next reference).
-            let mut path: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
-            marks.insert(start.as_str(), Mark::OnPath);
-            while let Some((node, next)) = path.last().copied() {
-                let references = &self.nodes[node].2;
-                if next == references.len() {
-                    marks.insert(node, Mark::Done);
-                    path.pop();
-                    continue;
-                }
-                if let Some(top) = path.last_mut() {
-                    top.1 += 1;
-                }
-                let target = references[next].target.as_str();
-                match marks.get(target).copied() {
-                    Some(Mark::Unvisited) => {
-                        marks.insert(target, Mark::OnPath);
-                        path.push((target, 0));
-                    }
-                    Some(Mark::OnPath) => {
-                        let from = path.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                        let cycle: Vec<&str> = path[from..].iter().map(|(n, _)| *n).collect();
-                        found.push(self.cycle_diagnostic(&cycle, node, &references[next]));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        found
-    }
-
-    fn cycle_diagnostic(
-        &self,
-        cycle: &[&str],
-        last: &str,
-        closing: &Reference,
-    ) -> (usize, Diagnostic) {
-        let names: Vec<String> = cycle
-            .iter()
-            .chain(cycle.first())
-            .map(|n| format!("\"{}\"", self.nodes[*n].0))
-            .collect();
-        let (proper, file_index, _) = &self.nodes[last];
-        let message = if cycle.len() == 1 {
-            format!("segment \"{proper}\" refers to itself")
-        } else {
-            format!(
-                "segments refer to each other in a cycle: {}",
-                names.join(" -> ")
-            )
-        };
-        let diagnostic = Diagnostic::error(message, closing.span)
-            .with_label("this reference closes the cycle")
-            .with_help("a segment cannot depend on itself; remove one of these references");
-        (*file_index, diagnostic)
-    }
 }

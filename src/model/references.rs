@@ -166,8 +166,14 @@ impl<L: Clone> ReferenceGraph<L> {
         }
         let mut marks = vec![Mark::New; self.nodes.len()];
         let mut order = Vec::new();
-        for start in 0..self.nodes.len() {
-            if marks[start] != Mark::New || self.nodes[start].0.kind != DefinitionKind::Segment {
+        // Walks start in name order, so what a cycle's message names first
+        // does not depend on the order the definitions were given in.
+        let mut starts: Vec<usize> = (0..self.nodes.len())
+            .filter(|&node| self.nodes[node].0.kind == DefinitionKind::Segment)
+            .collect();
+        starts.sort_by_cached_key(|&node| fold_name(&self.nodes[node].0.name));
+        for start in starts {
+            if marks[start] != Mark::New {
                 continue;
             }
             let mut path: Vec<(usize, usize)> = vec![(start, 0)];
@@ -214,7 +220,7 @@ impl<L: Clone> ReferenceGraph<L> {
 mod tests {
     use super::*;
 
-    fn graph(edges: &[(&str, &[&str])]) -> ReferenceGraph<()> {
+    fn segments_graph(edges: &[(&str, &[&str])]) -> ReferenceGraph<()> {
         let mut graph = ReferenceGraph::default();
         for (name, references) in edges {
             let references = references.iter().map(|r| (r.to_string(), ())).collect();
@@ -225,7 +231,7 @@ mod tests {
 
     #[test]
     fn order_puts_dependencies_first() {
-        let graph = graph(&[
+        let graph = segments_graph(&[
             ("A", &["B", "c"]),
             ("B", &["C"]),
             ("C", &[]),
@@ -238,11 +244,14 @@ mod tests {
             .map(|n| graph.node(n).name.as_str())
             .collect();
         assert_eq!(order, ["C", "B", "A", "D"]);
+        let graph = segments_graph(&[("Z", &["Y"]), ("Y", &[])]);
+        let order: Vec<usize> = graph.dependency_order().expect("no cycle");
+        assert_eq!(order, [1, 0], "Y first, as Z needs it");
     }
 
     #[test]
     fn cycles_are_found_once_and_told_one_way() {
-        let graph = graph(&[("A", &["B"]), ("B", &["A"]), ("S", &["s"]), ("T", &["A"])]);
+        let graph = segments_graph(&[("A", &["B"]), ("B", &["A"]), ("S", &["s"]), ("T", &["A"])]);
         let cycles = graph.cycles();
         let messages: Vec<String> = cycles.iter().map(Cycle::message).collect();
         assert_eq!(
@@ -258,7 +267,7 @@ mod tests {
 
     #[test]
     fn referrers_of_any_kind_but_not_itself() {
-        let mut graph = graph(&[("A", &["a"]), ("B", &["A"])]);
+        let mut graph = segments_graph(&[("A", &["a"]), ("B", &["A"])]);
         graph.add(
             DefinitionKind::Destination,
             "CRM",
