@@ -1,4 +1,4 @@
-//! The headless commands of `spec/cli.md`, run as the real binary against a
+//! The headless commands the README lists, run as the real binary against a
 //! database in a temporary directory, always evaluated as of one fixed
 //! instant (`--now`): exit codes, what goes to stdout and what to stderr,
 //! the output formats, import typing and its all-or-nothing rule, the

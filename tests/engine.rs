@@ -1,4 +1,4 @@
-//! The engine's semantics (spec/dsl.md §2–§6) on small hand-made data: which
+//! The engine's semantics (as grammar/README.md describes them) on small hand-made data: which
 //! entities each condition selects, what each change reports as entered and
 //! exited, and a property test that incremental updates always agree with a
 //! fresh evaluation from scratch.

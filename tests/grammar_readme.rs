@@ -1,10 +1,10 @@
 //! Every example in grammar/README.md is checked: `seg` blocks as files,
 //! `condition` blocks as conditions, `invalid` blocks must be rejected.
 
-use segscope::lang::ast::File;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
 use segscope::model::EntityKind;
+use segscope::model::ast::File;
 
 const README: &str = include_str!("../grammar/README.md");
 

@@ -4,10 +4,10 @@
 //! exact text its span must cover. (`tests/lang_errors.rs` shows the same
 //! diagnostics as a user sees them, carets and all.)
 
-use segscope::lang::ast::*;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, parse_condition, parse_file};
 use segscope::model::EntityKind;
+use segscope::model::ast::*;
 
 // ---------------------------------------------------------------- helpers
 

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use segscope::demo::{user_id, write_accounts, write_users};
 use segscope::engine::{Engine, SegmentSpec, Touched};
-use segscope::lang::ast::Definition;
 use segscope::model::EntityKind;
+use segscope::model::ast::Definition;
 use segscope::model::{Properties, Value, property_pairs, value_from_json};
 use segscope::store::import::ImportSource;
 use segscope::workspace::{ImportMode, OpenOptions, SourceText, Workspace};

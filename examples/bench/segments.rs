@@ -95,7 +95,7 @@ pub fn segments(now: i64) -> Vec<BenchSegment> {
 fn six_months_ago(now: i64) -> i64 {
     segscope::engine::resolve_relative(
         now,
-        segscope::lang::ast::RelativeTime::Ago(6, segscope::lang::ast::TimeUnit::Month),
+        segscope::model::ast::RelativeTime::Ago(6, segscope::model::ast::TimeUnit::Month),
     )
 }
 

@@ -11,7 +11,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use segscope::lang::ast::{Comment, File, Node};
+use segscope::model::ast::{Comment, File, Node};
 use segscope::model::EntityKind;
 use segscope::lang::format::{format_condition, format_file};
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};

@@ -1,5 +1,5 @@
 //! The command line: arguments (clap), one file per subcommand, and the exit
-//! status convention of `spec/cli.md` — 0 success, 1 a user error (bad input,
+//! status convention the README gives — 0 success, 1 a user error (bad input,
 //! failed check), 2 a usage error. Data goes to stdout, messages to stderr.
 
 mod apply;

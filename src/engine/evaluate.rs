@@ -8,9 +8,9 @@ use super::links::Links;
 use super::plan::{AggregatePlan, Plan, PropertyPlan, Source};
 use super::table::{Cell, Table};
 use super::test::{Atom, ValueTest, compare, holds};
-use crate::lang::ast::AggregateFunction;
 use crate::model::EntityKind;
 use crate::model::Scalar;
+use crate::model::ast::AggregateFunction;
 
 /// Everything a plan can read: both tables, the user→account links and the
 /// current members of every segment.

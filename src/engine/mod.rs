@@ -25,7 +25,7 @@ pub use plan::CompileError;
 pub use table::{Cell, Column, Table, type_label};
 pub use time::resolve_relative;
 
-use crate::lang::ast::{Condition, Node};
+use crate::model::ast::{Condition, Node};
 use crate::model::{ACCOUNT_ID, Properties, Value, property_pairs};
 use crate::model::{DefinitionKind, EntityKind, ReferenceGraph, fold_name};
 use links::Links;

@@ -7,11 +7,11 @@ use std::fmt;
 
 use super::test::ValueTest;
 use super::time::resolve_relative;
-use crate::lang::ast::{
+use crate::model::EntityKind;
+use crate::model::ast::{
     AggregateFunction, CompareOp, Condition, Literal, PredicateKind, PropertyPath, Scope, TextOp,
     Value,
 };
-use crate::model::EntityKind;
 use crate::model::{Scalar, scalar_from_literal};
 
 /// A compiled condition.

@@ -11,8 +11,8 @@ use std::cmp::Ordering;
 use regex::Regex;
 
 use super::table::{Cell, Column};
-use crate::lang::ast::{CompareOp, TextOp};
 use crate::model::Scalar;
+use crate::model::ast::{CompareOp, TextOp};
 
 /// A test on a property's value.
 #[derive(Debug)]

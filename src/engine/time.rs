@@ -6,7 +6,7 @@
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
-use crate::lang::ast::{RelativeTime, TimeUnit};
+use crate::model::ast::{RelativeTime, TimeUnit};
 
 const MICROS_PER_MINUTE: i64 = 60_000_000;
 

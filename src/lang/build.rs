@@ -7,10 +7,10 @@ use std::sync::LazyLock;
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
-use super::ast::*;
 use super::datetime::parse_datetime;
 use super::diagnostic::Diagnostic;
 use super::parser::{MAX_RELATIVE_AMOUNT, Rule};
+use crate::model::ast::*;
 use crate::model::{DefinitionKind, EntityKind};
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {

@@ -8,7 +8,7 @@
 //! formatted text changes nothing, and the result parses to a tree of the same
 //! meaning (see [`Node::same_meaning`]).
 
-use super::ast::*;
+use crate::model::ast::*;
 use crate::model::{format_datetime, format_number};
 
 /// A `where` line longer than this is broken before each top-level `and`/`or`.

@@ -6,8 +6,8 @@
 //! It knows only enough of the language to skip strings, backtick names and
 //! comments; everything else is the grammar's job.
 
-use super::ast::{Comment, Span};
 use crate::model::DEFINITION_KEYWORDS;
+use crate::model::ast::{Comment, Span};
 
 /// Deeper nesting of parentheses, brackets, braces and `not` is refused.
 pub const MAX_NESTING: usize = 64;

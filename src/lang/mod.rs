@@ -1,12 +1,12 @@
 //! The segscope language: text in, checked definitions and diagnostics out.
 //!
-//! `parse_file` / `parse_condition` turn text into the tree of [`ast`];
+//! `parse_file` / `parse_condition` turn text into the definition trees of
+//! [`crate::model::ast`];
 //! [`validate`] checks what needs no data (names, references, cycles,
 //! regexes, where aggregates may appear); [`format`] prints a tree back in
 //! canonical form. This module knows nothing of storage, evaluation or
 //! screens.
 
-pub mod ast;
 mod build;
 mod datetime;
 pub mod diagnostic;

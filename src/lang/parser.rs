@@ -9,11 +9,11 @@
 
 use pest::Parser as _;
 
-use super::ast::*;
 use super::build::Builder;
 use super::diagnostic::Diagnostic;
 use super::lexical::{self, MAX_NESTING};
 use super::syntax_error::syntax_error;
+use crate::model::ast::*;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/segscope.pest"]

@@ -6,11 +6,11 @@
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::ast::Span;
 use super::diagnostic::Diagnostic;
 use super::expected::expected_message;
 use super::parser::Rule;
 use crate::model::DEFINITION_KEYWORDS;
+use crate::model::ast::Span;
 
 /// The operator words that cannot be bare property names.
 pub const RESERVED: [&str; 17] = [

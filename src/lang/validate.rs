@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::ast::*;
 use super::diagnostic::{Diagnostic, line_column};
+use crate::model::ast::*;
 use crate::model::{DefinitionKind, EntityKind, ReferenceGraph, fold_name};
 
 /// Names are at most this many characters.

@@ -1,11 +1,17 @@
-//! The nouns of segscope: property values, entities, segment definitions.
+//! The nouns of segscope, which every layer speaks: property values and
+//! entities, the kinds of entity and of definition, the definitions
+//! themselves (`ast`: segments, and the blocks of views, playbooks and
+//! destinations, with a source span on every node), and the one reference
+//! graph over definitions (`references`). `lang` makes definitions from
+//! text and prints them back; nothing here reads text of the language.
 //!
-//! Values are typed as `spec/dsl.md` §2 says — text, number, boolean,
+//! Values are typed as the language reference (`grammar/README.md`) says — text, number, boolean,
 //! datetime (an instant in microseconds, UTC) and lists of those — and this
 //! module owns the one set of rules that turns outside data (JSON values, CSV
 //! cells, literals typed in `set`) into them. It knows nothing of storage or
 //! evaluation.
 
+pub mod ast;
 mod kinds;
 mod references;
 mod text;
@@ -181,17 +187,4 @@ impl fmt::Display for Origin {
             Origin::Interactive => f.write_str("tui"),
         }
     }
-}
-
-/// A segment as stored: its canonical definition text is the truth; the
-/// condition is parsed from it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Segment {
-    pub name: String,
-    pub kind: EntityKind,
-    pub description: Option<String>,
-    pub condition: crate::lang::ast::Condition,
-    pub origin: Origin,
-    /// When the definition last changed (microseconds, UTC).
-    pub updated_at: i64,
 }

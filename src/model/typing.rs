@@ -4,8 +4,8 @@
 use std::fmt;
 
 use super::{Scalar, Value};
-use crate::lang::ast::Literal;
 use crate::lang::parse_datetime;
+use crate::model::ast::Literal;
 
 /// Longest property name, in bytes.
 pub const MAX_PROPERTY_NAME_BYTES: usize = 128;

@@ -85,7 +85,7 @@ impl Workspace {
         &self,
         kind: EntityKind,
         text: &str,
-    ) -> Result<crate::lang::ast::Condition, Vec<Diagnostic>> {
+    ) -> Result<crate::model::ast::Condition, Vec<Diagnostic>> {
         let condition = parse_condition(text)?;
         let diagnostics = validate_condition(&condition, kind, &self.catalog());
         if diagnostics.iter().any(Diagnostic::is_error) {
@@ -256,7 +256,7 @@ impl std::error::Error for MembersError {}
 fn description_of(text: &str) -> Option<String> {
     let (file, _) = crate::lang::parse_file(text);
     match file.definitions.into_iter().next() {
-        Some(crate::lang::ast::Definition::Segment(segment)) => {
+        Some(crate::model::ast::Definition::Segment(segment)) => {
             segment.description.map(|d| d.value)
         }
         _ => None,

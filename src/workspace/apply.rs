@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use super::{Workspace, WorkspaceError, segment_specs};
 use crate::lang::Diagnostic;
-use crate::lang::ast::{Definition, File};
 use crate::lang::format::format_file;
 use crate::lang::validate::{SegmentCatalog, check_texts};
 use crate::model::Origin;
+use crate::model::ast::{Definition, File};
 use crate::model::fold_name;
 use crate::store::{StoredDefinition, StoredDefinitionKind};
 

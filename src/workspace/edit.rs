@@ -11,12 +11,12 @@ use fixedbitset::FixedBitSet;
 
 use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
 use super::{Workspace, WorkspaceError};
-use crate::lang::ast::{Definition, Name, SegmentDefinition, Span, Text};
 use crate::lang::validate::{
     MAX_NAME_CHARS, SegmentCatalog, SourceFile, segment_references, validate_condition,
     validate_files,
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
+use crate::model::ast::{Definition, Name, SegmentDefinition, Span, Text};
 use crate::model::{EntityKind, Origin, fold_name};
 use crate::store::{StoredDefinition, StoredDefinitionKind};
 

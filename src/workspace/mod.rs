@@ -30,9 +30,9 @@ pub use edit::{
 pub use entity_set::{EntityRow, EntitySet};
 
 use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
-use crate::lang::ast::Definition;
 use crate::lang::parse_file;
 use crate::model::EntityKind;
+use crate::model::ast::Definition;
 use crate::model::fold_name;
 use crate::model::property_pairs;
 use crate::store::{Change, EventBatch, Store, StoreError, StoredDefinition, StoredDefinitionKind};

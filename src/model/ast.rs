@@ -11,7 +11,7 @@
 //! the engine's "did this segment change?" ask — is [`Node::same_meaning`]:
 //! the trees compared with every span cleared.
 
-use crate::model::{DefinitionKind, EntityKind};
+use super::{DefinitionKind, EntityKind};
 
 /// A byte range in the text that was parsed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
