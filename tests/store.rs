@@ -352,7 +352,7 @@ fn definitions_members_and_history_survive_reopening() {
         definitions.sort_by(|a, b| a.name.cmp(&b.name));
         definitions
     };
-    let definitions = by_name(workspace.definitions());
+    let definitions = by_name(&workspace.definitions());
     drop(workspace);
 
     let reopened = scratch.open();
@@ -361,7 +361,7 @@ fn definitions_members_and_history_survive_reopening() {
         reopened.history(&HistoryFilter::default()).unwrap(),
         history
     );
-    assert_eq!(by_name(reopened.definitions()), definitions);
+    assert_eq!(by_name(&reopened.definitions()), definitions);
     assert_eq!(history.len(), 3, "{history:?}");
     let names: Vec<&str> = segments.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Admins", "Pro", "Recent"]);

@@ -193,6 +193,37 @@ pub fn segment_references(condition: &Condition) -> Vec<String> {
     names
 }
 
+/// Every segment a definition names: in a segment's condition; in a
+/// block's conditions (at any depth) and in its `segments [...]` lists.
+pub fn definition_references(definition: &Definition) -> Vec<String> {
+    match definition {
+        Definition::Segment(segment) => segment_references(&segment.condition),
+        Definition::Block(block) => {
+            let mut names = Vec::new();
+            entry_references(&block.entries, &mut names);
+            names
+        }
+    }
+}
+
+fn entry_references(entries: &[Entry], names: &mut Vec<String>) {
+    for entry in entries {
+        for argument in &entry.arguments {
+            match argument {
+                Argument::Condition(condition) => names.extend(segment_references(condition)),
+                Argument::Block(inner) => entry_references(inner, names),
+                Argument::List(literals) if entry.key.text == "segments" => {
+                    names.extend(literals.iter().filter_map(|literal| match literal {
+                        Literal::String(name) => Some(name.clone()),
+                        _ => None,
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// The segment a predicate refers to, and whether it is the account's.
 fn reference_of(predicate: &Predicate) -> Option<(&Name, bool)> {
     match &predicate.kind {

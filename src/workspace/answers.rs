@@ -9,7 +9,7 @@ use crate::lang::validate::{SegmentCatalog, validate_condition};
 use crate::lang::{Diagnostic, parse_condition};
 use crate::model::EntityKind;
 use crate::model::{Origin, Properties};
-use crate::store::{EventRecord, StoreError, StoredDefinitionKind};
+use crate::store::{EventRecord, StoreError};
 
 /// A segment as listed by `segments` and the Segments screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,15 +59,14 @@ impl Workspace {
     /// Every segment with its member count, in name order.
     pub fn segments(&self) -> Vec<SegmentSummary> {
         let mut summaries: Vec<SegmentSummary> = self
-            .definitions
-            .iter()
-            .filter(|d| d.kind == StoredDefinitionKind::Segment)
-            .filter_map(|definition| {
+            .registry
+            .segments()
+            .filter_map(|(definition, segment)| {
                 let (kind, members) = self.engine.members(&definition.name)?;
                 Some(SegmentSummary {
                     name: definition.name.clone(),
                     kind,
-                    description: description_of(&definition.text),
+                    description: segment.description.as_ref().map(|d| d.value.clone()),
                     members: members.count_ones(..),
                     of: self.engine.table(kind).alive.count_ones(..),
                     origin: definition.origin.clone(),
@@ -252,13 +251,3 @@ impl std::fmt::Display for MembersError {
 }
 
 impl std::error::Error for MembersError {}
-
-fn description_of(text: &str) -> Option<String> {
-    let (file, _) = crate::lang::parse_file(text);
-    match file.definitions.into_iter().next() {
-        Some(crate::model::ast::Definition::Segment(segment)) => {
-            segment.description.map(|d| d.value)
-        }
-        _ => None,
-    }
-}

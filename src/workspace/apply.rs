@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use super::{Workspace, WorkspaceError, segment_specs};
+use super::registry::Registry;
+use super::{Workspace, WorkspaceError};
 use crate::lang::Diagnostic;
 use crate::lang::format::format_file;
 use crate::lang::validate::{SegmentCatalog, check_texts};
@@ -91,8 +92,8 @@ impl Workspace {
         &'a self,
         origins: &'a [&str],
     ) -> impl Iterator<Item = &'a StoredDefinition> {
-        self.definitions
-            .iter()
+        self.registry
+            .stored()
             .filter(move |definition| match &definition.origin {
                 Origin::File(path) => !origins.contains(&path.as_str()),
                 Origin::Interactive => true,
@@ -132,8 +133,8 @@ impl Workspace {
         let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
         let mut next: Vec<StoredDefinition> = self.definitions_outside(&origins).cloned().collect();
         let previous: HashMap<(StoredDefinitionKind, String), &StoredDefinition> = self
-            .definitions
-            .iter()
+            .registry
+            .stored()
             .map(|d| ((d.kind, fold_name(&d.name)), d))
             .collect();
         let mut report = ApplyReport::default();
@@ -181,14 +182,16 @@ impl Workspace {
         let kept: std::collections::HashSet<(StoredDefinitionKind, String)> =
             next.iter().map(|d| (d.kind, fold_name(&d.name))).collect();
         let removed: Vec<StoredDefinition> = self
-            .definitions
-            .iter()
+            .registry
+            .stored()
             .filter(|d| !kept.contains(&(d.kind, fold_name(&d.name))))
             .cloned()
             .collect();
         report.removed = removed.iter().map(|d| d.name.clone()).collect();
 
-        let specs = segment_specs(&next)?;
+        // Parsed once here; a definition that does not parse changes nothing.
+        let registry = Registry::new(next)?;
+        let specs = registry.specs();
         let deltas = self
             .engine
             .set_segments_renaming(specs, &report.renamed)
@@ -197,7 +200,7 @@ impl Workspace {
         for definition in &removed {
             change.delete_definition(definition.kind, &fold_name(&definition.name))?;
         }
-        for definition in &next {
+        for definition in registry.stored() {
             change.put_definition(definition, &fold_name(&definition.name))?;
         }
         self.record(&change, &deltas)?;
@@ -213,13 +216,13 @@ impl Workspace {
         }
         change.commit()?;
         report.membership = super::changes::summarize(&deltas);
-        self.definitions = next;
+        self.registry = registry;
         Ok(report)
     }
 
     /// Every stored definition (all kinds), as applied.
-    pub fn definitions(&self) -> &[StoredDefinition] {
-        &self.definitions
+    pub fn definitions(&self) -> Vec<StoredDefinition> {
+        self.registry.stored_list()
     }
 }
 

@@ -423,9 +423,9 @@ impl Workspace {
     /// Rebuilds the snapshot from the store after a change that failed
     /// half-way through (the store rolled back; the engine must too).
     fn restore_engine(&mut self) -> Result<(), WorkspaceError> {
-        let (engine, definitions, _) = build_engine(&self.store, self.now)?;
+        let (engine, registry, _) = build_engine(&self.store, self.now)?;
         self.engine = engine;
-        self.definitions = definitions;
+        self.registry = registry;
         Ok(())
     }
 }

@@ -12,8 +12,7 @@ use fixedbitset::FixedBitSet;
 use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
 use super::{Workspace, WorkspaceError};
 use crate::lang::validate::{
-    MAX_NAME_CHARS, SegmentCatalog, SourceFile, segment_references, validate_condition,
-    validate_files,
+    MAX_NAME_CHARS, SegmentCatalog, SourceFile, validate_condition, validate_files,
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
 use crate::model::ast::{Definition, Name, SegmentDefinition, Span, Text};
@@ -147,42 +146,18 @@ impl Workspace {
         })
     }
 
-    /// The stored definition of a segment.
-    pub fn segment_definition(&self, name: &str) -> Option<(&StoredDefinition, SegmentDefinition)> {
-        let stored = self.definitions.iter().find(|d| {
-            d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) == fold_name(name)
-        })?;
-        match parse_file(&stored.text).0.definitions.into_iter().next() {
-            Some(Definition::Segment(segment)) => Some((stored, segment)),
-            _ => None,
-        }
+    /// The stored definition of a segment, and its tree.
+    pub fn segment_definition(
+        &self,
+        name: &str,
+    ) -> Option<(&StoredDefinition, &SegmentDefinition)> {
+        self.registry.segment(name)
     }
 
-    /// The definitions (of any kind) that refer to segment `name`.
+    /// The definitions (of any kind) that refer to segment `name`, as
+    /// `segment "X"`, from the reference graph.
     pub fn referrers(&self, name: &str) -> Vec<String> {
-        let folded = fold_name(name);
-        let mut names = Vec::new();
-        for stored in &self.definitions {
-            if fold_name(&stored.name) == folded && stored.kind == StoredDefinitionKind::Segment {
-                continue;
-            }
-            let refers = match parse_file(&stored.text).0.definitions.into_iter().next() {
-                Some(Definition::Segment(segment)) => segment_references(&segment.condition)
-                    .iter()
-                    .any(|r| fold_name(r) == folded),
-                // Views, playbooks and destinations name segments in their
-                // conditions and in lists such as `segments ["A"]`.
-                Some(Definition::Block(_)) => stored
-                    .text
-                    .to_lowercase()
-                    .contains(&format!("\"{folded}\"")),
-                None => false,
-            };
-            if refers {
-                names.push(format!("{} \"{}\"", keyword(stored.kind), stored.name));
-            }
-        }
-        names
+        self.registry.referrers(name)
     }
 
     /// Checks a draft against everything else; returns its definition.
@@ -255,8 +230,8 @@ impl Workspace {
             .map(fold_name)
             .unwrap_or_else(|| fold_name(&draft.name.text));
         let others: String = self
-            .definitions
-            .iter()
+            .registry
+            .stored()
             .filter(|d| d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) != replaced)
             .map(|d| d.text.as_str())
             .collect::<Vec<_>>()
@@ -325,8 +300,8 @@ impl Workspace {
             return self.save_into_file(path, name, &text);
         }
         let mut next: Vec<StoredDefinition> = self
-            .definitions
-            .iter()
+            .registry
+            .stored()
             .filter(|d| {
                 !(d.kind == StoredDefinitionKind::Segment
                     && original
@@ -445,8 +420,8 @@ impl Workspace {
         self.deletable(name)
             .map_err(|refusal| refusal.to_string())?;
         let next: Vec<StoredDefinition> = self
-            .definitions
-            .iter()
+            .registry
+            .stored()
             .filter(|d| {
                 !(d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) == fold_name(name))
             })
@@ -509,12 +484,3 @@ impl std::fmt::Display for DeleteRefusal {
 }
 
 impl std::error::Error for DeleteRefusal {}
-
-fn keyword(kind: StoredDefinitionKind) -> &'static str {
-    match kind {
-        StoredDefinitionKind::Segment => "segment",
-        StoredDefinitionKind::View => "view",
-        StoredDefinitionKind::Playbook => "playbook",
-        StoredDefinitionKind::Destination => "destination",
-    }
-}

@@ -13,6 +13,7 @@ mod apply;
 mod changes;
 mod edit;
 mod entity_set;
+mod registry;
 
 use std::path::Path;
 use std::time::Duration;
@@ -29,13 +30,12 @@ pub use edit::{
 };
 pub use entity_set::{EntityRow, EntitySet};
 
-use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
-use crate::lang::parse_file;
+use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;
-use crate::model::ast::Definition;
 use crate::model::fold_name;
 use crate::model::property_pairs;
-use crate::store::{Change, EventBatch, Store, StoreError, StoredDefinition, StoredDefinitionKind};
+use crate::store::{Change, EventBatch, Store, StoreError};
+use registry::Registry;
 
 /// How to open a workspace.
 #[derive(Clone, Debug, Default)]
@@ -51,7 +51,8 @@ pub struct OpenOptions {
 pub struct Workspace {
     store: Store,
     engine: Engine,
-    definitions: Vec<StoredDefinition>,
+    /// Every stored definition, parsed, with the reference graph.
+    registry: Registry,
     now: i64,
     /// How membership moved since the last recorded evaluation, found at
     /// open: (segment, entered, exited).
@@ -92,11 +93,11 @@ impl Workspace {
     pub fn open(path: &Path, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
         let store = Store::open(path, options.wait)?;
         let now = options.now.unwrap_or_else(clock_now);
-        let (engine, definitions, deltas) = build_engine(&store, now)?;
+        let (engine, registry, deltas) = build_engine(&store, now)?;
         let workspace = Workspace {
             store,
             engine,
-            definitions,
+            registry,
             now,
             moved_at_open: changes::summarize(&deltas),
         };
@@ -211,12 +212,12 @@ impl Workspace {
 }
 
 /// The engine's snapshot of everything in `store`, evaluated as of `now`:
-/// the engine, the stored definitions, and how membership moved since the
+/// the engine, the stored definitions parsed, and how membership moved since the
 /// stored members were recorded.
 fn build_engine(
     store: &Store,
     now: i64,
-) -> Result<(Engine, Vec<StoredDefinition>, Vec<MembershipDelta>), WorkspaceError> {
+) -> Result<(Engine, Registry, Vec<MembershipDelta>), WorkspaceError> {
     let mut engine = Engine::new(now);
     for kind in [EntityKind::Accounts, EntityKind::Users] {
         engine.reserve(kind, store.ordinals_used(kind)? as usize);
@@ -228,8 +229,8 @@ fn build_engine(
             touched.clear();
         })?;
     }
-    let definitions = store.definitions()?;
-    let specs = segment_specs(&definitions)?;
+    let registry = Registry::new(store.definitions()?)?;
+    let specs = registry.specs();
     let mut stored_members = Vec::new();
     for spec in &specs {
         stored_members.push((spec.name.clone(), store.members(&fold_name(&spec.name))?));
@@ -243,33 +244,5 @@ fn build_engine(
         })
         .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
     let deltas = engine.reevaluate_all();
-    Ok((engine, definitions, deltas))
-}
-
-/// The segment definitions among the stored ones, parsed.
-fn segment_specs(definitions: &[StoredDefinition]) -> Result<Vec<SegmentSpec>, WorkspaceError> {
-    let mut specs = Vec::new();
-    for definition in definitions {
-        if definition.kind != StoredDefinitionKind::Segment {
-            continue;
-        }
-        let (file, diagnostics) = parse_file(&definition.text);
-        let parsed = file.definitions.into_iter().next();
-        match parsed {
-            Some(Definition::Segment(segment)) if diagnostics.is_empty() => {
-                specs.push(SegmentSpec {
-                    name: segment.name.text,
-                    kind: segment.kind,
-                    condition: segment.condition,
-                })
-            }
-            _ => {
-                return Err(WorkspaceError::Definitions(format!(
-                    "the stored segment \"{}\" does not parse any more; re-apply its file",
-                    definition.name
-                )));
-            }
-        }
-    }
-    Ok(specs)
+    Ok((engine, registry, deltas))
 }

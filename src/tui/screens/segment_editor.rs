@@ -64,7 +64,11 @@ impl SegmentEditor {
             Origin::File(path) => Some(path.clone()),
             Origin::Interactive => None,
         };
-        let description = segment.description.map(|d| d.value).unwrap_or_default();
+        let description = segment
+            .description
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_default();
         let condition = format_condition(&segment.condition);
         Some(SegmentEditor::with(
             Some(stored.name.clone()),

@@ -1,0 +1,119 @@
+//! The definitions the workspace holds, each parsed once when it enters
+//! (at open and at every apply or save), with the one reference graph over
+//! them. It answers what used to need a parse or a text search each time:
+//! a segment's tree and description, the specs the engine compiles, and
+//! who refers to a segment (for delete refusals), from the same graph the
+//! engine orders segments by.
+
+use super::WorkspaceError;
+use crate::engine::SegmentSpec;
+use crate::lang::parse_file;
+use crate::lang::validate::definition_references;
+use crate::model::ast::{Definition, SegmentDefinition};
+use crate::model::{DefinitionKind, ReferenceGraph, fold_name};
+use crate::store::{StoredDefinition, StoredDefinitionKind};
+
+/// One stored definition and its tree.
+#[derive(Clone, Debug)]
+pub struct Registered {
+    pub stored: StoredDefinition,
+    pub definition: Definition,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    entries: Vec<Registered>,
+    graph: ReferenceGraph<()>,
+}
+
+impl Registry {
+    /// Parses every stored definition; one that no longer parses is an
+    /// error naming it (its text was canonical when it was stored).
+    pub fn new(stored: Vec<StoredDefinition>) -> Result<Registry, WorkspaceError> {
+        let mut entries = Vec::with_capacity(stored.len());
+        for definition in stored {
+            let (file, diagnostics) = parse_file(&definition.text);
+            let parsed = file.definitions.into_iter().next();
+            match parsed {
+                Some(tree) if diagnostics.is_empty() && tree.kind() == kind_of(&definition) => {
+                    entries.push(Registered {
+                        stored: definition,
+                        definition: tree,
+                    });
+                }
+                _ => {
+                    return Err(WorkspaceError::Definitions(format!(
+                        "the stored {} \"{}\" does not parse any more; re-apply its file",
+                        kind_of(&definition).keyword(),
+                        definition.name
+                    )));
+                }
+            }
+        }
+        let mut graph = ReferenceGraph::default();
+        for entry in &entries {
+            let references = definition_references(&entry.definition)
+                .into_iter()
+                .map(|name| (name, ()))
+                .collect();
+            graph.add(entry.definition.kind(), &entry.stored.name, references);
+        }
+        Ok(Registry { entries, graph })
+    }
+
+    /// Every stored definition, in the order they were given.
+    pub fn stored(&self) -> impl Iterator<Item = &StoredDefinition> {
+        self.entries.iter().map(|entry| &entry.stored)
+    }
+
+    /// The stored definitions, as a list to change and apply.
+    pub fn stored_list(&self) -> Vec<StoredDefinition> {
+        self.stored().cloned().collect()
+    }
+
+    /// Every segment with its tree.
+    pub fn segments(&self) -> impl Iterator<Item = (&StoredDefinition, &SegmentDefinition)> {
+        self.entries
+            .iter()
+            .filter_map(|entry| match &entry.definition {
+                Definition::Segment(segment) => Some((&entry.stored, segment)),
+                Definition::Block(_) => None,
+            })
+    }
+
+    /// A segment by name (ignoring case).
+    pub fn segment(&self, name: &str) -> Option<(&StoredDefinition, &SegmentDefinition)> {
+        let folded = fold_name(name);
+        self.segments()
+            .find(|(stored, _)| fold_name(&stored.name) == folded)
+    }
+
+    /// The definitions that refer to segment `name`, as `segment "X"`.
+    pub fn referrers(&self, name: &str) -> Vec<String> {
+        self.graph
+            .referrers(name)
+            .into_iter()
+            .map(|node| node.label())
+            .collect()
+    }
+
+    /// What the engine compiles: every segment's name, kind and condition.
+    pub fn specs(&self) -> Vec<SegmentSpec> {
+        self.segments()
+            .map(|(stored, segment)| SegmentSpec {
+                name: stored.name.clone(),
+                kind: segment.kind,
+                condition: segment.condition.clone(),
+            })
+            .collect()
+    }
+}
+
+fn kind_of(stored: &StoredDefinition) -> DefinitionKind {
+    match stored.kind {
+        StoredDefinitionKind::Segment => DefinitionKind::Segment,
+        StoredDefinitionKind::View => DefinitionKind::View,
+        StoredDefinitionKind::Playbook => DefinitionKind::Playbook,
+        StoredDefinitionKind::Destination => DefinitionKind::Destination,
+    }
+}
