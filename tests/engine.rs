@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use segscope::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
-use segscope::model::EntityKind;
 use segscope::lang::validate::{SegmentCatalog, validate_condition};
 use segscope::lang::{parse_condition, parse_datetime};
+use segscope::model::EntityKind;
 use segscope::model::{ACCOUNT_ID, Entity, Properties, Scalar, Value, property_pairs};
 
 const USERS: EntityKind = EntityKind::Users;

@@ -2,9 +2,9 @@
 //! `condition` blocks as conditions, `invalid` blocks must be rejected.
 
 use segscope::lang::ast::File;
-use segscope::model::EntityKind;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
+use segscope::model::EntityKind;
 
 const README: &str = include_str!("../grammar/README.md");
 

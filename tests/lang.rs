@@ -4,10 +4,10 @@
 //! wording of error messages is pinned in `tests/lang_errors.rs`.
 
 use segscope::lang::ast::*;
-use segscope::model::{DefinitionKind, EntityKind};
 use segscope::lang::format::{format_condition, format_file};
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
+use segscope::model::{DefinitionKind, EntityKind};
 
 // ---------------------------------------------------------------- helpers
 

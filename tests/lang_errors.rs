@@ -3,9 +3,9 @@
 //! errors. Each case is one test named after the mistake; the snapshot's
 //! `expression` line shows the input.
 
-use segscope::model::EntityKind;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
+use segscope::model::EntityKind;
 
 fn render(origin: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
     let renderer = Renderer {

@@ -6,10 +6,10 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use segscope::model::EntityKind;
 use segscope::lang::format::{format_condition, format_file};
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
+use segscope::model::EntityKind;
 
 /// Everything the front end does with a text, none of which may panic.
 fn exercise(text: &str) {

@@ -29,9 +29,9 @@ use proptest::option;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use segscope::lang::ast::*;
-use segscope::model::{DefinitionKind, EntityKind};
 use segscope::lang::format::{format_condition, format_file};
 use segscope::lang::{MAX_RELATIVE_AMOUNT, Renderer, parse_condition, parse_file};
+use segscope::model::{DefinitionKind, EntityKind};
 
 // ------------------------------------------------------------------ helpers
 

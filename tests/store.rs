@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use segscope::model::EntityKind;
 use segscope::lang::parse_datetime;
 use segscope::lang::validate::fold;
+use segscope::model::EntityKind;
 use segscope::model::{Properties, Scalar, Value};
 use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::store::{EventRecord, Store, StoreError, StoredDefinition};

@@ -26,8 +26,8 @@ pub use table::{Cell, Column, Table, type_label};
 pub use time::resolve_relative;
 
 use crate::lang::ast::Condition;
-use crate::model::EntityKind;
 use crate::lang::validate::fold;
+use crate::model::EntityKind;
 use crate::model::{ACCOUNT_ID, Properties, Value, property_pairs};
 use links::Links;
 use plan::{Compiler, Plan};

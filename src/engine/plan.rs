@@ -7,7 +7,10 @@ use std::fmt;
 
 use super::test::ValueTest;
 use super::time::resolve_relative;
-use crate::lang::ast::{AggregateFunction, CompareOp, Condition, Literal, PredicateKind, PropertyPath, Scope, TextOp, Value};
+use crate::lang::ast::{
+    AggregateFunction, CompareOp, Condition, Literal, PredicateKind, PropertyPath, Scope, TextOp,
+    Value,
+};
 use crate::model::EntityKind;
 use crate::model::{Scalar, scalar_from_literal};
 

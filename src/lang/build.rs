@@ -8,10 +8,10 @@ use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::ast::*;
-use crate::model::{DefinitionKind, EntityKind};
 use super::datetime::parse_datetime;
 use super::diagnostic::Diagnostic;
 use super::parser::{MAX_RELATIVE_AMOUNT, Rule};
+use crate::model::{DefinitionKind, EntityKind};
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -135,8 +135,8 @@ impl Builder {
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::block_keyword => {
-                    keyword = DefinitionKind::from_keyword(child.as_str())
-                        .unwrap_or(DefinitionKind::View)
+                    keyword =
+                        DefinitionKind::from_keyword(child.as_str()).unwrap_or(DefinitionKind::View)
                 }
                 Rule::name => name = self.name(child),
                 Rule::entity_kind => kind = Some(entity_kind(&child)),

@@ -21,7 +21,6 @@ pub struct Scan {
     pub definition_starts: Vec<usize>,
 }
 
-
 pub fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut result = Scan::default();

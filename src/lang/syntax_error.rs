@@ -18,7 +18,6 @@ pub const RESERVED: [&str; 17] = [
     "ends", "with", "matches", "true", "false",
 ];
 
-
 pub fn syntax_error(text: &str, error: &Error<Rule>) -> Diagnostic {
     let (start, end) = match error.location {
         InputLocation::Pos(pos) => (pos, pos),

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::ast::*;
-use crate::model::{DefinitionKind, EntityKind};
 use super::diagnostic::{Diagnostic, line_column};
+use crate::model::{DefinitionKind, EntityKind};
 
 /// Names are at most this many characters.
 pub const MAX_NAME_CHARS: usize = 200;

@@ -44,4 +44,3 @@ fn civil_utc(micros: i64) -> Option<jiff::civil::DateTime> {
         .checked_add(jiff::SignedDuration::from_micros(micros))
         .ok()
 }
-

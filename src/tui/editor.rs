@@ -9,8 +9,8 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use super::completion::{Suggestion, suggestions};
 use crate::lang::Diagnostic;
-use crate::model::EntityKind;
 use crate::lang::format::format_condition;
+use crate::model::EntityKind;
 use crate::workspace::{EntityKindChoice, Preview, SegmentDraft, Workspace};
 
 /// How long typing must pause before the preview is evaluated.

@@ -4,9 +4,9 @@
 use fixedbitset::FixedBitSet;
 
 use super::Workspace;
-use crate::model::EntityKind;
 use crate::lang::validate::{SegmentCatalog, validate_condition};
 use crate::lang::{Diagnostic, parse_condition};
+use crate::model::EntityKind;
 use crate::model::{Origin, Properties};
 use crate::store::{EventRecord, StoreError, StoredDefinitionKind};
 

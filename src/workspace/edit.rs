@@ -12,12 +12,12 @@ use fixedbitset::FixedBitSet;
 use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
 use super::{Workspace, WorkspaceError};
 use crate::lang::ast::{Definition, Name, SegmentDefinition, Span, Text};
-use crate::model::EntityKind;
 use crate::lang::validate::{
     MAX_NAME_CHARS, SegmentCatalog, SourceFile, fold, segment_references, validate_condition,
     validate_files,
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
+use crate::model::EntityKind;
 use crate::model::Origin;
 use crate::store::{StoredDefinition, StoredDefinitionKind};
 

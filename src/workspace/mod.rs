@@ -25,9 +25,9 @@ pub use edit::{DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailur
 
 use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
 use crate::lang::ast::Definition;
-use crate::model::EntityKind;
 use crate::lang::parse_file;
 use crate::lang::validate::fold;
+use crate::model::EntityKind;
 use crate::model::property_pairs;
 use crate::store::{Change, EventBatch, Store, StoreError, StoredDefinition, StoredDefinitionKind};
 
