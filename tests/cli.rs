@@ -1672,7 +1672,12 @@ fn a_second_process_gets_the_lock_error_or_waits() {
         ran.code == Some(1) && ran.stderr.contains(&in_use)
     });
     let ran = db.run(&["export", "--kind", "users"]).expect(1);
-    assert_eq!(ran.stderr.trim(), format!("error: {in_use}"));
+    assert_eq!(
+        ran.stderr.trim(),
+        format!(
+            "error: {in_use}; run the command again when it is done, or wait for it with --wait SECONDS"
+        )
+    );
 
     // --wait gives up after the time given ...
     let started = Instant::now();

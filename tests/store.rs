@@ -14,7 +14,7 @@ use segscope::model::{Properties, Scalar, Value};
 use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::store::{EventRecord, Store, StoreError, StoredDefinition};
 use segscope::workspace::{
-    HistoryFilter, ImportFailure, ImportMode, OpenOptions, SourceText, Workspace,
+    HistoryFilter, ImportFailure, ImportMode, OpenOptions, SourceText, Workspace, WorkspaceError,
 };
 use tempfile::TempDir;
 
@@ -445,11 +445,18 @@ fn a_damaged_entity_record_is_named_when_opening() {
         record: true,
     };
     let error = match Workspace::open(&scratch.path, options) {
-        Err(error) => error.to_string(),
+        Err(error) => error,
         Ok(_) => panic!("a damaged record must not open"),
     };
     assert!(
-        error.starts_with("the database is damaged: user u03000:"),
+        matches!(error, WorkspaceError::Store(StoreError::Damaged { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with(&format!(
+            "the database {} is damaged: user u03000:",
+            scratch.path.display()
+        )),
         "{error}"
     );
     assert_eq!(std::fs::metadata(&scratch.path).unwrap().len(), size);
@@ -561,7 +568,7 @@ fn a_second_open_is_refused_or_waits_for_the_first() {
     assert_eq!(
         error.to_string(),
         format!(
-            "the database {} is in use by another segscope process",
+            "the database {} is in use by another segscope process; run the command again when it is done, or wait for it with --wait SECONDS",
             scratch.path.display()
         )
     );

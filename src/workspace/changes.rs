@@ -336,8 +336,12 @@ impl Workspace {
             });
         }
         let change = self.store.begin()?;
-        let row = ImportRow::new(0, id.to_string(), assignments)
-            .map_err(|error| ChangeFailure::from(StoreError::Corrupt(error.message)))?;
+        let row = ImportRow::new(0, id.to_string(), assignments).map_err(|error| {
+            ChangeFailure::from(StoreError::Unencodable {
+                what: format!("{} {id}", kind.singular()),
+                reason: error.message,
+            })
+        })?;
         let mut touched = Touched::default();
         let write = {
             let mut writer = change.entities(kind)?;
