@@ -331,22 +331,8 @@ impl App {
     }
 
     fn ask_delete(&mut self, name: String) {
-        let referrers = self.workspace.referrers(&name);
-        if !referrers.is_empty() {
-            self.error(format!(
-                "\"{name}\" cannot be deleted: {} refer{} to it",
-                referrers.join(", "),
-                if referrers.len() == 1 { "s" } else { "" }
-            ));
-            return;
-        }
-        if let Some((stored, _)) = self.workspace.segment_definition(&name)
-            && let crate::model::Origin::File(path) = &stored.origin
-        {
-            let file = file_name(path);
-            return self.error(format!(
-                "\"{name}\" is defined in {file}: remove it from the file"
-            ));
+        if let Err(refused) = self.workspace.check_segment_deletion(&name) {
+            return self.error(refused.summary());
         }
         self.popups.push(Popup::Confirm {
             question: format!("Delete segment \"{name}\"? (y/n)"),
@@ -361,7 +347,7 @@ impl App {
                     self.refresh();
                     self.info(format!("deleted \"{name}\""));
                 }
-                Err(message) => self.error(message),
+                Err(failure) => self.error(failure.summary()),
             },
             Confirm::DiscardEdits => {
                 self.editor = None;

@@ -21,7 +21,10 @@ use fixedbitset::FixedBitSet;
 pub use answers::{EntityView, HistoryFilter, SegmentSummary};
 pub use apply::{ApplyFailure, ApplyReport, SourceText};
 pub use changes::{ChangeFailure, ImportFailure, ImportMode, ImportReport, LISTED_ROW_ERRORS};
-pub use edit::{DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft};
+pub use edit::{
+    DeleteSegmentFailure, DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure,
+    SegmentDraft,
+};
 
 use crate::engine::{Engine, MembershipDelta, SegmentSpec, Touched};
 use crate::lang::ast::Definition;
@@ -69,7 +72,14 @@ impl std::fmt::Display for WorkspaceError {
     }
 }
 
-impl std::error::Error for WorkspaceError {}
+impl std::error::Error for WorkspaceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WorkspaceError::Store(error) => Some(error),
+            WorkspaceError::Definitions(_) => None,
+        }
+    }
+}
 
 impl From<StoreError> for WorkspaceError {
     fn from(error: StoreError) -> WorkspaceError {
