@@ -5,7 +5,7 @@ use clap::ValueEnum;
 
 use super::output::EntityFormat;
 use super::query::print_entities;
-use super::{Global, KindArg, Outcome, fail};
+use super::{CliError, Global, KindArg, Outcome};
 use crate::model::EntityKind;
 use crate::workspace::EntityView;
 
@@ -37,11 +37,13 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     for name in &args.segments {
         let (segment_kind, members) = workspace
             .members(name)
-            .ok_or_else(|| fail(format!("there is no segment named \"{name}\"")))?;
+            .ok_or_else(|| CliError::UnknownSegment { name: name.clone() })?;
         if segment_kind != kind {
-            return Err(fail(format!(
-                "\"{name}\" is a segment of {segment_kind}, not of {kind}"
-            )));
+            return Err(CliError::SegmentOfOtherKind {
+                name: name.clone(),
+                segment_kind,
+                kind,
+            });
         }
         selected.union_with(members);
     }

@@ -50,6 +50,31 @@ pub enum ImportFailure {
     Workspace(WorkspaceError),
 }
 
+impl std::fmt::Display for ImportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportFailure::Rows { errors, count } => {
+                write!(f, "{count} bad row{}", if *count == 1 { "" } else { "s" })?;
+                match errors.first() {
+                    Some(first) => write!(f, "; {first}"),
+                    None => Ok(()),
+                }
+            }
+            ImportFailure::File(reason) => f.write_str(reason),
+            ImportFailure::Workspace(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ImportFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ImportFailure::Workspace(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
 impl From<StoreError> for ImportFailure {
     fn from(error: StoreError) -> ImportFailure {
         ImportFailure::Workspace(error.into())
@@ -88,6 +113,15 @@ impl std::fmt::Display for ChangeFailure {
                 )
             }
             ChangeFailure::Workspace(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ChangeFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ChangeFailure::Workspace(error) => Some(error),
+            ChangeFailure::Unknown { .. } => None,
         }
     }
 }
