@@ -332,6 +332,62 @@ fn usage_errors_exit_2() {
         .expect(2);
 }
 
+/// Every failure is printed once, as one `error:` line (one per file that
+/// cannot be read), after whatever the command reported on the way.
+#[test]
+fn each_error_is_printed_once() {
+    let db = Db::seeded();
+    let segments = db.write("segments.seg", SEGMENTS);
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["show", "--kind", "users", "nobody"],
+            "there is no user with id \"nobody\"",
+        ),
+        (
+            &["export", "--kind", "users", "--segment", "Nope"],
+            "there is no segment named \"Nope\"",
+        ),
+        (&["set", "--kind", "users", "u1", "plan"], "has no `=`"),
+        (
+            &["set", "--kind", "users", "ghost", "plan=1"],
+            "there is no user with id \"ghost\"",
+        ),
+        (
+            &["delete", "--kind", "users", "ghost"],
+            "nothing was changed",
+        ),
+        (
+            &["query", "--kind", "users", "role = "],
+            "the condition has errors",
+        ),
+        (
+            &["import", "--kind", "users", "missing.jsonl"],
+            "cannot read missing.jsonl",
+        ),
+        (
+            &["check", "missing.seg", &segments],
+            "cannot read missing.seg",
+        ),
+        (&["fmt", "missing.seg"], "cannot read missing.seg"),
+    ];
+    for (args, says) in cases {
+        let stderr = db.fails(args);
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(errors[0].contains(says), "{args:?}: {stderr}");
+    }
+    let stderr = db.fails(&["apply", "one.seg", &segments, "two.seg"]);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        errors,
+        [
+            "error: cannot read one.seg: No such file or directory",
+            "error: cannot read two.seg: No such file or directory"
+        ],
+        "{stderr}"
+    );
+}
+
 #[test]
 fn bad_now_is_a_usage_error_naming_the_value() {
     let db = Db::seeded();
@@ -1672,7 +1728,12 @@ fn a_second_process_gets_the_lock_error_or_waits() {
         ran.code == Some(1) && ran.stderr.contains(&in_use)
     });
     let ran = db.run(&["export", "--kind", "users"]).expect(1);
-    assert_eq!(ran.stderr.trim(), format!("error: {in_use}"));
+    assert_eq!(
+        ran.stderr.trim(),
+        format!(
+            "error: {in_use}; run the command again when it is done, or wait for it with --wait SECONDS"
+        )
+    );
 
     // --wait gives up after the time given ...
     let started = Instant::now();

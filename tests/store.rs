@@ -14,7 +14,8 @@ use segscope::model::{Properties, Scalar, Value};
 use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::store::{EventRecord, Store, StoreError, StoredDefinition};
 use segscope::workspace::{
-    HistoryFilter, ImportFailure, ImportMode, OpenOptions, SourceText, Workspace,
+    DeleteSegmentFailure, HistoryFilter, ImportFailure, ImportMode, OpenOptions, SegmentDraft,
+    SourceText, Workspace, WorkspaceError,
 };
 use tempfile::TempDir;
 
@@ -445,11 +446,18 @@ fn a_damaged_entity_record_is_named_when_opening() {
         record: true,
     };
     let error = match Workspace::open(&scratch.path, options) {
-        Err(error) => error.to_string(),
+        Err(error) => error,
         Ok(_) => panic!("a damaged record must not open"),
     };
     assert!(
-        error.starts_with("the database is damaged: user u03000:"),
+        matches!(error, WorkspaceError::Store(StoreError::Damaged { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with(&format!(
+            "the database {} is damaged: user u03000:",
+            scratch.path.display()
+        )),
         "{error}"
     );
     assert_eq!(std::fs::metadata(&scratch.path).unwrap().len(), size);
@@ -561,7 +569,7 @@ fn a_second_open_is_refused_or_waits_for_the_first() {
     assert_eq!(
         error.to_string(),
         format!(
-            "the database {} is in use by another segscope process",
+            "the database {} is in use by another segscope process; run the command again when it is done, or wait for it with --wait SECONDS",
             scratch.path.display()
         )
     );
@@ -790,4 +798,59 @@ fn replace_and_merge_differ_only_in_what_is_kept() {
         contents(&scratch.path).users["u1"],
         (0, props(&[("nps", num(7.0))]))
     );
+}
+
+/// A segment is deleted only when nothing refers to it and no file defines
+/// it; each refusal says why and leaves the database as it was.
+#[test]
+fn deleting_a_segment_is_refused_with_the_reason_and_changes_nothing() {
+    let scratch = Scratch::new();
+    let mut workspace = scratch.seeded();
+    let draft = SegmentDraft {
+        name: "Recent admins".to_string(),
+        condition: "in segment \"Admins\" and in segment \"Recent\"".to_string(),
+        ..SegmentDraft::default()
+    };
+    workspace.save_segment(&draft).expect("the draft saves");
+    let source = SourceText {
+        origin: "/definitions/extra.seg".to_string(),
+        text: "segment \"Lapsed\" for users {\n  where last_seen_at < 90 days ago\n}\n".to_string(),
+    };
+    workspace.apply(&[source]).expect("applies");
+    drop(workspace);
+    let before = contents(&scratch.path);
+
+    let mut workspace = scratch.open();
+    let refused = workspace.delete_segment("admins").expect_err("refused");
+    assert!(
+        matches!(&refused, DeleteSegmentFailure::Referenced { name, .. } if name == "Admins"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "\"Admins\" cannot be deleted: segment \"Recent admins\" refers to it"
+    );
+    assert_eq!(refused.summary(), refused.to_string());
+
+    let refused = workspace.delete_segment("Nope").expect_err("refused");
+    assert_eq!(refused.to_string(), "there is no segment named \"Nope\"");
+
+    // Applied from a file: the file is its truth.
+    let refused = workspace.delete_segment("Lapsed").expect_err("refused");
+    assert_eq!(
+        refused.to_string(),
+        "\"Lapsed\" is defined in /definitions/extra.seg: remove it from the file"
+    );
+    assert_eq!(
+        refused.summary(),
+        "\"Lapsed\" is defined in extra.seg: remove it from the file"
+    );
+    drop(workspace);
+    assert_eq!(contents(&scratch.path), before);
+
+    let mut workspace = scratch.open();
+    workspace
+        .delete_segment("Recent admins")
+        .expect("nothing refers to it");
+    assert!(workspace.segment_definition("Recent admins").is_none());
 }

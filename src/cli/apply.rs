@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::output::report_membership;
 use super::source::{self, LoadedSource};
-use super::{Failed, Global, Outcome, fail};
+use super::{CliError, Global, Outcome};
 use crate::workspace::{ApplyFailure, SourceText, Workspace};
 
 #[derive(Debug, clap::Args)]
@@ -21,20 +21,20 @@ pub fn run(global: &Global, args: Args) -> Outcome {
 }
 
 /// Reads every file; any unreadable one fails the command before anything
-/// is opened or changed.
-pub fn load_all(files: &[PathBuf]) -> Result<Vec<LoadedSource>, Failed> {
+/// is opened or changed (the error names every such file).
+pub fn load_all(files: &[PathBuf]) -> Result<Vec<LoadedSource>, CliError> {
     let mut sources = Vec::new();
-    let mut failed = false;
+    let mut unreadable = Vec::new();
     for path in files {
         match source::load(path) {
             Ok(loaded) => sources.push(loaded),
-            Err(message) => {
-                eprintln!("error: {message}");
-                failed = true;
-            }
+            Err(error) => unreadable.push(CliError::Source(error)),
         }
     }
-    if failed { Err(Failed) } else { Ok(sources) }
+    match CliError::all(unreadable) {
+        Some(error) => Err(error),
+        None => Ok(sources),
+    }
 }
 
 /// Loaded files as the workspace takes them: each known by its identity.
@@ -79,11 +79,8 @@ pub fn apply_sources(workspace: &mut Workspace, sources: Vec<LoadedSource>) -> O
                 errors += list.iter().filter(|d| d.is_error()).count();
                 source::report(source, list);
             }
-            Err(fail(format!(
-                "nothing was applied: {errors} error{} in the files",
-                if errors == 1 { "" } else { "s" }
-            )))
+            Err(CliError::NothingApplied { errors })
         }
-        Err(ApplyFailure::Workspace(error)) => Err(fail(error)),
+        Err(ApplyFailure::Workspace(error)) => Err(error.into()),
     }
 }

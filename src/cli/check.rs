@@ -3,32 +3,30 @@
 use std::path::PathBuf;
 
 use super::source::{self, LoadedSource};
-use super::{Failed, Outcome};
+use super::{CliError, Outcome};
 use crate::lang::validate::{SegmentCatalog, check_texts};
 
 pub fn run(paths: &[PathBuf]) -> Outcome {
     let mut sources = Vec::new();
-    let mut unreadable = false;
+    let mut unreadable = Vec::new();
     for path in paths {
         match source::load(path) {
             Ok(loaded) => sources.push(loaded),
-            Err(message) => {
-                eprintln!("error: {message}");
-                unreadable = true;
-            }
+            Err(error) => unreadable.push(CliError::Source(error)),
         }
     }
     let (errors, warnings, definitions) = check_sources(&sources);
     let files = sources.len();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if errors > 0 || unreadable {
+    if errors > 0 || !unreadable.is_empty() {
         eprintln!(
             "check failed: {} and {} in {}",
             plural(errors, "error"),
             plural(warnings, "warning"),
             plural(files, "file")
         );
-        return Err(Failed);
+        // The summary says why; the files that cannot be read follow.
+        return Err(CliError::all(unreadable).unwrap_or(CliError::Reported));
     }
     eprintln!(
         "checked {}: {}, {}",

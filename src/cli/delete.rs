@@ -1,7 +1,7 @@
 //! `segscope delete --kind K ID...`: delete entities, all or none.
 
 use super::output::report_membership;
-use super::{Global, KindArg, Outcome, fail};
+use super::{Global, KindArg, Outcome};
 use crate::model::EntityKind;
 
 #[derive(Debug, clap::Args)]
@@ -16,7 +16,7 @@ pub struct Args {
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open(true)?;
-    let membership = workspace.delete(kind, &args.ids).map_err(fail)?;
+    let membership = workspace.delete(kind, &args.ids)?;
     let noun = if args.ids.len() == 1 {
         kind.singular().to_string()
     } else {

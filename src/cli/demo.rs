@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::segments;
 use super::source::LoadedSource;
-use super::{Failed, Global, Outcome, apply, fail};
+use super::{CliError, Global, Outcome, apply};
 use crate::demo::{DEMO_SEGMENTS, write_accounts, write_users};
 use crate::model::EntityKind;
 use crate::workspace::{ImportFailure, ImportMode, OpenOptions, Workspace, clock_now};
@@ -59,7 +59,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
 }
 
 /// Generates the demo database at `path`, replacing an earlier demo there.
-fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, Failed> {
+fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, CliError> {
     remove_earlier_demo(global, path)?;
     let now = global.now.unwrap_or_else(clock_now);
     let options = OpenOptions {
@@ -67,12 +67,13 @@ fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, Failed
         wait: None,
         record: true,
     };
-    let mut workspace = Workspace::open(path, options).map_err(fail)?;
-    workspace.mark_demo().map_err(fail)?;
+    let mut workspace = Workspace::open(path, options)?;
+    workspace.mark_demo()?;
     let mut accounts = Vec::new();
-    write_accounts(&mut accounts, args.accounts, args.seed, now).map_err(fail)?;
+    write_accounts(&mut accounts, args.accounts, args.seed, now).map_err(CliError::DemoData)?;
     let mut users = Vec::new();
-    write_users(&mut users, args.users, args.accounts, args.seed, now).map_err(fail)?;
+    write_users(&mut users, args.users, args.accounts, args.seed, now)
+        .map_err(CliError::DemoData)?;
     for (kind, data) in [(EntityKind::Accounts, accounts), (EntityKind::Users, users)] {
         workspace
             .import(
@@ -83,8 +84,8 @@ fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, Failed
                 &mut |_| std::ops::ControlFlow::Continue(()),
             )
             .map_err(|failure| match failure {
-                ImportFailure::Workspace(error) => fail(error),
-                other => fail(format!("the generated {kind} did not import: {other:?}")),
+                ImportFailure::Workspace(error) => CliError::Workspace(error),
+                failure => CliError::DemoImport { kind, failure },
             })?;
     }
     let seg_file = write_demo_segments(path)?;
@@ -104,22 +105,16 @@ pub fn demo_segments_path(database: &Path) -> PathBuf {
     database.with_extension("seg")
 }
 
-fn write_demo_segments(database: &Path) -> Result<PathBuf, Failed> {
+fn write_demo_segments(database: &Path) -> Result<PathBuf, CliError> {
     let path = demo_segments_path(database);
     if let Ok(existing) = std::fs::read_to_string(&path)
         && !existing.starts_with(DEMO_HEADER)
     {
-        return Err(fail(format!(
-            "{} exists and was not written by the demo; choose another database name with --db",
-            path.display()
-        )));
+        return Err(CliError::DemoSegmentsFileTaken { path });
     }
-    std::fs::write(&path, DEMO_SEGMENTS).map_err(|error| {
-        fail(format!(
-            "cannot write {}: {}",
-            path.display(),
-            crate::os_error::reason(&error)
-        ))
+    std::fs::write(&path, DEMO_SEGMENTS).map_err(|source| CliError::CannotWrite {
+        path: path.display().to_string(),
+        source,
     })?;
     Ok(path)
 }
@@ -135,19 +130,15 @@ fn remove_earlier_demo(global: &Global, path: &Path) -> Outcome {
     }
     let is_demo = {
         let workspace = global.open_at(path, false)?;
-        workspace.is_demo().map_err(fail)?
+        workspace.is_demo()?
     };
     if !is_demo {
-        return Err(fail(format!(
-            "{} exists and is not a demo database; choose another file with --db",
-            path.display()
-        )));
+        return Err(CliError::NotADemoDatabase {
+            path: path.to_path_buf(),
+        });
     }
-    std::fs::remove_file(path).map_err(|error| {
-        fail(format!(
-            "cannot replace {}: {}",
-            path.display(),
-            crate::os_error::reason(&error)
-        ))
+    std::fs::remove_file(path).map_err(|source| CliError::CannotReplace {
+        path: path.to_path_buf(),
+        source,
     })
 }

@@ -5,9 +5,9 @@ use clap::ValueEnum;
 
 use super::output::EntityFormat;
 use super::query::print_entities;
-use super::{Global, KindArg, Outcome, fail};
+use super::{CliError, Global, KindArg, Outcome};
 use crate::model::EntityKind;
-use crate::workspace::EntityView;
+use crate::workspace::{EntityView, MembersError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,7 +34,18 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     } else {
         workspace
             .members_of_any(kind, &args.segments)
-            .map_err(|error| fail(error.to_string()))?
+            .map_err(|error| match error {
+                MembersError::UnknownSegment(name) => CliError::UnknownSegment { name },
+                MembersError::WrongKind {
+                    segment,
+                    segment_kind,
+                    wanted,
+                } => CliError::SegmentOfOtherKind {
+                    name: segment,
+                    segment_kind,
+                    kind: wanted,
+                },
+            })?
     };
     let entities: Vec<EntityView> = selected
         .iter()

@@ -2,58 +2,76 @@
 
 use std::path::{Path, PathBuf};
 
-use super::source::{self, io_reason};
-use super::{Failed, Outcome};
+use super::source;
+use super::{CliError, Outcome};
 use crate::lang::format::format_file;
 use crate::lang::parse_file;
 
-pub fn run(paths: &[PathBuf], check_only: bool) -> Outcome {
-    let mut failed = false;
-    for path in paths {
-        if let Err(message) = format_one(path, check_only) {
-            if !message.is_empty() {
-                eprintln!("{message}");
-            }
-            failed = true;
-        }
-    }
-    if failed { Err(Failed) } else { Ok(()) }
+/// What formatting one file came to.
+enum Formatting {
+    /// Already in canonical form, or written to standard output.
+    Canonical,
+    Rewritten,
+    /// With `--check`: the file is not in canonical form.
+    NotCanonical,
+    /// The file does not parse (its diagnostics are printed); left as it is.
+    HasErrors,
 }
 
-/// Formats one file; the error is a message to print (empty when the
-/// diagnostics were already printed).
-fn format_one(path: &Path, check_only: bool) -> Result<(), String> {
-    let loaded = source::load(path).map_err(|message| format!("error: {message}"))?;
+/// Formats every file, reporting each as it goes; fails when a file is not
+/// (or cannot be) in canonical form. Files that cannot be read or written
+/// are the error, all of them.
+pub fn run(paths: &[PathBuf], check_only: bool) -> Outcome {
+    let mut errors = Vec::new();
+    let mut not_canonical = false;
+    for path in paths {
+        match format_one(path, check_only) {
+            Ok((_, Formatting::Canonical)) => {}
+            Ok((origin, Formatting::Rewritten)) => eprintln!("formatted {origin}"),
+            Ok((origin, Formatting::NotCanonical)) => {
+                eprintln!("{origin} is not formatted");
+                not_canonical = true;
+            }
+            Ok((origin, Formatting::HasErrors)) => {
+                eprintln!("{origin} was not formatted: it has errors");
+                not_canonical = true;
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    match CliError::all(errors) {
+        Some(error) => Err(error),
+        None if not_canonical => Err(CliError::Reported),
+        None => Ok(()),
+    }
+}
+
+/// Formats one file: its name as shown, and what became of it.
+fn format_one(path: &Path, check_only: bool) -> Result<(String, Formatting), CliError> {
+    let loaded = source::load(path)?;
     let (file, diagnostics) = parse_file(&loaded.text);
     if diagnostics.iter().any(|d| d.is_error()) {
         source::report(&loaded, &diagnostics);
-        return Err(format!(
-            "{} was not formatted: it has errors",
-            loaded.origin
-        ));
+        return Ok((loaded.origin, Formatting::HasErrors));
     }
     let formatted = format_file(&file, &loaded.text);
     if loaded.origin == "<stdin>" {
         return match super::output::write_stdout(&formatted) {
             Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(format!("error: cannot write the output: {error}"))
+                Err(CliError::Output(error))
             }
-            _ => Ok(()),
+            _ => Ok((loaded.origin, Formatting::Canonical)),
         };
     }
     if formatted == loaded.text {
-        return Ok(());
+        return Ok((loaded.origin, Formatting::Canonical));
     }
     if check_only {
-        return Err(format!("{} is not formatted", loaded.origin));
+        return Ok((loaded.origin, Formatting::NotCanonical));
     }
-    crate::files::write_replacing(path, &formatted).map_err(|error| {
-        format!(
-            "error: cannot write {}: {}",
-            loaded.origin,
-            io_reason(&error)
-        )
+    crate::files::write_replacing(path, &formatted).map_err(|source| CliError::CannotWrite {
+        path: loaded.origin.clone(),
+        source,
     })?;
-    eprintln!("formatted {}", loaded.origin);
-    Ok(())
+    Ok((loaded.origin, Formatting::Rewritten))
 }

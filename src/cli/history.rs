@@ -3,7 +3,7 @@
 use clap::ValueEnum;
 
 use super::output::{finish_output, print_table, write_json_lines};
-use super::{Global, KindArg, Outcome, fail};
+use super::{Global, KindArg, Outcome};
 use crate::model::format_instant;
 use crate::workspace::HistoryFilter;
 
@@ -47,7 +47,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         segment: args.segment,
         since: args.since,
     };
-    let events = workspace.history(&filter).map_err(fail)?;
+    let events = workspace.history(&filter)?;
     let result = match args.format {
         Format::Table => {
             let rows: Vec<Vec<String>> = events

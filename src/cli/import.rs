@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::output::report_membership;
-use super::{Global, KindArg, Outcome, fail};
+use super::{CliError, Global, KindArg, Outcome};
 use crate::model::EntityKind;
 use crate::workspace::{ImportFailure, ImportMode};
 use crate::workspace::{ImportProgress, ImportSource};
@@ -28,7 +28,7 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let name = args.file.display().to_string();
-    let source = ImportSource::open(&name).map_err(fail)?;
+    let source = ImportSource::open(&name).map_err(CliError::ImportSource)?;
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open(true)?;
     let bar = progress_bar();
@@ -76,18 +76,11 @@ pub fn run(global: &Global, args: Args) -> Outcome {
             if count > errors.len() {
                 eprintln!("... and {} more bad rows", count - errors.len());
             }
-            Err(fail(format!(
-                "nothing was imported: {count} bad row{} in {name} (use --skip-invalid to import the good rows)",
-                if count == 1 { "" } else { "s" }
-            )))
+            Err(CliError::BadRows { file: name, count })
         }
-        Err(ImportFailure::File(message)) => {
-            Err(fail(format!("nothing was imported from {name}: {message}")))
-        }
-        Err(ImportFailure::Workspace(error)) => Err(fail(error)),
-        Err(ImportFailure::Cancelled) => {
-            Err(fail("the import was cancelled: nothing was imported"))
-        }
+        Err(ImportFailure::File(reason)) => Err(CliError::ImportUnreadable { file: name, reason }),
+        Err(ImportFailure::Workspace(error)) => Err(error.into()),
+        Err(ImportFailure::Cancelled) => Err(CliError::ImportCancelled { file: name }),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The command line: arguments (clap), one file per subcommand, and the exit
 //! status convention the README gives — 0 success, 1 a user error (bad input,
 //! failed check), 2 a usage error. Data goes to stdout, messages to stderr.
+//! A command returns its failure as a [`CliError`]; [`run`] prints it, once.
 
 mod apply;
 mod check;
 mod delete;
 mod demo;
+mod error;
 mod export;
 mod fmt;
 mod history;
@@ -24,6 +26,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub use error::CliError;
 
 use crate::model::EntityKind;
 use crate::workspace::{OpenOptions, Workspace};
@@ -148,18 +152,8 @@ impl From<KindArg> for EntityKind {
     }
 }
 
-/// What a command reports back: success, or a user error already printed.
-pub type Outcome = Result<(), Failed>;
-
-/// A user error whose explanation has already been written to stderr.
-#[derive(Debug)]
-pub struct Failed;
-
-/// Prints `message` as an error and fails.
-pub fn fail(message: impl std::fmt::Display) -> Failed {
-    eprintln!("error: {message}");
-    Failed
-}
+/// What a command reports back: success, or why it failed.
+pub type Outcome = Result<(), CliError>;
 
 pub fn run() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -212,10 +206,15 @@ fn wants_ui(args: &[std::ffi::OsString]) -> bool {
     true
 }
 
+/// The exit status of a command; its error, if any, is printed here and
+/// nowhere else.
 fn exit_code(outcome: Outcome) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failed) => ExitCode::from(1),
+        Err(error) => {
+            error.print();
+            ExitCode::from(error.exit_code())
+        }
     }
 }
 
@@ -228,17 +227,17 @@ impl Global {
     }
 
     /// Opens the workspace; `record` for commands that change things.
-    pub fn open(&self, record: bool) -> Result<CommandWorkspace, Failed> {
+    pub fn open(&self, record: bool) -> Result<CommandWorkspace, CliError> {
         self.open_at(self.db_path(), record)
     }
 
-    pub fn open_at(&self, path: &Path, record: bool) -> Result<CommandWorkspace, Failed> {
+    pub fn open_at(&self, path: &Path, record: bool) -> Result<CommandWorkspace, CliError> {
         let options = OpenOptions {
             now: self.now,
             wait: self.wait.map(Duration::from_secs),
             record,
         };
-        let workspace = Workspace::open(path, options).map_err(fail)?;
+        let workspace = Workspace::open(path, options)?;
         Ok(CommandWorkspace(Some(workspace)))
     }
 }
@@ -270,9 +269,24 @@ impl Drop for CommandWorkspace {
     }
 }
 
+/// A `--now` or `--since` that is not an instant (clap shows it after the
+/// option it was given to).
+#[derive(Debug)]
+pub struct NotAnInstant(String);
+
+impl std::fmt::Display for NotAnInstant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is not an instant: write a date such as 2024-05-01 or an RFC 3339 instant such as 2024-05-01T10:30:00Z",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotAnInstant {}
+
 /// `--now` accepts RFC 3339 or a date.
-fn parse_instant(text: &str) -> Result<i64, String> {
-    crate::model::datetime_from_text(text.trim()).ok_or_else(|| {
-        format!("`{text}` is not an instant: write a date such as 2024-05-01 or an RFC 3339 instant such as 2024-05-01T10:30:00Z")
-    })
+fn parse_instant(text: &str) -> Result<i64, NotAnInstant> {
+    crate::model::datetime_from_text(text.trim()).ok_or_else(|| NotAnInstant(text.to_string()))
 }

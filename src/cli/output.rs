@@ -189,10 +189,10 @@ pub fn percent(part: usize, whole: usize) -> String {
 }
 
 /// Writes to stdout and turns a closed pipe (`| head`) into a quiet success.
-pub fn finish_output(result: std::io::Result<()>) -> Result<(), super::Failed> {
+pub fn finish_output(result: std::io::Result<()>) -> Result<(), super::CliError> {
     match result {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err(super::fail(format!("cannot write the output: {error}"))),
+        Err(error) => Err(super::CliError::Output(error)),
     }
 }

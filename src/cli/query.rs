@@ -5,7 +5,7 @@ use super::output::{
     write_json_lines, write_stdout,
 };
 use super::source::stderr_color;
-use super::{Global, KindArg, Outcome, fail};
+use super::{CliError, Global, KindArg, Outcome};
 use crate::lang::Renderer;
 use crate::model::EntityKind;
 use crate::workspace::EntityView;
@@ -38,7 +38,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                 color: stderr_color(),
             };
             eprint!("{}", renderer.render_all(&diagnostics));
-            return Err(fail("the condition has errors"));
+            return Err(CliError::InvalidCondition);
         }
     };
     let total = matching.len();

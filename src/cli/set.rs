@@ -1,7 +1,7 @@
 //! `segscope set --kind K ID PROP=VALUE...`: change one entity's properties.
 
 use super::output::report_membership;
-use super::{Global, KindArg, Outcome, fail};
+use super::{Global, KindArg, Outcome};
 use crate::model::EntityKind;
 use crate::model::{
     ACCOUNT_ID, ID, MAX_PROPERTY_NAME_BYTES, SEGMENTS, Scalar, Value, value_from_literal_text,
@@ -20,37 +20,95 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
-    let assignments = parse_assignments(&args.assignments).map_err(fail)?;
+    let assignments = parse_assignments(&args.assignments)?;
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open(true)?;
-    let membership = workspace.set(kind, &args.id, assignments).map_err(fail)?;
+    let membership = workspace.set(kind, &args.id, assignments)?;
     eprintln!("updated {} {}", kind.singular(), args.id);
     report_membership(&membership);
     Ok(())
 }
 
+/// A `PROP=VALUE` that does not say what to set; `position` counts from 1.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssignmentError {
+    NoEquals { position: usize, assignment: String },
+    NoName { position: usize, assignment: String },
+    BuiltIn { name: String },
+    NameTooLong,
+    BadValue { name: String, reason: String },
+    AccountIdNotText,
+}
+
+impl std::fmt::Display for AssignmentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AssignmentError::NoEquals {
+                position,
+                assignment,
+            } => write!(
+                f,
+                "assignment {position} `{assignment}` has no `=`: write PROP=VALUE, such as plan=\"pro\""
+            ),
+            AssignmentError::NoName {
+                position,
+                assignment,
+            } => write!(f, "assignment {position} `{assignment}` names no property"),
+            AssignmentError::BuiltIn { name } => {
+                write!(f, "`{name}` cannot be set: it is built in")
+            }
+            AssignmentError::NameTooLong => write!(
+                f,
+                "a property name is at most {MAX_PROPERTY_NAME_BYTES} bytes"
+            ),
+            AssignmentError::BadValue { name, reason } => {
+                write!(f, "the value of `{name}`: {reason}")
+            }
+            AssignmentError::AccountIdNotText => {
+                f.write_str("`account_id` must be text, such as account_id=\"a1\"")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AssignmentError {}
+
 /// `PROP=VALUE` pairs, each checked before anything is opened.
-pub fn parse_assignments(assignments: &[String]) -> Result<Vec<(String, Option<Value>)>, String> {
+pub fn parse_assignments(
+    assignments: &[String],
+) -> Result<Vec<(String, Option<Value>)>, AssignmentError> {
     assignments
         .iter()
         .enumerate()
         .map(|(index, assignment)| {
             let position = index + 1;
-            let (name, value) = assignment.split_once('=').ok_or_else(|| {
-                format!("assignment {position} `{assignment}` has no `=`: write PROP=VALUE, such as plan=\"pro\"")
-            })?;
+            let (name, value) =
+                assignment
+                    .split_once('=')
+                    .ok_or_else(|| AssignmentError::NoEquals {
+                        position,
+                        assignment: assignment.clone(),
+                    })?;
             let name = name.trim();
             if name.is_empty() {
-                return Err(format!("assignment {position} `{assignment}` names no property"));
+                return Err(AssignmentError::NoName {
+                    position,
+                    assignment: assignment.clone(),
+                });
             }
             if name == ID || name == SEGMENTS {
-                return Err(format!("`{name}` cannot be set: it is built in"));
+                return Err(AssignmentError::BuiltIn {
+                    name: name.to_string(),
+                });
             }
             if name.len() > MAX_PROPERTY_NAME_BYTES {
-                return Err(format!("a property name is at most {MAX_PROPERTY_NAME_BYTES} bytes"));
+                return Err(AssignmentError::NameTooLong);
             }
-            let mut value = value_from_literal_text(value)
-                .map_err(|reason| format!("the value of `{name}`: {reason}"))?;
+            let mut value =
+                value_from_literal_text(value).map_err(|reason| AssignmentError::BadValue {
+                    name: name.to_string(),
+                    reason,
+                })?;
             if name == ACCOUNT_ID {
                 value = account_id_value(value)?;
             }
@@ -60,13 +118,13 @@ pub fn parse_assignments(assignments: &[String]) -> Result<Vec<(String, Option<V
 }
 
 /// `account_id` links by text; a whole number is taken as its digits.
-fn account_id_value(value: Option<Value>) -> Result<Option<Value>, String> {
+fn account_id_value(value: Option<Value>) -> Result<Option<Value>, AssignmentError> {
     match value {
         None => Ok(None),
         Some(Value::Scalar(Scalar::String(text))) => Ok(Some(Value::string(text))),
         Some(Value::Scalar(Scalar::Number(n))) if n.fract() == 0.0 && n.abs() < 1e15 => {
             Ok(Some(Value::string(format!("{n}"))))
         }
-        Some(_) => Err("`account_id` must be text, such as account_id=\"a1\"".to_string()),
+        Some(_) => Err(AssignmentError::AccountIdNotText),
     }
 }

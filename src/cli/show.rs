@@ -1,7 +1,7 @@
 //! `segscope show --kind K ID`: one entity in full.
 
 use super::output::{entity_json, finish_output, write_stdout};
-use super::{Global, KindArg, Outcome, fail};
+use super::{CliError, Global, KindArg, Outcome};
 use crate::model::EntityKind;
 use crate::model::format_instant;
 use crate::workspace::HistoryFilter;
@@ -20,20 +20,17 @@ pub use super::output::TableOrJson as Format;
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
     let workspace = global.open(false)?;
-    let entity = workspace.entity(kind, &args.id).ok_or_else(|| {
-        fail(format!(
-            "there is no {} with id \"{}\"",
-            kind.singular(),
-            args.id
-        ))
+    let entity = workspace
+        .entity(kind, &args.id)
+        .ok_or_else(|| CliError::UnknownEntity {
+            kind,
+            id: args.id.clone(),
+        })?;
+    let history = workspace.history(&HistoryFilter {
+        kind: Some(kind),
+        id: Some(args.id.clone()),
+        ..HistoryFilter::default()
     })?;
-    let history = workspace
-        .history(&HistoryFilter {
-            kind: Some(kind),
-            id: Some(args.id.clone()),
-            ..HistoryFilter::default()
-        })
-        .map_err(fail)?;
     match args.format {
         Format::Json => {
             let mut object = entity_json(&entity, None);

@@ -13,22 +13,61 @@ pub struct LoadedSource {
     pub text: String,
 }
 
-/// Reads a file (or standard input for `-`) as UTF-8, with a one-sentence
-/// error that names the file.
-pub fn load(path: &Path) -> Result<LoadedSource, String> {
+/// A source that cannot be read.
+#[derive(Debug)]
+pub enum SourceError {
+    Unreadable {
+        /// The file as given, or "standard input".
+        name: String,
+        source: std::io::Error,
+    },
+    /// The file holds bytes that are not UTF-8 (the first at `offset`).
+    NotText { name: String, offset: usize },
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceError::Unreadable { name, source } => {
+                write!(f, "cannot read {name}: {}", io_reason(source))
+            }
+            SourceError::NotText { name, offset } => write!(
+                f,
+                "{name} is not UTF-8 text (invalid byte at offset {offset})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SourceError::Unreadable { source, .. } => Some(source),
+            SourceError::NotText { .. } => None,
+        }
+    }
+}
+
+/// Reads a file (or standard input for `-`) as UTF-8.
+pub fn load(path: &Path) -> Result<LoadedSource, SourceError> {
     let origin = path.display().to_string();
     let text = if origin == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|error| format!("cannot read standard input: {error}"))?;
+            .map_err(|source| SourceError::Unreadable {
+                name: "standard input".to_string(),
+                source,
+            })?;
         text
     } else {
-        let bytes = std::fs::read(path)
-            .map_err(|error| format!("cannot read {origin}: {}", io_reason(&error)))?;
-        String::from_utf8(bytes).map_err(|error| {
-            let at = error.utf8_error().valid_up_to();
-            format!("{origin} is not UTF-8 text (invalid byte at offset {at})")
+        let bytes = std::fs::read(path).map_err(|source| SourceError::Unreadable {
+            name: origin.clone(),
+            source,
+        })?;
+        String::from_utf8(bytes).map_err(|error| SourceError::NotText {
+            name: origin.clone(),
+            offset: error.utf8_error().valid_up_to(),
         })?
     };
     let origin = if origin == "-" {

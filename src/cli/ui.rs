@@ -3,13 +3,15 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
 
 use super::apply::load_all;
 use super::source;
 use super::source::LoadedSource;
-use super::{Failed, Global, Outcome, fail};
+use super::{CliError, Global, Outcome};
+use crate::lang::Diagnostic;
 use crate::tui::{TuiOptions, run as run_tui};
-use crate::workspace::{ApplyFailure, OpenOptions, Workspace};
+use crate::workspace::{ApplyFailure, OpenOptions, Workspace, WorkspaceError};
 
 pub fn run(global: &Global, files: &[PathBuf], mouse: bool) -> Outcome {
     open_ui(global, global.db_path(), files, mouse)
@@ -18,9 +20,7 @@ pub fn run(global: &Global, files: &[PathBuf], mouse: bool) -> Outcome {
 /// Opens the UI on the database at `path` (the demo uses this too).
 pub fn open_ui(global: &Global, path: &Path, files: &[PathBuf], mouse: bool) -> Outcome {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(fail(
-            "the terminal UI needs a terminal; for scripts use a command such as `segscope segments` (see --help)",
-        ));
+        return Err(CliError::NoTerminal);
     }
     let sources = load_all(files)?;
     // Syntax first, before the screen changes: the common mistakes show at
@@ -34,9 +34,7 @@ pub fn open_ui(global: &Global, path: &Path, files: &[PathBuf], mouse: bool) -> 
         }
     }
     if !syntax_ok {
-        return Err(fail(
-            "the files have errors; nothing was applied and the UI was not opened",
-        ));
+        return Err(CliError::UiFilesInvalid { ui_opened: false });
     }
     let options = OpenOptions {
         now: global.now,
@@ -45,56 +43,82 @@ pub fn open_ui(global: &Global, path: &Path, files: &[PathBuf], mouse: bool) -> 
     };
     let path = path.to_path_buf();
     let label = path.display().to_string();
-    let load = Box::new(move || load_workspace(&path, options, &sources));
+    // The UI takes the loader's error as text; the typed error comes back
+    // here beside it, to be reported once the terminal is restored.
+    let (failed_load, load_failure) = std::sync::mpsc::channel();
+    let loaded_sources = sources.clone();
+    let load = Box::new(move || load_workspace(&path, options, &loaded_sources, &failed_load));
     let options = TuiOptions {
         watched: files.to_vec(),
         mouse,
         now_given: global.now.is_some(),
     };
-    run_tui(load, label, options).map_err(|message| {
-        eprint!("{message}");
-        if !message.ends_with('\n') {
-            eprintln!();
+    let Err(message) = run_tui(load, label, options) else {
+        return Ok(());
+    };
+    match load_failure.try_recv() {
+        Ok(LoadFailure::Workspace(error)) => Err(error.into()),
+        Ok(LoadFailure::FilesInvalid(diagnostics)) => {
+            for (source, list) in sources.iter().zip(&diagnostics) {
+                source::report(source, list);
+            }
+            Err(CliError::UiFilesInvalid { ui_opened: true })
         }
-        Failed
-    })
+        Err(_) => Err(CliError::Terminal(message)),
+    }
 }
 
-/// Opens the database, applies the files (all or nothing: on an error the
-/// diagnostics are the error), and records how membership moved since the
-/// last evaluation.
+/// Why the UI could not load its workspace.
+enum LoadFailure {
+    Workspace(WorkspaceError),
+    /// Diagnostics per file, in the order given; nothing was applied.
+    FilesInvalid(Vec<Vec<Diagnostic>>),
+}
+
+impl std::fmt::Display for LoadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadFailure::Workspace(error) => error.fmt(f),
+            LoadFailure::FilesInvalid(_) => CliError::UiFilesInvalid { ui_opened: true }.fmt(f),
+        }
+    }
+}
+
+/// Opens the database, applies the files (all or nothing), and records how
+/// membership moved since the last evaluation. A failure is also sent to
+/// `failed`, typed.
 fn load_workspace(
     path: &Path,
     options: OpenOptions,
     sources: &[LoadedSource],
+    failed: &Sender<LoadFailure>,
 ) -> Result<Workspace, String> {
-    let mut workspace =
-        Workspace::open(path, options).map_err(|error| format!("error: {error}"))?;
+    open_and_apply(path, options, sources).map_err(|failure| {
+        let message = failure.to_string();
+        let _ = failed.send(failure);
+        message
+    })
+}
+
+fn open_and_apply(
+    path: &Path,
+    options: OpenOptions,
+    sources: &[LoadedSource],
+) -> Result<Workspace, LoadFailure> {
+    let mut workspace = Workspace::open(path, options).map_err(LoadFailure::Workspace)?;
     let texts = super::apply::source_texts(sources);
     if !texts.is_empty() {
         match workspace.apply(&texts) {
             Ok(_) => {}
             Err(ApplyFailure::Invalid(diagnostics)) => {
-                let mut rendered = String::new();
-                for (source, list) in sources.iter().zip(&diagnostics) {
-                    let renderer = crate::lang::Renderer {
-                        origin: &source.origin,
-                        text: &source.text,
-                        color: source::stderr_color(),
-                    };
-                    rendered.push_str(&renderer.render_all(list));
-                }
-                rendered.push_str(
-                    "error: the files have errors; nothing was applied and the UI was closed\n",
-                );
-                return Err(rendered);
+                return Err(LoadFailure::FilesInvalid(diagnostics));
             }
-            Err(ApplyFailure::Workspace(error)) => return Err(format!("error: {error}")),
+            Err(ApplyFailure::Workspace(error)) => return Err(LoadFailure::Workspace(error)),
         }
     }
     let now = workspace.now();
     workspace
         .recompute_as_of(now)
-        .map_err(|error| format!("error: {error}"))?;
+        .map_err(LoadFailure::Workspace)?;
     Ok(workspace)
 }

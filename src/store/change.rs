@@ -2,13 +2,16 @@
 //! Nothing is visible to anyone until [`Change::commit`]; dropping a change
 //! (or an error on the way) leaves the database exactly as it was.
 
+use std::path::{Path, PathBuf};
+
 use fixedbitset::FixedBitSet;
 use redb::{ReadableTable, Table, WriteTransaction};
 
+use super::error::OrStoreError;
 use super::tables::*;
 use super::{
-    EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoredDefinition, StoredDefinitionKind,
-    StoredEntity, corrupt, entities_table, next_ordinal_key, ordinals_table,
+    EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoreOperation, StoredDefinition,
+    StoredDefinitionKind, StoredEntity, entities_table, next_ordinal_key, ordinals_table,
 };
 use crate::model::EntityKind;
 
@@ -17,41 +20,45 @@ const EVENTS_PER_RECORD: usize = 65_536;
 
 pub struct Change {
     transaction: WriteTransaction,
+    /// The database file, for the errors.
+    path: PathBuf,
 }
 
 impl Change {
-    pub(super) fn new(transaction: WriteTransaction) -> Change {
-        Change { transaction }
+    pub(super) fn new(transaction: WriteTransaction, path: PathBuf) -> Change {
+        Change { transaction, path }
     }
 
     pub(super) fn create_tables(&self) -> Result<(), StoreError> {
-        self.transaction.open_table(META).map_err(corrupt)?;
-        self.transaction.open_table(USERS).map_err(corrupt)?;
-        self.transaction.open_table(ACCOUNTS).map_err(corrupt)?;
-        self.transaction
-            .open_table(USER_ORDINALS)
-            .map_err(corrupt)?;
-        self.transaction
-            .open_table(ACCOUNT_ORDINALS)
-            .map_err(corrupt)?;
-        self.transaction.open_table(DEFINITIONS).map_err(corrupt)?;
-        self.transaction
-            .open_table(SEGMENT_MEMBERS)
-            .map_err(corrupt)?;
-        self.transaction
-            .open_table(MEMBERSHIP_EVENTS)
-            .map_err(corrupt)?;
+        let creating = |opened: Result<(), redb::TableError>| {
+            opened.or_store_error(&self.path, StoreOperation::Create)
+        };
+        creating(self.transaction.open_table(META).map(drop))?;
+        creating(self.transaction.open_table(USERS).map(drop))?;
+        creating(self.transaction.open_table(ACCOUNTS).map(drop))?;
+        creating(self.transaction.open_table(USER_ORDINALS).map(drop))?;
+        creating(self.transaction.open_table(ACCOUNT_ORDINALS).map(drop))?;
+        creating(self.transaction.open_table(DEFINITIONS).map(drop))?;
+        creating(self.transaction.open_table(SEGMENT_MEMBERS).map(drop))?;
+        creating(self.transaction.open_table(MEMBERSHIP_EVENTS).map(drop))?;
         Ok(())
     }
 
+    /// Makes the change durable. On an error nothing of it is kept.
     pub fn commit(self) -> Result<(), StoreError> {
-        self.transaction.commit().map_err(corrupt)
+        self.transaction
+            .commit()
+            .or_store_error(&self.path, StoreOperation::Commit)
     }
 
     pub(super) fn set_meta_u32(&self, key: &str, value: u32) -> Result<(), StoreError> {
-        let mut meta = self.transaction.open_table(META).map_err(corrupt)?;
+        let writing = StoreOperation::WriteSettings;
+        let mut meta = self
+            .transaction
+            .open_table(META)
+            .or_store_error(&self.path, writing)?;
         meta.insert(key, value.to_le_bytes().as_slice())
-            .map_err(corrupt)?;
+            .or_store_error(&self.path, writing)?;
         Ok(())
     }
 
@@ -63,30 +70,39 @@ impl Change {
 
     /// Records the instant of the last evaluation.
     pub fn set_evaluated_at(&self, micros: i64) -> Result<(), StoreError> {
-        let mut meta = self.transaction.open_table(META).map_err(corrupt)?;
+        let writing = StoreOperation::WriteSettings;
+        let mut meta = self
+            .transaction
+            .open_table(META)
+            .or_store_error(&self.path, writing)?;
         meta.insert(EVALUATED_AT_KEY, micros.to_le_bytes().as_slice())
-            .map_err(corrupt)?;
+            .or_store_error(&self.path, writing)?;
         Ok(())
     }
 
     /// Opens the entity tables of `kind` for many reads and writes.
     pub fn entities(&self, kind: EntityKind) -> Result<EntityWriter<'_>, StoreError> {
-        let meta = self.transaction.open_table(META).map_err(corrupt)?;
+        let writing = StoreOperation::WriteEntities(kind);
+        let meta = self
+            .transaction
+            .open_table(META)
+            .or_store_error(&self.path, writing)?;
         let next_ordinal = meta
             .get(next_ordinal_key(kind))
-            .map_err(corrupt)?
+            .or_store_error(&self.path, writing)?
             .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
             .unwrap_or(0);
         Ok(EntityWriter {
             kind,
+            path: &self.path,
             entities: self
                 .transaction
                 .open_table(entities_table(kind))
-                .map_err(corrupt)?,
+                .or_store_error(&self.path, writing)?,
             ordinals: self
                 .transaction
                 .open_table(ordinals_table(kind))
-                .map_err(corrupt)?,
+                .or_store_error(&self.path, writing)?,
             meta,
             next_ordinal,
             saved: false,
@@ -99,11 +115,18 @@ impl Change {
         definition: &StoredDefinition,
         folded_name: &str,
     ) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(DEFINITIONS).map_err(corrupt)?;
-        let bytes = postcard::to_allocvec(definition).map_err(corrupt)?;
+        let writing = StoreOperation::WriteDefinitions;
+        let mut table = self
+            .transaction
+            .open_table(DEFINITIONS)
+            .or_store_error(&self.path, writing)?;
+        let bytes = postcard::to_allocvec(definition).map_err(|error| StoreError::Unencodable {
+            what: format!("the definition \"{}\"", definition.name),
+            reason: error.to_string(),
+        })?;
         table
             .insert((definition.kind.key(), folded_name), bytes.as_slice())
-            .map_err(corrupt)?;
+            .or_store_error(&self.path, writing)?;
         Ok(())
     }
 
@@ -112,8 +135,14 @@ impl Change {
         kind: StoredDefinitionKind,
         folded_name: &str,
     ) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(DEFINITIONS).map_err(corrupt)?;
-        table.remove((kind.key(), folded_name)).map_err(corrupt)?;
+        let writing = StoreOperation::WriteDefinitions;
+        let mut table = self
+            .transaction
+            .open_table(DEFINITIONS)
+            .or_store_error(&self.path, writing)?;
+        table
+            .remove((kind.key(), folded_name))
+            .or_store_error(&self.path, writing)?;
         Ok(())
     }
 
@@ -125,10 +154,11 @@ impl Change {
         members: &FixedBitSet,
         rows: Option<&[u32]>,
     ) -> Result<(), StoreError> {
+        let writing = StoreOperation::WriteMembers;
         let mut table = self
             .transaction
             .open_table(SEGMENT_MEMBERS)
-            .map_err(corrupt)?;
+            .or_store_error(&self.path, writing)?;
         let chunk_count = members.len().div_ceil(MEMBER_CHUNK_ROWS as usize) as u32;
         let mut chunks: Vec<u32> = match rows {
             Some(rows) => rows.iter().map(|row| row / MEMBER_CHUNK_ROWS).collect(),
@@ -149,31 +179,33 @@ impl Change {
                 .collect();
             table
                 .insert((folded_name, chunk), bytes.as_slice())
-                .map_err(corrupt)?;
+                .or_store_error(&self.path, writing)?;
         }
         Ok(())
     }
 
     pub fn delete_members(&self, folded_name: &str) -> Result<(), StoreError> {
+        let writing = StoreOperation::WriteMembers;
         let mut table = self
             .transaction
             .open_table(SEGMENT_MEMBERS)
-            .map_err(corrupt)?;
+            .or_store_error(&self.path, writing)?;
         table
             .retain_in((folded_name, 0)..=(folded_name, u32::MAX), |_, _| false)
-            .map_err(corrupt)?;
+            .or_store_error(&self.path, writing)?;
         Ok(())
     }
 
     /// Appends membership events, splitting large batches into records.
     pub fn append_events(&self, batches: &[EventBatch]) -> Result<(), StoreError> {
+        let writing = StoreOperation::WriteHistory;
         let mut table = self
             .transaction
             .open_table(MEMBERSHIP_EVENTS)
-            .map_err(corrupt)?;
+            .or_store_error(&self.path, writing)?;
         let mut sequence = table
             .last()
-            .map_err(corrupt)?
+            .or_store_error(&self.path, writing)?
             .map_or(0, |(key, _)| key.value() + 1);
         for batch in batches {
             for ordinals in batch.ordinals.chunks(EVENTS_PER_RECORD) {
@@ -182,8 +214,14 @@ impl Change {
                     segment: batch.segment.clone(),
                     ..*batch
                 };
-                let bytes = postcard::to_allocvec(&record).map_err(corrupt)?;
-                table.insert(sequence, bytes.as_slice()).map_err(corrupt)?;
+                let bytes =
+                    postcard::to_allocvec(&record).map_err(|error| StoreError::Unencodable {
+                        what: format!("the membership events of \"{}\"", record.segment),
+                        reason: error.to_string(),
+                    })?;
+                table
+                    .insert(sequence, bytes.as_slice())
+                    .or_store_error(&self.path, writing)?;
                 sequence += 1;
             }
         }
@@ -194,6 +232,7 @@ impl Change {
 /// Hands out stable row numbers to entities seen for the first time.
 #[derive(Clone, Copy, Debug)]
 pub struct Ordinals {
+    kind: EntityKind,
     next: u32,
 }
 
@@ -202,7 +241,7 @@ impl Ordinals {
         let ordinal = self.next;
         self.next = ordinal
             .checked_add(1)
-            .ok_or_else(|| corrupt("more than 4 billion entities of one kind"))?;
+            .ok_or(StoreError::TooManyEntities { kind: self.kind })?;
         Ok(ordinal)
     }
 }
@@ -210,6 +249,8 @@ impl Ordinals {
 /// The entity and ordinal tables of one kind, open for a batch of changes.
 pub struct EntityWriter<'t> {
     kind: EntityKind,
+    /// The database file, for the errors.
+    path: &'t Path,
     entities: Table<'t, &'static str, &'static [u8]>,
     ordinals: Table<'t, u32, &'static str>,
     meta: Table<'t, &'static str, &'static [u8]>,
@@ -227,28 +268,41 @@ impl EntityWriter<'_> {
     }
 
     fn save_counter(&mut self) -> Result<(), StoreError> {
+        let writing = self.writing();
         self.meta
             .insert(
                 next_ordinal_key(self.kind),
                 self.next_ordinal.to_le_bytes().as_slice(),
             )
-            .map_err(corrupt)?;
+            .or_store_error(self.path, writing)?;
         Ok(())
     }
 
+    fn writing(&self) -> StoreOperation {
+        StoreOperation::WriteEntities(self.kind)
+    }
+
     pub fn get(&self, id: &str) -> Result<Option<StoredEntity>, StoreError> {
-        let Some(bytes) = self.entities.get(id).map_err(corrupt)? else {
+        let Some(bytes) = self
+            .entities
+            .get(id)
+            .or_store_error(self.path, self.writing())?
+        else {
             return Ok(None);
         };
         postcard::from_bytes(bytes.value())
             .map(Some)
-            .map_err(|error| corrupt(format!("{} {id}: {error}", self.kind.singular())))
+            .map_err(|error| StoreError::Damaged {
+                path: self.path.to_path_buf(),
+                reason: format!("{} {id}: {error}", self.kind.singular()),
+            })
     }
 
     /// The counter of stable row numbers, for handing them out elsewhere
     /// (another thread); [`EntityWriter::set_ordinals`] takes it back.
     pub fn ordinals(&self) -> Ordinals {
         Ordinals {
+            kind: self.kind,
             next: self.next_ordinal,
         }
     }
@@ -270,9 +324,16 @@ impl EntityWriter<'_> {
         // than the encoding itself.
         let mut buffer = std::mem::take(&mut self.buffer);
         buffer.clear();
-        let mut bytes = postcard::to_extend(&ordinal, buffer).map_err(corrupt)?;
+        let mut bytes =
+            postcard::to_extend(&ordinal, buffer).map_err(|error| StoreError::Unencodable {
+                what: format!("{} {id}", self.kind.singular()),
+                reason: error.to_string(),
+            })?;
         bytes.extend_from_slice(encoded_properties);
-        let inserted = self.entities.insert(id, bytes.as_slice()).map_err(corrupt);
+        let inserted = self
+            .entities
+            .insert(id, bytes.as_slice())
+            .or_store_error(self.path, StoreOperation::WriteEntities(self.kind));
         self.buffer = bytes;
         inserted?;
         Ok(())
@@ -281,10 +342,15 @@ impl EntityWriter<'_> {
     /// Deletes an entity; its ordinal keeps naming its id, so the history
     /// of a deleted entity still says who it was.
     pub fn delete(&mut self, id: &str) -> Result<(), StoreError> {
+        let writing = self.writing();
         if let Some(entity) = self.get(id)? {
-            self.ordinals.insert(entity.ordinal, id).map_err(corrupt)?;
+            self.ordinals
+                .insert(entity.ordinal, id)
+                .or_store_error(self.path, writing)?;
         }
-        self.entities.remove(id).map_err(corrupt)?;
+        self.entities
+            .remove(id)
+            .or_store_error(self.path, writing)?;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@
 //! one process that has it open.
 
 mod change;
+mod error;
 pub mod import;
 mod read;
 mod tables;
@@ -20,7 +21,10 @@ use redb::{Database, DatabaseError, ReadableDatabase, TableHandle};
 use serde::{Deserialize, Serialize};
 
 pub use change::{Change, EntityWriter, Ordinals};
+pub use error::{StoreError, StoreOperation};
 pub use read::EventRecord;
+
+use error::OrStoreError;
 
 use crate::model::{DefinitionKind, EntityKind};
 use crate::model::{Origin, Properties, Value};
@@ -53,7 +57,10 @@ pub struct StoredEntity {
 pub fn encode_properties<'p>(
     pairs: impl Iterator<Item = (&'p str, &'p Value)> + Clone,
 ) -> Result<Vec<u8>, StoreError> {
-    postcard::to_allocvec(&PairsAsMap(pairs)).map_err(corrupt)
+    postcard::to_allocvec(&PairsAsMap(pairs)).map_err(|error| StoreError::Unencodable {
+        what: "the properties of an entity".to_string(),
+        reason: error.to_string(),
+    })
 }
 
 /// Serializes `(name, value)` pairs exactly as a [`Properties`] map.
@@ -120,47 +127,6 @@ pub struct EventBatch {
     pub ordinals: Vec<u32>,
 }
 
-/// What can go wrong with the database, in words a user can act on.
-#[derive(Debug)]
-pub enum StoreError {
-    InUse(PathBuf),
-    NewerSchema { path: PathBuf, found: u32 },
-    NotADatabase { path: PathBuf, reason: String },
-    Io { path: PathBuf, reason: String },
-    Corrupt(String),
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::InUse(path) => write!(
-                f,
-                "the database {} is in use by another segscope process",
-                path.display()
-            ),
-            StoreError::NewerSchema { path, found } => write!(
-                f,
-                "the database {} was written by a newer segscope (schema {found}; this one reads up to {SCHEMA_VERSION}); upgrade segscope",
-                path.display()
-            ),
-            StoreError::NotADatabase { path, reason } => {
-                write!(f, "{} is not a segscope database: {reason}", path.display())
-            }
-            StoreError::Io { path, reason } => {
-                write!(f, "cannot use the database {}: {reason}", path.display())
-            }
-            StoreError::Corrupt(what) => write!(f, "the database is damaged: {what}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-/// Errors inside a transaction, which have no path to name.
-pub(crate) fn corrupt(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(error.to_string())
-}
-
 pub struct Store {
     db: Database,
     path: PathBuf,
@@ -175,32 +141,12 @@ impl Store {
         let db = loop {
             match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
                 Ok(db) => break db,
-                Err(DatabaseError::DatabaseAlreadyOpen) => match deadline {
-                    Some(deadline) if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(100));
-                    }
-                    _ => return Err(StoreError::InUse(path.to_path_buf())),
-                },
-                Err(DatabaseError::Storage(redb::StorageError::Io(error)))
-                    if error.kind() == std::io::ErrorKind::InvalidData =>
+                Err(DatabaseError::DatabaseAlreadyOpen)
+                    if deadline.is_some_and(|deadline| Instant::now() < deadline) =>
                 {
-                    return Err(StoreError::NotADatabase {
-                        path: path.to_path_buf(),
-                        reason: "it holds something else".to_string(),
-                    });
+                    std::thread::sleep(Duration::from_millis(100));
                 }
-                Err(DatabaseError::Storage(redb::StorageError::Io(error))) => {
-                    return Err(StoreError::Io {
-                        path: path.to_path_buf(),
-                        reason: crate::os_error::reason(&error),
-                    });
-                }
-                Err(error) => {
-                    return Err(StoreError::NotADatabase {
-                        path: path.to_path_buf(),
-                        reason: error.to_string(),
-                    });
-                }
+                Err(error) => return Err(StoreError::from_redb(error, path, StoreOperation::Open)),
             }
         };
         let store = Store {
@@ -241,14 +187,22 @@ impl Store {
 
     /// Starts a change; nothing is visible until [`Change::commit`].
     pub fn begin(&self) -> Result<Change, StoreError> {
-        let transaction = self.db.begin_write().map_err(corrupt)?;
-        Ok(Change::new(transaction))
+        let transaction = self
+            .db
+            .begin_write()
+            .or_store_error(&self.path, StoreOperation::BeginChange)?;
+        Ok(Change::new(transaction, self.path.clone()))
     }
 
     /// Does the file hold tables that segscope did not make?
     fn has_foreign_tables(&self) -> Result<bool, StoreError> {
-        let transaction = self.db.begin_read().map_err(corrupt)?;
-        let mut tables = transaction.list_tables().map_err(corrupt)?;
+        let transaction = self
+            .db
+            .begin_read()
+            .or_store_error(&self.path, StoreOperation::Open)?;
+        let mut tables = transaction
+            .list_tables()
+            .or_store_error(&self.path, StoreOperation::Open)?;
         Ok(tables.any(|table| table.name() != "meta"))
     }
 
@@ -258,13 +212,14 @@ impl Store {
     }
 
     fn read_meta_u32(&self, key: &str) -> Result<Option<u32>, StoreError> {
-        let transaction = self.db.begin_read().map_err(corrupt)?;
+        let reading = StoreOperation::ReadSettings;
+        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
         let table = match transaction.open_table(META) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(error) => return Err(corrupt(error)),
+            Err(error) => return Err(StoreError::from_redb(error, &self.path, reading)),
         };
-        let value = table.get(key).map_err(corrupt)?;
+        let value = table.get(key).or_store_error(&self.path, reading)?;
         Ok(value.and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes)))
     }
 }
@@ -285,10 +240,7 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
     match options.open(path) {
         Ok(_) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(error) => Err(StoreError::Io {
-            path: path.to_path_buf(),
-            reason: crate::os_error::reason(&error),
-        }),
+        Err(error) => Err(StoreError::from_io(error, path, StoreOperation::Create)),
     }
 }
 

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use fixedbitset::FixedBitSet;
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableError};
 
+use super::error::OrStoreError;
 use super::tables::*;
 use super::{
-    EventBatch, MEMBER_CHUNK_ROWS, Store, StoreError, StoredDefinition, StoredEntity, corrupt,
-    entities_table, next_ordinal_key, ordinals_table,
+    EventBatch, MEMBER_CHUNK_ROWS, Store, StoreError, StoreOperation, StoredDefinition,
+    StoredEntity, entities_table, next_ordinal_key, ordinals_table,
 };
 use crate::model::EntityKind;
 
@@ -27,18 +28,29 @@ pub struct EventRecord {
 }
 
 impl Store {
-    fn read(&self) -> Result<ReadTransaction, StoreError> {
-        self.db.begin_read().map_err(corrupt)
+    fn read(&self, reading: StoreOperation) -> Result<ReadTransaction, StoreError> {
+        self.db.begin_read().or_store_error(&self.path, reading)
+    }
+
+    /// A record of ours that does not decode: the file is damaged.
+    fn damaged(&self, what: impl std::fmt::Display, error: postcard::Error) -> StoreError {
+        StoreError::Damaged {
+            path: self.path.clone(),
+            reason: format!("{what}: {error}"),
+        }
     }
 
     /// How many row numbers `kind` has handed out (living entities and
     /// deleted ones): every ordinal is below it.
     pub fn ordinals_used(&self, kind: EntityKind) -> Result<u32, StoreError> {
-        let transaction = self.read()?;
-        let Some(table) = open(&transaction, META)? else {
+        let reading = StoreOperation::ReadSettings;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, META, reading)? else {
             return Ok(0);
         };
-        let value = table.get(next_ordinal_key(kind)).map_err(corrupt)?;
+        let value = table
+            .get(next_ordinal_key(kind))
+            .or_store_error(&self.path, reading)?;
         Ok(value
             .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
             .unwrap_or(0))
@@ -53,8 +65,9 @@ impl Store {
         mut visit: impl FnMut(u32, &str, &StoredEntity),
     ) -> Result<(), StoreError> {
         type Batch = Vec<(String, StoredEntity)>;
-        let transaction = self.read()?;
-        let Some(table) = open(&transaction, entities_table(kind))? else {
+        let reading = StoreOperation::ReadEntities(kind);
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, entities_table(kind), reading)? else {
             return Ok(());
         };
         let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(8);
@@ -64,11 +77,14 @@ impl Store {
                 .name("store-decoder".to_string())
                 .spawn_scoped(scope, move || -> Result<(), StoreError> {
                     let mut batch = Vec::with_capacity(DECODED_BATCH);
-                    for entry in table.iter().map_err(corrupt)? {
-                        let (id, bytes) = entry.map_err(corrupt)?;
+                    for entry in table.iter().or_store_error(&self.path, reading)? {
+                        let (id, bytes) = entry.or_store_error(&self.path, reading)?;
                         let entity: StoredEntity =
                             postcard::from_bytes(bytes.value()).map_err(|error| {
-                                corrupt(format!("{} {}: {error}", kind.singular(), id.value()))
+                                self.damaged(
+                                    format_args!("{} {}", kind.singular(), id.value()),
+                                    error,
+                                )
                             })?;
                         batch.push((id.value().to_string(), entity));
                         if batch.len() == DECODED_BATCH {
@@ -88,36 +104,54 @@ impl Store {
                     }
                     Ok(())
                 })
-                .map_err(|error| corrupt(format!("cannot start reading: {error}")))?;
+                .map_err(|error| StoreError::Io {
+                    path: self.path.clone(),
+                    operation: reading,
+                    reason: format!(
+                        "no thread to read with ({})",
+                        crate::os_error::reason(&error)
+                    ),
+                    source: Some(error),
+                })?;
             for batch in &batches {
                 for (id, entity) in &batch {
                     visit(entity.ordinal, id, entity);
                 }
                 let _ = recycle.send(batch);
             }
-            decoder
-                .join()
-                .unwrap_or_else(|_| Err(corrupt("the database reader stopped unexpectedly")))
+            decoder.join().unwrap_or_else(|_| {
+                Err(StoreError::Internal {
+                    path: self.path.clone(),
+                    operation: reading,
+                    reason: "the thread reading it stopped unexpectedly".to_string(),
+                })
+            })
         })
     }
 
     pub fn definitions(&self) -> Result<Vec<StoredDefinition>, StoreError> {
-        let transaction = self.read()?;
-        let Some(table) = open(&transaction, DEFINITIONS)? else {
+        let reading = StoreOperation::ReadDefinitions;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, DEFINITIONS, reading)? else {
             return Ok(Vec::new());
         };
         let mut definitions = Vec::new();
-        for entry in table.iter().map_err(corrupt)? {
-            let (_, bytes) = entry.map_err(corrupt)?;
-            definitions.push(postcard::from_bytes(bytes.value()).map_err(corrupt)?);
+        for entry in table.iter().or_store_error(&self.path, reading)? {
+            let (key, bytes) = entry.or_store_error(&self.path, reading)?;
+            let (kind, name) = key.value();
+            definitions.push(
+                postcard::from_bytes(bytes.value())
+                    .map_err(|error| self.damaged(format_args!("{kind} \"{name}\""), error))?,
+            );
         }
         Ok(definitions)
     }
 
     /// The stored members of a segment, if it has been evaluated before.
     pub fn members(&self, folded_name: &str) -> Result<Option<FixedBitSet>, StoreError> {
-        let transaction = self.read()?;
-        let Some(table) = open(&transaction, SEGMENT_MEMBERS)? else {
+        let reading = StoreOperation::ReadMembers;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, SEGMENT_MEMBERS, reading)? else {
             return Ok(None);
         };
         let mut words: Vec<u64> = Vec::new();
@@ -125,9 +159,9 @@ impl Store {
         let words_per_chunk = MEMBER_CHUNK_ROWS as usize / 64;
         for entry in table
             .range((folded_name, 0)..=(folded_name, u32::MAX))
-            .map_err(corrupt)?
+            .or_store_error(&self.path, reading)?
         {
-            let (key, bytes) = entry.map_err(corrupt)?;
+            let (key, bytes) = entry.or_store_error(&self.path, reading)?;
             found = true;
             let first_word = key.value().1 as usize * words_per_chunk;
             for (index, word) in bytes.value().chunks_exact(8).enumerate() {
@@ -150,11 +184,14 @@ impl Store {
 
     /// The instant of the last recorded evaluation.
     pub fn evaluated_at(&self) -> Result<Option<i64>, StoreError> {
-        let transaction = self.read()?;
-        let Some(table) = open(&transaction, META)? else {
+        let reading = StoreOperation::ReadSettings;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, META, reading)? else {
             return Ok(None);
         };
-        let value = table.get(EVALUATED_AT_KEY).map_err(corrupt)?;
+        let value = table
+            .get(EVALUATED_AT_KEY)
+            .or_store_error(&self.path, reading)?;
         Ok(value.and_then(|v| v.value().try_into().ok().map(i64::from_le_bytes)))
     }
 
@@ -165,15 +202,21 @@ impl Store {
         mut keep: impl FnMut(&EventBatch) -> bool,
         living: impl Fn(EntityKind, u32) -> Option<String>,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        let transaction = self.read()?;
-        let Some(table) = open(&transaction, MEMBERSHIP_EVENTS)? else {
+        let reading = StoreOperation::ReadHistory;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, MEMBERSHIP_EVENTS, reading)? else {
             return Ok(Vec::new());
         };
         let mut ids: HashMap<EntityKind, HashMap<u32, String>> = HashMap::new();
         let mut records = Vec::new();
-        for entry in table.iter().map_err(corrupt)? {
-            let (_, bytes) = entry.map_err(corrupt)?;
-            let batch: EventBatch = postcard::from_bytes(bytes.value()).map_err(corrupt)?;
+        for entry in table.iter().or_store_error(&self.path, reading)? {
+            let (sequence, bytes) = entry.or_store_error(&self.path, reading)?;
+            let batch: EventBatch = postcard::from_bytes(bytes.value()).map_err(|error| {
+                self.damaged(
+                    format_args!("membership event record {}", sequence.value()),
+                    error,
+                )
+            })?;
             if !keep(&batch) {
                 continue;
             }
@@ -203,26 +246,29 @@ impl Store {
         transaction: &ReadTransaction,
         kind: EntityKind,
     ) -> Result<HashMap<u32, String>, StoreError> {
-        let Some(table) = open(transaction, ordinals_table(kind))? else {
+        let reading = StoreOperation::ReadHistory;
+        let Some(table) = self.open_table(transaction, ordinals_table(kind), reading)? else {
             return Ok(HashMap::new());
         };
         let mut ids = HashMap::new();
-        for entry in table.iter().map_err(corrupt)? {
-            let (ordinal, id) = entry.map_err(corrupt)?;
+        for entry in table.iter().or_store_error(&self.path, reading)? {
+            let (ordinal, id) = entry.or_store_error(&self.path, reading)?;
             ids.insert(ordinal.value(), id.value().to_string());
         }
         Ok(ids)
     }
-}
 
-/// Opens a table for reading; a table never written does not exist yet.
-fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
-    transaction: &ReadTransaction,
-    definition: TableDefinition<K, V>,
-) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
-    match transaction.open_table(definition) {
-        Ok(table) => Ok(Some(table)),
-        Err(TableError::TableDoesNotExist(_)) => Ok(None),
-        Err(error) => Err(corrupt(error)),
+    /// Opens a table for reading; a table never written does not exist yet.
+    fn open_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        transaction: &ReadTransaction,
+        definition: TableDefinition<K, V>,
+        reading: StoreOperation,
+    ) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
+        match transaction.open_table(definition) {
+            Ok(table) => Ok(Some(table)),
+            Err(TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(error) => Err(StoreError::from_redb(error, &self.path, reading)),
+        }
     }
 }

@@ -62,6 +62,34 @@ pub struct ImportProgress {
     pub expected_rows: Option<usize>,
 }
 
+impl std::fmt::Display for ImportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportFailure::Rows { errors, count } => {
+                write!(f, "{count} bad row{}", if *count == 1 { "" } else { "s" })?;
+                match errors.first() {
+                    Some(first) => write!(f, "; {first}"),
+                    None => Ok(()),
+                }
+            }
+            ImportFailure::File(reason) => f.write_str(reason),
+            ImportFailure::Cancelled => {
+                f.write_str("the import was cancelled: nothing was imported")
+            }
+            ImportFailure::Workspace(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ImportFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ImportFailure::Workspace(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
 impl From<StoreError> for ImportFailure {
     fn from(error: StoreError) -> ImportFailure {
         ImportFailure::Workspace(error.into())
@@ -100,6 +128,15 @@ impl std::fmt::Display for ChangeFailure {
                 )
             }
             ChangeFailure::Workspace(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ChangeFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ChangeFailure::Workspace(error) => Some(error),
+            ChangeFailure::Unknown { .. } => None,
         }
     }
 }
@@ -360,8 +397,12 @@ impl Workspace {
             });
         }
         let change = self.store.begin()?;
-        let row = ImportRow::new(0, id.to_string(), assignments)
-            .map_err(|error| ChangeFailure::from(StoreError::Corrupt(error.message)))?;
+        let row = ImportRow::new(0, id.to_string(), assignments).map_err(|error| {
+            ChangeFailure::from(StoreError::Unencodable {
+                what: format!("{} {id}", kind.singular()),
+                reason: error.message,
+            })
+        })?;
         let mut touched = Touched::default();
         let write = {
             let mut writer = change.entities(kind)?;

@@ -1,5 +1,6 @@
 //! Editing one segment at a time, as the terminal UI does: a live preview of
-//! a condition being typed, saving a draft, deleting a segment.
+//! a condition being typed, saving a draft, deleting a segment (and the
+//! words for why one cannot be deleted, which every face shows as they are).
 //!
 //! A segment defined in a file stays defined by its file: saving an edit to
 //! it rewrites that definition in the file, in canonical form and in place
@@ -87,6 +88,94 @@ impl From<ApplyFailure> for SaveFailure {
                     .filter(Diagnostic::is_error)
                     .collect(),
             },
+        }
+    }
+}
+
+/// Why a segment cannot be deleted; nothing was changed. Its messages are
+/// the only ones saying so, for every face.
+#[derive(Debug)]
+pub enum DeleteSegmentFailure {
+    Unknown {
+        name: String,
+    },
+    /// Other definitions refer to it (each as `segment "Name"`).
+    Referenced {
+        name: String,
+        referrers: Vec<String>,
+    },
+    /// A file defines it: it goes when it is removed from the file.
+    DefinedInFile {
+        name: String,
+        path: String,
+    },
+    /// The segments left would not be valid (errors only).
+    LeavesOthersInvalid {
+        name: String,
+        diagnostics: Vec<Diagnostic>,
+    },
+    Workspace(WorkspaceError),
+}
+
+impl DeleteSegmentFailure {
+    /// One line for a status bar: as [`std::fmt::Display`], with a file
+    /// named by its last part.
+    pub fn summary(&self) -> String {
+        match self {
+            DeleteSegmentFailure::DefinedInFile { name, path } => {
+                defined_in_file(name, &short_file_name(path))
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+fn defined_in_file(name: &str, file: &str) -> String {
+    format!("\"{name}\" is defined in {file}: remove it from the file")
+}
+
+fn short_file_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map_or_else(
+        || path.to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+impl std::fmt::Display for DeleteSegmentFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeleteSegmentFailure::Unknown { name } => {
+                write!(f, "there is no segment named \"{name}\"")
+            }
+            DeleteSegmentFailure::Referenced { name, referrers } => write!(
+                f,
+                "\"{name}\" cannot be deleted: {} refer{} to it",
+                referrers.join(", "),
+                if referrers.len() == 1 { "s" } else { "" }
+            ),
+            DeleteSegmentFailure::DefinedInFile { name, path } => {
+                f.write_str(&defined_in_file(name, path))
+            }
+            DeleteSegmentFailure::LeavesOthersInvalid { name, diagnostics } => {
+                write!(
+                    f,
+                    "\"{name}\" cannot be deleted: the segments left would not be valid"
+                )?;
+                match diagnostics.first() {
+                    Some(first) => write!(f, " ({})", first.message),
+                    None => Ok(()),
+                }
+            }
+            DeleteSegmentFailure::Workspace(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for DeleteSegmentFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DeleteSegmentFailure::Workspace(error) => Some(error),
+            _ => None,
         }
     }
 }
@@ -392,21 +481,24 @@ impl Workspace {
         Ok(self.apply(&[source])?)
     }
 
-    /// Whether a segment may be deleted in the UI: it exists, nothing
-    /// refers to it, and no file defines it.
-    pub fn deletable(&self, name: &str) -> Result<(), DeleteRefusal> {
+    /// Can segment `name` be deleted? Not while anything refers to it, nor
+    /// when a file defines it (the file is its truth). The faces ask this
+    /// before asking the user to confirm.
+    pub fn check_segment_deletion(&self, name: &str) -> Result<(), DeleteSegmentFailure> {
         let Some((stored, _)) = self.segment_definition(name) else {
-            return Err(DeleteRefusal::Unknown(name.to_string()));
+            return Err(DeleteSegmentFailure::Unknown {
+                name: name.to_string(),
+            });
         };
         let referrers = self.referrers(name);
         if !referrers.is_empty() {
-            return Err(DeleteRefusal::Referenced {
+            return Err(DeleteSegmentFailure::Referenced {
                 name: stored.name.clone(),
                 referrers,
             });
         }
         if let Origin::File(path) = &stored.origin {
-            return Err(DeleteRefusal::DefinedInFile {
+            return Err(DeleteSegmentFailure::DefinedInFile {
                 name: stored.name.clone(),
                 path: path.clone(),
             });
@@ -414,11 +506,10 @@ impl Workspace {
         Ok(())
     }
 
-    /// Deletes a segment made in the terminal UI; refuses while anything
-    /// refers to it, or when a file defines it.
-    pub fn delete_segment(&mut self, name: &str) -> Result<ApplyReport, String> {
-        self.deletable(name)
-            .map_err(|refusal| refusal.to_string())?;
+    /// Deletes a segment made in the terminal UI (see
+    /// [`Workspace::check_segment_deletion`] for when it refuses).
+    pub fn delete_segment(&mut self, name: &str) -> Result<ApplyReport, DeleteSegmentFailure> {
+        self.check_segment_deletion(name)?;
         let next: Vec<StoredDefinition> = self
             .registry
             .stored()
@@ -429,8 +520,15 @@ impl Workspace {
             .collect();
         self.replace_definitions(next, ApplyReport::default())
             .map_err(|failure| match failure {
-                ApplyFailure::Workspace(error) => error.to_string(),
-                ApplyFailure::Invalid(_) => "the remaining segments are not valid".to_string(),
+                ApplyFailure::Workspace(error) => DeleteSegmentFailure::Workspace(error),
+                ApplyFailure::Invalid(files) => DeleteSegmentFailure::LeavesOthersInvalid {
+                    name: name.to_string(),
+                    diagnostics: files
+                        .into_iter()
+                        .flatten()
+                        .filter(Diagnostic::is_error)
+                        .collect(),
+                },
             })
     }
 
@@ -448,39 +546,3 @@ impl Workspace {
         names
     }
 }
-
-/// Why a segment cannot be deleted.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DeleteRefusal {
-    Unknown(String),
-    /// Other definitions refer to it (each as `segment "Name"`).
-    Referenced {
-        name: String,
-        referrers: Vec<String>,
-    },
-    /// A file defines it: the file is the truth.
-    DefinedInFile {
-        name: String,
-        path: String,
-    },
-}
-
-impl std::fmt::Display for DeleteRefusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeleteRefusal::Unknown(name) => write!(f, "there is no segment named \"{name}\""),
-            DeleteRefusal::Referenced { name, referrers } => write!(
-                f,
-                "\"{name}\" cannot be deleted: {} refer{} to it",
-                referrers.join(", "),
-                if referrers.len() == 1 { "s" } else { "" }
-            ),
-            DeleteRefusal::DefinedInFile { name, path } => write!(
-                f,
-                "\"{name}\" is defined in {path}: remove it from the file (it is applied again when saved)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for DeleteRefusal {}

@@ -20,13 +20,16 @@ use std::time::Duration;
 
 /// Import sources and formats, as the faces name them.
 pub use crate::store::import::{ImportFormat, ImportSource};
+/// The store's errors, as the faces name them.
+pub use crate::store::{StoreError, StoreOperation};
 pub use answers::{EntityView, HistoryFilter, MembersError, SegmentSummary};
 pub use apply::{ApplyFailure, ApplyReport, SourceText};
 pub use changes::{
     ChangeFailure, ImportFailure, ImportMode, ImportProgress, ImportReport, LISTED_ROW_ERRORS,
 };
 pub use edit::{
-    DeleteRefusal, DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure, SegmentDraft,
+    DeleteSegmentFailure, DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure,
+    SegmentDraft,
 };
 pub use entity_set::{EntityRow, EntitySet};
 
@@ -34,7 +37,7 @@ use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;
 use crate::model::fold_name;
 use crate::model::property_pairs;
-use crate::store::{Change, EventBatch, Store, StoreError};
+use crate::store::{Change, EventBatch, Store};
 use registry::Registry;
 
 /// How to open a workspace.
@@ -76,7 +79,14 @@ impl std::fmt::Display for WorkspaceError {
     }
 }
 
-impl std::error::Error for WorkspaceError {}
+impl std::error::Error for WorkspaceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WorkspaceError::Store(error) => Some(error),
+            WorkspaceError::Definitions(_) => None,
+        }
+    }
+}
 
 impl From<StoreError> for WorkspaceError {
     fn from(error: StoreError) -> WorkspaceError {

@@ -127,12 +127,12 @@ impl SegmentsScreen {
         let Some(workspace) = context.workspace() else {
             return;
         };
-        match workspace.deletable(&name) {
+        match workspace.check_segment_deletion(&name) {
             Ok(()) => context.out.popups.push(Popup::Confirm(ConfirmPopup::new(
                 format!("Delete segment \"{name}\"?"),
                 Confirmation::DeleteSegment(name),
             ))),
-            Err(refusal) => context.out.error(refusal.to_string()),
+            Err(refusal) => context.out.error(refusal.summary()),
         }
     }
 
@@ -322,7 +322,7 @@ impl Screen for SegmentsScreen {
                         context.out.changed.merge(Changed::EVERYTHING);
                         context.out.info(format!("deleted \"{name}\""));
                     }
-                    Err(error) => context.out.error(error.to_string()),
+                    Err(failure) => context.out.error(failure.summary()),
                 }
             }
         }
