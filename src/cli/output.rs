@@ -179,15 +179,6 @@ pub fn report_membership(membership: &[(String, usize, usize)]) {
     }
 }
 
-/// A share as a percentage with one decimal.
-pub fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
-}
-
 /// Writes to stdout and turns a closed pipe (`| head`) into a quiet success.
 pub fn finish_output(result: std::io::Result<()>) -> Result<(), super::CliError> {
     match result {

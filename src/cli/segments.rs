@@ -1,6 +1,7 @@
 //! `segscope segments`: segments with kind, member count and description.
 
-use super::output::{finish_output, percent, print_table, write_stdout};
+use super::output::{finish_output, print_table, write_stdout};
+use crate::model::format_share;
 use super::{Global, KindArg, Outcome};
 use crate::model::EntityKind;
 use crate::model::format_instant;
@@ -33,7 +34,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                         s.name.clone(),
                         s.kind.to_string(),
                         s.members.to_string(),
-                        percent(s.members, s.of),
+                        format_share(s.members, s.of),
                         s.description.clone().unwrap_or_default(),
                     ]
                 })

@@ -7,7 +7,7 @@ use fixedbitset::FixedBitSet;
 use super::links::Links;
 use super::plan::{AggregatePlan, Plan, PropertyPlan, Source};
 use super::table::{Cell, Table};
-use super::test::{Atom, ValueTest, compare, holds};
+use super::value_test::{Atom, ValueTest, compare, holds};
 use crate::model::EntityKind;
 use crate::model::Scalar;
 use crate::model::ast::AggregateFunction;

@@ -13,7 +13,7 @@ mod links;
 mod plan;
 mod strings;
 mod table;
-mod test;
+mod value_test;
 mod time;
 
 use std::collections::HashMap;

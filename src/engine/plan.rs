@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::test::ValueTest;
+use super::value_test::ValueTest;
 use super::time::resolve_relative;
 use crate::model::EntityKind;
 use crate::model::ast::{

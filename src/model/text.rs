@@ -1,6 +1,7 @@
 //! How values read as text: numbers in their shortest exact form, instants
-//! in RFC 3339 (UTC), dates when an instant is midnight. The language's
-//! formatter, tables, CSV and messages all print values through these.
+//! in RFC 3339 (UTC), dates when an instant is midnight, a share of a whole
+//! as a percentage. The language's formatter, tables, CSV, the screens and
+//! messages all print values through these.
 
 /// The shortest text that reads back as the same number.
 pub fn format_number(number: f64) -> String {
@@ -43,4 +44,14 @@ fn civil_utc(micros: i64) -> Option<jiff::civil::DateTime> {
     EPOCH
         .checked_add(jiff::SignedDuration::from_micros(micros))
         .ok()
+}
+
+/// `part` of `whole` as a percentage with one decimal ("12.5%"), or "-"
+/// when there is no whole: the one place a share is computed.
+pub fn format_share(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
 }

@@ -11,10 +11,9 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::segment_editor::{EditorOutcome, SegmentEditor};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
-use crate::model::{EntityKind, Origin, format_instant};
+use crate::model::{EntityKind, Origin, format_instant, format_share};
 use crate::tui::action::{Action, Scope};
 use crate::tui::popups::{ConfirmPopup, Confirmation, Popup};
-use crate::tui::widgets::condition_input::share_text;
 use crate::tui::widgets::text::{cut, file_name};
 use crate::tui::widgets::text_line::TextLine;
 use crate::workspace::{SegmentSummary, Workspace};
@@ -193,7 +192,7 @@ impl SegmentsScreen {
                 Row::new(vec![
                     Cell::from(cut(&s.name, usize::from(name_width))),
                     Cell::from(format!("{:>9}", s.members)),
-                    Cell::from(format!("{:>6}", share_text(s.members, s.of))),
+                    Cell::from(format!("{:>6}", format_share(s.members, s.of))),
                     Cell::from(s.description.clone().unwrap_or_default()),
                     Cell::from(changed),
                     Cell::from(cut(&origin, 16)),

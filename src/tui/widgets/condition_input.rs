@@ -20,7 +20,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 use super::completion::{Suggestion, suggestions, typed_word};
 use super::text::width;
 use crate::lang::{Diagnostic, line_column};
-use crate::model::EntityKind;
+use crate::model::{EntityKind, format_share};
 use crate::tui::theme::Theme;
 use crate::workspace::{Preview, Workspace};
 
@@ -209,7 +209,7 @@ impl ConditionInput {
                         format!("{} of {} {}", preview.members, preview.of, self.kind),
                         theme.good(),
                     ),
-                    Span::raw(format!(" ({})   ", share_text(preview.members, preview.of))),
+                    Span::raw(format!(" ({})   ", format_share(preview.members, preview.of))),
                     Span::raw(format!(
                         "+{} would enter  -{} would leave",
                         preview.entering, preview.leaving
@@ -306,14 +306,4 @@ fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Li
         )));
     }
     lines
-}
-
-/// `members` of `of` as a percentage with one decimal ("12.5%"), or "-"
-/// when there is nothing to share: the one place shares are computed.
-pub fn share_text(members: usize, of: usize) -> String {
-    if of == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1}%", members as f64 * 100.0 / of as f64)
-    }
 }
