@@ -14,8 +14,8 @@ use segscope::model::{Properties, Scalar, Value};
 use segscope::store::import::{ImportFormat, ImportSource};
 use segscope::store::{EventRecord, Store, StoreError, StoredDefinition};
 use segscope::workspace::{
-    DeleteSegmentFailure, HistoryFilter, ImportFailure, ImportMode, OpenOptions, SegmentDraft,
-    SourceText, Workspace, WorkspaceError,
+    DeleteSegmentFailure, HistoryFilter, ImportFailure, ImportMode, MembershipCount, OpenOptions,
+    SegmentDraft, SourceText, Workspace, WorkspaceError,
 };
 use tempfile::TempDir;
 
@@ -683,7 +683,11 @@ fn skip_invalid_imports_the_good_rows_and_reports_the_bad_ones() {
     assert_eq!(report.skipped[0].line, 2);
     assert_eq!(
         report.membership,
-        [("Admins".to_string(), 1, 0)],
+        [MembershipCount {
+            segment: "Admins".to_string(),
+            entered: 1,
+            exited: 0
+        }],
         "{report:?}"
     );
     drop(workspace);

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 
 use crate::model::EntityKind;
 use crate::model::{ACCOUNT_ID, ID, SEGMENTS, Value};
-use crate::workspace::EntityView;
+use crate::workspace::{EntityView, MembershipCount};
 
 /// Cells wider than this are cut in tables (never in JSON or CSV).
 const MAX_CELL: usize = 48;
@@ -173,9 +173,12 @@ pub enum EntityFormat {
 }
 
 /// `entered` / `exited` counts per segment after a change, on stderr.
-pub fn report_membership(membership: &[(String, usize, usize)]) {
-    for (segment, entered, exited) in membership {
-        eprintln!("  {segment}: +{entered} entered, -{exited} exited");
+pub fn report_membership(membership: &[MembershipCount]) {
+    for count in membership {
+        eprintln!(
+            "  {}: +{} entered, -{} exited",
+            count.segment, count.entered, count.exited
+        );
     }
 }
 

@@ -1,10 +1,10 @@
 //! `segscope segments`: segments with kind, member count and description.
 
 use super::output::{finish_output, print_table, write_stdout};
-use crate::model::format_share;
 use super::{Global, KindArg, Outcome};
 use crate::model::EntityKind;
 use crate::model::format_instant;
+use crate::model::format_share;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -13,8 +13,8 @@ mod links;
 mod plan;
 mod strings;
 mod table;
-mod value_test;
 mod time;
+mod value_test;
 
 use std::collections::HashMap;
 

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use super::value_test::ValueTest;
 use super::time::resolve_relative;
+use super::value_test::ValueTest;
 use crate::model::EntityKind;
 use crate::model::ast::{
     AggregateFunction, CompareOp, Condition, Literal, PredicateKind, PropertyPath, Scope, TextOp,

@@ -37,7 +37,7 @@ pub fn apply_files(workspace: &mut Workspace, paths: &[PathBuf]) -> (Message, Ch
     }
     match workspace.apply(&sources) {
         Ok(report) => {
-            let moved: usize = report.membership.iter().map(|(_, e, x)| e + x).sum();
+            let moved: usize = report.membership.iter().map(|count| count.moved()).sum();
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             let message = format!(
                 "applied {}: {} added, {} changed, {} removed, {moved} membership changes",

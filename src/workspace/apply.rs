@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::changes::MembershipCount;
 use super::registry::Registry;
 use super::{Workspace, WorkspaceError};
 use crate::lang::Diagnostic;
@@ -33,7 +34,7 @@ pub struct ApplyReport {
     /// (old name, new name) of segments renamed in the UI.
     pub renamed: Vec<(String, String)>,
     /// (segment, entered, exited)
-    pub membership: Vec<(String, usize, usize)>,
+    pub membership: Vec<MembershipCount>,
 }
 
 /// Why nothing was applied.

@@ -37,7 +37,7 @@ pub struct ImportReport {
     pub skipped: Vec<RowError>,
     pub skipped_count: usize,
     /// (segment, entered, exited)
-    pub membership: Vec<(String, usize, usize)>,
+    pub membership: Vec<MembershipCount>,
 }
 
 #[derive(Debug)]
@@ -389,7 +389,7 @@ impl Workspace {
         kind: EntityKind,
         id: &str,
         assignments: Vec<(String, Option<Value>)>,
-    ) -> Result<Vec<(String, usize, usize)>, ChangeFailure> {
+    ) -> Result<Vec<MembershipCount>, ChangeFailure> {
         if self.engine.row_of(kind, id).is_none() {
             return Err(ChangeFailure::Unknown {
                 kind,
@@ -434,7 +434,7 @@ impl Workspace {
         &mut self,
         kind: EntityKind,
         ids: &[String],
-    ) -> Result<Vec<(String, usize, usize)>, ChangeFailure> {
+    ) -> Result<Vec<MembershipCount>, ChangeFailure> {
         let unknown: Vec<String> = ids
             .iter()
             .filter(|id| self.engine.row_of(kind, id).is_none())
@@ -516,9 +516,28 @@ fn merge_row(
     Ok(Write::Updated { ordinal, encoded })
 }
 
-pub(super) fn summarize(deltas: &[MembershipDelta]) -> Vec<(String, usize, usize)> {
+pub(super) fn summarize(deltas: &[MembershipDelta]) -> Vec<MembershipCount> {
     deltas
         .iter()
-        .map(|d| (d.segment.clone(), d.entered.len(), d.exited.len()))
+        .map(|d| MembershipCount {
+            segment: d.segment.clone(),
+            entered: d.entered.len(),
+            exited: d.exited.len(),
+        })
         .collect()
+}
+
+/// How many entities entered and how many left one segment in one change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipCount {
+    pub segment: String,
+    pub entered: usize,
+    pub exited: usize,
+}
+
+impl MembershipCount {
+    /// Entered plus exited: how many memberships moved.
+    pub fn moved(&self) -> usize {
+        self.entered + self.exited
+    }
 }

@@ -26,6 +26,7 @@ pub use answers::{EntityView, HistoryFilter, MembersError, SegmentSummary};
 pub use apply::{ApplyFailure, ApplyReport, SourceText};
 pub use changes::{
     ChangeFailure, ImportFailure, ImportMode, ImportProgress, ImportReport, LISTED_ROW_ERRORS,
+    MembershipCount,
 };
 pub use edit::{
     DeleteSegmentFailure, DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure,
@@ -59,7 +60,7 @@ pub struct Workspace {
     now: i64,
     /// How membership moved since the last recorded evaluation, found at
     /// open: (segment, entered, exited).
-    moved_at_open: Vec<(String, usize, usize)>,
+    moved_at_open: Vec<MembershipCount>,
 }
 
 /// A failure of the workspace: the store's, or a definition in the store
@@ -145,7 +146,7 @@ impl Workspace {
 
     /// How membership moved between the last recorded evaluation and this
     /// open (recorded when opened with `record`).
-    pub fn moved_at_open(&self) -> &[(String, usize, usize)] {
+    pub fn moved_at_open(&self) -> &[MembershipCount] {
         &self.moved_at_open
     }
 
@@ -192,10 +193,7 @@ impl Workspace {
 
     /// Re-evaluates every segment as of `now` and records what moved, with
     /// `now` as its instant (what `segscope run` does at the clock's time).
-    pub fn recompute_as_of(
-        &mut self,
-        now: i64,
-    ) -> Result<Vec<(String, usize, usize)>, WorkspaceError> {
+    pub fn recompute_as_of(&mut self, now: i64) -> Result<Vec<MembershipCount>, WorkspaceError> {
         self.now = now;
         let deltas = self
             .engine

@@ -184,12 +184,9 @@ impl SegmentEditor {
         };
         match workspace.save_segment(&draft) {
             Ok(report) => {
-                let (entered, exited) = report
-                    .membership
-                    .iter()
-                    .fold((0, 0), |(e, x), (_, entered, exited)| {
-                        (e + entered, x + exited)
-                    });
+                let (entered, exited) = report.membership.iter().fold((0, 0), |(e, x), count| {
+                    (e + count.entered, x + count.exited)
+                });
                 let place = self
                     .file
                     .as_deref()

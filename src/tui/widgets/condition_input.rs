@@ -209,7 +209,10 @@ impl ConditionInput {
                         format!("{} of {} {}", preview.members, preview.of, self.kind),
                         theme.good(),
                     ),
-                    Span::raw(format!(" ({})   ", format_share(preview.members, preview.of))),
+                    Span::raw(format!(
+                        " ({})   ",
+                        format_share(preview.members, preview.of)
+                    )),
                     Span::raw(format!(
                         "+{} would enter  -{} would leave",
                         preview.entering, preview.leaving
