@@ -151,6 +151,11 @@ impl SegmentEditor {
                     self.condition.close_suggestions();
                 }
             }
+            Some(action @ (Action::NextSuggestion | Action::PreviousSuggestion))
+                if self.focus == EditorField::Condition
+                    && self
+                        .condition
+                        .move_suggestion(action == Action::NextSuggestion) => {}
             Some(Action::PreviousField) => {
                 self.focus = match self.focus {
                     EditorField::Name => EditorField::Condition,
@@ -274,7 +279,15 @@ impl SegmentEditor {
             spans.push(Span::styled(look.keymap.keys_label(action), theme.key()));
             spans.push(Span::raw(format!(" {label}  ")));
         }
-        spans.push(Span::raw("↑↓ choose"));
+        spans.push(Span::styled(
+            format!(
+                "{}{}",
+                look.keymap.key_label(Action::PreviousSuggestion),
+                look.keymap.key_label(Action::NextSuggestion)
+            ),
+            theme.key(),
+        ));
+        spans.push(Span::raw(" choose"));
         frame.render_widget(Paragraph::new(Line::from(spans)), hints);
         if self.focus == EditorField::Condition {
             self.condition

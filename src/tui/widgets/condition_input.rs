@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -82,18 +82,23 @@ impl ConditionInput {
         self.suggestions.clear();
     }
 
-    /// Takes a typed key: ↑/↓ choose a suggestion while the list is open;
-    /// anything else edits the text. Returns whether the text changed.
-    pub fn type_key(&mut self, key: KeyEvent, workspace: Option<&Workspace>) -> bool {
-        if self.has_suggestions() && matches!(key.code, KeyCode::Up | KeyCode::Down) {
-            let count = self.suggestions.len();
-            self.selected_suggestion = if key.code == KeyCode::Down {
-                (self.selected_suggestion + 1) % count
-            } else {
-                (self.selected_suggestion + count - 1) % count
-            };
+    /// Highlights the next (or previous) suggestion; false when the list is
+    /// shut.
+    pub fn move_suggestion(&mut self, forward: bool) -> bool {
+        let count = self.suggestions.len();
+        if count == 0 {
             return false;
         }
+        self.selected_suggestion = if forward {
+            (self.selected_suggestion + 1) % count
+        } else {
+            (self.selected_suggestion + count - 1) % count
+        };
+        true
+    }
+
+    /// Takes a typed key into the text. Returns whether the text changed.
+    pub fn type_key(&mut self, key: KeyEvent, workspace: Option<&Workspace>) -> bool {
         let changed = self.area.input(key);
         if changed {
             self.touched();
