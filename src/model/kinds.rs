@@ -36,8 +36,11 @@ impl fmt::Display for EntityKind {
     }
 }
 
-/// The four kinds of definition. Names are unique per kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The four kinds of definition. Names are unique per kind. (Stored with
+/// each definition: the order of the variants is part of the file format.)
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum DefinitionKind {
     Segment,
     View,

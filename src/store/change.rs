@@ -10,8 +10,8 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use super::error::OrStoreError;
 use super::tables::*;
 use super::{
-    EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoreOperation, StoredDefinition,
-    StoredDefinitionKind, StoredEntity, entities_table, next_ordinal_key, ordinals_table,
+    DefinitionKind, EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoreOperation, StoredDefinition,
+    StoredEntity, entities_table, next_ordinal_key, ordinals_table,
 };
 use crate::model::EntityKind;
 
@@ -125,14 +125,14 @@ impl Change {
             reason: error.to_string(),
         })?;
         table
-            .insert((definition.kind.key(), folded_name), bytes.as_slice())
+            .insert((definition.kind.keyword(), folded_name), bytes.as_slice())
             .or_store_error(&self.path, writing)?;
         Ok(())
     }
 
     pub fn delete_definition(
         &self,
-        kind: StoredDefinitionKind,
+        kind: DefinitionKind,
         folded_name: &str,
     ) -> Result<(), StoreError> {
         let writing = StoreOperation::WriteDefinitions;
@@ -141,7 +141,7 @@ impl Change {
             .open_table(DEFINITIONS)
             .or_store_error(&self.path, writing)?;
         table
-            .remove((kind.key(), folded_name))
+            .remove((kind.keyword(), folded_name))
             .or_store_error(&self.path, writing)?;
         Ok(())
     }

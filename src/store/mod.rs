@@ -81,40 +81,10 @@ impl<'p, I: Iterator<Item = (&'p str, &'p Value)> + Clone> Serialize for PairsAs
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredDefinition {
     pub name: String,
-    pub kind: StoredDefinitionKind,
+    pub kind: DefinitionKind,
     pub text: String,
     pub origin: Origin,
     pub updated_at: i64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum StoredDefinitionKind {
-    Segment,
-    View,
-    Playbook,
-    Destination,
-}
-
-impl From<DefinitionKind> for StoredDefinitionKind {
-    fn from(kind: DefinitionKind) -> StoredDefinitionKind {
-        match kind {
-            DefinitionKind::Segment => StoredDefinitionKind::Segment,
-            DefinitionKind::View => StoredDefinitionKind::View,
-            DefinitionKind::Playbook => StoredDefinitionKind::Playbook,
-            DefinitionKind::Destination => StoredDefinitionKind::Destination,
-        }
-    }
-}
-
-impl StoredDefinitionKind {
-    fn key(self) -> &'static str {
-        match self {
-            StoredDefinitionKind::Segment => "segment",
-            StoredDefinitionKind::View => "view",
-            StoredDefinitionKind::Playbook => "playbook",
-            StoredDefinitionKind::Destination => "destination",
-        }
-    }
 }
 
 /// Who entered or left a segment, when: one record for many entities.
@@ -262,5 +232,19 @@ fn next_ordinal_key(kind: EntityKind) -> &'static str {
     match kind {
         EntityKind::Users => "next_user_ordinal",
         EntityKind::Accounts => "next_account_ordinal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A definition's kind is stored as its variant's index: databases
+    /// written before the kinds moved to `model` read the same.
+    #[test]
+    fn definition_kinds_keep_their_stored_form() {
+        for (kind, byte) in DefinitionKind::ALL.into_iter().zip(0u8..) {
+            assert_eq!(postcard::to_allocvec(&kind).expect("encodes"), [byte]);
+        }
     }
 }

@@ -13,10 +13,10 @@ use super::{Workspace, WorkspaceError};
 use crate::lang::Diagnostic;
 use crate::lang::format::format_file;
 use crate::lang::validate::{SegmentCatalog, check_texts};
-use crate::model::Origin;
 use crate::model::ast::{Definition, File};
 use crate::model::fold_name;
-use crate::store::{StoredDefinition, StoredDefinitionKind};
+use crate::model::{DefinitionKind, Origin};
+use crate::store::StoredDefinition;
 
 /// A file's name (as given) and its text.
 pub struct SourceText {
@@ -64,7 +64,7 @@ impl Workspace {
         let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
         let mut catalog = SegmentCatalog::new();
         for definition in self.definitions_outside(&origins) {
-            if definition.kind == StoredDefinitionKind::Segment
+            if definition.kind == DefinitionKind::Segment
                 && let Some((kind, _)) = self.engine.members(&definition.name)
             {
                 catalog.insert(&definition.name, kind);
@@ -105,7 +105,7 @@ impl Workspace {
     fn name_conflicts(&self, file: &File, origins: &[&str]) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
         for definition in &file.definitions {
-            let kind = StoredDefinitionKind::from(definition.kind());
+            let kind = definition.kind();
             let name = definition.name();
             let holder = self.definitions_outside(origins).find(|stored| {
                 stored.kind == kind && fold_name(&stored.name) == fold_name(&name.text)
@@ -133,7 +133,7 @@ impl Workspace {
         let files = self.check_sources(sources).map_err(ApplyFailure::Invalid)?;
         let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
         let mut next: Vec<StoredDefinition> = self.definitions_outside(&origins).cloned().collect();
-        let previous: HashMap<(StoredDefinitionKind, String), &StoredDefinition> = self
+        let previous: HashMap<(DefinitionKind, String), &StoredDefinition> = self
             .registry
             .stored()
             .map(|d| ((d.kind, fold_name(&d.name)), d))
@@ -141,7 +141,7 @@ impl Workspace {
         let mut report = ApplyReport::default();
         for (source, file) in sources.iter().zip(&files) {
             for definition in &file.definitions {
-                let kind = StoredDefinitionKind::from(definition.kind());
+                let kind = definition.kind();
                 let name = definition.name().text.clone();
                 let text = canonical_text(definition);
                 let origin = Origin::File(source.origin.clone());
@@ -180,7 +180,7 @@ impl Workspace {
         next: Vec<StoredDefinition>,
         mut report: ApplyReport,
     ) -> Result<ApplyReport, ApplyFailure> {
-        let kept: std::collections::HashSet<(StoredDefinitionKind, String)> =
+        let kept: std::collections::HashSet<(DefinitionKind, String)> =
             next.iter().map(|d| (d.kind, fold_name(&d.name))).collect();
         let removed: Vec<StoredDefinition> = self
             .registry

@@ -17,8 +17,8 @@ use crate::lang::validate::{
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
 use crate::model::ast::{Definition, Name, SegmentDefinition, Span, Text};
-use crate::model::{EntityKind, Origin, fold_name};
-use crate::store::{StoredDefinition, StoredDefinitionKind};
+use crate::model::{DefinitionKind, EntityKind, Origin, fold_name};
+use crate::store::StoredDefinition;
 
 /// A segment as typed in the editor.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -321,7 +321,7 @@ impl Workspace {
         let others: String = self
             .registry
             .stored()
-            .filter(|d| d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) != replaced)
+            .filter(|d| d.kind == DefinitionKind::Segment && fold_name(&d.name) != replaced)
             .map(|d| d.text.as_str())
             .collect::<Vec<_>>()
             .join("\n");
@@ -392,7 +392,7 @@ impl Workspace {
             .registry
             .stored()
             .filter(|d| {
-                !(d.kind == StoredDefinitionKind::Segment
+                !(d.kind == DefinitionKind::Segment
                     && original
                         .as_ref()
                         .is_some_and(|o| fold_name(&o.name) == fold_name(&d.name)))
@@ -401,7 +401,7 @@ impl Workspace {
             .collect();
         next.push(StoredDefinition {
             name: definition.name.text.clone(),
-            kind: StoredDefinitionKind::Segment,
+            kind: DefinitionKind::Segment,
             text,
             origin: Origin::Interactive,
             updated_at: self.now,
@@ -514,7 +514,7 @@ impl Workspace {
             .registry
             .stored()
             .filter(|d| {
-                !(d.kind == StoredDefinitionKind::Segment && fold_name(&d.name) == fold_name(name))
+                !(d.kind == DefinitionKind::Segment && fold_name(&d.name) == fold_name(name))
             })
             .cloned()
             .collect();

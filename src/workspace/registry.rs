@@ -10,8 +10,8 @@ use crate::engine::SegmentSpec;
 use crate::lang::parse_file;
 use crate::lang::validate::definition_references;
 use crate::model::ast::{Definition, SegmentDefinition};
-use crate::model::{DefinitionKind, ReferenceGraph, fold_name};
-use crate::store::{StoredDefinition, StoredDefinitionKind};
+use crate::model::{ReferenceGraph, fold_name};
+use crate::store::StoredDefinition;
 
 /// One stored definition and its tree.
 #[derive(Clone, Debug)]
@@ -35,7 +35,7 @@ impl Registry {
             let (file, diagnostics) = parse_file(&definition.text);
             let parsed = file.definitions.into_iter().next();
             match parsed {
-                Some(tree) if diagnostics.is_empty() && tree.kind() == kind_of(&definition) => {
+                Some(tree) if diagnostics.is_empty() && tree.kind() == definition.kind => {
                     entries.push(Registered {
                         stored: definition,
                         definition: tree,
@@ -44,7 +44,7 @@ impl Registry {
                 _ => {
                     return Err(WorkspaceError::Definitions(format!(
                         "the stored {} \"{}\" does not parse any more; re-apply its file",
-                        kind_of(&definition).keyword(),
+                        definition.kind.keyword(),
                         definition.name
                     )));
                 }
@@ -106,14 +106,5 @@ impl Registry {
                 condition: segment.condition.clone(),
             })
             .collect()
-    }
-}
-
-fn kind_of(stored: &StoredDefinition) -> DefinitionKind {
-    match stored.kind {
-        StoredDefinitionKind::Segment => DefinitionKind::Segment,
-        StoredDefinitionKind::View => DefinitionKind::View,
-        StoredDefinitionKind::Playbook => DefinitionKind::Playbook,
-        StoredDefinitionKind::Destination => DefinitionKind::Destination,
     }
 }
