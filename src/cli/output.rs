@@ -5,8 +5,8 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::model::EntityKind;
 use crate::model::{ACCOUNT_ID, ID, SEGMENTS, Value};
+use crate::model::{EntityKind, cut_to_width, display_width};
 use crate::workspace::{EntityView, MembershipCount};
 
 /// Cells wider than this are cut in tables (never in JSON or CSV).
@@ -14,7 +14,7 @@ const MAX_CELL: usize = 48;
 
 /// Writes rows as an aligned table with a header.
 pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
     let cut: Vec<Vec<String>> = rows
         .iter()
         .map(|row| row.iter().map(|cell| cut_cell(cell)).collect())
@@ -22,7 +22,7 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()
     for row in &cut {
         for (index, cell) in row.iter().enumerate() {
             if let Some(width) = widths.get_mut(index) {
-                *width = (*width).max(cell.chars().count());
+                *width = (*width).max(display_width(cell));
             }
         }
     }
@@ -31,7 +31,10 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            .map(|(cell, width)| {
+                let padding = width.saturating_sub(display_width(cell));
+                format!("{cell}{}", " ".repeat(padding))
+            })
             .collect();
         padded.join("  ").trim_end().to_string()
     };
@@ -44,12 +47,7 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()
 
 fn cut_cell(cell: &str) -> String {
     let single_line = cell.replace(['\n', '\r', '\t'], " ");
-    if single_line.chars().count() <= MAX_CELL {
-        single_line
-    } else {
-        let kept: String = single_line.chars().take(MAX_CELL - 3).collect();
-        format!("{kept}...")
-    }
+    cut_to_width(&single_line, MAX_CELL)
 }
 
 /// An entity as one flat JSON object: id, (users) account_id, every

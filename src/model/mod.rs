@@ -24,7 +24,10 @@ use serde::{Deserialize, Serialize};
 
 pub use kinds::{DEFINITION_KEYWORDS, DefinitionKind, EntityKind};
 pub use references::{Cycle, Node, ReferenceGraph, fold_name};
-pub use text::{EPOCH, format_datetime, format_instant, format_number, format_share};
+pub use text::{
+    EPOCH, cut_to_width, display_width, format_datetime, format_instant, format_number,
+    format_share,
+};
 pub use typing::{
     MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, datetime_from_text,
     scalar_from_literal, value_from_csv_cell, value_from_json, value_from_literal_text,

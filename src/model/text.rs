@@ -1,7 +1,10 @@
 //! How values read as text: numbers in their shortest exact form, instants
 //! in RFC 3339 (UTC), dates when an instant is midnight, a share of a whole
-//! as a percentage. The language's formatter, tables, CSV, the screens and
+//! as a percentage, and text cut to a number of terminal columns (by display
+//! width) with … when cut. The language's formatter, tables, CSV, the screens and
 //! messages all print values through these.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The shortest text that reads back as the same number.
 pub fn format_number(number: f64) -> String {
@@ -53,5 +56,46 @@ pub fn format_share(part: usize, whole: usize) -> String {
         "-".to_string()
     } else {
         format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// Columns `text` takes in a terminal (wide characters count as two).
+pub fn display_width(text: &str) -> usize {
+    text.width()
+}
+
+/// `text` in at most `columns` columns, ending with … when cut.
+pub fn cut_to_width(text: &str, columns: usize) -> String {
+    if text.width() <= columns {
+        return text.to_string();
+    }
+    if columns == 0 {
+        return String::new();
+    }
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > columns - 1 {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    kept.push('…');
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_by_columns() {
+        assert_eq!(cut_to_width("segments", 20), "segments");
+        assert_eq!(cut_to_width("segments", 5), "segm…");
+        assert_eq!(cut_to_width("日本語のテキスト", 7), "日本語…");
+        assert_eq!(display_width(&cut_to_width("日本語のテキスト", 6)), 5);
+        assert_eq!(cut_to_width("abc", 0), "");
     }
 }

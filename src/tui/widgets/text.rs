@@ -1,35 +1,8 @@
-//! Text for narrow places: cut to a number of terminal columns (by display
-//! width, so wide characters and emoji count as two) with … when cut, and
-//! a path shortened to its file name.
+//! Text for narrow places: cut to a number of terminal columns (the model's
+//! rule, shared with the CLI's tables), counts with thousands separators,
+//! and a path shortened to its file name.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-
-/// Columns `text` takes on screen.
-pub fn width(text: &str) -> usize {
-    text.width()
-}
-
-/// `text` in at most `columns` columns, ending with … when cut.
-pub fn cut(text: &str, columns: usize) -> String {
-    if text.width() <= columns {
-        return text.to_string();
-    }
-    if columns == 0 {
-        return String::new();
-    }
-    let mut kept = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > columns - 1 {
-            break;
-        }
-        kept.push(c);
-        used += w;
-    }
-    kept.push('…');
-    kept
-}
+pub use crate::model::{cut_to_width as cut, display_width as width};
 
 /// A count with thousands separators: `1,234,567`.
 pub fn thousands(number: u64) -> String {
@@ -55,15 +28,6 @@ pub fn file_name(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cuts_by_columns() {
-        assert_eq!(cut("segments", 20), "segments");
-        assert_eq!(cut("segments", 5), "segm…");
-        assert_eq!(cut("日本語のテキスト", 7), "日本語…");
-        assert_eq!(width(&cut("日本語のテキスト", 6)), 5);
-        assert_eq!(cut("abc", 0), "");
-    }
 
     #[test]
     fn thousands_separators() {
