@@ -142,6 +142,21 @@ impl Command {
         self.arguments.is_some()
     }
 
+    /// `:name ARGUMENTS`, as the prompt takes it.
+    pub fn usage(&self) -> String {
+        let usage = format!(
+            ":{} {}",
+            self.action.name(),
+            self.arguments.unwrap_or_default()
+        );
+        usage.trim_end().to_string()
+    }
+
+    /// What to say when the prompt got this command without its arguments.
+    pub fn usage_message(&self) -> String {
+        format!("usage: {} — {}", self.usage(), self.help)
+    }
+
     /// Does it need arguments at the prompt?
     pub fn needs_arguments(&self) -> bool {
         self.arguments.is_some_and(|a| !a.is_empty())

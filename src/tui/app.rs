@@ -400,12 +400,7 @@ impl App {
 
     fn import(&mut self, arguments: &[String]) {
         let [kind, path] = arguments else {
-            let command = Action::Import.command();
-            let usage = command.arguments.unwrap_or_default();
-            return self.say(Message::error(format!(
-                "usage: :import {usage} — {}",
-                command.help
-            )));
+            return self.say(Message::error(Action::Import.command().usage_message()));
         };
         match file_commands::import_job(kind, path) {
             Ok(job) => self.start_job(job),

@@ -5,9 +5,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{Keep, centered, scrolled};
+use super::{Keep, draw_scrolled, scrolled};
 use crate::tui::action::{Action, COMMANDS, Scope, commands_in};
 use crate::tui::screens::{Input, Look};
 
@@ -23,11 +22,10 @@ impl HelpPopup {
     pub fn handle(&mut self, input: &Input) -> Keep {
         match input.action {
             Some(Action::Close | Action::Help | Action::Quit) => Keep::Close,
-            Some(action) => {
-                self.scroll = scrolled(self.scroll, action, 10, SCROLL_LIMIT);
+            other => {
+                self.scroll = scrolled(self.scroll, other, SCROLL_LIMIT);
                 Keep::Open
             }
-            None => Keep::Open,
         }
     }
 
@@ -52,11 +50,7 @@ impl HelpPopup {
         }
         lines.push(Line::from(Span::styled("Commands after :", theme.title())));
         for command in COMMANDS.iter().filter(|c| c.at_prompt()) {
-            let usage = format!(
-                ":{} {}",
-                command.action.name(),
-                command.arguments.unwrap_or_default()
-            );
+            let usage = command.usage();
             lines.push(Line::raw(format!("  {usage:<28} {}", command.help)));
         }
         if let Some(path) = &look.keymap.path {
@@ -66,20 +60,12 @@ impl HelpPopup {
                 theme.dim(),
             )));
         }
-        let rect = centered(area, 80, area.height.saturating_sub(2));
-        frame.render_widget(Clear, rect);
         let title = format!(
             " Help — {} closes, {}/{} scroll ",
             look.keymap.key_label(Action::Close),
             look.keymap.key_label(Action::Down),
             look.keymap.key_label(Action::Up)
         );
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(Block::default().borders(Borders::ALL).title(title))
-                .wrap(Wrap { trim: false })
-                .scroll((self.scroll, 0)),
-            rect,
-        );
+        draw_scrolled(frame, area, 80, &title, lines, self.scroll);
     }
 }

@@ -4,9 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{Keep, centered, scrolled};
+use super::{Keep, draw_scrolled, scrolled};
 use crate::tui::action::Action;
 use crate::tui::messages::{Message, MessageLog};
 use crate::tui::screens::{Input, Look};
@@ -28,12 +27,11 @@ impl MessagesPopup {
     pub fn handle(&mut self, input: &Input) -> Keep {
         match input.action {
             Some(Action::Close | Action::Messages | Action::Quit) => Keep::Close,
-            Some(action) => {
+            other => {
                 let limit = u16::try_from(self.messages.len() * 2).unwrap_or(u16::MAX);
-                self.scroll = scrolled(self.scroll, action, 10, limit);
+                self.scroll = scrolled(self.scroll, other, limit);
                 Keep::Open
             }
-            None => Keep::Open,
         }
     }
 
@@ -54,18 +52,10 @@ impl MessagesPopup {
             }
             lines.push(Line::raw(""));
         }
-        let rect = centered(area, 100, area.height.saturating_sub(2));
-        frame.render_widget(Clear, rect);
         let title = format!(
             " Messages, newest first — {} closes ",
             look.keymap.key_label(Action::Close)
         );
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(Block::default().borders(Borders::ALL).title(title))
-                .wrap(Wrap { trim: false })
-                .scroll((self.scroll, 0)),
-            rect,
-        );
+        draw_scrolled(frame, area, 100, &title, lines, self.scroll);
     }
 }

@@ -9,13 +9,15 @@ mod prompt;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub use confirm::{ConfirmPopup, Confirmation};
 pub use help::HelpPopup;
 pub use messages::MessagesPopup;
 pub use prompt::PromptPopup;
 
-use super::action::Scope;
+use super::action::{Action, Scope};
 use super::screens::{Context, Input, Look};
 
 /// Does a popup stay open after an input?
@@ -72,17 +74,44 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// How far a scrolling overlay moves for a list action.
-pub(crate) fn scrolled(scroll: u16, action: super::action::Action, page: u16, limit: u16) -> u16 {
-    use super::action::Action;
+/// Rows a page moves in a scrolling overlay.
+const OVERLAY_PAGE: u16 = 10;
+
+/// Where a scrolling overlay is after a list action (others leave it).
+fn scrolled(scroll: u16, action: Option<Action>, limit: u16) -> u16 {
     let next = match action {
-        Action::Up => scroll.saturating_sub(1),
-        Action::Down => scroll.saturating_add(1),
-        Action::PageUp => scroll.saturating_sub(page),
-        Action::PageDown => scroll.saturating_add(page),
-        Action::Top => 0,
-        Action::Bottom => limit,
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::Down) => scroll.saturating_add(1),
+        Some(Action::PageUp) => scroll.saturating_sub(OVERLAY_PAGE),
+        Some(Action::PageDown) => scroll.saturating_add(OVERLAY_PAGE),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => limit,
         _ => scroll,
     };
     next.min(limit)
+}
+
+/// A scrolling overlay: `lines` wrapped in a bordered box of at most
+/// `width` columns, centred, scrolled down by `scroll` lines.
+fn draw_scrolled(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    scroll: u16,
+) {
+    let rect = centered(area, width, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(title.to_string()),
+            )
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rect,
+    );
 }

@@ -52,12 +52,7 @@ impl PromptPopup {
         let arguments: Vec<String> = words.map(str::to_string).collect();
         match prompt_command(name) {
             Some(command) if command.needs_arguments() && arguments.is_empty() => {
-                context.out.error(format!(
-                    "usage: :{} {} — {}",
-                    command.action.name(),
-                    command.arguments.unwrap_or_default(),
-                    command.help
-                ));
+                context.out.error(command.usage_message());
             }
             Some(command) => context.out.command = Some((command.action, arguments)),
             None => context.out.error(format!(
@@ -118,10 +113,7 @@ pub fn completions(line: &str) -> Vec<String> {
     COMMANDS
         .iter()
         .filter(|c| c.at_prompt() && c.action.name().starts_with(word))
-        .map(|c| {
-            let usage = format!(":{} {}", c.action.name(), c.arguments.unwrap_or_default());
-            format!("{} — {}", usage.trim_end(), c.help)
-        })
+        .map(|c| format!("{} — {}", c.usage(), c.help))
         .collect()
 }
 
