@@ -81,8 +81,8 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let facts = status_facts(app, area.width >= 100);
     let latest = app.messages().latest();
     let is_error = app.job().is_none() && latest.is_some_and(|m| m.is_error);
-    // An error needs the room more than the facts do.
-    let limit = if is_error {
+    // An error or a running job needs the room more than the facts do.
+    let limit = if is_error || app.job().is_some() {
         area.width / 3
     } else {
         area.width * 2 / 3
