@@ -77,8 +77,12 @@ fn main() {
     let members: usize = screen
         .find(&format!(" of {users} users"))
         .and_then(|end| {
-            let start = screen[..end].rfind(' ').map_or(0, |space| space + 1);
-            screen[start..end].parse().ok()
+            let digits = screen[..end]
+                .bytes()
+                .rev()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            screen[end - digits..end].parse().ok()
         })
         .unwrap_or_else(|| panic!("the typed condition must evaluate: {screen}"));
     keystrokes.sort();

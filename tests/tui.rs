@@ -1839,3 +1839,21 @@ fn hints_and_questions_follow_a_remapped_key_map() {
     session.press(KeyCode::Char('o'));
     assert!(!session.has_segment("Light users"), "o confirmed");
 }
+
+/// Quitting while an import runs stops the import at its next batch and
+/// waits for it, so the database is closed whole and holds none of it.
+#[test]
+fn quitting_during_an_import_stops_it_and_writes_nothing() {
+    let mut session = Session::new();
+    let mut pipe = Pipe::new(session.dir.path());
+    pipe.write(&new_users(500, "quit"));
+    session.prompt(&format!("import users {}", pipe.path.display()));
+    session.ctrl('c');
+    assert!(session.app.should_quit());
+    pipe.close();
+    assert!(
+        session.app.finish_jobs(Duration::from_secs(30)),
+        "the job ends"
+    );
+    assert_eq!(session.workspace().entity_count(EntityKind::Users), USERS);
+}

@@ -236,14 +236,10 @@ impl App {
 
     fn route_to_screen(&mut self, input: &Input) -> Handled {
         let index = self.screen_index(self.current);
-        let mut screen = std::mem::replace(
-            &mut self.screens[index],
-            Box::new(super::screens::PlannedScreen::new(self.current)),
-        );
-        let mut context = self.context();
-        let handled = screen.handle(input, &mut context);
+        let page_rows = self.page_rows();
+        let mut context = context_of(&mut self.workspace, &self.job, &self.keymap, page_rows);
+        let handled = self.screens[index].handle(input, &mut context);
         let out = context.out;
-        self.screens[index] = screen;
         self.carry_out(out);
         handled
     }
@@ -254,14 +250,7 @@ impl App {
 
     fn context(&mut self) -> Context<'_> {
         let page_rows = self.page_rows();
-        Context {
-            workspace: self.workspace.as_mut(),
-            busy_with: self.job.as_ref().map(|job| job.label.as_str()),
-            keymap: &self.keymap,
-            page_rows,
-            now: Instant::now(),
-            out: Outbox::default(),
-        }
+        context_of(&mut self.workspace, &self.job, &self.keymap, page_rows)
     }
 
     /// The commands that belong to no screen.
@@ -353,14 +342,10 @@ impl App {
         }
         if let Some(confirmation) = confirmed {
             let index = self.screen_index(self.current);
-            let mut screen = std::mem::replace(
-                &mut self.screens[index],
-                Box::new(super::screens::PlannedScreen::new(self.current)),
-            );
-            let mut context = self.context();
-            screen.confirmed(&confirmation, &mut context);
+            let page_rows = self.page_rows();
+            let mut context = context_of(&mut self.workspace, &self.job, &self.keymap, page_rows);
+            self.screens[index].confirmed(&confirmation, &mut context);
             let out = context.out;
-            self.screens[index] = screen;
             self.carry_out(out);
         }
         if let Some((action, arguments)) = command {
@@ -454,6 +439,15 @@ impl App {
         self.after_poll(polled)
     }
 
+    /// At the end: a running job is asked to stop (an import cancelled
+    /// writes nothing) and waited for, so the database is closed whole.
+    pub fn finish_jobs(&mut self, timeout: Duration) -> bool {
+        if let Some(job) = &self.job {
+            job.cancel();
+        }
+        self.wait_for_job(timeout)
+    }
+
     /// Waits for the running job to end, up to `timeout` (tests and
     /// benchmarks; the event loop polls instead).
     pub fn wait_for_job(&mut self, timeout: Duration) -> bool {
@@ -534,5 +528,22 @@ impl App {
             Duration::MAX
         };
         watch.min(screens).min(job).max(Duration::from_millis(5))
+    }
+}
+
+/// What a part may use while it handles input, from the app's fields (a
+/// function, so the screens can be borrowed beside it).
+fn context_of<'a>(
+    workspace: &'a mut Option<Workspace>,
+    job: &'a Option<RunningJob>,
+    keymap: &'a KeyMap,
+    page_rows: usize,
+) -> Context<'a> {
+    Context {
+        workspace: workspace.as_mut(),
+        busy_with: job.as_ref().map(|job| job.label.as_str()),
+        keymap,
+        page_rows,
+        out: Outbox::default(),
     }
 }

@@ -80,7 +80,9 @@ pub fn run(
     }
     ratatui::restore();
     match result {
-        Ok(Some(app)) => {
+        Ok(Some(mut app)) => {
+            // Quitting during a job: it stops at its next batch first.
+            app.finish_jobs(Duration::from_secs(60));
             if let Some(fatal) = app.fatal() {
                 return Err(fatal.to_string());
             }

@@ -197,7 +197,6 @@ pub struct Context<'a> {
     pub keymap: &'a KeyMap,
     /// Rows a page moves in the screen's list.
     pub page_rows: usize,
-    pub now: Instant,
     pub out: Outbox,
 }
 
