@@ -1436,6 +1436,8 @@ fn query_with_a_bad_condition_fails_with_its_location() {
 #[test]
 fn query_on_an_empty_database_prints_nothing() {
     let db = Db::new();
+    // An empty database (an apply of no definitions makes one).
+    db.apply("empty.seg", "").expect(0);
     assert_eq!(
         db.ok(&["query", "--kind", "users", "id is set", "--format", "ids"]),
         ""
@@ -1771,4 +1773,37 @@ fn a_second_process_gets_the_lock_error_or_waits() {
     assert_eq!(waited.stdout, "u1\nu2\nu3\nu4\n");
     let ids: BTreeSet<String> = db.ids("users").into_iter().collect();
     assert_eq!(ids.len(), 4);
+}
+
+/// Commands that read (or change what is there) refuse a database that does
+/// not exist, and leave no file behind: a mistyped `--db` is not an empty
+/// database.
+#[test]
+fn read_commands_refuse_a_missing_database_and_create_nothing() {
+    let db = Db::new();
+    let commands: &[&[&str]] = &[
+        &["segments"],
+        &["query", "--kind", "users", "nps > 1"],
+        &["show", "--kind", "users", "u1"],
+        &["export", "--kind", "users"],
+        &["history"],
+        &["set", "--kind", "users", "u1", "nps=1"],
+        &["delete", "--kind", "users", "u1"],
+        &["run"],
+    ];
+    for command in commands {
+        let ran = db.run(command).expect(1);
+        assert_eq!(
+            ran.stderr,
+            format!(
+                "error: no database at {} (create one with import, apply or demo)\n",
+                db.path.display()
+            ),
+            "{ran}"
+        );
+        assert!(!db.path.exists(), "{ran} created the database");
+    }
+    // The commands that bring data still create it.
+    db.apply("s.seg", SEGMENTS).expect(0);
+    assert!(db.path.exists());
 }

@@ -15,7 +15,7 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
-    let mut workspace = global.open(true)?;
+    let mut workspace = global.open_existing(true)?;
     let membership = workspace.delete(kind, &args.ids)?;
     let noun = if args.ids.len() == 1 {
         kind.singular().to_string()

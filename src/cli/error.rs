@@ -19,6 +19,10 @@ use super::source::SourceError;
 pub enum CliError {
     /// The database or the workspace failed.
     Workspace(WorkspaceError),
+    /// A command that needs a database was given a path where none is.
+    NoDatabase {
+        path: std::path::PathBuf,
+    },
     /// A `.seg` file (or standard input) cannot be read.
     Source(SourceError),
     /// Several errors, one line each (every file that cannot be read).
@@ -147,6 +151,11 @@ impl std::fmt::Display for CliError {
                 plural(*errors, "error")
             ),
             CliError::InvalidCondition => f.write_str("the condition has errors"),
+            CliError::NoDatabase { path } => write!(
+                f,
+                "no database at {} (create one with import, apply or demo)",
+                path.display()
+            ),
             CliError::UnknownSegment { name } => {
                 write!(f, "there is no segment named \"{name}\"")
             }

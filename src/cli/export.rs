@@ -28,7 +28,7 @@ pub enum Format {
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
-    let workspace = global.open(false)?;
+    let workspace = global.open_existing(false)?;
     let selected = if args.segments.is_empty() {
         workspace.all_entities(kind)
     } else {

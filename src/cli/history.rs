@@ -31,7 +31,7 @@ pub enum Format {
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
-    let workspace = global.open(false)?;
+    let workspace = global.open_existing(false)?;
     if let Some(segment) = &args.segment
         && !workspace.has_segment(segment)
         && !workspace

@@ -226,9 +226,24 @@ impl Global {
         self.db.as_deref().unwrap_or(Path::new(DEFAULT_DB))
     }
 
-    /// Opens the workspace; `record` for commands that change things.
+    /// Opens the workspace, creating the database when there is none (the
+    /// commands that bring data: `import`, `apply`); `record` for commands
+    /// that change things.
     pub fn open(&self, record: bool) -> Result<CommandWorkspace, CliError> {
         self.open_at(self.db_path(), record)
+    }
+
+    /// Opens the workspace of a database that must exist already: commands
+    /// that read, or change what is there, never create an empty one (a
+    /// mistyped `--db` would otherwise leave a file and answer "nothing").
+    pub fn open_existing(&self, record: bool) -> Result<CommandWorkspace, CliError> {
+        let path = self.db_path();
+        if !path.exists() {
+            return Err(CliError::NoDatabase {
+                path: path.to_path_buf(),
+            });
+        }
+        self.open_at(path, record)
     }
 
     pub fn open_at(&self, path: &Path, record: bool) -> Result<CommandWorkspace, CliError> {

@@ -28,7 +28,7 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
-    let workspace = global.open(false)?;
+    let workspace = global.open_existing(false)?;
     let matching = match workspace.query(kind, &args.condition) {
         Ok(rows) => rows,
         Err(diagnostics) => {

@@ -6,7 +6,7 @@ use super::{Global, Outcome};
 use crate::model::format_instant;
 
 pub fn run(global: &Global) -> Outcome {
-    let workspace = global.open(true)?;
+    let workspace = global.open_existing(true)?;
     let segments = workspace.segments();
     let moved = workspace.moved_at_open();
     eprintln!(

@@ -18,7 +18,7 @@ pub struct Args {
 pub use super::output::TableOrJson as Format;
 
 pub fn run(global: &Global, args: Args) -> Outcome {
-    let workspace = global.open(false)?;
+    let workspace = global.open_existing(false)?;
     let kind = args.kind.map(EntityKind::from);
     let segments: Vec<_> = workspace
         .segments()

@@ -22,7 +22,7 @@ pub struct Args {
 pub fn run(global: &Global, args: Args) -> Outcome {
     let assignments = parse_assignments(&args.assignments)?;
     let kind = EntityKind::from(args.kind);
-    let mut workspace = global.open(true)?;
+    let mut workspace = global.open_existing(true)?;
     let membership = workspace.set(kind, &args.id, assignments)?;
     eprintln!("updated {} {}", kind.singular(), args.id);
     report_membership(&membership);

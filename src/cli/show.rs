@@ -19,7 +19,7 @@ pub use super::output::TableOrJson as Format;
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
-    let workspace = global.open(false)?;
+    let workspace = global.open_existing(false)?;
     let entity = workspace
         .entity(kind, &args.id)
         .ok_or_else(|| CliError::UnknownEntity {
