@@ -1638,16 +1638,49 @@ fn demo_builds_a_deterministic_database_and_prints_its_segments() {
     second.run(&args).expect(0);
     assert_eq!(second.export("users"), first.export("users"));
 
-    // A demo database may be replaced by another demo ...
-    first
+    // An existing demo database is opened as it is: what was made in it
+    // stays ...
+    first.ok(&["set", "--kind", "users", "usr-0000001", "nps=10"]);
+    let kept = first
         .run(&["demo", "--no-tui", "--users", "50", "--accounts", "5"])
         .expect(0);
+    assert!(
+        kept.stderr.contains("kept as it is (--fresh starts over)"),
+        "{kept}"
+    );
+    assert_eq!(first.ids("users").len(), 300);
+    assert_eq!(first.entity("users", "usr-0000001")["nps"], 10.0);
+    // ... and --fresh starts over ...
+    first
+        .run(&[
+            "demo",
+            "--no-tui",
+            "--fresh",
+            "--users",
+            "50",
+            "--accounts",
+            "5",
+        ])
+        .expect(0);
     assert_eq!(first.ids("users").len(), 50);
-    // ... but nothing else is.
+    // ... but nothing else is replaced, or opened as a demo.
     let seeded = Db::seeded();
-    let stderr = seeded.fails(&["demo", "--no-tui", "--users", "10", "--accounts", "2"]);
-    assert!(stderr.contains("is not a demo database"), "{stderr}");
-    assert_eq!(seeded.ids("users"), ["u1", "u2", "u3"]);
+    for args in [
+        &["demo", "--no-tui", "--users", "10", "--accounts", "2"][..],
+        &[
+            "demo",
+            "--no-tui",
+            "--fresh",
+            "--users",
+            "10",
+            "--accounts",
+            "2",
+        ][..],
+    ] {
+        let stderr = seeded.fails(args);
+        assert!(stderr.contains("is not a demo database"), "{stderr}");
+        assert_eq!(seeded.ids("users"), ["u1", "u2", "u3"]);
+    }
 }
 
 // ---------------------------------------------------------------- the database file

@@ -1,5 +1,7 @@
 //! `segscope demo`: a database of generated SaaS data with the example
-//! segments. It only ever replaces a database it generated itself.
+//! segments. An existing demo database is opened as it is (what was made
+//! in it stays); `--fresh` starts over, and only ever replaces a database
+//! the demo generated itself.
 
 use std::path::{Path, PathBuf};
 
@@ -28,19 +30,33 @@ pub struct Args {
     /// Print the segments instead of opening the terminal UI.
     #[arg(long)]
     pub no_tui: bool,
+    /// Start over: replace an earlier demo database at this path (its
+    /// segments, imports and history) with newly generated data. Without
+    /// it an existing demo database is opened as it is.
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let path: PathBuf = global.db.clone().unwrap_or_else(|| PathBuf::from(DEMO_DB));
-    let workspace = create(global, &path, &args)?;
-    drop(workspace);
-    eprintln!(
-        "demo database {}: {} users, {} accounts, segments in {}",
-        path.display(),
-        args.users,
-        args.accounts,
-        demo_segments_path(&path).display()
-    );
+    if path.exists() && !args.fresh {
+        ensure_demo(global, &path)?;
+        eprintln!(
+            "demo database {} kept as it is (--fresh starts over), segments in {}",
+            path.display(),
+            demo_segments_path(&path).display()
+        );
+    } else {
+        let workspace = create(global, &path, &args)?;
+        drop(workspace);
+        eprintln!(
+            "demo database {}: {} users, {} accounts, segments in {}",
+            path.display(),
+            args.users,
+            args.accounts,
+            demo_segments_path(&path).display()
+        );
+    }
     if !args.no_tui {
         let seg_file = demo_segments_path(&path);
         return super::ui::open_ui(global, &path, &[seg_file], false);
@@ -122,12 +138,8 @@ fn write_demo_segments(database: &Path) -> Result<PathBuf, CliError> {
 /// How the demo's segment file starts (so a later demo knows it may replace it).
 const DEMO_HEADER: &str = "# The segments of the demo data set";
 
-/// Deletes the file at `path` if it is a demo database; refuses to touch
-/// anything else.
-fn remove_earlier_demo(global: &Global, path: &Path) -> Outcome {
-    if !path.exists() {
-        return Ok(());
-    }
+/// Refuses a database the demo did not generate.
+fn ensure_demo(global: &Global, path: &Path) -> Outcome {
     let is_demo = {
         let workspace = global.open_at(path, false)?;
         workspace.is_demo()?
@@ -137,6 +149,16 @@ fn remove_earlier_demo(global: &Global, path: &Path) -> Outcome {
             path: path.to_path_buf(),
         });
     }
+    Ok(())
+}
+
+/// Deletes the file at `path` if it is a demo database; refuses to touch
+/// anything else.
+fn remove_earlier_demo(global: &Global, path: &Path) -> Outcome {
+    if !path.exists() {
+        return Ok(());
+    }
+    ensure_demo(global, path)?;
     std::fs::remove_file(path).map_err(|source| CliError::CannotReplace {
         path: path.to_path_buf(),
         source,
