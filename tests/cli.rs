@@ -1840,3 +1840,23 @@ fn read_commands_refuse_a_missing_database_and_create_nothing() {
     db.apply("s.seg", SEGMENTS).expect(0);
     assert!(db.path.exists());
 }
+
+/// Counts are of entities, not of rows or arguments: an id named twice in
+/// one file, or twice on the command line, is one entity.
+#[test]
+fn counts_are_of_entities() {
+    let db = Db::seeded();
+    let rows = "{\"id\": \"n1\", \"nps\": 1}\n{\"id\": \"n1\", \"nps\": 2}\n\
+                {\"id\": \"u1\", \"nps\": 3}\n{\"id\": \"u1\", \"nps\": 4}\n\
+                {\"id\": \"u2\"}\n{\"id\": \"u2\", \"nps\": 5}\n\
+                {\"id\": \"u3\"}\n{\"id\": \"u3\"}\n";
+    let ran = db.import("users", "twice.jsonl", rows).expect(0);
+    assert!(
+        ran.stderr
+            .contains("twice.jsonl: 1 created, 2 updated, 1 unchanged"),
+        "{ran}"
+    );
+    assert_eq!(db.entity("users", "n1")["nps"], 2.0, "the last row counts");
+    let ran = db.run(&["delete", "--kind", "users", "n1", "n1"]).expect(0);
+    assert!(ran.stderr.starts_with("deleted 1 user\n"), "{ran}");
+}

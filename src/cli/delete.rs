@@ -17,12 +17,18 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open_existing(true)?;
     let membership = workspace.delete(kind, &args.ids)?;
-    let noun = if args.ids.len() == 1 {
+    // Entities, not arguments: an id given twice is one entity.
+    let deleted = args
+        .ids
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let noun = if deleted == 1 {
         kind.singular().to_string()
     } else {
         kind.to_string()
     };
-    eprintln!("deleted {} {noun}", args.ids.len());
+    eprintln!("deleted {deleted} {noun}");
     report_membership(&membership);
     Ok(())
 }

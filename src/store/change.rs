@@ -237,6 +237,12 @@ pub struct Ordinals {
 }
 
 impl Ordinals {
+    /// The ordinal the next new entity will get (every one below it is
+    /// taken, alive or deleted).
+    pub fn first_unused(&self) -> u32 {
+        self.next
+    }
+
     pub fn allocate(&mut self) -> Result<u32, StoreError> {
         let ordinal = self.next;
         self.next = ordinal

@@ -6,6 +6,8 @@
 
 use std::ops::ControlFlow;
 
+use fixedbitset::FixedBitSet;
+
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;
@@ -150,15 +152,57 @@ impl From<StoreError> for ChangeFailure {
 /// What one row asks of the store, as the engine stage decided it.
 enum Write {
     /// A new entity: the row as it was read and encoded.
-    Created {
-        ordinal: u32,
-    },
+    Created { ordinal: u32 },
     /// An existing entity, re-encoded after merging.
-    Updated {
-        ordinal: u32,
-        encoded: Vec<u8>,
-    },
-    Unchanged,
+    Updated { ordinal: u32, encoded: Vec<u8> },
+    /// A valid row that changes nothing of an existing entity.
+    Unchanged { ordinal: u32 },
+    /// A bad row, or any row once nothing will be written.
+    Nothing,
+}
+
+/// Counts of entities, not rows: a file may name an entity twice. New ones
+/// have ordinals from `first_new` on; an existing one is updated if any of
+/// its rows changed it, unchanged if none did, and counted once.
+struct EntityTally {
+    first_new: u32,
+    updated: FixedBitSet,
+    unchanged: FixedBitSet,
+}
+
+impl EntityTally {
+    fn new(first_new: u32) -> EntityTally {
+        EntityTally {
+            first_new,
+            updated: FixedBitSet::with_capacity(first_new as usize),
+            unchanged: FixedBitSet::with_capacity(first_new as usize),
+        }
+    }
+
+    fn count(&mut self, write: &Write, report: &mut ImportReport) {
+        match *write {
+            Write::Created { .. } => report.created += 1,
+            Write::Updated { ordinal, .. }
+                if ordinal < self.first_new && !self.updated.contains(ordinal as usize) =>
+            {
+                if self.unchanged.contains(ordinal as usize) {
+                    self.unchanged.set(ordinal as usize, false);
+                    report.unchanged -= 1;
+                }
+                self.updated.insert(ordinal as usize);
+                report.updated += 1;
+            }
+            Write::Unchanged { ordinal }
+                if ordinal < self.first_new
+                    && !self.updated.contains(ordinal as usize)
+                    && !self.unchanged.contains(ordinal as usize) =>
+            {
+                self.unchanged.insert(ordinal as usize);
+                report.unchanged += 1;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The part of an import that folds rows into the engine's snapshot, on a
@@ -171,6 +215,7 @@ struct EngineStage<'e> {
     ordinals: Ordinals,
     touched: Touched,
     report: ImportReport,
+    tally: EntityTally,
     errors: Vec<RowError>,
     error_count: usize,
     failure: Option<StoreError>,
@@ -194,8 +239,8 @@ impl EngineStage<'_> {
             .reserve(self.kind, rows.saturating_add(expected_new));
     }
 
-    /// Folds a batch in; one write per row (`Unchanged` for bad rows and
-    /// for everything once nothing will be written).
+    /// Folds a batch in; one write per row (`Nothing` for bad rows and for
+    /// everything once nothing will be written).
     fn merge_batch(&mut self, batch: &RowBatch) -> Vec<Write> {
         let mut writes = Vec::with_capacity(batch.len());
         for row in batch {
@@ -205,11 +250,11 @@ impl EngineStage<'_> {
                     if self.errors.len() < LISTED_ROW_ERRORS {
                         self.errors.push(error.clone());
                     }
-                    Write::Unchanged
+                    Write::Nothing
                 }
                 // After a bad row nothing will be written; only count errors.
                 Ok(_) if self.failure.is_some() || (self.error_count > 0 && !self.skip_invalid) => {
-                    Write::Unchanged
+                    Write::Nothing
                 }
                 Ok(row) => {
                     let folded = merge_row(
@@ -222,16 +267,12 @@ impl EngineStage<'_> {
                     );
                     match folded {
                         Ok(write) => {
-                            match write {
-                                Write::Created { .. } => self.report.created += 1,
-                                Write::Updated { .. } => self.report.updated += 1,
-                                Write::Unchanged => self.report.unchanged += 1,
-                            }
+                            self.tally.count(&write, &mut self.report);
                             write
                         }
                         Err(error) => {
                             self.failure = Some(error);
-                            Write::Unchanged
+                            Write::Nothing
                         }
                     }
                 }
@@ -260,7 +301,7 @@ fn write_row(writer: &mut EntityWriter, row: &ImportRow, write: &Write) -> Resul
     match write {
         Write::Created { ordinal } => writer.put_encoded(&row.id, *ordinal, &row.encoded),
         Write::Updated { ordinal, encoded } => writer.put_encoded(&row.id, *ordinal, encoded),
-        Write::Unchanged => Ok(()),
+        Write::Unchanged { .. } | Write::Nothing => Ok(()),
     }
 }
 
@@ -292,6 +333,7 @@ impl Workspace {
             ordinals: writer.ordinals(),
             touched: Touched::default(),
             report: ImportReport::default(),
+            tally: EntityTally::new(writer.ordinals().first_unused()),
             errors: Vec::new(),
             error_count: 0,
             failure: None,
@@ -422,7 +464,7 @@ impl Workspace {
         };
         let deltas = match write {
             Write::Created { .. } | Write::Updated { .. } => self.engine.settle(touched),
-            Write::Unchanged => Vec::new(),
+            Write::Unchanged { .. } | Write::Nothing => Vec::new(),
         };
         self.record(&change, &deltas)?;
         change.commit()?;
@@ -509,7 +551,7 @@ fn merge_row(
             .collect(),
     };
     if before == properties {
-        return Ok(Write::Unchanged);
+        return Ok(Write::Unchanged { ordinal });
     }
     let encoded = encode_properties(property_pairs(&properties))?;
     engine.load(kind, ordinal, &row.id, property_pairs(&properties), touched);
