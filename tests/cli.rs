@@ -1860,3 +1860,34 @@ fn counts_are_of_entities() {
     let ran = db.run(&["delete", "--kind", "users", "n1", "n1"]).expect(0);
     assert!(ran.stderr.starts_with("deleted 1 user\n"), "{ran}");
 }
+
+/// Trailing data after a JSON array and a CSV quote left open are errors
+/// with their line; nothing is written (before, the import dropped the
+/// second array, or let one field swallow the rest of the file, exit 0).
+#[test]
+fn imports_refuse_trailing_json_and_an_unclosed_csv_quote() {
+    let db = Db::seeded();
+    let before = db.export("users");
+    let ran = db
+        .import("users", "t.json", "[{\"id\": \"a\"}]\n[{\"id\": \"b\"}]\n")
+        .expect(1);
+    assert!(
+        ran.stderr
+            .contains("line 2: text after the array's closing ]"),
+        "{ran}"
+    );
+    let ran = db
+        .import(
+            "users",
+            "q.csv",
+            "id,title\nq1,ok\nq3,\"never closed\nq4,x\n",
+        )
+        .expect(1);
+    assert!(ran.stderr.contains("q.csv:line 3: a quoted field"), "{ran}");
+    assert!(ran.stderr.contains("never closed"), "{ran}");
+    assert_eq!(db.export("users"), before, "nothing was imported");
+    // A quoted field over two lines that is closed is fine.
+    db.import("users", "ok.csv", "id,title\nq5,\"two\nlines\"\n")
+        .expect(0);
+    assert_eq!(db.entity("users", "q5")["title"], "two\nlines");
+}

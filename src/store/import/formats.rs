@@ -3,8 +3,10 @@
 //! [`ImportRow`] or a [`RowError`] naming its line; a problem with the file
 //! as a whole is the error of the reader.
 
+use std::cell::Cell;
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
+use std::rc::Rc;
 
 use super::*;
 use crate::model::EntityKind;
@@ -162,7 +164,16 @@ pub(super) fn read_json_array(
         at = skip_space(at);
         match bytes.get(at) {
             Some(b',') => at = skip_space(at + 1),
-            Some(b']') => return Ok(()),
+            Some(b']') => {
+                let after = skip_space(at + 1);
+                if after < bytes.len() {
+                    line += text[counted_to..after].matches('\n').count();
+                    return Err(format!(
+                        "line {line}: text after the array's closing ]: a .json file holds one array (for one object per line, name the file .jsonl)"
+                    ));
+                }
+                return Ok(());
+            }
             _ => {
                 line += text[counted_to..at].matches('\n').count();
                 return Err(format!(
@@ -178,29 +189,76 @@ pub(super) fn read_csv(
     kind: EntityKind,
     visit: &mut Visit,
 ) -> Result<(), String> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let quotes = Rc::new(Cell::new(0u64));
+    let counted = QuoteCounter {
+        inner: input,
+        quotes: Rc::clone(&quotes),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(counted);
     let headers = reader
         .headers()
         .map_err(|error| format!("cannot read the CSV header: {}", csv_reason(&error)))?
         .clone();
     check_csv_headers(&headers)?;
     let id_column = headers.iter().position(|h| h == ID).unwrap_or(0);
+    // Each record is handed on when the next one is read: the last one is
+    // looked at again once the whole input is read (see below).
+    let mut pending: Option<(usize, csv::StringRecord)> = None;
     for record in reader.records() {
-        let row = match record {
+        if let Some((line, record)) = pending.take()
+            && visit(row_from_csv(line, &headers, id_column, &record, kind)).is_break()
+        {
+            return Ok(());
+        }
+        match record {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line() as usize);
-                row_from_csv(line, &headers, id_column, &record, kind)
+                pending = Some((line, record));
             }
-            Err(error) => Err(RowError {
-                line: error.position().map_or(0, |p| p.line() as usize),
-                message: csv_reason(&error),
-            }),
-        };
-        if visit(row).is_break() {
-            break;
+            Err(error) => {
+                let row = Err(RowError {
+                    line: error.position().map_or(0, |p| p.line() as usize),
+                    message: csv_reason(&error),
+                });
+                if visit(row).is_break() {
+                    return Ok(());
+                }
+            }
         }
     }
+    if let Some((line, record)) = pending {
+        // The CSV reader ends a quoted field left open at the end of the
+        // input and takes the rest of the file into it. An odd number of
+        // quotes in all, and a last field that runs over lines, is that.
+        let open_quote = quotes.get() % 2 == 1 && record.iter().any(|field| field.contains('\n'));
+        let row = if open_quote {
+            Err(RowError {
+                line,
+                message: "a quoted field opened on this line is never closed (a \" is missing), so it would take in the rest of the file".to_string(),
+            })
+        } else {
+            row_from_csv(line, &headers, id_column, &record, kind)
+        };
+        let _ = visit(row);
+    }
     Ok(())
+}
+
+/// A reader that counts the double quotes that pass through it.
+struct QuoteCounter<R> {
+    inner: R,
+    quotes: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for QuoteCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let found = buf[..read].iter().filter(|&&byte| byte == b'"').count();
+        self.quotes.set(self.quotes.get() + found as u64);
+        Ok(read)
+    }
 }
 
 fn check_csv_headers(headers: &csv::StringRecord) -> Result<(), String> {
