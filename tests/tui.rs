@@ -1857,3 +1857,38 @@ fn quitting_during_an_import_stops_it_and_writes_nothing() {
     );
     assert_eq!(session.workspace().entity_count(EntityKind::Users), USERS);
 }
+
+/// Ctrl-C in the editor with unsaved changes asks first (it threw the
+/// changes away at once before); without changes, or pressed again, it
+/// quits.
+#[test]
+fn ctrl_c_with_unsaved_changes_asks_first() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.ctrl('c');
+    assert!(session.app.should_quit(), "nothing typed: it quits at once");
+
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text("Draft");
+    session.ctrl('c');
+    assert!(!session.app.should_quit());
+    let screen = session.screen(100, 30);
+    assert!(
+        screen.contains("Quit and lose your changes to this segment?"),
+        "{screen}"
+    );
+    session.press(KeyCode::Char('n'));
+    assert!(!session.app.should_quit());
+    assert_eq!(session.field("Name"), "Draft", "n keeps the draft");
+    session.ctrl('c');
+    session.press(KeyCode::Char('y'));
+    assert!(session.app.should_quit(), "y quits");
+
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text("Draft");
+    session.ctrl('c');
+    session.ctrl('c');
+    assert!(session.app.should_quit(), "Ctrl-C twice quits");
+}

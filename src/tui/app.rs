@@ -15,7 +15,7 @@ use super::file_commands;
 use super::jobs::{Poll, RunningJob};
 use super::keymap::{Key, KeyMap};
 use super::messages::{Message, MessageLog};
-use super::popups::{HelpPopup, MessagesPopup, Popup};
+use super::popups::{ConfirmPopup, Confirmation, HelpPopup, MessagesPopup, Popup};
 use super::screens::{Changed, Context, Handled, Input, Outbox, Screen, ScreenId, all_screens};
 use super::theme::Theme;
 use super::watch::WatchedFile;
@@ -187,8 +187,7 @@ impl App {
         self.dirty = true;
         let key = Key::from_event(&event);
         if self.keymap.action(&[Scope::Anywhere], key) == Some(Action::ForceQuit) {
-            self.quit = true;
-            return;
+            return self.force_quit();
         }
         if let Some(mut popup) = self.popups.pop() {
             let input = Input::key(event, self.keymap.action(popup.scopes(), key));
@@ -208,6 +207,25 @@ impl App {
         }
         if let Some(action) = self.keymap.action(&[Scope::Global], key) {
             self.global(action, &[], false);
+        }
+    }
+
+    /// Quits at once, unless a screen holds unsaved work: then it asks
+    /// first, and the same key again quits all the same.
+    fn force_quit(&mut self) {
+        let asked = self.popups.last().is_some_and(|popup| {
+            matches!(popup, Popup::Confirm(question) if question.confirmation == Confirmation::QuitDiscarding)
+        });
+        let unsaved = self.screens.iter().find_map(|screen| screen.unsaved_work());
+        match unsaved {
+            Some(work) if !asked => {
+                let again = self.keymap.key_label(Action::ForceQuit);
+                self.popups.push(Popup::Confirm(ConfirmPopup::new(
+                    format!("Quit and lose {work}? ({again} again quits too)"),
+                    Confirmation::QuitDiscarding,
+                )));
+            }
+            _ => self.quit = true,
         }
     }
 
@@ -340,7 +358,9 @@ impl App {
         if let Some(job) = job {
             self.start_job(job);
         }
-        if let Some(confirmation) = confirmed {
+        if confirmed == Some(Confirmation::QuitDiscarding) {
+            self.quit = true;
+        } else if let Some(confirmation) = confirmed {
             let index = self.screen_index(self.current);
             let page_rows = self.page_rows();
             let mut context = context_of(&mut self.workspace, &self.job, &self.keymap, page_rows);

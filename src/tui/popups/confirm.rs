@@ -16,6 +16,8 @@ use crate::tui::widgets::text::width;
 pub enum Confirmation {
     DeleteSegment(String),
     DiscardEdits,
+    /// Quit although a screen holds unsaved work (the app's own question).
+    QuitDiscarding,
 }
 
 pub struct ConfirmPopup {

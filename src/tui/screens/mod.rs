@@ -248,6 +248,12 @@ pub trait Screen {
         None
     }
 
+    /// What unsaved work the screen holds, if any ("your changes to the
+    /// segment"), so quitting asks first.
+    fn unsaved_work(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Does the screen take typed text now (so a key never reaches the
     /// global commands)?
     fn takes_text(&self) -> bool {

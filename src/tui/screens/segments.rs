@@ -269,6 +269,13 @@ impl Screen for SegmentsScreen {
         }
     }
 
+    fn unsaved_work(&self) -> Option<&'static str> {
+        self.editor
+            .as_ref()
+            .filter(|editor| editor.is_changed())
+            .map(|_| "your changes to this segment")
+    }
+
     fn takes_text(&self) -> bool {
         self.editor.is_some() || self.filtering
     }
@@ -312,6 +319,7 @@ impl Screen for SegmentsScreen {
                 self.editor = None;
                 context.out.info("changes discarded");
             }
+            Confirmation::QuitDiscarding => {}
             Confirmation::DeleteSegment(name) => {
                 let Some(workspace) = context.workspace() else {
                     return;
