@@ -817,6 +817,7 @@ fn deleting_a_segment_is_refused_with_the_reason_and_changes_nothing() {
     let draft = SegmentDraft {
         name: "Recent admins".to_string(),
         condition: "in segment \"Admins\" and in segment \"Recent\"".to_string(),
+        based_on: None,
         ..SegmentDraft::default()
     };
     workspace.save_segment(&draft).expect("the draft saves");

@@ -92,6 +92,7 @@ impl Session {
                 kind: EntityKindChoice(EntityKind::Users),
                 description: "Fewer than four sessions in 30 days".to_string(),
                 condition: LIGHT_USERS.to_string(),
+                based_on: None,
             })
             .expect("a segment of the terminal UI saves");
         let app = App::new(workspace, keymap, Theme::plain(), vec![]);
@@ -1891,4 +1892,65 @@ fn ctrl_c_with_unsaved_changes_asks_first() {
     session.ctrl('c');
     session.ctrl('c');
     assert!(session.app.should_quit(), "Ctrl-C twice quits");
+}
+
+/// Saving in the editor does not write over a change made to the file in
+/// another editor since this one opened: it asks, and `y` overwrites, `r`
+/// reloads the file's version (the draft goes whole to the message log), `n`
+/// keeps editing.
+#[test]
+fn saving_over_a_definition_changed_on_disk_asks_first() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("team.seg");
+    let original = "segment \"Heavy users\" for users {\n  where sessions_30d >= 40\n}\n";
+    std::fs::write(&path, original).expect("write");
+    session.apply_file(&path);
+    session.edit_condition_of("Heavy users");
+    session.type_text("sessions_30d >= 30");
+    // Another editor changes the same definition meanwhile.
+    let theirs = "segment \"Heavy users\" for users {\n  where sessions_30d >= 45\n}\n";
+    std::fs::write(&path, theirs).expect("write");
+    session.ctrl('s');
+    let screen = session.screen(160, 40);
+    assert!(
+        screen.contains("\"Heavy users\" changed in")
+            && screen.contains("Overwrite it with yours?"),
+        "{screen}"
+    );
+    assert!(screen.contains("r reload the file's version"), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        theirs,
+        "not written"
+    );
+
+    session.press(KeyCode::Char('n'));
+    assert!(session.editor_open(), "n keeps editing");
+    assert_eq!(session.condition(), "sessions_30d >= 30");
+
+    session.ctrl('s');
+    session.press(KeyCode::Char('r'));
+    assert_eq!(
+        session.condition(),
+        "sessions_30d >= 45",
+        "the file's version"
+    );
+    session.settle();
+    let screen = session.screen(160, 40);
+    assert!(
+        screen.contains("Your draft before the reload: sessions_30d >= 30"),
+        "the draft stays in view: {screen}"
+    );
+
+    // Changed again on disk, and this time overwritten.
+    let later = "segment \"Heavy users\" for users {\n  where sessions_30d >= 50\n}\n";
+    std::fs::write(&path, later).expect("write");
+    let length = session.condition().chars().count();
+    session.presses(KeyCode::Backspace, length);
+    session.type_text("sessions_30d >= 35");
+    session.ctrl('s');
+    session.press(KeyCode::Char('y'));
+    assert!(!session.editor_open(), "saved");
+    let written = std::fs::read_to_string(&path).expect("read");
+    assert!(written.contains("sessions_30d >= 35"), "{written}");
 }

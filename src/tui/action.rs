@@ -48,6 +48,7 @@ pub enum Action {
     PreviousSuggestion,
     Yes,
     No,
+    Reload,
     Accept,
     Complete,
     Dismiss,
@@ -433,6 +434,13 @@ pub const COMMANDS: &[Command] = &[
     ),
     row(Action::Yes, Scope::Confirm, &["y", "enter"], KEYS, "yes"),
     row(Action::No, Scope::Confirm, &["n", "esc"], KEYS, "no"),
+    row(
+        Action::Reload,
+        Scope::Confirm,
+        &["r"],
+        KEYS,
+        "reload from the file (when a file changed under the editor)",
+    ),
 ];
 
 /// The commands of a scope, in table order.

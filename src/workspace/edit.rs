@@ -29,6 +29,10 @@ pub struct SegmentDraft {
     pub kind: EntityKindChoice,
     pub description: String,
     pub condition: String,
+    /// The definition's canonical text when the editor opened it. Saving
+    /// into a file refuses when the file's definition is no longer that
+    /// (another editor changed it); `None` overwrites whatever is there.
+    pub based_on: Option<String>,
 }
 
 /// The kind of a draft (a newtype so drafts can default to users).
@@ -59,6 +63,11 @@ pub enum SaveFailure {
     },
     /// The definition's file cannot be rewritten.
     File(String),
+    /// The definition changed in its file since the editor opened it.
+    ChangedOnDisk {
+        name: String,
+        path: String,
+    },
     Workspace(WorkspaceError),
 }
 
@@ -71,6 +80,9 @@ impl SaveFailure {
                 |d| d.message.clone(),
             ),
             SaveFailure::File(message) => message.clone(),
+            SaveFailure::ChangedOnDisk { name, path } => {
+                format!("\"{name}\" changed in {path} since the editor opened it")
+            }
             SaveFailure::Workspace(error) => error.to_string(),
         }
     }
@@ -128,6 +140,35 @@ impl DeleteSegmentFailure {
             other => other.to_string(),
         }
     }
+}
+
+/// Reads and parses `path`: its text, its tree, and which definition is
+/// segment `name`.
+fn read_file_segment(
+    path: &str,
+    name: &str,
+) -> Result<(String, crate::model::ast::File, usize), SaveFailure> {
+    let current = std::fs::read_to_string(path).map_err(|error| {
+        SaveFailure::File(format!(
+            "cannot read {path}: {}",
+            crate::os_error::reason(&error)
+        ))
+    })?;
+    let (file, diagnostics) = parse_file(&current);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(SaveFailure::File(format!(
+            "{path} has errors; fix the file first"
+        )));
+    }
+    let index = file
+        .definitions
+        .iter()
+        .position(|d| {
+            d.kind() == crate::model::DefinitionKind::Segment
+                && fold_name(&d.name().text) == fold_name(name)
+        })
+        .ok_or_else(|| SaveFailure::File(format!("segment \"{name}\" is no longer in {path}")))?;
+    Ok((current, file, index))
 }
 
 fn defined_in_file(name: &str, file: &str) -> String {
@@ -386,7 +427,7 @@ impl Workspace {
             ..
         }) = &original
         {
-            return self.save_into_file(path, name, &text);
+            return self.save_into_file(path, name, &text, draft.based_on.as_deref());
         }
         let mut next: Vec<StoredDefinition> = self
             .registry
@@ -428,30 +469,19 @@ impl Workspace {
         path: &str,
         name: &str,
         text: &str,
+        based_on: Option<&str>,
     ) -> Result<ApplyReport, SaveFailure> {
-        let current = std::fs::read_to_string(path).map_err(|error| {
-            SaveFailure::File(format!(
-                "cannot read {path}: {}",
-                crate::os_error::reason(&error)
-            ))
-        })?;
-        let (file, diagnostics) = parse_file(&current);
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(SaveFailure::File(format!(
-                "{path} has errors; fix the file first"
-            )));
+        let (current, file, index) = read_file_segment(path, name)?;
+        let found = &file.definitions[index];
+        if let Some(based_on) = based_on
+            && canonical_text(found) != based_on
+        {
+            return Err(SaveFailure::ChangedOnDisk {
+                name: name.to_string(),
+                path: path.to_string(),
+            });
         }
-        let span = file
-            .definitions
-            .iter()
-            .find(|d| {
-                d.kind() == crate::model::DefinitionKind::Segment
-                    && fold_name(&d.name().text) == fold_name(name)
-            })
-            .map(Definition::span)
-            .ok_or_else(|| {
-                SaveFailure::File(format!("segment \"{name}\" is no longer in {path}"))
-            })?;
+        let span = found.span();
         // Comments inside the old definition move just above the new one.
         let inner_comments: String = file
             .comments
@@ -479,6 +509,25 @@ impl Workspace {
             ))
         })?;
         Ok(self.apply(&[source])?)
+    }
+
+    /// A segment as its file holds it now, and its canonical text (to
+    /// reload an editor whose file changed under it).
+    pub fn segment_in_file(
+        &self,
+        path: &str,
+        name: &str,
+    ) -> Result<(SegmentDefinition, String), SaveFailure> {
+        let (_, file, index) = read_file_segment(path, name)?;
+        match file.definitions.into_iter().nth(index) {
+            Some(Definition::Segment(segment)) => {
+                let text = canonical_text(&Definition::Segment(segment.clone()));
+                Ok((segment, text))
+            }
+            _ => Err(SaveFailure::File(format!(
+                "segment \"{name}\" is no longer in {path}"
+            ))),
+        }
     }
 
     /// Can segment `name` be deleted? Not while anything refers to it, nor

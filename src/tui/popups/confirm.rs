@@ -18,6 +18,10 @@ pub enum Confirmation {
     DiscardEdits,
     /// Quit although a screen holds unsaved work (the app's own question).
     QuitDiscarding,
+    /// Save over a definition that changed in its file since the editor
+    /// opened it (yes), or reload the file's version (`reload`).
+    OverwriteChangedFile,
+    ReloadChangedFile,
 }
 
 pub struct ConfirmPopup {
@@ -40,16 +44,26 @@ impl ConfirmPopup {
                 Keep::Close
             }
             Some(Action::No) => Keep::Close,
+            Some(Action::Reload) if self.confirmation == Confirmation::OverwriteChangedFile => {
+                context.out.confirmed = Some(Confirmation::ReloadChangedFile);
+                Keep::Close
+            }
             _ => Keep::Open,
         }
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
-        let answer = format!(
+        let mut answer = format!(
             "{} yes   {} no",
             look.keymap.keys_label(Action::Yes),
             look.keymap.keys_label(Action::No)
         );
+        if self.confirmation == Confirmation::OverwriteChangedFile {
+            answer.push_str(&format!(
+                "   {} reload the file's version",
+                look.keymap.keys_label(Action::Reload)
+            ));
+        }
         let text_width = width(&self.question).max(width(&answer)) as u16;
         let rect = centered(area, text_width + 4, 4);
         frame.render_widget(Clear, rect);

@@ -49,6 +49,10 @@ pub struct SegmentEditor {
     save_error: Option<String>,
     /// (name, description, condition) as last saved or opened.
     saved: (String, String, String),
+    /// The stored definition's text when opened (see `SegmentDraft`).
+    based_on: Option<String>,
+    /// The condition typed before a reload from the file, kept in view.
+    replaced_draft: Option<String>,
 }
 
 impl SegmentEditor {
@@ -70,14 +74,16 @@ impl SegmentEditor {
             .map(|d| d.value.clone())
             .unwrap_or_default();
         let condition = format_condition(&segment.condition);
-        Some(SegmentEditor::with(
+        let mut editor = SegmentEditor::with(
             Some(stored.name.clone()),
             file,
             segment.kind,
             &stored.name,
             &description,
             &condition,
-        ))
+        );
+        editor.based_on = Some(stored.text.clone());
+        Some(editor)
     }
 
     fn with(
@@ -107,6 +113,8 @@ impl SegmentEditor {
                 description.to_string(),
                 condition.to_string(),
             ),
+            based_on: None,
+            replaced_draft: None,
         }
     }
 
@@ -117,6 +125,7 @@ impl SegmentEditor {
             kind: EntityKindChoice(self.kind),
             description: self.description.text(),
             condition: self.condition.text(),
+            based_on: self.based_on.clone(),
         }
     }
 
@@ -128,7 +137,7 @@ impl SegmentEditor {
 
     pub fn handle(&mut self, input: &Input, context: &mut Context) -> EditorOutcome {
         match input.action {
-            Some(Action::Save) => return self.save(context),
+            Some(Action::Save) => return self.save(context, false),
             Some(Action::Cancel) if self.condition.has_suggestions() => {
                 self.condition.close_suggestions();
             }
@@ -182,8 +191,13 @@ impl SegmentEditor {
         EditorOutcome::Stay
     }
 
-    fn save(&mut self, context: &mut Context) -> EditorOutcome {
-        let draft = self.draft();
+    /// Saves; `overwrite` saves over a definition that changed in its file
+    /// since the editor opened it.
+    pub fn save(&mut self, context: &mut Context, overwrite: bool) -> EditorOutcome {
+        let mut draft = self.draft();
+        if overwrite {
+            draft.based_on = None;
+        }
         let Some(workspace) = context.workspace() else {
             return EditorOutcome::Stay;
         };
@@ -206,12 +220,59 @@ impl SegmentEditor {
             }
             Err(failure) => {
                 let summary = failure.summary();
-                if let SaveFailure::Invalid { .. } = failure {
-                    self.save_error = Some(summary.clone());
+                match failure {
+                    SaveFailure::Invalid { .. } => self.save_error = Some(summary.clone()),
+                    SaveFailure::ChangedOnDisk { .. } => {
+                        context.out.popups.push(Popup::Confirm(ConfirmPopup::new(
+                            format!("{summary}. Overwrite it with yours?"),
+                            Confirmation::OverwriteChangedFile,
+                        )));
+                    }
+                    _ => {}
                 }
                 context.out.error(format!("not saved: {summary}"));
                 EditorOutcome::Stay
             }
+        }
+    }
+
+    /// Takes the definition as its file holds it now; the draft it replaces
+    /// goes to the message log, whole, so nothing typed is lost.
+    pub fn reload_from_file(&mut self, context: &mut Context) {
+        let (Some(file), Some(original)) = (self.file.clone(), self.original.clone()) else {
+            return;
+        };
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        match workspace.segment_in_file(&file, &original) {
+            Ok((segment, text)) => {
+                let draft = self.draft();
+                let description = segment
+                    .description
+                    .as_ref()
+                    .map(|d| d.value.clone())
+                    .unwrap_or_default();
+                let condition = format_condition(&segment.condition);
+                let mut reloaded = SegmentEditor::with(
+                    Some(original),
+                    Some(file.clone()),
+                    segment.kind,
+                    &segment.name.text,
+                    &description,
+                    &condition,
+                );
+                reloaded.based_on = Some(text);
+                reloaded.replaced_draft = Some(draft.condition.clone());
+                *self = reloaded;
+                context.out.info(format!(
+                    "reloaded \"{}\" from {file}; your draft was:\nname: {}\ndescription: {}\ncondition: {}",
+                    segment.name.text, draft.name, draft.description, draft.condition
+                ));
+            }
+            Err(failure) => context
+                .out
+                .error(format!("not reloaded: {}", failure.summary())),
         }
     }
 
@@ -269,6 +330,12 @@ impl SegmentEditor {
             )));
         }
         lines.extend(self.condition.outcome_lines(theme));
+        if let Some(draft) = &self.replaced_draft {
+            lines.push(Line::from(Span::styled(
+                format!("Your draft before the reload: {}", draft.replace('\n', " ")),
+                theme.dim(),
+            )));
+        }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), outcome);
         let mut spans = Vec::new();
         for (action, label) in [

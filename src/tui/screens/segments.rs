@@ -105,7 +105,13 @@ impl SegmentsScreen {
         let Some(editor) = self.editor.as_mut() else {
             return;
         };
-        match editor.handle(input, context) {
+        let outcome = editor.handle(input, context);
+        self.after_editor(outcome, context);
+    }
+
+    /// Closes the editor or selects what it saved, as its outcome says.
+    fn after_editor(&mut self, outcome: EditorOutcome, context: &mut Context) {
+        match outcome {
             EditorOutcome::Stay => {}
             EditorOutcome::Close => self.editor = None,
             EditorOutcome::Saved(name) => {
@@ -320,6 +326,17 @@ impl Screen for SegmentsScreen {
                 context.out.info("changes discarded");
             }
             Confirmation::QuitDiscarding => {}
+            Confirmation::OverwriteChangedFile => {
+                if let Some(editor) = self.editor.as_mut() {
+                    let outcome = editor.save(context, true);
+                    self.after_editor(outcome, context);
+                }
+            }
+            Confirmation::ReloadChangedFile => {
+                if let Some(editor) = self.editor.as_mut() {
+                    editor.reload_from_file(context);
+                }
+            }
             Confirmation::DeleteSegment(name) => {
                 let Some(workspace) = context.workspace() else {
                     return;
