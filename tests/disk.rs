@@ -265,7 +265,12 @@ fn a_database_this_user_may_not_use_is_a_permission_problem_not_damage() {
 
     set_mode(&locked, folder_mode);
     let new_db = locked.join("new.redb");
-    let output = as_tested_user(segscope(fixture.dir.path(), &new_db, &["segments"]));
+    // A command that creates a database (read commands refuse a missing one).
+    let empty = fixture.path("empty.seg");
+    std::fs::write(&empty, "").unwrap();
+    set_mode(&empty, 0o644);
+    let empty = empty.display().to_string();
+    let output = as_tested_user(segscope(fixture.dir.path(), &new_db, &["apply", &empty]));
     set_mode(&locked, 0o755);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(
