@@ -1954,3 +1954,34 @@ fn saving_over_a_definition_changed_on_disk_asks_first() {
     let written = std::fs::read_to_string(&path).expect("read");
     assert!(written.contains("sessions_30d >= 35"), "{written}");
 }
+
+/// While filtered, the sub-tabs say how many of how many are shown; Esc
+/// clears a confirmed filter; after a reload the selection stays on the
+/// same segment, not on the same row number.
+#[test]
+fn filters_and_selection_follow_the_segments() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('/'));
+    session.type_text("pow");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains(" Users (2 of 5) "), "{screen}");
+    assert!(screen.contains(" Accounts (0 of 2) "), "{screen}");
+    session.press(KeyCode::Esc);
+    let screen = session.screen(120, 40);
+    assert!(!screen.contains("filter:"), "Esc clears it: {screen}");
+    assert!(screen.contains(" Users (5) "), "{screen}");
+    assert_eq!(session.listed().len(), 5);
+
+    session.select("Power users");
+    // A new segment sorts before it: its row number moves, the selection
+    // stays with it.
+    let path = session.dir.path().join("more.seg");
+    std::fs::write(
+        &path,
+        "segment \"Admins\" for users {\n  where role = \"admin\"\n}\n",
+    )
+    .expect("write");
+    session.apply_file(&path);
+    assert_eq!(session.selected().as_deref(), Some("Power users"));
+}

@@ -40,6 +40,7 @@ pub enum Action {
     Edit,
     Delete,
     Filter,
+    ClearFilter,
     Save,
     Cancel,
     NextField,
@@ -368,6 +369,13 @@ pub const COMMANDS: &[Command] = &[
         &["/"],
         PROMPT,
         "filter segments by name",
+    ),
+    row(
+        Action::ClearFilter,
+        Scope::Segments,
+        &["esc"],
+        KEYS,
+        "clear the name filter",
     ),
     row(
         Action::Save,

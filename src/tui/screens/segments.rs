@@ -157,7 +157,20 @@ impl SegmentsScreen {
 
     fn draw_tabs(&self, frame: &mut Frame, area: Rect, look: &Look) {
         let theme = look.theme;
-        let count = |kind: EntityKind| self.summaries.iter().filter(|s| s.kind == kind).count();
+        let filter = self.filter.text().to_lowercase();
+        let count = |kind: EntityKind| {
+            let all = self.summaries.iter().filter(|s| s.kind == kind).count();
+            let shown = self
+                .summaries
+                .iter()
+                .filter(|s| s.kind == kind && s.name.to_lowercase().contains(&filter))
+                .count();
+            if filter.is_empty() {
+                all.to_string()
+            } else {
+                format!("{shown} of {all}")
+            }
+        };
         let tab = |kind: EntityKind, label: &str| {
             let style = if self.kind == kind {
                 theme.active_tab()
@@ -307,6 +320,10 @@ impl Screen for SegmentsScreen {
                 self.selected = 0;
             }
             Action::Filter => self.filtering = true,
+            Action::ClearFilter if !self.filter.text().is_empty() => {
+                self.filter.set_text("");
+                self.selected = 0;
+            }
             Action::New => self.editor = Some(SegmentEditor::new_segment(self.kind)),
             Action::Edit => self.open_editor(context),
             Action::Delete => self.ask_delete(context),
@@ -353,7 +370,14 @@ impl Screen for SegmentsScreen {
     }
 
     fn refresh(&mut self, workspace: &Workspace, _changed: &Changed) {
+        // The selection follows the segment, not the row number.
+        let selected = self.selected_name();
         self.summaries = workspace.segments();
+        if let Some(name) = selected
+            && let Some(index) = self.visible().iter().position(|s| s.name == name)
+        {
+            self.selected = index;
+        }
         self.clamp_selection();
     }
 
