@@ -1985,3 +1985,20 @@ fn filters_and_selection_follow_the_segments() {
     session.apply_file(&path);
     assert_eq!(session.selected().as_deref(), Some("Power users"));
 }
+
+/// At 40×10, the smallest size without the notice, the condition being
+/// typed stays visible (it had no row left before) with its outcome.
+#[test]
+fn the_editor_at_40x10_shows_the_condition_being_typed() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text("Small");
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+    session.type_text("nps >= 9");
+    session.settle();
+    let screen = session.screen(40, 10);
+    assert!(screen.contains("nps >= 9"), "{screen}");
+    assert!(screen.contains(" of 300 users"), "{screen}");
+    assert!(!screen.contains("Name "), "the name gives way: {screen}");
+}

@@ -300,12 +300,27 @@ impl SegmentEditor {
             .title(Span::styled(title, theme.title()));
         let inner = outer.inner(area);
         frame.render_widget(outer, area);
+        // The condition keeps at least one row of text: in a small window the
+        // fields not focused give way, the hints too, and the outcome keeps
+        // one line.
+        let condition_height = self.condition.height();
+        let tight = inner.height < condition_height + 4;
+        let keep = |field: EditorField| !tight || self.focus == field;
+        let rows = |shown: bool, height: u16| Constraint::Length(if shown { height } else { 0 });
         let [name, description, condition, outcome, hints] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(self.condition.height()),
-            Constraint::Min(1),
-            Constraint::Length(1),
+            rows(keep(EditorField::Name), 1),
+            rows(keep(EditorField::Description), 1),
+            if tight {
+                Constraint::Min(3)
+            } else {
+                Constraint::Length(condition_height)
+            },
+            if tight {
+                Constraint::Length(1)
+            } else {
+                Constraint::Min(1)
+            },
+            rows(!tight, 1),
         ])
         .areas(inner);
         self.draw_field(frame, EditorField::Name, "Name        ", name, look);
