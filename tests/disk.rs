@@ -40,6 +40,19 @@ fn many_users() -> String {
         .collect()
 }
 
+/// `program` (a shell, `unshare`) in `directory`, with segscope as `$BIN`
+/// and the fixed instant as `SEGSCOPE_NOW`, for scripts that run it.
+fn script_command(directory: &Path, program: &str) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(directory)
+        .env("BIN", BIN)
+        .env("SEGSCOPE_NOW", NOW)
+        .env_remove("SEGSCOPE_DB")
+        .stdin(Stdio::null());
+    command
+}
+
 fn segscope(directory: &Path, db: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command
@@ -143,13 +156,8 @@ fn a_full_disk_is_reported_as_a_full_disk_and_the_database_keeps_what_it_held() 
         "$BIN" --db small-disk/db.redb export --kind users > after.jsonl
         df -k small-disk | tail -n 1 > free.txt
     "#;
-    let output = Command::new("unshare")
+    let output = script_command(fixture.dir.path(), "unshare")
         .args(["--mount", "sh", "-c", script])
-        .current_dir(fixture.dir.path())
-        .env("BIN", BIN)
-        .env("SEGSCOPE_NOW", NOW)
-        .env_remove("SEGSCOPE_DB")
-        .stdin(Stdio::null())
         .output()
         .expect("run unshare");
     assert!(
@@ -190,16 +198,11 @@ fn the_file_size_limit_is_named_and_the_database_keeps_what_it_held() {
     let before = fixture.export(&db);
     // SIGXFSZ ignored (as a shell's `trap '' XFSZ` leaves it to the program
     // it runs), a write past the limit fails with EFBIG instead of killing.
-    let output = Command::new("sh")
+    let output = script_command(fixture.dir.path(), "sh")
         .args([
             "-c",
             r#"trap '' XFSZ; ulimit -f 2000; exec "$BIN" --db limited.redb import --kind users many.jsonl"#,
         ])
-        .current_dir(fixture.dir.path())
-        .env("BIN", BIN)
-        .env("SEGSCOPE_NOW", NOW)
-        .env_remove("SEGSCOPE_DB")
-        .stdin(Stdio::null())
         .output()
         .expect("run sh");
     let error = stderr(&output);

@@ -111,7 +111,7 @@ impl<L: Clone> ReferenceGraph<L> {
     }
 
     /// The segments a node refers to that exist, as nodes, with where.
-    fn targets(&self, node: usize) -> impl Iterator<Item = (usize, &L)> {
+    fn targets(&self, node: usize) -> impl Iterator<Item = (usize, &L)> + '_ {
         self.nodes[node]
             .1
             .iter()
@@ -166,6 +166,10 @@ impl<L: Clone> ReferenceGraph<L> {
         }
         let mut marks = vec![Mark::New; self.nodes.len()];
         let mut order = Vec::new();
+        // Each node's targets, looked up once (names are folded to find them).
+        let targets: Vec<Vec<(usize, &L)>> = (0..self.nodes.len())
+            .map(|node| self.targets(node).collect())
+            .collect();
         // Walks start in name order, so what a cycle's message names first
         // does not depend on the order the definitions were given in.
         let mut starts: Vec<usize> = (0..self.nodes.len())
@@ -179,8 +183,7 @@ impl<L: Clone> ReferenceGraph<L> {
             let mut path: Vec<(usize, usize)> = vec![(start, 0)];
             marks[start] = Mark::OnPath;
             while let Some(&(node, next)) = path.last() {
-                let target = self.targets(node).nth(next);
-                let Some((target, at)) = target else {
+                let Some(&(target, at)) = targets[node].get(next) else {
                     marks[node] = Mark::Done;
                     order.push(node);
                     path.pop();

@@ -284,9 +284,9 @@ impl App {
             Action::Messages => self
                 .popups
                 .push(Popup::Messages(MessagesPopup::new(&self.messages))),
-            Action::Close => {
-                self.popups.pop();
-            }
+            // Esc with no overlay open: nothing to close (overlays take
+            // their own keys first).
+            Action::Close => {}
             Action::CancelJob => match &self.job {
                 Some(job) => {
                     job.cancel();

@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Changed, Context, Input, Look};
 use crate::lang::format::format_condition;
+use crate::model::ast::SegmentDefinition;
 use crate::model::{EntityKind, Origin};
 use crate::tui::action::Action;
 use crate::tui::popups::{ConfirmPopup, Confirmation, Popup};
@@ -68,6 +69,24 @@ impl SegmentEditor {
             Origin::File(path) => Some(path.clone()),
             Origin::Interactive => None,
         };
+        Some(SegmentEditor::opened_on(
+            stored.name.clone(),
+            file,
+            &stored.name,
+            segment,
+            stored.text.clone(),
+        ))
+    }
+
+    /// An editor on a stored (or filed) definition: `original` is the name
+    /// it is known by, `based_on` its canonical text as opened.
+    fn opened_on(
+        original: String,
+        file: Option<String>,
+        name: &str,
+        segment: &SegmentDefinition,
+        based_on: String,
+    ) -> SegmentEditor {
         let description = segment
             .description
             .as_ref()
@@ -75,15 +94,15 @@ impl SegmentEditor {
             .unwrap_or_default();
         let condition = format_condition(&segment.condition);
         let mut editor = SegmentEditor::with(
-            Some(stored.name.clone()),
+            Some(original),
             file,
             segment.kind,
-            &stored.name,
+            name,
             &description,
             &condition,
         );
-        editor.based_on = Some(stored.text.clone());
-        Some(editor)
+        editor.based_on = Some(based_on);
+        editor
     }
 
     fn with(
@@ -248,21 +267,13 @@ impl SegmentEditor {
         match workspace.segment_in_file(&file, &original) {
             Ok((segment, text)) => {
                 let draft = self.draft();
-                let description = segment
-                    .description
-                    .as_ref()
-                    .map(|d| d.value.clone())
-                    .unwrap_or_default();
-                let condition = format_condition(&segment.condition);
-                let mut reloaded = SegmentEditor::with(
-                    Some(original),
+                let mut reloaded = SegmentEditor::opened_on(
+                    original,
                     Some(file.clone()),
-                    segment.kind,
                     &segment.name.text,
-                    &description,
-                    &condition,
+                    &segment,
+                    text,
                 );
-                reloaded.based_on = Some(text);
                 reloaded.replaced_draft = Some(draft.condition.clone());
                 *self = reloaded;
                 context.out.info(format!(
