@@ -54,7 +54,12 @@ fn script_command(directory: &Path, program: &str) -> Command {
 }
 
 fn segscope(directory: &Path, db: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
+    segscope_at(Path::new(BIN), directory, db, args)
+}
+
+/// `segscope` run from the binary at `program`.
+fn segscope_at(program: &Path, directory: &Path, db: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
     command
         .arg("--db")
         .arg(db)
@@ -242,7 +247,18 @@ fn a_database_this_user_may_not_use_is_a_permission_problem_not_damage() {
     } else {
         (&[0o400], 0o555)
     };
-    let as_tested_user = |mut command: Command| {
+    // `nobody` may not reach the build's binary (a checkout in a private
+    // folder): it runs a copy in the fixture's folder, open to all.
+    let program = if root {
+        let copy = fixture.path("segscope");
+        std::fs::copy(BIN, &copy).unwrap();
+        set_mode(&copy, 0o755);
+        copy
+    } else {
+        PathBuf::from(BIN)
+    };
+    let as_tested_user = |db: &Path, args: &[&str]| {
+        let mut command = segscope_at(&program, fixture.dir.path(), db, args);
         if root {
             command.uid(NOBODY).gid(NOBODY);
         }
@@ -251,7 +267,7 @@ fn a_database_this_user_may_not_use_is_a_permission_problem_not_damage() {
     let bytes = std::fs::read(&db).unwrap();
     for &mode in file_modes {
         set_mode(&db, mode);
-        let output = as_tested_user(segscope(fixture.dir.path(), &db, &["segments"]));
+        let output = as_tested_user(&db, &["segments"]);
         assert_eq!(
             output.status.code(),
             Some(1),
@@ -273,7 +289,7 @@ fn a_database_this_user_may_not_use_is_a_permission_problem_not_damage() {
     std::fs::write(&empty, "").unwrap();
     set_mode(&empty, 0o644);
     let empty = empty.display().to_string();
-    let output = as_tested_user(segscope(fixture.dir.path(), &new_db, &["apply", &empty]));
+    let output = as_tested_user(&new_db, &["apply", &empty]);
     set_mode(&locked, 0o755);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(
