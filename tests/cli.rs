@@ -1359,7 +1359,7 @@ fn query_prints_every_format() {
     );
     assert_eq!(
         rows.next().unwrap(),
-        "u1,a1,ann@acme.example,2024-06-10T09:00:00Z,admin,beta; vip,Active; Admins"
+        r#"u1,a1,ann@acme.example,2024-06-10T09:00:00Z,admin,"[""beta"",""vip""]","[""Active"",""Admins""]""#
     );
 
     for format in ["json", "jsonl", "csv", "ids"] {
@@ -1530,7 +1530,7 @@ fn export_jsonl_and_csv_of_everyone_or_of_segments() {
     let csv = db.ok(&["export", "--kind", "accounts", "--format", "csv"]);
     assert_eq!(
         csv,
-        "id,name,plan,seats,segments\na1,Acme,pro,12,Pro accounts\na2,Bolt,free,2,\n"
+        "id,name,plan,seats,segments\na1,Acme,pro,12,\"[\"\"Pro accounts\"\"]\"\na2,Bolt,free,2,[]\n"
     );
     let csv = db.ok(&[
         "export",
@@ -1544,7 +1544,7 @@ fn export_jsonl_and_csv_of_everyone_or_of_segments() {
     assert_eq!(
         csv,
         "id,account_id,email,last_seen_at,role,tags,segments\n\
-         u1,a1,ann@acme.example,2024-06-10T09:00:00Z,admin,beta; vip,Active; Admins\n"
+         u1,a1,ann@acme.example,2024-06-10T09:00:00Z,admin,\"[\"\"beta\"\",\"\"vip\"\"]\",\"[\"\"Active\"\",\"\"Admins\"\"]\"\n"
     );
 
     let stderr = db.fails(&["export", "--kind", "users", "--segment", "Nope"]);

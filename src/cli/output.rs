@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::model::{ACCOUNT_ID, ID, SEGMENTS, Value};
+use crate::model::{ACCOUNT_ID, ID, SEGMENTS, Value, csv_cell};
 use crate::model::{EntityKind, cut_to_width, display_width};
 use crate::workspace::{EntityView, MembershipCount};
 
@@ -117,13 +117,33 @@ pub fn entity_columns(entities: &[EntityView], chosen: Option<&[String]>) -> Vec
     columns
 }
 
+/// The CSV cell of one column of an entity, in the encoding import reads
+/// back to the same value (see [`csv_cell`]): `id` and `account_id` as they
+/// are, `segments` as a JSON array like any list.
+fn entity_csv_cell(entity: &EntityView, column: &str) -> String {
+    match column {
+        ID => entity.id.clone(),
+        SEGMENTS => serde_json::Value::from(entity.segments.clone()).to_string(),
+        ACCOUNT_ID if entity.kind == EntityKind::Users => entity
+            .properties
+            .get(ACCOUNT_ID)
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        name => entity
+            .properties
+            .get(name)
+            .map(csv_cell)
+            .unwrap_or_default(),
+    }
+}
+
 /// Entities as CSV with the given columns.
 pub fn write_csv(entities: &[EntityView], columns: &[String]) -> std::io::Result<()> {
-    let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout().lock()));
     writer.write_record(columns).map_err(csv_to_io)?;
     for entity in entities {
-        let record: Vec<String> = columns.iter().map(|c| entity_cell(entity, c)).collect();
-        writer.write_record(&record).map_err(csv_to_io)?;
+        let record = columns.iter().map(|c| entity_csv_cell(entity, c));
+        writer.write_record(record).map_err(csv_to_io)?;
     }
     writer.flush()
 }

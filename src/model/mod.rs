@@ -29,8 +29,9 @@ pub use text::{
     format_share,
 };
 pub use typing::{
-    MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, datetime_from_text,
-    scalar_from_literal, value_from_csv_cell, value_from_json, value_from_literal_text,
+    MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, csv_cell,
+    datetime_from_text, scalar_from_literal, value_from_csv_cell, value_from_json,
+    value_from_literal_text,
 };
 
 /// One element of a list, or a value that is not a list.

@@ -1,5 +1,8 @@
-//! How outside data becomes typed values: JSON values, CSV cells and the
-//! literals of `segscope set`, with the limits every import enforces.
+//! How outside data becomes typed values — JSON values, CSV cells and the
+//! literals of `segscope set` — with the limits every import enforces, and
+//! the CSV cell a value is written as so that reading it back gives the same
+//! value. One typing rule holds whatever the source: text that reads as an
+//! ISO-8601 date or instant is a datetime.
 
 use std::fmt;
 
@@ -113,11 +116,24 @@ pub fn datetime_from_text(text: &str) -> Option<i64> {
     parse_datetime(text).ok()
 }
 
-/// Types a CSV cell: empty is unset; numbers, booleans (any case) and
-/// datetimes are recognised; anything else is text.
+/// Types a CSV cell. Empty is unset. A cell that begins with `[` and is a
+/// JSON array is a list, and one that begins with `"` and is a JSON string is
+/// that text (typed as JSON text is: an ISO date is still a datetime) — the
+/// form [`csv_cell`] writes for lists and for text that would otherwise read
+/// as something else. Otherwise numbers, booleans (any case) and datetimes
+/// are recognised, and anything else is text as written.
 pub fn value_from_csv_cell(cell: &str) -> Result<Option<Value>, TypingError> {
     if cell.is_empty() {
         return Ok(None);
+    }
+    if cell.starts_with('[') || cell.starts_with('"') {
+        match serde_json::from_str::<serde_json::Value>(cell) {
+            Ok(json @ (serde_json::Value::Array(_) | serde_json::Value::String(_))) => {
+                return value_from_json(json);
+            }
+            // Not JSON after all (`[draft] notes`): text as written.
+            _ => return Ok(Some(Value::Scalar(typed_text(cell)?))),
+        }
     }
     if is_csv_number(cell) {
         if let Ok(number) = cell.parse::<f64>()
@@ -134,6 +150,32 @@ pub fn value_from_csv_cell(cell: &str) -> Result<Option<Value>, TypingError> {
         return Ok(Some(Value::Scalar(Scalar::Bool(false))));
     }
     Ok(Some(Value::Scalar(typed_text(cell)?)))
+}
+
+/// The CSV cell of a value, which [`value_from_csv_cell`] reads back to the
+/// same value: numbers as JSON writes them, `true`/`false`, datetimes in RFC
+/// 3339, lists as a JSON array, and text as it is unless it would read as
+/// something else (`12`, `TRUE`, empty, or beginning with `[` or `"`), when
+/// it is written as a JSON string.
+pub fn csv_cell(value: &Value) -> String {
+    match value {
+        Value::List(_) => value.to_json().to_string(),
+        Value::Scalar(Scalar::String(text)) => {
+            let reads_back = !text.is_empty()
+                && !text.starts_with(['[', '"'])
+                && matches!(
+                    value_from_csv_cell(text),
+                    Ok(Some(Value::Scalar(Scalar::String(read)))) if read == *text
+                );
+            if reads_back {
+                text.clone()
+            } else {
+                serde_json::Value::String(text.clone()).to_string()
+            }
+        }
+        Value::Scalar(Scalar::Number(_)) => value.to_json().to_string(),
+        Value::Scalar(scalar) => scalar.to_string(),
+    }
 }
 
 /// `-12`, `3.5`, `1e6`, `.5` — not `inf`, `NaN`, `0x10` or `1,000`.
@@ -174,13 +216,22 @@ pub fn value_from_literal_text(text: &str) -> Result<Option<Value>, String> {
         return Ok(None);
     }
     let value = crate::lang::parse_value(text)?;
+    // Stored values follow the typing of imported data, so that an export
+    // imports back the same: quoted text in ISO date form is a datetime.
+    let stored = |literal: &Literal| match scalar_from_literal(literal) {
+        Scalar::String(text) => match datetime_from_text(&text) {
+            Some(micros) => Scalar::DateTime(micros),
+            None => Scalar::String(text),
+        },
+        other => other,
+    };
     let value = match value {
-        crate::lang::ParsedValue::Single(literal) => Value::Scalar(scalar_from_literal(&literal)),
+        crate::lang::ParsedValue::Single(literal) => Value::Scalar(stored(&literal)),
         crate::lang::ParsedValue::List(items) => {
             if items.len() > MAX_LIST_ELEMENTS {
                 return Err(TypingError::ListTooLong(items.len()).to_string());
             }
-            Value::List(items.iter().map(scalar_from_literal).collect())
+            Value::List(items.iter().map(stored).collect())
         }
     };
     if let Value::Scalar(Scalar::String(text)) = &value
@@ -203,6 +254,54 @@ mod tests {
         for text in ["inf", "NaN", "1,000", "0x10", "1.", "-", "e5", "1e", "12a"] {
             assert!(!is_csv_number(text), "{text}");
         }
+    }
+
+    #[test]
+    fn csv_cells_read_back_to_their_values() {
+        let text = |t: &str| Value::Scalar(Scalar::String(t.to_string()));
+        let values = [
+            text("plain"),
+            text("12"),
+            text("TRUE"),
+            text(""),
+            text("[draft] notes"),
+            text("\"quoted\""),
+            text("2024-02-30"),
+            Value::number(12.0),
+            Value::number(-0.125),
+            Value::number(1e300),
+            Value::Scalar(Scalar::Bool(false)),
+            Value::Scalar(Scalar::DateTime(1_714_559_400_123_456)),
+            Value::List(vec![]),
+            Value::List(vec![
+                Scalar::String("beta; vip".to_string()),
+                Scalar::Number(3.5),
+                Scalar::Bool(true),
+                Scalar::DateTime(0),
+            ]),
+        ];
+        for value in values {
+            let cell = csv_cell(&value);
+            assert_eq!(
+                value_from_csv_cell(&cell),
+                Ok(Some(value.clone())),
+                "{cell}"
+            );
+        }
+        assert_eq!(csv_cell(&text("12")), "\"12\"");
+        assert_eq!(csv_cell(&text("plain")), "plain");
+    }
+
+    #[test]
+    fn set_types_quoted_dates_as_imports_do() {
+        assert!(matches!(
+            value_from_literal_text("\"2024-05-01\""),
+            Ok(Some(Value::Scalar(Scalar::DateTime(_))))
+        ));
+        assert!(matches!(
+            value_from_literal_text("\"VP Sales\""),
+            Ok(Some(Value::Scalar(Scalar::String(_))))
+        ));
     }
 
     #[test]
