@@ -1192,6 +1192,67 @@ fn run_with_a_later_now_moves_time_based_segments_and_records_it() {
     assert_eq!(db.events(&["--since", later]).len(), 1);
 }
 
+/// The report: `run --now 2027-01-01` recorded events stamped 2027 and the
+/// next plain `run` reversed them. History only moves forward now.
+#[test]
+fn recording_refuses_an_instant_before_the_last_evaluation_or_after_the_clock() {
+    let db = Db::seeded();
+    let later = "2024-07-20T00:00:00Z";
+    db.run_at(later, &["run"]).expect(0);
+    let events = db.events(&[]);
+
+    // Back in time: every recording command is refused and records nothing.
+    for args in [
+        vec!["run"],
+        vec!["set", "--kind", "users", "u2", "role=\"admin\""],
+        vec!["delete", "--kind", "users", "u3"],
+    ] {
+        let refused = db.run_at(NOW, &args).expect(1);
+        assert!(
+            refused
+                .stderr
+                .contains("cannot record changes as of 2024-06-15T12:00:00Z: membership was last recorded as of 2024-07-20T00:00:00Z"),
+            "{refused}"
+        );
+    }
+    let file = db.write("more.jsonl", "{\"id\": \"u9\", \"role\": \"admin\"}\n");
+    db.run_at(NOW, &["import", "--kind", "users", &file])
+        .expect(1);
+    let seg = db.write(
+        "late.seg",
+        "segment \"Late\" for users {\n  where role = \"member\"\n}\n",
+    );
+    db.run_at(NOW, &["apply", &seg]).expect(1);
+    assert_eq!(db.events(&[]), events, "nothing was recorded");
+    assert_eq!(db.ids("users"), ["u1", "u2", "u3"], "nothing was changed");
+
+    // Into the future: refused too, so a later plain run cannot go back.
+    let future = "2099-01-01T00:00:00Z";
+    let refused = db.run_at(future, &["run"]).expect(1);
+    assert!(
+        refused.stderr.contains("is later than the clock"),
+        "{refused}"
+    );
+    assert_eq!(db.events(&[]), events);
+
+    // Reading takes any instant, and a dry run shows what would move.
+    db.run_at(NOW, &["segments"]).expect(0);
+    db.run_at(future, &["query", "--kind", "users", "id is set"])
+        .expect(0);
+    let dry = db.run_at(future, &["run", "--dry-run"]).expect(0);
+    assert!(dry.stderr.contains("(dry run: nothing recorded)"), "{dry}");
+    let dry = db.run_at(NOW, &["run", "--dry-run"]).expect(0);
+    assert!(dry.stderr.contains("Active: +1 entered"), "{dry}");
+    assert_eq!(db.events(&[]), events);
+
+    // Forward from the last evaluation is fine.
+    db.run_at(
+        "2024-07-21T00:00:00Z",
+        &["set", "--kind", "users", "u2", "role=\"admin\""],
+    )
+    .expect(0);
+}
+
 #[test]
 fn apply_of_a_changed_segment_records_who_moved() {
     let db = Db::seeded();

@@ -75,7 +75,9 @@ pub struct Global {
     )]
     pub db: Option<PathBuf>,
     /// Evaluate relative times (`30 days ago`) as of this instant (RFC 3339
-    /// or a date) instead of the clock.
+    /// or a date) instead of the clock. Commands that record membership
+    /// (apply, import, set, delete, run, the UI) refuse an instant before the
+    /// last recorded evaluation or after the clock; read commands take any.
     #[arg(long, global = true, env = "SEGSCOPE_NOW", value_name = "RFC3339", value_parser = parse_instant)]
     pub now: Option<i64>,
     /// Wait up to this many seconds for another segscope process to release
@@ -133,7 +135,12 @@ pub enum Command {
     History(history::Args),
     /// Re-evaluate time-dependent segments as of now and record the changes
     /// (for cron).
-    Run,
+    ///
+    /// History only moves forward: an instant (--now) before the last
+    /// recorded evaluation or after the clock is refused, as for every
+    /// command that records. `--dry-run` evaluates as of any instant and
+    /// records nothing.
+    Run(run::Args),
 }
 
 /// `--kind users|accounts`.
@@ -176,7 +183,7 @@ pub fn run() -> ExitCode {
         Command::Show(args) => show::run(&global, args),
         Command::Export(args) => export::run(&global, args),
         Command::History(args) => history::run(&global, args),
-        Command::Run => run::run(&global),
+        Command::Run(args) => run::run(&global, args),
     };
     exit_code(outcome)
 }

@@ -180,6 +180,7 @@ impl Workspace {
         next: Vec<StoredDefinition>,
         mut report: ApplyReport,
     ) -> Result<ApplyReport, ApplyFailure> {
+        self.may_record()?;
         let kept: std::collections::HashSet<(DefinitionKind, String)> =
             next.iter().map(|d| (d.kind, fold_name(&d.name))).collect();
         let removed: Vec<StoredDefinition> = self

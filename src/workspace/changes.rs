@@ -149,6 +149,12 @@ impl From<StoreError> for ChangeFailure {
     }
 }
 
+impl From<WorkspaceError> for ChangeFailure {
+    fn from(error: WorkspaceError) -> ChangeFailure {
+        ChangeFailure::Workspace(error)
+    }
+}
+
 /// What one row asks of the store, as the engine stage decided it.
 enum Write {
     /// A new entity: the row as it was read and encoded.
@@ -321,6 +327,7 @@ impl Workspace {
         skip_invalid: bool,
         progress: &mut dyn FnMut(ImportProgress) -> ControlFlow<()>,
     ) -> Result<ImportReport, ImportFailure> {
+        self.may_record()?;
         let change = self.store.begin()?;
         let mut writer = change.entities(kind)?;
         let mut reader = BackgroundReader::start(source, kind).map_err(ImportFailure::File)?;
@@ -438,6 +445,7 @@ impl Workspace {
                 ids: vec![id.to_string()],
             });
         }
+        self.may_record()?;
         let change = self.store.begin()?;
         let row = ImportRow::new(0, id.to_string(), assignments).map_err(|error| {
             ChangeFailure::from(StoreError::Unencodable {
@@ -485,6 +493,7 @@ impl Workspace {
         if !unknown.is_empty() {
             return Err(ChangeFailure::Unknown { kind, ids: unknown });
         }
+        self.may_record()?;
         let change = self.store.begin()?;
         let mut touched = Touched::default();
         {

@@ -7,6 +7,10 @@
 //! as of `now`; when the workspace records (commands that change things),
 //! membership that moved since the last evaluation is recorded then, with
 //! `now` as its instant.
+//!
+//! History only moves forward: a change that records membership events is
+//! refused when `now` is before the last recorded evaluation or after the
+//! clock ([`HistoryOrder`]). Reading evaluates as of any instant.
 
 mod answers;
 mod apply;
@@ -69,6 +73,38 @@ pub struct Workspace {
 pub enum WorkspaceError {
     Store(StoreError),
     Definitions(String),
+    /// A change would record membership events out of order in time.
+    HistoryOrder(HistoryOrder),
+}
+
+/// Why a change may not record events as of `now`: the history of who
+/// entered and left a segment must read forward in time, so an instant
+/// earlier than the last recorded evaluation, or later than the clock (the
+/// next evaluation at the clock's time would then go back), is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryOrder {
+    BeforeLastEvaluation { now: i64, last: i64 },
+    InTheFuture { now: i64, clock: i64 },
+}
+
+impl std::fmt::Display for HistoryOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::model::format_instant;
+        match self {
+            HistoryOrder::BeforeLastEvaluation { now, last } => write!(
+                f,
+                "cannot record changes as of {}: membership was last recorded as of {}, and history only moves forward (commands that only read, such as query, segments, show and export, take any --now; `run --dry-run` shows what would move)",
+                format_instant(*now),
+                format_instant(*last)
+            ),
+            HistoryOrder::InTheFuture { now, clock } => write!(
+                f,
+                "cannot record changes as of {}: it is later than the clock ({}), and the next evaluation at the clock's time would move history back (commands that only read take any --now; `run --dry-run` shows what would move then)",
+                format_instant(*now),
+                format_instant(*clock)
+            ),
+        }
+    }
 }
 
 impl std::fmt::Display for WorkspaceError {
@@ -76,6 +112,7 @@ impl std::fmt::Display for WorkspaceError {
         match self {
             WorkspaceError::Store(error) => error.fmt(f),
             WorkspaceError::Definitions(message) => f.write_str(message),
+            WorkspaceError::HistoryOrder(order) => order.fmt(f),
         }
     }
 }
@@ -84,7 +121,7 @@ impl std::error::Error for WorkspaceError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             WorkspaceError::Store(error) => Some(error),
-            WorkspaceError::Definitions(_) => None,
+            WorkspaceError::Definitions(_) | WorkspaceError::HistoryOrder(_) => None,
         }
     }
 }
@@ -112,6 +149,9 @@ impl Workspace {
             now,
             moved_at_open: changes::summarize(&deltas),
         };
+        if options.record {
+            workspace.may_record()?;
+        }
         if options.record && !deltas.is_empty() {
             let change = workspace.store.begin()?;
             workspace.record(&change, &deltas)?;
@@ -148,6 +188,29 @@ impl Workspace {
     /// open (recorded when opened with `record`).
     pub fn moved_at_open(&self) -> &[MembershipCount] {
         &self.moved_at_open
+    }
+
+    /// Whether a change may record events as of `now` (see [`HistoryOrder`]);
+    /// every change asks before it touches anything.
+    fn may_record(&self) -> Result<(), WorkspaceError> {
+        if let Some(last) = self.store.evaluated_at()?
+            && self.now < last
+        {
+            return Err(WorkspaceError::HistoryOrder(
+                HistoryOrder::BeforeLastEvaluation {
+                    now: self.now,
+                    last,
+                },
+            ));
+        }
+        let clock = clock_now();
+        if self.now > clock {
+            return Err(WorkspaceError::HistoryOrder(HistoryOrder::InTheFuture {
+                now: self.now,
+                clock,
+            }));
+        }
+        Ok(())
     }
 
     /// Writes the events and members of `deltas` into `change`.
@@ -194,7 +257,11 @@ impl Workspace {
     /// Re-evaluates every segment as of `now` and records what moved, with
     /// `now` as its instant (what `segscope run` does at the clock's time).
     pub fn recompute_as_of(&mut self, now: i64) -> Result<Vec<MembershipCount>, WorkspaceError> {
-        self.now = now;
+        let before = std::mem::replace(&mut self.now, now);
+        if let Err(error) = self.may_record() {
+            self.now = before;
+            return Err(error);
+        }
         let deltas = self
             .engine
             .set_now(now)
