@@ -22,7 +22,7 @@ use fixedbitset::FixedBitSet;
 
 pub use evaluate::World;
 pub use plan::CompileError;
-pub use table::{Cell, Column, Table, type_label};
+pub use table::{Cell, Column, TYPE_WORDS, Table, TypeCounts, type_label};
 pub use time::resolve_relative;
 
 use crate::model::ast::{Condition, Node};

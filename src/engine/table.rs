@@ -299,28 +299,70 @@ impl Table {
     }
 }
 
+/// How many values of each type a column holds: its cells, and apart from
+/// them the elements of its list cells.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TypeCounts {
+    /// Cells: text, number, bool, datetime, list.
+    pub cells: [usize; 5],
+    /// Elements of list cells: text, number, bool, datetime.
+    pub elements: [usize; 4],
+}
+
+/// The words for [`TypeCounts`]' slots, in their order.
+pub const TYPE_WORDS: [&str; 5] = ["text", "number", "bool", "datetime", "list"];
+
+impl TypeCounts {
+    /// Entities that have the property at all.
+    pub fn present(&self) -> usize {
+        self.cells.iter().sum()
+    }
+}
+
+fn scalar_slot(cell: &Cell) -> Option<usize> {
+    match cell {
+        Cell::Text(_) => Some(0),
+        Cell::Number(_) => Some(1),
+        Cell::Bool(_) => Some(2),
+        Cell::DateTime(_) => Some(3),
+        Cell::Missing | Cell::List { .. } => None,
+    }
+}
+
+impl Column {
+    /// Counts the column's values by type (one pass over its cells and
+    /// their list elements).
+    pub fn type_counts(&self) -> TypeCounts {
+        let mut counts = TypeCounts::default();
+        for cell in &self.cells {
+            match *cell {
+                Cell::Missing => {}
+                Cell::List { start, len } => {
+                    counts.cells[4] += 1;
+                    let items = self.items.get(start as usize..(start + len) as usize);
+                    for item in items.unwrap_or_default() {
+                        if let Some(slot) = scalar_slot(item) {
+                            counts.elements[slot] += 1;
+                        }
+                    }
+                }
+                ref scalar => counts.cells[scalar_slot(scalar).unwrap_or(0)] += 1,
+            }
+        }
+        counts
+    }
+}
+
 /// A word for the type of a column's values: `text`, `number`, `bool`,
 /// `datetime`, `list`, or `mixed` when no type holds nine in ten values.
 pub fn type_label(column: &Column) -> String {
-    let mut counts = [0usize; 5];
-    for cell in &column.cells {
-        let slot = match cell {
-            Cell::Missing => continue,
-            Cell::Text(_) => 0,
-            Cell::Number(_) => 1,
-            Cell::Bool(_) => 2,
-            Cell::DateTime(_) => 3,
-            Cell::List { .. } => 4,
-        };
-        counts[slot] += 1;
-    }
+    let counts = column.type_counts().cells;
     let total: usize = counts.iter().sum();
-    let labels = ["text", "number", "bool", "datetime", "list"];
     counts
         .iter()
         .enumerate()
         .max_by_key(|(_, count)| **count)
         .filter(|(_, count)| total > 0 && **count * 10 >= total * 9)
-        .map_or("mixed", |(index, _)| labels[index])
+        .map_or("mixed", |(index, _)| TYPE_WORDS[index])
         .to_string()
 }

@@ -20,3 +20,4 @@ pub mod validate;
 pub use datetime::parse_datetime;
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};
 pub use parser::{MAX_RELATIVE_AMOUNT, ParsedValue, parse_condition, parse_file, parse_value};
+pub use validate::did_you_mean;

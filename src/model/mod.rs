@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 pub use kinds::{DEFINITION_KEYWORDS, DefinitionKind, EntityKind};
 pub use references::{Cycle, Node, ReferenceGraph, fold_name};
 pub use text::{
-    EPOCH, cut_to_width, display_width, format_datetime, format_instant, format_number,
-    format_share,
+    EPOCH, cut_to_width, display_width, format_count, format_datetime, format_instant,
+    format_number, format_share,
 };
 pub use typing::{
     MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, csv_cell,

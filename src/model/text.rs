@@ -1,10 +1,24 @@
 //! How values read as text: numbers in their shortest exact form, instants
 //! in RFC 3339 (UTC), dates when an instant is midnight, a share of a whole
-//! as a percentage, and text cut to a number of terminal columns (by display
+//! as a percentage, counts with thousands separators, and text cut to a number of terminal columns (by display
 //! width) with … when cut. The language's formatter, tables, CSV, the screens and
 //! messages all print values through these.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A count with thousands separators, `1,234,567`: how every table, screen
+/// and message prints a number of entities.
+pub fn format_count(number: u64) -> String {
+    let digits = number.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
 
 /// The shortest text that reads back as the same number.
 pub fn format_number(number: f64) -> String {
@@ -97,5 +111,13 @@ mod tests {
         assert_eq!(cut_to_width("日本語のテキスト", 7), "日本語…");
         assert_eq!(display_width(&cut_to_width("日本語のテキスト", 6)), 5);
         assert_eq!(cut_to_width("abc", 0), "");
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1000), "1,000");
+        assert_eq!(format_count(1_234_567), "1,234,567");
     }
 }

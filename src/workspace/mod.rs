@@ -15,6 +15,7 @@
 mod answers;
 mod apply;
 mod changes;
+mod data_check;
 mod edit;
 mod entity_set;
 mod registry;
