@@ -2002,3 +2002,43 @@ fn the_editor_at_40x10_shows_the_condition_being_typed() {
     assert!(screen.contains(" of 300 users"), "{screen}");
     assert!(!screen.contains("Name "), "the name gives way: {screen}");
 }
+
+// ---------------------------------------------------------------- issue 9: completion follows the grammar
+
+/// Opens the editor on a new users segment with the condition focused.
+fn new_users_condition(session: &mut Session) {
+    session.press(KeyCode::Char('n'));
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+}
+
+#[test]
+fn the_caret_stands_under_the_error_of_a_condition_that_wraps() {
+    let mut session = Session::new();
+    new_users_condition(&mut session);
+    session.type_text("role = \"admin\" and sessions_30d > 3 and in segment \"Nope\"");
+    session.settle();
+    for width in [50, 64, 80] {
+        let screen = session.screen(width, 24);
+        let lines: Vec<&str> = screen.lines().collect();
+        let caret = lines
+            .iter()
+            .position(|line| line.contains('^'))
+            .unwrap_or_else(|| panic!("a caret line:\n{screen}"));
+        let above = lines[caret - 1];
+        assert!(
+            above.contains("\"Nope\""),
+            "the line just above the caret holds the span:\n{screen}"
+        );
+        assert_eq!(
+            column_of(lines[caret], "^^^^^^"),
+            column_of(above, "\"Nope\""),
+            "the caret is under the span:\n{screen}"
+        );
+        assert_eq!(
+            lines[caret].chars().filter(|&c| c == '^').count(),
+            6,
+            "the caret covers the span, not cut or wrapped:\n{screen}"
+        );
+    }
+}

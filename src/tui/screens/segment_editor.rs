@@ -355,7 +355,7 @@ impl SegmentEditor {
                 theme.error(),
             )));
         }
-        lines.extend(self.condition.outcome_lines(theme));
+        lines.extend(self.condition.outcome_lines(theme, outcome.width));
         if let Some(draft) = &self.replaced_draft {
             lines.push(Line::from(Span::styled(
                 format!("Your draft before the reload: {}", draft.replace('\n', " ")),

@@ -203,8 +203,9 @@ impl ConditionInput {
     }
 
     /// The outcome of the last check: the count, or each error (at most
-    /// two) with its line and column, the source line and a caret.
-    pub fn outcome_lines(&self, theme: Theme) -> Vec<Line<'static>> {
+    /// two) with its line and column, the source line and a caret, for an
+    /// area `width` columns wide.
+    pub fn outcome_lines(&self, theme: Theme, width: u16) -> Vec<Line<'static>> {
         let mut lines = Vec::new();
         match &self.preview {
             PreviewState::Pending => lines.push(Line::from(Span::styled("…", theme.dim()))),
@@ -233,7 +234,7 @@ impl ConditionInput {
             PreviewState::Invalid(diagnostics) => {
                 let text = self.text();
                 for diagnostic in diagnostics.iter().take(2) {
-                    lines.extend(diagnostic_lines(&text, diagnostic, theme));
+                    lines.extend(diagnostic_lines(&text, diagnostic, theme, width));
                 }
             }
         }
@@ -287,8 +288,16 @@ impl ConditionInput {
 }
 
 /// A diagnostic as the input shows it: where, what, the line with a caret
-/// under the span, and the help.
-fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Line<'static>> {
+/// under the span, and the help. A source line wider than `columns` is cut
+/// into rows here, not by the paragraph's word wrap (which moved the caret
+/// away from its text), and the caret follows the row that holds the span.
+fn diagnostic_lines(
+    text: &str,
+    diagnostic: &Diagnostic,
+    theme: Theme,
+    columns: u16,
+) -> Vec<Line<'static>> {
+    const INDENT: &str = "  ";
     let at = line_column(text, diagnostic.span.start);
     let mut lines = vec![Line::from(Span::styled(
         format!(
@@ -298,15 +307,30 @@ fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Li
         theme.error(),
     ))];
     let source = text.lines().nth(at.line - 1).unwrap_or("");
-    lines.push(Line::raw(format!("  {source}")));
     let covered = text
         .get(diagnostic.span.start..diagnostic.span.end.max(diagnostic.span.start))
         .map_or(1, |s| width(s.lines().next().unwrap_or(s)).max(1));
     let before: String = source.chars().take(at.column.saturating_sub(1)).collect();
-    lines.push(Line::from(Span::styled(
-        format!("  {}{}", " ".repeat(width(&before)), "^".repeat(covered)),
-        theme.error(),
-    )));
+    let caret = width(&before);
+    let room = usize::from(columns).saturating_sub(INDENT.len()).max(1);
+    let rows = rows_of_width(source, room);
+    let mut start = 0;
+    for (index, row) in rows.iter().enumerate() {
+        let end = start + width(row);
+        lines.push(Line::raw(format!("{INDENT}{row}")));
+        if caret >= start && (caret < end || index + 1 == rows.len()) {
+            let offset = (caret - start).min(room - 1);
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{INDENT}{}{}",
+                    " ".repeat(offset),
+                    "^".repeat(covered.min(room - offset))
+                ),
+                theme.error(),
+            )));
+        }
+        start = end;
+    }
     if let Some(help) = &diagnostic.help {
         lines.push(Line::from(Span::styled(
             format!("  help: {help}"),
@@ -314,4 +338,23 @@ fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Li
         )));
     }
     lines
+}
+
+/// `text` cut into rows at most `room` columns wide (at least one row; a
+/// character wider than `room` gets a row of its own).
+fn rows_of_width(text: &str, room: usize) -> Vec<String> {
+    let mut rows = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let wide = width(c.encode_utf8(&mut [0; 4]));
+        if used + wide > room && used > 0 {
+            rows.push(String::new());
+            used = 0;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push(c);
+        }
+        used += wide;
+    }
+    rows
 }
