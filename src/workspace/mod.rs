@@ -14,6 +14,7 @@ mod changes;
 mod edit;
 mod entity_set;
 mod registry;
+mod vocabulary;
 
 use std::path::Path;
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub use edit::{
     SegmentDraft,
 };
 pub use entity_set::{EntityRow, EntitySet};
+pub use vocabulary::MAX_DISTINCT_COUNTED;
 
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;
