@@ -170,7 +170,11 @@ impl SegmentEditor {
                 )));
             }
             Some(Action::NextField) => {
-                if self.focus != EditorField::Condition || !self.condition.accept_suggestion() {
+                if self.focus != EditorField::Condition
+                    || !self
+                        .condition
+                        .accept_suggestion(context.workspace.as_deref())
+                {
                     self.focus = match self.focus {
                         EditorField::Name => EditorField::Description,
                         EditorField::Description => EditorField::Condition,
