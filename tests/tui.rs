@@ -2002,3 +2002,262 @@ fn the_editor_at_40x10_shows_the_condition_being_typed() {
     assert!(screen.contains(" of 300 users"), "{screen}");
     assert!(!screen.contains("Name "), "the name gives way: {screen}");
 }
+
+// ---------------------------------------------------------------- issue 9: completion follows the grammar
+
+/// Opens the editor on a new users segment with the condition focused.
+fn new_users_condition(session: &mut Session) {
+    session.press(KeyCode::Char('n'));
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+}
+
+#[test]
+fn the_caret_stands_under_the_error_of_a_condition_that_wraps() {
+    let mut session = Session::new();
+    new_users_condition(&mut session);
+    session.type_text("role = \"admin\" and sessions_30d > 3 and in segment \"Nope\"");
+    session.settle();
+    for width in [50, 64, 80] {
+        let screen = session.screen(width, 24);
+        let lines: Vec<&str> = screen.lines().collect();
+        let caret = lines
+            .iter()
+            .position(|line| line.contains('^'))
+            .unwrap_or_else(|| panic!("a caret line:\n{screen}"));
+        let above = lines[caret - 1];
+        assert!(
+            above.contains("\"Nope\""),
+            "the line just above the caret holds the span:\n{screen}"
+        );
+        assert_eq!(
+            column_of(lines[caret], "^^^^^^"),
+            column_of(above, "\"Nope\""),
+            "the caret is under the span:\n{screen}"
+        );
+        assert_eq!(
+            lines[caret].chars().filter(|&c| c == '^').count(),
+            6,
+            "the caret covers the span, not cut or wrapped:\n{screen}"
+        );
+    }
+}
+
+/// Opens the editor on a new accounts segment with the condition focused.
+fn new_accounts_condition(session: &mut Session) {
+    session.press(KeyCode::Char('l'));
+    assert_eq!(session.shown_kind(), "Accounts");
+    new_users_condition(session);
+}
+
+/// The first words of each suggestion shown (its label without the note).
+fn offered(session: &mut Session) -> Vec<String> {
+    session
+        .suggestions()
+        .iter()
+        .map(|label| label.split("  ").next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn after_a_property_the_operators_of_its_type() {
+    let mut session = Session::new();
+    new_users_condition(&mut session);
+    session.type_text("role ");
+    let text = offered(&mut session);
+    for operator in ["=", "!=", "in", "contains", "starts with", "ends with"] {
+        assert!(
+            text.contains(&operator.to_string()),
+            "{operator} for text: {text:?}"
+        );
+    }
+    session.type_text("co");
+    assert_eq!(
+        offered(&mut session),
+        ["contains"],
+        "`role co` is an operator being typed, not count(users)"
+    );
+    session.presses(KeyCode::Backspace, 2);
+    session.type_text("= \"admin\" and sessions_30d ");
+    let number = offered(&mut session);
+    assert_eq!(number[..6], ["=", "!=", ">", ">=", "<", "<="], "{number:?}");
+    assert!(!number.contains(&"contains".to_string()), "{number:?}");
+    session.type_text("> 3 and tags ");
+    assert_eq!(offered(&mut session)[..3], ["has", "has any", "has all"]);
+    session.type_text("has \"beta\" and last_seen_at ");
+    let time = session.suggestions();
+    assert!(time.contains(&">  after".to_string()), "{time:?}");
+    assert!(time.contains(&"<  before".to_string()), "{time:?}");
+}
+
+#[test]
+fn after_an_operator_the_most_frequent_values_and_tab_takes_one() {
+    let mut session = Session::new();
+    new_users_condition(&mut session);
+    session.type_text("role ");
+    session.press(KeyCode::Tab);
+    assert_eq!(
+        session.condition(),
+        "role =",
+        "Tab takes the first operator"
+    );
+    let values = session.suggestions();
+    let members = count(&session, EntityKind::Users, "role = \"member\"");
+    assert_eq!(
+        values[0],
+        format!("\"member\"  {members} users"),
+        "the most frequent value first, with its count: {values:?}"
+    );
+    assert!(values.iter().all(|v| v.starts_with('"')), "{values:?}");
+    session.type_text("\"ad");
+    assert_eq!(offered(&mut session), ["\"admin\""]);
+    session.press(KeyCode::Tab);
+    assert_eq!(session.condition(), "role = \"admin\"");
+    session.type_text(" ");
+    assert_eq!(
+        offered(&mut session),
+        ["and", "or"],
+        "after a complete comparison"
+    );
+    session.press(KeyCode::Tab);
+    session.type_text("last_seen_at > ");
+    let times = offered(&mut session);
+    assert!(times.contains(&"30 days ago".to_string()), "{times:?}");
+    session.press(KeyCode::Esc);
+    assert!(session.suggestions().is_empty(), "Esc shuts the list");
+    session.type_text("3");
+    assert_eq!(offered(&mut session), ["30 days ago", "30 days from now"]);
+    session.press(KeyCode::Tab);
+    session.settle();
+    let condition = session.condition();
+    assert_eq!(condition, "role = \"admin\" and last_seen_at > 30 days ago");
+    let expected = count(&session, EntityKind::Users, &condition);
+    assert!(
+        session
+            .screen(80, 24)
+            .contains(&format!("{expected} of {USERS} users")),
+        "the completed condition is valid"
+    );
+}
+
+#[test]
+fn users_segments_reach_the_account_and_never_aggregates() {
+    let mut session = Session::new();
+    new_users_condition(&mut session);
+    session.type_text("a");
+    let offered_for_a = offered(&mut session);
+    assert!(
+        offered_for_a.contains(&"account.".to_string())
+            && offered_for_a.contains(&"account in segment".to_string()),
+        "{offered_for_a:?}"
+    );
+    assert!(
+        !offered_for_a.iter().any(|s| s.starts_with("avg(")),
+        "{offered_for_a:?}"
+    );
+    session.press(KeyCode::Backspace);
+    session.type_text("av");
+    assert!(offered(&mut session).is_empty(), "no aggregate for users");
+    session.presses(KeyCode::Backspace, 2);
+    session.type_text("account.");
+    let account = session.suggestions();
+    assert!(account.contains(&"plan  text".to_string()), "{account:?}");
+    assert!(
+        account.contains(&"seats  number".to_string()),
+        "{account:?}"
+    );
+    assert!(
+        !account.iter().any(|s| s.starts_with("role ")),
+        "{account:?}"
+    );
+    session.type_text("plan = ");
+    let plans = session.suggestions();
+    assert!(
+        plans
+            .iter()
+            .all(|p| p.starts_with('"') && p.ends_with(" accounts")),
+        "the account's plans, counted in accounts: {plans:?}"
+    );
+}
+
+#[test]
+fn accounts_segments_offer_aggregates_whose_where_is_about_users() {
+    let mut session = Session::new();
+    new_accounts_condition(&mut session);
+    session.type_text("co");
+    let aggregates = offered(&mut session);
+    assert!(
+        aggregates.contains(&"count(users)".to_string()),
+        "{aggregates:?}"
+    );
+    assert!(
+        aggregates.contains(&"country".to_string()),
+        "{aggregates:?}"
+    );
+    session.presses(KeyCode::Backspace, 2);
+    session.type_text("count(users where se");
+    let inside = session.suggestions();
+    assert!(
+        inside.contains(&"sessions_30d  number".to_string()),
+        "{inside:?}"
+    );
+    assert!(
+        !inside.iter().any(|s| s.starts_with("seats")),
+        "account properties are not offered inside the aggregate: {inside:?}"
+    );
+    session.presses(KeyCode::Backspace, 2);
+    session.type_text("in segment ");
+    let segments = offered(&mut session);
+    assert!(
+        segments.contains(&"\"Power users\"".to_string()),
+        "{segments:?}"
+    );
+    assert!(
+        !segments.contains(&"\"Paying\"".to_string()),
+        "{segments:?}"
+    );
+    session.type_text("\"Power users\") ");
+    assert_eq!(offered(&mut session)[..2], ["=", "!="]);
+    session.type_text(">= 2 and sum(users.");
+    let summed = session.suggestions();
+    assert!(
+        summed.contains(&"sessions_30d  number".to_string()),
+        "{summed:?}"
+    );
+    assert!(!summed.iter().any(|s| s.starts_with("role ")), "{summed:?}");
+    session.type_text("sessions_30d) > 10");
+    session.settle();
+    let condition = session.condition();
+    let expected = count(&session, EntityKind::Accounts, &condition);
+    assert!(
+        session
+            .screen(100, 24)
+            .contains(&format!("{expected} of {ACCOUNTS} accounts")),
+        "{condition} is valid"
+    );
+}
+
+#[test]
+fn the_completion_list_opens_at_the_cursor() {
+    let mut session = Session::new();
+    new_users_condition(&mut session);
+    session.type_text("in segment \"Nope\"\nand role = \"admin\" and se");
+    session.settle();
+    let screen = session.screen(200, 40);
+    let lines: Vec<&str> = screen.lines().collect();
+    let typed = lines
+        .iter()
+        .position(|line| line.contains("and role = \"admin\" and se"))
+        .expect("the condition's second line");
+    let word = column_of(lines[typed], "and se") + "and ".len();
+    let top = lines
+        .iter()
+        .position(|line| line.contains("┌ Tab "))
+        .unwrap_or_else(|| panic!("the list is open:\n{screen}"));
+    assert_eq!(top, typed + 1, "just under the cursor's line:\n{screen}");
+    assert_eq!(
+        column_of(lines[top], "┌ Tab "),
+        word,
+        "where the word being completed starts:\n{screen}"
+    );
+}

@@ -4,7 +4,8 @@
 //! [`crate::model::ast`];
 //! [`validate`] checks what needs no data (names, references, cycles,
 //! regexes, where aggregates may appear); [`format`] prints a tree back in
-//! canonical form. This module knows nothing of storage, evaluation or
+//! canonical form; [`tokens`] cuts half-typed text into the language's tokens
+//! for completion. This module knows nothing of storage, evaluation or
 //! screens.
 
 mod build;
@@ -19,5 +20,6 @@ pub mod validate;
 
 pub use datetime::parse_datetime;
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};
+pub use lexical::{Token, TokenKind, tokens};
 pub use parser::{MAX_RELATIVE_AMOUNT, ParsedValue, parse_condition, parse_file, parse_value};
 pub use validate::did_you_mean;

@@ -19,6 +19,7 @@ mod data_check;
 mod edit;
 mod entity_set;
 mod registry;
+mod vocabulary;
 
 use std::path::Path;
 use std::time::Duration;
@@ -38,6 +39,7 @@ pub use edit::{
     SegmentDraft,
 };
 pub use entity_set::{EntityRow, EntitySet};
+pub use vocabulary::MAX_DISTINCT_COUNTED;
 
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;

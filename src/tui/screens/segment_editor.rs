@@ -170,7 +170,11 @@ impl SegmentEditor {
                 )));
             }
             Some(Action::NextField) => {
-                if self.focus != EditorField::Condition || !self.condition.accept_suggestion() {
+                if self.focus != EditorField::Condition
+                    || !self
+                        .condition
+                        .accept_suggestion(context.workspace.as_deref())
+                {
                     self.focus = match self.focus {
                         EditorField::Name => EditorField::Description,
                         EditorField::Description => EditorField::Condition,
@@ -355,7 +359,7 @@ impl SegmentEditor {
                 theme.error(),
             )));
         }
-        lines.extend(self.condition.outcome_lines(theme));
+        lines.extend(self.condition.outcome_lines(theme, outcome.width));
         if let Some(draft) = &self.replaced_draft {
             lines.push(Line::from(Span::styled(
                 format!("Your draft before the reload: {}", draft.replace('\n', " ")),

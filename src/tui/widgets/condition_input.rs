@@ -17,12 +17,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem};
 use ratatui_textarea::{CursorMove, TextArea};
 
-use super::completion::{Suggestion, suggestions, typed_word};
+use super::completion::context_at;
+use super::suggestions::{Suggestion, VocabularyCache, suggestions};
 use super::text::width;
 use crate::lang::{Diagnostic, line_column};
 use crate::model::{EntityKind, format_share};
 use crate::tui::theme::Theme;
 use crate::workspace::{Preview, Workspace};
+
+/// The completion list goes above the cursor when fewer rows than this
+/// (and than above) are free below it.
+const MIN_LIST_HEIGHT: u16 = 4;
 
 /// How long typing must pause before the condition is checked.
 pub const DEBOUNCE: Duration = Duration::from_millis(120);
@@ -44,6 +49,13 @@ pub struct ConditionInput {
     preview: PreviewState,
     suggestions: Vec<Suggestion>,
     selected_suggestion: usize,
+    /// Characters before the cursor that the suggestion taken replaces.
+    replacing: usize,
+    /// What completion has learnt of the data, kept while the input lives.
+    vocabulary: VocabularyCache,
+    /// The text area's scroll (row, column) as last drawn, to open the
+    /// completion list at the cursor.
+    scrolled: std::cell::Cell<(u16, u16)>,
     changed_at: Option<Instant>,
 }
 
@@ -65,6 +77,9 @@ impl ConditionInput {
             preview: PreviewState::Pending,
             suggestions: Vec::new(),
             selected_suggestion: 0,
+            replacing: 0,
+            vocabulary: VocabularyCache::default(),
+            scrolled: std::cell::Cell::new((0, 0)),
             // Checked at the first tick.
             changed_at: Some(Instant::now() - DEBOUNCE),
         }
@@ -107,19 +122,18 @@ impl ConditionInput {
         changed
     }
 
-    /// Takes the highlighted suggestion; false when none is shown.
-    pub fn accept_suggestion(&mut self) -> bool {
+    /// Takes the highlighted suggestion, then offers what may follow it;
+    /// false when none is shown.
+    pub fn accept_suggestion(&mut self, workspace: Option<&Workspace>) -> bool {
         let Some(suggestion) = self.suggestions.get(self.selected_suggestion).cloned() else {
             return false;
         };
-        let before = self.text_before_cursor();
-        let (word, _) = typed_word(&before);
-        for _ in 0..word.chars().count() {
+        for _ in 0..self.replacing {
             self.area.delete_char();
         }
         self.area.insert_str(&suggestion.insert);
         self.touched();
-        self.suggestions.clear();
+        self.refresh_suggestions(workspace);
         true
     }
 
@@ -145,10 +159,9 @@ impl ConditionInput {
         let Some(workspace) = workspace else {
             return;
         };
-        let before = self.text_before_cursor();
-        let properties = workspace.property_types(self.kind);
-        let segments = workspace.segment_names();
-        self.suggestions = suggestions(&before, self.kind, &properties, &segments);
+        let context = context_at(&self.text_before_cursor(), self.kind);
+        self.replacing = context.typed.chars().count();
+        self.suggestions = suggestions(&context, &mut self.vocabulary.over(workspace));
     }
 
     /// Checks the condition once typing has paused; returns whether it did.
@@ -200,11 +213,13 @@ impl ConditionInput {
             shown.set_cursor_style(ratatui::style::Style::new());
         }
         frame.render_widget(&shown, area);
+        self.scrolled.set(shown.scroll_offset());
     }
 
     /// The outcome of the last check: the count, or each error (at most
-    /// two) with its line and column, the source line and a caret.
-    pub fn outcome_lines(&self, theme: Theme) -> Vec<Line<'static>> {
+    /// two) with its line and column, the source line and a caret, for an
+    /// area `width` columns wide.
+    pub fn outcome_lines(&self, theme: Theme, width: u16) -> Vec<Line<'static>> {
         let mut lines = Vec::new();
         match &self.preview {
             PreviewState::Pending => lines.push(Line::from(Span::styled("…", theme.dim()))),
@@ -233,23 +248,19 @@ impl ConditionInput {
             PreviewState::Invalid(diagnostics) => {
                 let text = self.text();
                 for diagnostic in diagnostics.iter().take(2) {
-                    lines.extend(diagnostic_lines(&text, diagnostic, theme));
+                    lines.extend(diagnostic_lines(&text, diagnostic, theme, width));
                 }
             }
         }
         lines
     }
 
-    /// The completion list, just under the cursor's line of `area` (the
-    /// text area's rectangle), kept inside `bounds`.
+    /// The completion list at the cursor: under its line, starting where
+    /// the word it completes starts (above the line when there is no room
+    /// below), kept inside `bounds`. `area` is the text area's rectangle as
+    /// drawn; the list scrolls to keep the highlighted suggestion in view.
     pub fn draw_suggestions(&self, frame: &mut Frame, area: Rect, bounds: Rect, theme: Theme) {
         if self.suggestions.is_empty() {
-            return;
-        }
-        let row = self.area.cursor().0;
-        let top = area.y + 2 + row as u16;
-        let height = (self.suggestions.len() as u16 + 2).min(bounds.bottom().saturating_sub(top));
-        if height < 3 {
             return;
         }
         let list_width = self
@@ -258,17 +269,43 @@ impl ConditionInput {
             .map(|s| width(&s.label) as u16 + 4)
             .max()
             .unwrap_or(10)
-            .min(bounds.width.saturating_sub(4));
+            .min(bounds.width.saturating_sub(2));
+        let (top_row, top_column) = self.scrolled.get();
+        let cursor = self.area.screen_cursor();
+        let row = (cursor.row as u16).saturating_sub(top_row);
+        let column = (cursor.col as u16)
+            .saturating_sub(top_column)
+            .saturating_sub(self.replacing as u16);
+        let cursor_y = area.y + 1 + row;
+        let wanted = self.suggestions.len() as u16 + 2;
+        let below = bounds.bottom().saturating_sub(cursor_y + 1);
+        let above = cursor_y.saturating_sub(bounds.y);
+        let (y, height) = if below >= wanted.min(MIN_LIST_HEIGHT + 2) || below >= above {
+            (cursor_y + 1, wanted.min(below))
+        } else {
+            let height = wanted.min(above);
+            (cursor_y - height, height)
+        };
+        if height < 3 {
+            return;
+        }
+        let x = (area.x + 1 + column)
+            .min(bounds.right().saturating_sub(list_width))
+            .max(bounds.x);
         let rect = Rect {
-            x: area.x + 2,
-            y: top,
+            x,
+            y,
             width: list_width,
             height,
         };
+        let shown = usize::from(height - 2);
+        let first = (self.selected_suggestion + 1).saturating_sub(shown);
         let items: Vec<ListItem> = self
             .suggestions
             .iter()
             .enumerate()
+            .skip(first)
+            .take(shown)
             .map(|(index, suggestion)| {
                 let style = if index == self.selected_suggestion {
                     theme.selected()
@@ -287,8 +324,16 @@ impl ConditionInput {
 }
 
 /// A diagnostic as the input shows it: where, what, the line with a caret
-/// under the span, and the help.
-fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Line<'static>> {
+/// under the span, and the help. A source line wider than `columns` is cut
+/// into rows here, not by the paragraph's word wrap (which moved the caret
+/// away from its text), and the caret follows the row that holds the span.
+fn diagnostic_lines(
+    text: &str,
+    diagnostic: &Diagnostic,
+    theme: Theme,
+    columns: u16,
+) -> Vec<Line<'static>> {
+    const INDENT: &str = "  ";
     let at = line_column(text, diagnostic.span.start);
     let mut lines = vec![Line::from(Span::styled(
         format!(
@@ -298,15 +343,30 @@ fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Li
         theme.error(),
     ))];
     let source = text.lines().nth(at.line - 1).unwrap_or("");
-    lines.push(Line::raw(format!("  {source}")));
     let covered = text
         .get(diagnostic.span.start..diagnostic.span.end.max(diagnostic.span.start))
         .map_or(1, |s| width(s.lines().next().unwrap_or(s)).max(1));
     let before: String = source.chars().take(at.column.saturating_sub(1)).collect();
-    lines.push(Line::from(Span::styled(
-        format!("  {}{}", " ".repeat(width(&before)), "^".repeat(covered)),
-        theme.error(),
-    )));
+    let caret = width(&before);
+    let room = usize::from(columns).saturating_sub(INDENT.len()).max(1);
+    let rows = rows_of_width(source, room);
+    let mut start = 0;
+    for (index, row) in rows.iter().enumerate() {
+        let end = start + width(row);
+        lines.push(Line::raw(format!("{INDENT}{row}")));
+        if caret >= start && (caret < end || index + 1 == rows.len()) {
+            let offset = (caret - start).min(room - 1);
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{INDENT}{}{}",
+                    " ".repeat(offset),
+                    "^".repeat(covered.min(room - offset))
+                ),
+                theme.error(),
+            )));
+        }
+        start = end;
+    }
     if let Some(help) = &diagnostic.help {
         lines.push(Line::from(Span::styled(
             format!("  help: {help}"),
@@ -314,4 +374,23 @@ fn diagnostic_lines(text: &str, diagnostic: &Diagnostic, theme: Theme) -> Vec<Li
         )));
     }
     lines
+}
+
+/// `text` cut into rows at most `room` columns wide (at least one row; a
+/// character wider than `room` gets a row of its own).
+fn rows_of_width(text: &str, room: usize) -> Vec<String> {
+    let mut rows = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let wide = width(c.encode_utf8(&mut [0; 4]));
+        if used + wide > room && used > 0 {
+            rows.push(String::new());
+            used = 0;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push(c);
+        }
+        used += wide;
+    }
+    rows
 }

@@ -1,8 +1,10 @@
 //! Reusable pieces of screens: the condition input (the one text area for
-//! conditions, with live checking and completion), its completion rules, a
-//! one-line text field, and text cut by display width.
+//! conditions, with live checking and completion), where its cursor stands in
+//! the grammar and what completion offers there, a one-line text field, and
+//! text cut by display width.
 
 pub mod completion;
 pub mod condition_input;
+pub mod suggestions;
 pub mod text;
 pub mod text_line;
