@@ -190,6 +190,19 @@ impl Db {
         Ran::from_output(format!("segscope {} < input", args.join(" ")), output)
     }
 
+    /// Runs `check` as with no database at hand (no --db, no SEGSCOPE_DB).
+    fn check_alone(&self, files: &[&str]) -> Ran {
+        let output = Command::new(BIN)
+            .arg("check")
+            .args(files)
+            .current_dir(self.dir.path())
+            .env_remove("SEGSCOPE_DB")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run segscope");
+        Ran::from_output(format!("segscope check {}", files.join(" ")), output)
+    }
+
     /// Runs a command that must succeed; returns its stdout.
     fn ok(&self, args: &[&str]) -> String {
         self.run(args).expect(0).stdout
@@ -423,16 +436,182 @@ fn the_environment_names_the_database_and_the_instant() {
 
 // ---------------------------------------------------------------- check and fmt
 
+/// dsl.md rule 3 with data at hand: a property no entity has, and a literal
+/// of a type the property never holds, are warnings with what was meant.
+#[test]
+fn query_warns_about_unknown_properties_and_unlike_types() {
+    let db = Db::seeded();
+    let ran = db
+        .run(&[
+            "query",
+            "--kind",
+            "users",
+            "rol = \"admin\"",
+            "--format",
+            "ids",
+        ])
+        .expect(0);
+    assert_eq!(ran.stdout, "");
+    assert!(
+        ran.stderr
+            .contains("Warning: none of the 3 users has a property `rol`"),
+        "{ran}"
+    );
+    assert!(ran.stderr.contains("did you mean `role`?"), "{ran}");
+
+    let ran = db
+        .run(&[
+            "query",
+            "--kind",
+            "users",
+            "plan = \"pro\"",
+            "--format",
+            "ids",
+        ])
+        .expect(0);
+    assert!(
+        ran.stderr
+            .contains("accounts have `plan`: did you mean `account.plan`?"),
+        "{ran}"
+    );
+
+    let ran = db
+        .run(&[
+            "query",
+            "--kind",
+            "accounts",
+            "seats = \"12\"",
+            "--format",
+            "ids",
+        ])
+        .expect(0);
+    assert!(
+        ran.stderr.contains(
+            "`seats` holds numbers (2 accounts) and never text, so this comparison of unlike types is true for no account"
+        ),
+        "{ran}"
+    );
+    assert!(
+        ran.stderr
+            .contains("did you mean 12 (a number, without quotes)?"),
+        "{ran}"
+    );
+
+    // Names that exist, and built-ins, earn nothing.
+    let ran = db
+        .run(&[
+            "query",
+            "--kind",
+            "users",
+            "role = \"admin\" and account.seats > 3 and id is set and segments has \"Active\"",
+            "--format",
+            "ids",
+        ])
+        .expect(0);
+    assert!(!ran.stderr.contains("Warning"), "{ran}");
+}
+
+#[test]
+fn columns_naming_an_unknown_property_is_an_error() {
+    let db = Db::seeded();
+    let stderr = db.fails(&[
+        "query",
+        "--kind",
+        "users",
+        "id is set",
+        "--columns",
+        "email,emial",
+    ]);
+    assert!(
+        stderr.contains(
+            "--columns: none of the 3 users has a property `emial`; did you mean `email`?"
+        ),
+        "{stderr}"
+    );
+    db.ok(&[
+        "query",
+        "--kind",
+        "users",
+        "id is set",
+        "--columns",
+        "email,account_id,segments",
+    ]);
+}
+
+/// `check` without a database knows only its files; with `--db` it checks
+/// as `apply` would there, and reports the data's warnings.
+#[test]
+fn check_with_a_database_resolves_against_it_and_warns_from_its_data() {
+    let db = Db::seeded();
+    let file = db.write(
+        "uses.seg",
+        "segment \"Active admins\" for users {\n  where in segment \"Admins\" and last_sen_at is set\n}\n",
+    );
+    let alone = Command::new(BIN)
+        .args(["check", &file])
+        .env_remove("SEGSCOPE_DB")
+        .output()
+        .unwrap();
+    assert_eq!(alone.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&alone.stderr).contains("there is no segment named \"Admins\"")
+    );
+
+    let ran = db.run(&["check", &file]).expect(0);
+    assert!(
+        ran.stderr
+            .contains("checked 1 file: 1 definition, 1 warning"),
+        "{ran}"
+    );
+    assert!(ran.stderr.contains("did you mean `last_seen_at`?"), "{ran}");
+
+    // Apply agrees, and warns the same way without refusing.
+    let ran = db.run(&["apply", &file]).expect(0);
+    assert!(ran.stderr.contains("did you mean `last_seen_at`?"), "{ran}");
+    assert!(
+        ran.stderr.contains("applied: 1 added (Active admins)"),
+        "{ran}"
+    );
+
+    let missing = Command::new(BIN)
+        .args(["--db", "/nonexistent/x.redb", "check", &file])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+/// A syntax error in one definition no longer hides an unknown reference in
+/// another; a reference to the broken definition itself is still not called
+/// unknown.
+#[test]
+fn check_reports_every_problem_it_can_reach() {
+    let db = Db::new();
+    let file = db.write(
+        "seven.seg",
+        "segment \"Broken\" for users {\n  where plan = = 3\n}\n\n\
+         segment \"B\" for users {\n  where in segment \"Chamions\" or in segment \"Broken\"\n}\n\n\
+         segment \"Champions\" for users {\n  where role = \"x\"\n}\n",
+    );
+    let stderr = db.check_alone(&[&file]).expect(1).stderr;
+    assert!(
+        stderr.contains("there is no segment named \"Chamions\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean \"Champions\"?"), "{stderr}");
+    assert!(!stderr.contains("no segment named \"Broken\""), "{stderr}");
+    assert!(stderr.contains("check failed: 2 errors"), "{stderr}");
+}
+
 #[test]
 fn check_reports_errors_with_their_location_and_exits_1() {
     let db = Db::new();
     let good = db.write("good.seg", SEGMENTS);
-    let ran = db.run(&["check", &good]).expect(0);
+    let ran = db.check_alone(&[&good]).expect(0);
     assert_eq!(ran.stdout, "");
     assert!(ran.stderr.contains("3 definitions"), "{ran}");
 
     let bad = db.write("bad.seg", "segment \"X\" for users {\n  where plan = \n}\n");
-    let stderr = db.fails(&["check", &good, &bad]);
+    let stderr = db.check_alone(&[&good, &bad]).expect(1).stderr;
     assert!(stderr.contains("bad.seg:3:1"), "{stderr}");
     assert!(stderr.contains("check failed: 1 error"), "{stderr}");
 
@@ -440,13 +619,13 @@ fn check_reports_errors_with_their_location_and_exits_1() {
         "ref.seg",
         "segment \"Y\" for users {\n  where in segment \"Nope\"\n}\n",
     );
-    let stderr = db.fails(&["check", &reference]);
+    let stderr = db.check_alone(&[&reference]).expect(1).stderr;
     assert!(
         stderr.contains("Nope") && stderr.contains("ref.seg:2:"),
         "{stderr}"
     );
 
-    let stderr = db.fails(&["check", "missing.seg"]);
+    let stderr = db.check_alone(&["missing.seg"]).expect(1).stderr;
     assert!(stderr.contains("cannot read missing.seg"), "{stderr}");
     assert!(!db.path.exists(), "check created the database");
 }

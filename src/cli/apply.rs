@@ -53,6 +53,9 @@ pub fn apply_sources(workspace: &mut Workspace, sources: Vec<LoadedSource>) -> O
     let texts = source_texts(&sources);
     match workspace.apply(&texts) {
         Ok(report) => {
+            for (source, warnings) in sources.iter().zip(&report.warnings) {
+                source::report(source, warnings);
+            }
             let mut parts = Vec::new();
             for (label, names) in [
                 ("added", &report.added),

@@ -1,12 +1,16 @@
-//! `segscope check FILES...`: parse and validate files together.
+//! `segscope check FILES...`: parse and validate files together — alone,
+//! or with `--db` (or `SEGSCOPE_DB`) against the database as `apply` would:
+//! references resolve against its definitions, and conditions get the
+//! data's warnings (unknown properties, literals of a type never held).
 
 use std::path::PathBuf;
 
 use super::source::{self, LoadedSource};
-use super::{CliError, Outcome};
+use super::{CliError, Global, Outcome};
+use crate::lang::Diagnostic;
 use crate::lang::validate::{SegmentCatalog, check_texts};
 
-pub fn run(paths: &[PathBuf]) -> Outcome {
+pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
     let mut sources = Vec::new();
     let mut unreadable = Vec::new();
     for path in paths {
@@ -15,7 +19,26 @@ pub fn run(paths: &[PathBuf]) -> Outcome {
             Err(error) => unreadable.push(CliError::Source(error)),
         }
     }
-    let (errors, warnings, definitions) = check_sources(&sources);
+    let checked: Vec<(usize, Vec<Diagnostic>)> = if global.db.is_some() {
+        let workspace = global.open_existing(false)?;
+        let checked = workspace.check_sources(&super::apply::source_texts(&sources));
+        checked
+            .files
+            .iter()
+            .map(|file| file.definitions.len())
+            .zip(checked.diagnostics)
+            .collect()
+    } else {
+        let texts: Vec<(&str, &str)> = sources
+            .iter()
+            .map(|s| (s.origin.as_str(), s.text.as_str()))
+            .collect();
+        check_texts(&texts, &SegmentCatalog::new())
+            .into_iter()
+            .map(|(file, diagnostics)| (file.definitions.len(), diagnostics))
+            .collect()
+    };
+    let (errors, warnings, definitions) = report(&sources, &checked);
     let files = sources.len();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if errors > 0 || !unreadable.is_empty() {
@@ -37,21 +60,14 @@ pub fn run(paths: &[PathBuf]) -> Outcome {
     Ok(())
 }
 
-/// Parses and validates; prints diagnostics; returns (errors, warnings, definitions).
-fn check_sources(sources: &[LoadedSource]) -> (usize, usize, usize) {
-    let texts: Vec<(&str, &str)> = sources
-        .iter()
-        .map(|s| (s.origin.as_str(), s.text.as_str()))
-        .collect();
+/// Prints each file's diagnostics; returns (errors, warnings, definitions).
+fn report(sources: &[LoadedSource], checked: &[(usize, Vec<Diagnostic>)]) -> (usize, usize, usize) {
     let (mut errors, mut warnings, mut definitions) = (0, 0, 0);
-    for (source, (file, all)) in sources
-        .iter()
-        .zip(check_texts(&texts, &SegmentCatalog::new()))
-    {
+    for (source, (count, all)) in sources.iter().zip(checked) {
         errors += all.iter().filter(|d| d.is_error()).count();
         warnings += all.iter().filter(|d| !d.is_error()).count();
-        definitions += file.definitions.len();
-        source::report(source, &all);
+        definitions += count;
+        source::report(source, all);
     }
     (errors, warnings, definitions)
 }

@@ -48,6 +48,10 @@ pub enum CliError {
         kind: EntityKind,
         id: String,
     },
+    /// `--columns` names a property no entity of the kind has.
+    UnknownColumn {
+        reason: String,
+    },
     /// A `set` or `delete` that cannot be done.
     Change(ChangeFailure),
     /// A `PROP=VALUE` of `set` that does not say what to set.
@@ -167,6 +171,7 @@ impl std::fmt::Display for CliError {
             CliError::UnknownEntity { kind, id } => {
                 write!(f, "there is no {} with id \"{id}\"", kind.singular())
             }
+            CliError::UnknownColumn { reason } => write!(f, "--columns: {reason}"),
             CliError::Change(failure) => failure.fmt(f),
             CliError::Assignment(error) => error.fmt(f),
             CliError::ImportSource(message) => f.write_str(message),

@@ -94,7 +94,11 @@ pub enum Command {
     /// Parse and validate .seg files; report every problem with its location.
     ///
     /// Files are checked together, as `apply` would apply them: a segment may
-    /// refer to one in another file. Exits 1 if any file has an error.
+    /// refer to one in another file. With --db (or SEGSCOPE_DB) they are
+    /// checked against that database as `apply` would apply them there:
+    /// references resolve against its definitions, and its data gives
+    /// warnings (a property no entity has, a literal of a type never held).
+    /// Exits 1 if any file has an error; warnings never fail.
     Check {
         /// The .seg files to check.
         #[arg(required = true, value_name = "FILES")]
@@ -172,7 +176,7 @@ pub fn run() -> ExitCode {
     let global = cli.global;
     let outcome = match cli.command {
         Command::Demo(args) => demo::run(&global, args),
-        Command::Check { files } => check::run(&files),
+        Command::Check { files } => check::run(&global, &files),
         Command::Fmt { files, check } => fmt::run(&files, check),
         Command::Apply(args) => apply::run(&global, args),
         Command::Import(args) => import::run(&global, args),

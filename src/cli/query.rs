@@ -7,7 +7,7 @@ use super::output::{
 use super::source::stderr_color;
 use super::{CliError, Global, KindArg, Outcome};
 use crate::lang::Renderer;
-use crate::model::EntityKind;
+use crate::model::{EntityKind, format_count};
 use crate::workspace::EntityView;
 
 #[derive(Debug, clap::Args)]
@@ -29,18 +29,27 @@ pub struct Args {
 pub fn run(global: &Global, args: Args) -> Outcome {
     let kind = EntityKind::from(args.kind);
     let workspace = global.open_existing(false)?;
+    for column in args.columns.iter().flatten() {
+        workspace
+            .check_property_name(kind, column)
+            .map_err(|reason| CliError::UnknownColumn { reason })?;
+    }
+    let renderer = Renderer {
+        origin: "condition",
+        text: &args.condition,
+        color: stderr_color(),
+    };
     let matching = match workspace.query(kind, &args.condition) {
         Ok(rows) => rows,
         Err(diagnostics) => {
-            let renderer = Renderer {
-                origin: "condition",
-                text: &args.condition,
-                color: stderr_color(),
-            };
             eprint!("{}", renderer.render_all(&diagnostics));
             return Err(CliError::InvalidCondition);
         }
     };
+    let warnings = workspace.condition_warnings(kind, &args.condition);
+    if !warnings.is_empty() {
+        eprint!("{}", renderer.render_all(&warnings));
+    }
     let total = matching.len();
     let entities: Vec<EntityView> = matching
         .page(0, args.limit.unwrap_or(usize::MAX))
@@ -48,7 +57,11 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         .collect();
     print_entities(&entities, args.format, args.columns.as_deref())?;
     if args.format == EntityFormat::Table {
-        eprintln!("{} of {} {kind} match", total, workspace.entity_count(kind));
+        eprintln!(
+            "{} of {} {kind} match",
+            format_count(total as u64),
+            format_count(workspace.entity_count(kind) as u64)
+        );
     }
     Ok(())
 }

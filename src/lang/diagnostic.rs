@@ -27,9 +27,9 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// "did you mean ...", or how to fix it.
     pub help: Option<String>,
-    /// It names a segment that does not exist — which may only mean that
-    /// the definition holding it failed to parse.
-    pub unknown_reference: bool,
+    /// It names a segment that does not exist (this name, folded) — which
+    /// may only mean that the definition of that name failed to parse.
+    pub unknown_reference: Option<String>,
 }
 
 impl Diagnostic {
@@ -40,7 +40,7 @@ impl Diagnostic {
             span,
             label: None,
             help: None,
-            unknown_reference: false,
+            unknown_reference: None,
         }
     }
 

@@ -25,6 +25,18 @@ pub struct Scan {
     pub definition_starts: Vec<usize>,
 }
 
+/// The name in the header of the definition starting at `start`
+/// (`segment "Name" for users {` gives `Name`), if it can be read.
+pub fn header_name(text: &str, start: usize) -> Option<&str> {
+    let rest = text.get(start..)?;
+    let after_keyword = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let quoted = after_keyword.trim_start();
+    let quote = quoted.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let body = &quoted[1..];
+    let end = body.find([quote, '\n'])?;
+    (body[end..].starts_with(quote)).then(|| &body[..end])
+}
+
 pub fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut result = Scan::default();

@@ -143,9 +143,24 @@ pub fn check_texts(
         .iter()
         .map(|(_, text)| super::parse_file(text))
         .collect();
-    let syntax_ok = parsed
+    // A reference to a definition that failed to parse is not reported as
+    // unknown; the names of such definitions are read from their headers.
+    let parsed_names: std::collections::HashSet<String> = parsed
         .iter()
-        .all(|(_, d)| !d.iter().any(Diagnostic::is_error));
+        .flat_map(|(file, _)| &file.definitions)
+        .map(|definition| fold_name(&definition.name().text))
+        .collect();
+    let broken_names: std::collections::HashSet<String> = texts
+        .iter()
+        .flat_map(|(_, text)| {
+            super::lexical::scan(text)
+                .definition_starts
+                .into_iter()
+                .filter_map(|start| super::lexical::header_name(text, start).map(fold_name))
+        })
+        .filter(|name| !parsed_names.contains(name))
+        .collect();
+    let is_broken = |name: &String| broken_names.contains(name);
     let sources: Vec<SourceFile> = texts
         .iter()
         .zip(&parsed)
@@ -159,7 +174,7 @@ pub fn check_texts(
             diagnostics.extend(
                 semantic
                     .into_iter()
-                    .filter(|d| syntax_ok || !d.unknown_reference),
+                    .filter(|d| !d.unknown_reference.as_ref().is_some_and(is_broken)),
             );
             (file, diagnostics)
         })
@@ -526,7 +541,7 @@ impl<'a> Checker<'a> {
                     format!("there is no segment named \"{}\"", name.text),
                     name.span,
                 );
-                diagnostic.unknown_reference = true;
+                diagnostic.unknown_reference = Some(fold_name(&name.text));
                 if let Some(suggestion) = self.suggest(&name.text, expected) {
                     diagnostic = diagnostic.with_help(format!("did you mean \"{suggestion}\"?"));
                 }

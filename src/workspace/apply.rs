@@ -35,6 +35,24 @@ pub struct ApplyReport {
     pub renamed: Vec<(String, String)>,
     /// (segment, entered, exited)
     pub membership: Vec<MembershipCount>,
+    /// Warnings per source, in the order given (the language's and the
+    /// data's); they never stop an apply.
+    pub warnings: Vec<Vec<Diagnostic>>,
+}
+
+/// Sources checked together with the database: the parsed files and every
+/// diagnostic per source (errors, and warnings from the language and from
+/// the data).
+#[derive(Debug)]
+pub struct CheckedSources {
+    pub files: Vec<File>,
+    pub diagnostics: Vec<Vec<Diagnostic>>,
+}
+
+impl CheckedSources {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().flatten().any(Diagnostic::is_error)
+    }
 }
 
 /// Why nothing was applied.
@@ -58,9 +76,10 @@ impl From<crate::store::StoreError> for ApplyFailure {
 }
 
 impl Workspace {
-    /// Checks the sources together with what the database holds; returns
-    /// their diagnostics (warnings included), or the parsed files.
-    pub fn check_sources(&self, sources: &[SourceText]) -> Result<Vec<File>, Vec<Vec<Diagnostic>>> {
+    /// Checks the sources together with what the database holds: references
+    /// resolve against its definitions, names must not clash with another
+    /// file's, and conditions are checked against its data (warnings).
+    pub fn check_sources(&self, sources: &[SourceText]) -> CheckedSources {
         let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
         let mut catalog = SegmentCatalog::new();
         for definition in self.definitions_outside(&origins) {
@@ -77,15 +96,15 @@ impl Workspace {
         let mut checked = check_texts(&texts, &catalog);
         for (file, diagnostics) in &mut checked {
             diagnostics.extend(self.name_conflicts(file, &origins));
+            for definition in &file.definitions {
+                if let Definition::Segment(segment) = definition {
+                    diagnostics.extend(self.data_warnings(segment.kind, &segment.condition));
+                }
+            }
+            diagnostics.sort_by_key(|d| d.span.start);
         }
-        if checked
-            .iter()
-            .flat_map(|(_, d)| d)
-            .any(Diagnostic::is_error)
-        {
-            return Err(checked.into_iter().map(|(_, d)| d).collect());
-        }
-        Ok(checked.into_iter().map(|(file, _)| file).collect())
+        let (files, diagnostics) = checked.into_iter().unzip();
+        CheckedSources { files, diagnostics }
     }
 
     /// Stored definitions that did not come from any of `origins`.
@@ -130,7 +149,14 @@ impl Workspace {
 
     /// Applies the sources: all their definitions or, on any error, none.
     pub fn apply(&mut self, sources: &[SourceText]) -> Result<ApplyReport, ApplyFailure> {
-        let files = self.check_sources(sources).map_err(ApplyFailure::Invalid)?;
+        let checked = self.check_sources(sources);
+        if checked.has_errors() {
+            return Err(ApplyFailure::Invalid(checked.diagnostics));
+        }
+        let CheckedSources {
+            files,
+            diagnostics: warnings,
+        } = checked;
         let origins: Vec<&str> = sources.iter().map(|s| s.origin.as_str()).collect();
         let mut next: Vec<StoredDefinition> = self.definitions_outside(&origins).cloned().collect();
         let previous: HashMap<(DefinitionKind, String), &StoredDefinition> = self
@@ -138,7 +164,10 @@ impl Workspace {
             .stored()
             .map(|d| ((d.kind, fold_name(&d.name)), d))
             .collect();
-        let mut report = ApplyReport::default();
+        let mut report = ApplyReport {
+            warnings,
+            ..ApplyReport::default()
+        };
         for (source, file) in sources.iter().zip(&files) {
             for definition in &file.definitions {
                 let kind = definition.kind();

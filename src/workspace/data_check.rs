@@ -46,6 +46,22 @@ impl Workspace {
         warnings
     }
 
+    /// The warnings about a condition's text: the language's own (from
+    /// validation) and the data's. Nothing when it does not parse or check
+    /// (its errors are the caller's to show).
+    pub fn condition_warnings(&self, kind: EntityKind, text: &str) -> Vec<Diagnostic> {
+        let Ok(condition) = crate::lang::parse_condition(text) else {
+            return Vec::new();
+        };
+        let mut warnings: Vec<Diagnostic> =
+            crate::lang::validate::validate_condition(&condition, kind, &self.catalog());
+        if warnings.iter().any(Diagnostic::is_error) {
+            return Vec::new();
+        }
+        warnings.extend(self.data_warnings(kind, &condition));
+        warnings
+    }
+
     /// The names `kind` has data for, in name order, for "did you mean".
     pub fn property_names(&self, kind: EntityKind) -> Vec<String> {
         let table = self.engine.table(kind);
@@ -65,9 +81,11 @@ impl Workspace {
         if self.has_no_data(kind) || self.counts(kind, name).is_some() || is_builtin(kind, name) {
             return Ok(());
         }
-        Err(self
-            .unknown_property_message(kind, name, Scope::Own, kind)
-            .0)
+        let (message, help) = self.unknown_property_message(kind, name, Scope::Own, kind);
+        Err(match help {
+            Some(help) => format!("{message}; {help}"),
+            None => message,
+        })
     }
 
     fn has_no_data(&self, kind: EntityKind) -> bool {
@@ -104,7 +122,8 @@ impl Workspace {
                 let Some(counts) = self.check_path(subject, path, warnings) else {
                     return;
                 };
-                if let Some(warning) = mismatch(subject, path, &predicate.kind, &counts) {
+                let owner = owner_of(subject, path.scope);
+                if let Some(warning) = mismatch(subject, owner, path, &predicate.kind, &counts) {
                     warnings.push(warning);
                 }
             }
@@ -130,7 +149,7 @@ impl Workspace {
                     format!(
                         "`{}` of users holds {} and never {wanted}, so {}(users.{}) has no values",
                         path.name,
-                        seen_types(&counts),
+                        seen_types(&counts, EntityKind::Users),
                         aggregate.function.keyword(),
                         path.name
                     ),
@@ -151,11 +170,7 @@ impl Workspace {
         path: &PropertyPath,
         warnings: &mut Vec<Diagnostic>,
     ) -> Option<TypeCounts> {
-        let owner = match path.scope {
-            Scope::Own => subject,
-            Scope::Account => EntityKind::Accounts,
-            Scope::Users => EntityKind::Users,
-        };
+        let owner = owner_of(subject, path.scope);
         if is_builtin(owner, &path.name) || self.has_no_data(owner) {
             return None;
         }
@@ -181,8 +196,7 @@ impl Workspace {
         subject: EntityKind,
     ) -> (String, Option<String>) {
         let message = format!(
-            "no {} have a property `{name}` (in {} {})",
-            owner.as_str(),
+            "none of the {} {} has a property `{name}`",
             crate::model::format_count(self.engine.table(owner).alive.count_ones(..) as u64),
             owner.as_str()
         );
@@ -216,23 +230,35 @@ impl Workspace {
     }
 }
 
+/// Whose property a path of a condition about `subject` reads.
+fn owner_of(subject: EntityKind, scope: Scope) -> EntityKind {
+    match scope {
+        Scope::Own => subject,
+        Scope::Account => EntityKind::Accounts,
+        Scope::Users => EntityKind::Users,
+    }
+}
+
 fn is_builtin(kind: EntityKind, name: &str) -> bool {
     name == ID || name == SEGMENTS || (kind == EntityKind::Users && name == ACCOUNT_ID)
 }
 
-/// The types a property holds, with counts: "numbers (12,000)".
-fn seen_types(counts: &TypeCounts) -> String {
+/// The types a property holds, with how many entities hold each:
+/// "numbers (12,000 users)".
+fn seen_types(counts: &TypeCounts, owner: EntityKind) -> String {
     let mut seen: Vec<String> = counts
         .cells
         .iter()
         .enumerate()
         .filter(|(_, n)| **n > 0)
         .map(|(slot, n)| {
-            format!(
-                "{} ({})",
-                plural_type(slot),
-                crate::model::format_count(*n as u64)
-            )
+            let count = crate::model::format_count(*n as u64);
+            let whose = if *n == 1 {
+                owner.singular()
+            } else {
+                owner.as_str()
+            };
+            format!("{} ({count} {whose})", plural_type(slot))
         })
         .collect();
     if counts.cells[4] > 0 {
@@ -246,7 +272,7 @@ fn seen_types(counts: &TypeCounts) -> String {
         if !elements.is_empty()
             && let Some(lists) = seen.last_mut()
         {
-            lists.push_str(&format!(" of {}", elements.join(" and ")));
+            *lists = lists.replacen("lists", &format!("lists of {}", elements.join(" and ")), 1);
         }
     }
     seen.join(", ")
@@ -256,6 +282,7 @@ fn seen_types(counts: &TypeCounts) -> String {
 /// never holds (as a value, or as an element of a list value).
 fn mismatch(
     subject: EntityKind,
+    owner: EntityKind,
     path: &PropertyPath,
     kind: &PredicateKind,
     counts: &TypeCounts,
@@ -303,10 +330,10 @@ fn mismatch(
         format!("true for no {}", subject.singular())
     };
     let message = format!(
-        "`{}` never holds {} (it holds {}), so this comparison of unlike types is {outcome}",
+        "`{}` holds {} and never {}, so this comparison of unlike types is {outcome}",
         path.name,
-        article_type(slot),
-        seen_types(counts)
+        seen_types(counts, owner),
+        article_type(slot)
     );
     let mut warning = Diagnostic::warning(message, path.span);
     if let Some(help) = literal.and_then(|literal| retyped(literal, &holds)) {

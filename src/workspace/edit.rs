@@ -500,8 +500,12 @@ impl Workspace {
         };
         // Check before touching the file: a file that would not apply is
         // never written.
-        self.check_sources(std::slice::from_ref(&source))
-            .map_err(|files| SaveFailure::from(ApplyFailure::Invalid(files)))?;
+        let checked = self.check_sources(std::slice::from_ref(&source));
+        if checked.has_errors() {
+            return Err(SaveFailure::from(ApplyFailure::Invalid(
+                checked.diagnostics,
+            )));
+        }
         crate::files::write_replacing(std::path::Path::new(path), &updated).map_err(|error| {
             SaveFailure::File(format!(
                 "cannot write {path}: {}",

@@ -29,7 +29,7 @@ pub use crate::store::import::{ImportFormat, ImportSource};
 /// The store's errors, as the faces name them.
 pub use crate::store::{StoreError, StoreOperation};
 pub use answers::{EntityView, HistoryFilter, MembersError, SegmentSummary};
-pub use apply::{ApplyFailure, ApplyReport, SourceText};
+pub use apply::{ApplyFailure, ApplyReport, CheckedSources, SourceText};
 pub use changes::{
     ChangeFailure, ImportFailure, ImportMode, ImportProgress, ImportReport, LISTED_ROW_ERRORS,
     MembershipCount,
