@@ -1581,6 +1581,62 @@ fn the_mouse_wheel_moves_the_selection() {
     assert_eq!(session.selected().as_deref(), Some("Light users"));
 }
 
+/// The preview checks what saving checks: a cycle through the segments that
+/// refer to the one edited, or a segment of the other kind, shows the error
+/// and no count (before, a count showed and only Ctrl-S said why).
+#[test]
+fn the_preview_refuses_what_saving_refuses() {
+    let mut session = Session::new();
+    session.edit_condition_of("Light users");
+    session.type_text("in segment \"Light users\" or sessions_30d < 2");
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains("segment \"Light users\" refers to itself"),
+        "{screen}"
+    );
+    assert!(!screen.contains(" of 300 users"), "{screen}");
+
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char('y'));
+    session.edit_condition_of("Promoters");
+    session.type_text("nps >= 9 and in segment \"Power promoters\"");
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("cycle"), "{screen}");
+    assert!(!screen.contains(" of 300 users"), "{screen}");
+
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char('y'));
+    session.edit_condition_of("Light users");
+    session.type_text("in segment \"Enterprise\"");
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("is a segment of accounts"), "{screen}");
+    assert!(!screen.contains(" of 300 users"), "{screen}");
+}
+
+/// With data at hand the editor shows the data's warnings beside the count;
+/// they never block saving.
+#[test]
+fn the_editor_warns_about_a_property_no_entity_has() {
+    let mut session = Session::new();
+    session.edit_condition_of("Light users");
+    session.type_text("sesions_30d < 4 or plan = \"free\"");
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("0 of 300 users"), "{screen}");
+    assert!(
+        screen.contains("none of the 300 users has a property `sesions_30d`"),
+        "{screen}"
+    );
+    assert!(screen.contains("did you mean `sessions_30d`?"), "{screen}");
+    assert!(screen.contains("(+1 more warnings)"), "{screen}");
+    session.ctrl('s');
+    assert!(!session.editor_open(), "a warning does not stop saving");
+    assert_eq!(session.segment("Light users").members, 0);
+}
+
 // ---------------------------------------------------------------- jobs, log, routing
 
 /// A named pipe the test writes import rows into, so an import stays

@@ -231,6 +231,8 @@ pub struct Preview {
     pub leaving: usize,
     /// The first matching entities' ids.
     pub sample: Vec<String>,
+    /// The language's and the data's warnings about the condition.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// How many matching entities a preview lists.
@@ -238,7 +240,11 @@ pub const PREVIEW_SAMPLE: usize = 8;
 
 impl Workspace {
     /// Evaluates a condition being typed: its members, and who would enter
-    /// or leave `original` if it were saved.
+    /// or leave `original` if it were saved. It is checked as saving checks
+    /// it: in place of `original`, a cycle through the segments that refer
+    /// to it, or a referrer left with a segment of the wrong kind, is an
+    /// error here too (spanning the whole condition, since the problem is
+    /// in how the segments fit together).
     pub fn preview(
         &self,
         kind: EntityKind,
@@ -246,6 +252,28 @@ impl Workspace {
         original: Option<&str>,
     ) -> Result<Preview, Vec<Diagnostic>> {
         let matching = self.matching_rows(kind, condition)?;
+        if let Some(original) = original {
+            let parsed = parse_condition(condition)?;
+            let span = parsed.span();
+            let as_saved = SegmentDefinition {
+                name: Name {
+                    text: original.to_string(),
+                    span: Span::default(),
+                },
+                kind,
+                description: None,
+                condition: parsed,
+                span: Span::default(),
+            };
+            if let Err(SaveFailure::Invalid { diagnostics, .. }) =
+                self.check_whole(&as_saved, Some(original))
+            {
+                return Err(diagnostics
+                    .into_iter()
+                    .map(|d| Diagnostic { span, ..d })
+                    .collect());
+            }
+        }
         let empty = FixedBitSet::new();
         let saved = original
             .and_then(|name| self.engine.members(name))
@@ -273,6 +301,7 @@ impl Workspace {
             entering: matching.difference_count(saved),
             leaving: saved.difference_count(&matching),
             sample,
+            warnings: self.condition_warnings(kind, condition),
         })
     }
 

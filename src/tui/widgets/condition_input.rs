@@ -19,7 +19,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use super::completion::context_at;
 use super::suggestions::{Suggestion, VocabularyCache, suggestions};
-use super::text::width;
+use super::text::{thousands, width};
 use crate::lang::{Diagnostic, line_column};
 use crate::model::{EntityKind, format_share};
 use crate::tui::theme::Theme;
@@ -226,7 +226,12 @@ impl ConditionInput {
             PreviewState::Ready(preview) => {
                 lines.push(Line::from(vec![
                     Span::styled(
-                        format!("{} of {} {}", preview.members, preview.of, self.kind),
+                        format!(
+                            "{} of {} {}",
+                            thousands(preview.members as u64),
+                            thousands(preview.of as u64),
+                            self.kind
+                        ),
                         theme.good(),
                     ),
                     Span::raw(format!(
@@ -235,9 +240,21 @@ impl ConditionInput {
                     )),
                     Span::raw(format!(
                         "+{} would enter  -{} would leave",
-                        preview.entering, preview.leaving
+                        thousands(preview.entering as u64),
+                        thousands(preview.leaving as u64)
                     )),
                 ]));
+                // The first warning whole, as an error shows; a count of the rest.
+                let text = self.text();
+                if let Some(first) = preview.warnings.first() {
+                    lines.extend(diagnostic_lines(&text, first, theme, width));
+                    if preview.warnings.len() > 1 {
+                        lines.push(Line::from(Span::styled(
+                            format!("(+{} more warnings)", preview.warnings.len() - 1),
+                            theme.dim(),
+                        )));
+                    }
+                }
                 if !preview.sample.is_empty() {
                     lines.push(Line::from(Span::styled(
                         format!("e.g. {}", preview.sample.join(", ")),
