@@ -1291,7 +1291,7 @@ fn history_filters_and_formats() {
     db.run_at(later, &["set", "--kind", "users", "u3", "role=\"member\""])
         .expect(0);
 
-    let table = db.ok(&["history"]);
+    let table = db.ok(&["history", "--format", "table"]);
     let mut lines = table.lines();
     assert_eq!(
         lines.next().unwrap().split_whitespace().collect::<Vec<_>>(),
@@ -1299,7 +1299,11 @@ fn history_filters_and_formats() {
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(rows.len(), 5, "{table}");
-    assert_eq!(rows[4], [later, "exited", "Admins", "user", "u3"]);
+    assert_eq!(
+        rows[4],
+        [later, "exited", "Admins", "users", "u3"],
+        "the kind in the words --kind takes, as in JSON"
+    );
     let times: Vec<&str> = rows.iter().map(|r| r[0]).collect();
     assert!(times.is_sorted(), "oldest first: {table}");
 
@@ -1521,10 +1525,104 @@ fn history_of_a_segment_that_no_longer_exists_is_kept() {
 
 // ---------------------------------------------------------------- reading
 
+/// One rule for every listing command: table, json, jsonl and csv (query
+/// adds ids); jsonl when standard output is not a terminal; the same words
+/// and value forms everywhere.
+#[test]
+fn every_listing_command_takes_the_same_formats() {
+    let db = Db::seeded();
+    for command in [
+        vec!["segments"],
+        vec!["history"],
+        vec!["export", "--kind", "users"],
+        vec!["query", "--kind", "users", "id is set"],
+    ] {
+        for format in ["table", "json", "jsonl", "csv"] {
+            let mut args = command.clone();
+            args.extend(["--format", format]);
+            db.run(&args).expect(0);
+        }
+        // Into a pipe (as here), the default is JSON lines.
+        let piped = db.run(&command).expect(0);
+        assert!(
+            piped.stdout.lines().all(|line| line.starts_with('{')),
+            "{piped}"
+        );
+    }
+    let segments = db.ok(&["segments", "--format", "csv"]);
+    assert!(
+        segments.starts_with("name,kind,members,of,description,origin,updated_at\n"),
+        "{segments}"
+    );
+    let history = db.ok(&["history", "--format", "csv"]);
+    assert!(
+        history.starts_with("at,event,segment,kind,id\n"),
+        "{history}"
+    );
+    assert!(history.contains(",users,u1\n"), "{history}");
+
+    // A table's columns are the kind's, whichever rows are shown.
+    let all = db.ok(&["query", "--kind", "users", "id is set", "--format", "table"]);
+    let first = db.ok(&[
+        "query",
+        "--kind",
+        "users",
+        "role = \"member\"",
+        "--format",
+        "table",
+    ]);
+    let header = |table: &str| -> Vec<String> {
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(header(&all), header(&first));
+    assert!(first.lines().next().unwrap().contains("tags"), "{first}");
+
+    // Lists and segments read the same in tables: joined by ", ".
+    let table = db.ok(&[
+        "query",
+        "--kind",
+        "users",
+        "id = \"u1\"",
+        "--format",
+        "table",
+    ]);
+    assert!(table.contains("beta, vip"), "{table}");
+    assert!(table.contains("Active, Admins"), "{table}");
+    let shown = db.ok(&["show", "--kind", "users", "u1"]);
+    assert!(shown.contains("tags: beta, vip"), "{shown}");
+    assert!(shown.contains("segments: Active, Admins"), "{shown}");
+
+    // A limit says how many are shown.
+    let limited = db
+        .run(&[
+            "query",
+            "--kind",
+            "users",
+            "id is set",
+            "--format",
+            "table",
+            "--limit",
+            "2",
+        ])
+        .expect(0);
+    assert!(
+        limited
+            .stderr
+            .contains("3 of 3 users match; showing 2 of 3"),
+        "{limited}"
+    );
+}
+
 #[test]
 fn segments_lists_kind_members_and_description() {
     let db = Db::seeded();
-    let table = db.run(&["segments"]).expect(0);
+    let table = db.run(&["segments", "--format", "table"]).expect(0);
     let rows: Vec<&str> = table.stdout.lines().collect();
     assert!(
         rows[0].starts_with("NAME") && rows[0].contains("MEMBERS"),
@@ -1647,6 +1745,8 @@ fn query_columns_and_limit() {
         all,
         "--columns",
         "role,segments",
+        "--format",
+        "table",
     ]);
     let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(header, ["id", "role", "segments"]);

@@ -69,7 +69,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         &shown,
         segments::Args {
             kind: None,
-            format: segments::Format::Table,
+            format: Some(super::output::ListFormat::Table),
         },
     )
 }

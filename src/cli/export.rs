@@ -1,10 +1,8 @@
 //! `segscope export --kind K`: every entity (or segment members) with its
 //! properties and segments.
 
-use clap::ValueEnum;
-
-use super::output::EntityFormat;
-use super::query::print_entities;
+use super::output::{EntityFormat, ListFormat};
+use super::query::{Listing, print_entities};
 use super::{CliError, Global, KindArg, Outcome};
 use crate::model::EntityKind;
 use crate::workspace::{EntityView, MembersError};
@@ -13,17 +11,13 @@ use crate::workspace::{EntityView, MembersError};
 pub struct Args {
     #[arg(long, value_enum)]
     pub kind: KindArg,
-    #[arg(long, value_enum, default_value = "jsonl")]
-    pub format: Format,
+    /// The output format [default: table on a terminal, jsonl otherwise];
+    /// jsonl and csv import back to the same values.
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
     /// Only members of this segment (repeat for any of several).
     #[arg(long = "segment", value_name = "S")]
     pub segments: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Jsonl,
-    Csv,
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
@@ -51,9 +45,17 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         .iter()
         .map(|entity| workspace.entity_at(entity))
         .collect();
-    let format = match args.format {
-        Format::Jsonl => EntityFormat::Jsonl,
-        Format::Csv => EntityFormat::Csv,
+    let format = match ListFormat::or_default(args.format) {
+        ListFormat::Table => EntityFormat::Table,
+        ListFormat::Json => EntityFormat::Json,
+        ListFormat::Jsonl => EntityFormat::Jsonl,
+        ListFormat::Csv => EntityFormat::Csv,
     };
-    print_entities(&entities, format, None)
+    let properties = workspace.property_names(kind);
+    let listing = Listing {
+        kind,
+        properties: &properties,
+        columns: None,
+    };
+    print_entities(&listing, &entities, format)
 }

@@ -1,8 +1,6 @@
 //! `segscope history`: membership events, oldest first.
 
-use clap::ValueEnum;
-
-use super::output::{finish_output, print_table, write_json_lines};
+use super::output::{ListFormat, finish_output, print_table, write_records};
 use super::{Global, KindArg, Outcome};
 use crate::model::format_instant;
 use crate::workspace::HistoryFilter;
@@ -20,14 +18,9 @@ pub struct Args {
     /// Only events at or after this instant (RFC 3339 or a date).
     #[arg(long, value_parser = super::parse_instant)]
     pub since: Option<i64>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Jsonl,
+    /// The output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
@@ -48,8 +41,8 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         since: args.since,
     };
     let events = workspace.history(&filter)?;
-    let result = match args.format {
-        Format::Table => {
+    let result = match ListFormat::or_default(args.format) {
+        ListFormat::Table => {
             let rows: Vec<Vec<String>> = events
                 .iter()
                 .map(|e| {
@@ -57,22 +50,26 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                         format_instant(e.at),
                         (if e.entered { "entered" } else { "exited" }).to_string(),
                         e.segment.clone(),
-                        e.kind.singular().to_string(),
+                        e.kind.as_str().to_string(),
                         e.id.clone(),
                     ]
                 })
                 .collect();
             print_table(&["AT", "EVENT", "SEGMENT", "KIND", "ID"], &rows)
         }
-        Format::Jsonl => write_json_lines(events.iter().map(|e| {
-            serde_json::json!({
-                "at": format_instant(e.at),
-                "event": if e.entered { "entered" } else { "exited" },
-                "segment": e.segment,
-                "kind": e.kind.as_str(),
-                "id": e.id,
-            })
-        })),
+        format => {
+            let records = events.iter().map(|e| {
+                serde_json::json!({
+                    "at": format_instant(e.at),
+                    "event": if e.entered { "entered" } else { "exited" },
+                    "segment": e.segment,
+                    "kind": e.kind.as_str(),
+                    "id": e.id,
+                })
+            });
+            let columns = ["at", "event", "segment", "kind", "id"];
+            write_records(format, &columns, records.collect())
+        }
     };
     finish_output(result)
 }

@@ -1,5 +1,10 @@
 //! Output shared by the commands: aligned text tables, entities as flat JSON
 //! objects, CSV. Datetimes print as RFC 3339 in UTC.
+//!
+//! One rule for every listing command: `--format table|json|jsonl|csv`
+//! (`query` adds `ids`), `table` by default when standard output is a
+//! terminal and `jsonl` when it is not; in tables lists and segments are
+//! joined by `, ` and counts have thousands separators.
 
 use std::io::Write;
 
@@ -83,11 +88,11 @@ pub fn entity_json(entity: &EntityView, columns: Option<&[String]>) -> serde_jso
     serde_json::Value::Object(object)
 }
 
-/// The text of one column of an entity, for tables and CSV.
+/// The text of one column of an entity, for tables.
 pub fn entity_cell(entity: &EntityView, column: &str) -> String {
     match column {
         ID => entity.id.clone(),
-        SEGMENTS => entity.segments.join("; "),
+        SEGMENTS => entity.segments.join(", "),
         name => entity
             .properties
             .get(name)
@@ -96,23 +101,28 @@ pub fn entity_cell(entity: &EntityView, column: &str) -> String {
     }
 }
 
-/// The columns to show for entities: `id`, the chosen ones or every
-/// property present, then `segments`.
-pub fn entity_columns(entities: &[EntityView], chosen: Option<&[String]>) -> Vec<String> {
+/// The columns to show for entities of `kind`: `id`, the chosen ones or
+/// every property the kind's entities have (`properties`, in name order:
+/// the same columns whichever rows are shown), then `segments`.
+pub fn entity_columns(
+    kind: EntityKind,
+    properties: &[String],
+    chosen: Option<&[String]>,
+) -> Vec<String> {
+    let mut columns = vec![ID.to_string()];
     if let Some(chosen) = chosen {
-        let mut columns = vec![ID.to_string()];
         columns.extend(chosen.iter().filter(|c| c.as_str() != ID).cloned());
         return columns;
     }
-    let mut names: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for entity in entities {
-        names.extend(entity.properties.keys().map(String::as_str));
-    }
-    let mut columns = vec![ID.to_string()];
-    if names.remove(ACCOUNT_ID) {
+    if kind == EntityKind::Users {
         columns.push(ACCOUNT_ID.to_string());
     }
-    columns.extend(names.into_iter().map(str::to_string));
+    columns.extend(
+        properties
+            .iter()
+            .filter(|name| name.as_str() != ACCOUNT_ID || kind != EntityKind::Users)
+            .cloned(),
+    );
     columns.push(SEGMENTS.to_string());
     columns
 }
@@ -180,7 +190,16 @@ pub enum TableOrJson {
     Json,
 }
 
-/// Output formats of entity listings.
+/// `--format` of every listing command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// Output formats of entity listings: a listing's, and `ids`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EntityFormat {
     Table,
@@ -188,6 +207,62 @@ pub enum EntityFormat {
     Jsonl,
     Csv,
     Ids,
+}
+
+/// Whether standard output is a terminal (a person reads it).
+fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+}
+
+impl ListFormat {
+    /// The format asked for, or `table` on a terminal and `jsonl` otherwise.
+    pub fn or_default(given: Option<ListFormat>) -> ListFormat {
+        given.unwrap_or(if stdout_is_terminal() {
+            ListFormat::Table
+        } else {
+            ListFormat::Jsonl
+        })
+    }
+}
+
+impl EntityFormat {
+    /// As [`ListFormat::or_default`].
+    pub fn or_default(given: Option<EntityFormat>) -> EntityFormat {
+        given.unwrap_or(match ListFormat::or_default(None) {
+            ListFormat::Table => EntityFormat::Table,
+            _ => EntityFormat::Jsonl,
+        })
+    }
+}
+
+/// Records (JSON objects) as JSON, JSON lines or CSV with `columns` in
+/// order (text as it is, numbers and booleans as JSON writes them, lists as
+/// JSON arrays, null as an empty cell). Tables are the caller's: their
+/// columns are for reading.
+pub fn write_records(
+    format: ListFormat,
+    columns: &[&str],
+    records: Vec<serde_json::Value>,
+) -> std::io::Result<()> {
+    match format {
+        ListFormat::Json => write_stdout(&format!("{}\n", serde_json::Value::Array(records))),
+        ListFormat::Jsonl => write_json_lines(records.into_iter()),
+        ListFormat::Csv | ListFormat::Table => {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record(columns).map_err(csv_to_io)?;
+            for record in &records {
+                let cells = columns.iter().map(|column| match &record[*column] {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                });
+                writer.write_record(cells).map_err(csv_to_io)?;
+            }
+            writer.flush()
+        }
+    }
 }
 
 /// `entered` / `exited` counts per segment after a change, on stderr.

@@ -16,8 +16,9 @@ pub struct Args {
     pub kind: KindArg,
     /// A condition in the segscope language, such as 'plan = "pro" and seats > 10'.
     pub condition: String,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: EntityFormat,
+    /// The output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<EntityFormat>,
     /// Only these properties (comma-separated), besides id.
     #[arg(long, value_delimiter = ',', value_name = "a,b")]
     pub columns: Option<Vec<String>>,
@@ -55,10 +56,26 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         .page(0, args.limit.unwrap_or(usize::MAX))
         .map(|entity| workspace.entity_at(entity))
         .collect();
-    print_entities(&entities, args.format, args.columns.as_deref())?;
-    if args.format == EntityFormat::Table {
+    let format = EntityFormat::or_default(args.format);
+    let properties = workspace.property_names(kind);
+    let listing = Listing {
+        kind,
+        properties: &properties,
+        columns: args.columns.as_deref(),
+    };
+    print_entities(&listing, &entities, format)?;
+    if format == EntityFormat::Table {
+        let shown = if entities.len() < total {
+            format!(
+                "; showing {} of {}",
+                format_count(entities.len() as u64),
+                format_count(total as u64)
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{} of {} {kind} match",
+            "{} of {} {kind} match{shown}",
             format_count(total as u64),
             format_count(workspace.entity_count(kind) as u64)
         );
@@ -66,15 +83,21 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     Ok(())
 }
 
+/// What a listing of entities shows: their kind, the kind's properties
+/// (every column a table or CSV may have) and the columns chosen.
+pub struct Listing<'a> {
+    pub kind: EntityKind,
+    pub properties: &'a [String],
+    pub columns: Option<&'a [String]>,
+}
+
 /// Prints entities in one of the listing formats.
-pub fn print_entities(
-    entities: &[EntityView],
-    format: EntityFormat,
-    columns: Option<&[String]>,
-) -> Outcome {
+pub fn print_entities(listing: &Listing, entities: &[EntityView], format: EntityFormat) -> Outcome {
+    let columns = listing.columns;
+    let all_columns = || entity_columns(listing.kind, listing.properties, columns);
     let result = match format {
         EntityFormat::Table => {
-            let columns = entity_columns(entities, columns);
+            let columns = all_columns();
             let headers: Vec<&str> = columns.iter().map(String::as_str).collect();
             let rows: Vec<Vec<String>> = entities
                 .iter()
@@ -88,7 +111,7 @@ pub fn print_entities(
             write_stdout(&format!("{}\n", serde_json::Value::Array(list)))
         }
         EntityFormat::Jsonl => write_json_lines(entities.iter().map(|e| entity_json(e, columns))),
-        EntityFormat::Csv => write_csv(entities, &entity_columns(entities, columns)),
+        EntityFormat::Csv => write_csv(entities, &all_columns()),
         EntityFormat::Ids => {
             let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
             let mut text = ids.join("\n");

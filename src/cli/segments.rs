@@ -1,21 +1,19 @@
 //! `segscope segments`: segments with kind, member count and description.
 
-use super::output::{finish_output, print_table, write_stdout};
+use super::output::{ListFormat, finish_output, print_table, write_records};
 use super::{Global, KindArg, Outcome};
 use crate::model::EntityKind;
-use crate::model::format_instant;
-use crate::model::format_share;
+use crate::model::{format_count, format_instant, format_share};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only segments of this kind.
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    /// The output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
 }
-
-pub use super::output::TableOrJson as Format;
 
 pub fn run(global: &Global, args: Args) -> Outcome {
     let workspace = global.open_existing(false)?;
@@ -25,15 +23,15 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         .into_iter()
         .filter(|s| kind.is_none_or(|k| k == s.kind))
         .collect();
-    let result = match args.format {
-        Format::Table => {
+    let result = match ListFormat::or_default(args.format) {
+        ListFormat::Table => {
             let rows: Vec<Vec<String>> = segments
                 .iter()
                 .map(|s| {
                     vec![
                         s.name.clone(),
                         s.kind.to_string(),
-                        s.members.to_string(),
+                        format_count(s.members as u64),
                         format_share(s.members, s.of),
                         s.description.clone().unwrap_or_default(),
                     ]
@@ -41,8 +39,8 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                 .collect();
             print_table(&["NAME", "KIND", "MEMBERS", "SHARE", "DESCRIPTION"], &rows)
         }
-        Format::Json => {
-            let list: Vec<serde_json::Value> = segments
+        format => {
+            let records: Vec<serde_json::Value> = segments
                 .iter()
                 .map(|s| {
                     serde_json::json!({
@@ -56,7 +54,16 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                     })
                 })
                 .collect();
-            write_stdout(&format!("{}\n", serde_json::Value::Array(list)))
+            let columns = [
+                "name",
+                "kind",
+                "members",
+                "of",
+                "description",
+                "origin",
+                "updated_at",
+            ];
+            write_records(format, &columns, records)
         }
     };
     finish_output(result)

@@ -105,7 +105,8 @@ impl fmt::Display for Scalar {
     }
 }
 
-/// For tables and CSV: lists as their elements joined by `; `.
+/// For tables, screens and messages: lists as their elements joined by
+/// `, ` (CSV writes lists as JSON arrays, see `csv_cell`).
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -113,7 +114,7 @@ impl fmt::Display for Value {
             Value::List(items) => {
                 for (index, item) in items.iter().enumerate() {
                     if index > 0 {
-                        f.write_str("; ")?;
+                        f.write_str(", ")?;
                     }
                     item.fmt(f)?;
                 }
