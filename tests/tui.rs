@@ -1637,6 +1637,33 @@ fn the_editor_warns_about_a_property_no_entity_has() {
     assert_eq!(session.segment("Light users").members, 0);
 }
 
+/// Renaming a segment that others refer to is refused with a message that
+/// names them (before: "segment "Power promoters": there is no segment
+/// named "Fans"").
+#[test]
+fn renaming_a_referenced_segment_names_its_referrers() {
+    let mut session = Session::new();
+    session.select("Promoters");
+    session.press(KeyCode::Enter);
+    assert_eq!(session.focus(), "Condition");
+    session.press(KeyCode::BackTab);
+    session.press(KeyCode::BackTab);
+    assert_eq!(session.focus(), "Name");
+    session.presses(KeyCode::Backspace, "Promoters".len());
+    session.type_text("Fans");
+    session.ctrl('s');
+    assert!(session.editor_open(), "nothing was saved");
+    let screen = session.screen(200, 40);
+    assert!(
+        screen.contains(
+            "\"Promoters\" cannot be renamed to \"Fans\": segment \"Power promoters\" refers to it by name"
+        ),
+        "{screen}"
+    );
+    assert!(session.has_segment("Promoters"));
+    assert!(!session.has_segment("Fans"));
+}
+
 // ---------------------------------------------------------------- jobs, log, routing
 
 /// A named pipe the test writes import rows into, so an import stays

@@ -221,6 +221,19 @@ impl std::error::Error for DeleteSegmentFailure {
     }
 }
 
+/// Why a segment that others refer to by name is not renamed: which ones
+/// refer to it (as [`Workspace::referrers`] names them: `segment "X"`), and
+/// what to do.
+fn renaming_referenced(old: &str, new: &str, referrers: &[String]) -> String {
+    let (which, them) = match referrers {
+        [one] => (format!("{one} refers"), "it"),
+        many => (format!("{} refer", many.join(", ")), "them"),
+    };
+    format!(
+        "\"{old}\" cannot be renamed to \"{new}\": {which} to it by name; change the name in {them} too, or keep this name"
+    )
+}
+
 /// What a condition would select, against the segment's saved members.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Preview {
@@ -374,6 +387,20 @@ impl Workspace {
             condition,
             span: Span::default(),
         };
+        if let Some(original) = draft.original.as_deref()
+            && fold_name(original) != fold_name(name)
+        {
+            let referrers = self.referrers(original);
+            if !referrers.is_empty() {
+                return Err(invalid(
+                    DraftField::Name,
+                    vec![Diagnostic::error(
+                        renaming_referenced(original, name, &referrers),
+                        Span::new(0, draft.name.len()),
+                    )],
+                ));
+            }
+        }
         self.check_whole(&definition, draft.original.as_deref())?;
         Ok(definition)
     }
