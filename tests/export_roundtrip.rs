@@ -201,7 +201,7 @@ fn a_list_survives_a_csv_round_trip_and_so_does_membership() {
     let csv = export(&first, "users", "csv");
     assert_eq!(
         String::from_utf8(csv.clone()).unwrap(),
-        "id,tags,segments\nu1,\"[\"\"beta\"\",\"\"vip\"\",\"\"api\"\",\"\"mobile\"\"]\",\"[\"\"Beta testers\"\"]\"\nu2,\"[\"\"vip\"\"]\",[]\nu3,gamma,[]\n"
+        "id,account_id,tags,segments\nu1,,\"[\"\"beta\"\",\"\"vip\"\",\"\"api\"\",\"\"mobile\"\"]\",\"[\"\"Beta testers\"\"]\"\nu2,,\"[\"\"vip\"\"]\",[]\nu3,,gamma,[]\n"
     );
     let csv_file = dir.path().join("u.csv");
     std::fs::write(&csv_file, &csv).unwrap();
