@@ -51,7 +51,10 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         ListFormat::Jsonl => EntityFormat::Jsonl,
         ListFormat::Csv => EntityFormat::Csv,
     };
-    let properties = workspace.property_names(kind);
+    let properties = match format {
+        EntityFormat::Table | EntityFormat::Csv => workspace.property_names(kind),
+        _ => Vec::new(),
+    };
     let listing = Listing {
         kind,
         properties: &properties,

@@ -57,7 +57,12 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         .map(|entity| workspace.entity_at(entity))
         .collect();
     let format = EntityFormat::or_default(args.format);
-    let properties = workspace.property_names(kind);
+    let needs_columns = matches!(format, EntityFormat::Table | EntityFormat::Csv);
+    let properties = if needs_columns && args.columns.is_none() {
+        workspace.property_names(kind)
+    } else {
+        Vec::new()
+    };
     let listing = Listing {
         kind,
         properties: &properties,

@@ -330,6 +330,11 @@ fn scalar_slot(cell: &Cell) -> Option<usize> {
 }
 
 impl Column {
+    /// Whether any row has a value here (stops at the first).
+    pub fn has_values(&self) -> bool {
+        self.cells.iter().any(|cell| *cell != Cell::Missing)
+    }
+
     /// Counts the column's values by type (one pass over its cells and
     /// their list elements).
     pub fn type_counts(&self) -> TypeCounts {

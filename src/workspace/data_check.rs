@@ -68,7 +68,7 @@ impl Workspace {
         let mut names: Vec<String> = table
             .columns
             .iter()
-            .filter(|(_, column)| column.type_counts().present() > 0)
+            .filter(|(_, column)| column.has_values())
             .map(|(name, _)| name.clone())
             .collect();
         names.sort();
@@ -78,7 +78,9 @@ impl Workspace {
     /// `Err` with a message when no entity of `kind` has `name` (and there
     /// are entities): for `--columns` and the like.
     pub fn check_property_name(&self, kind: EntityKind, name: &str) -> Result<(), String> {
-        if self.has_no_data(kind) || self.counts(kind, name).is_some() || is_builtin(kind, name) {
+        let table = self.engine.table(kind);
+        let has_it = table.column(name).is_some_and(|column| column.has_values());
+        if self.has_no_data(kind) || has_it || is_builtin(kind, name) {
             return Ok(());
         }
         let (message, help) = self.unknown_property_message(kind, name, Scope::Own, kind);
