@@ -1637,31 +1637,56 @@ fn the_editor_warns_about_a_property_no_entity_has() {
     assert_eq!(session.segment("Light users").members, 0);
 }
 
-/// Renaming a segment that others refer to is refused with a message that
-/// names them (before: "segment "Power promoters": there is no segment
-/// named "Fans"").
+/// Renaming a segment that others refer to asks to update the references
+/// too (before: refused with "segment "Power promoters": there is no segment
+/// named "Fans""); yes renames it and rewrites the referrers — here in their
+/// file, comments kept — so their members stay the same.
 #[test]
-fn renaming_a_referenced_segment_names_its_referrers() {
+fn renaming_a_referenced_segment_updates_its_references_after_asking() {
     let mut session = Session::new();
-    session.select("Promoters");
+    let path = session.dir.path().join("team.seg");
+    std::fs::write(
+        &path,
+        "# the team's segments\nsegment \"Base\" for users {\n  where sessions_30d >= 5\n}\n\n\
+         segment \"Heavy base\" for users {\n  # keep in step with Base\n  where in segment \"Base\" and sessions_30d >= 15\n}\n",
+    )
+    .unwrap();
+    session.apply_file(&path);
+    let heavy = session.segment("Heavy base").members;
+
+    session.select("Base");
     session.press(KeyCode::Enter);
-    assert_eq!(session.focus(), "Condition");
     session.press(KeyCode::BackTab);
     session.press(KeyCode::BackTab);
     assert_eq!(session.focus(), "Name");
-    session.presses(KeyCode::Backspace, "Promoters".len());
-    session.type_text("Fans");
+    session.presses(KeyCode::Backspace, "Base".len());
+    session.type_text("Core");
     session.ctrl('s');
-    assert!(session.editor_open(), "nothing was saved");
     let screen = session.screen(200, 40);
     assert!(
         screen.contains(
-            "\"Promoters\" cannot be renamed to \"Fans\": segment \"Power promoters\" refers to it by name"
+            "Rename \"Base\" to \"Core\" and update the reference in segment \"Heavy base\"?"
         ),
         "{screen}"
     );
-    assert!(session.has_segment("Promoters"));
-    assert!(!session.has_segment("Fans"));
+    session.press(KeyCode::Char('n'));
+    assert!(session.editor_open(), "no keeps editing");
+    assert!(session.has_segment("Base"));
+
+    session.ctrl('s');
+    session.press(KeyCode::Char('y'));
+    assert!(!session.editor_open(), "{}", session.status());
+    assert!(session.has_segment("Core") && !session.has_segment("Base"));
+    assert_eq!(session.segment("Heavy base").members, heavy);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("segment \"Core\" for users"), "{text}");
+    assert!(
+        text.contains("where in segment \"Core\" and sessions_30d >= 15"),
+        "{text}"
+    );
+    assert!(text.contains("# the team's segments"), "{text}");
+    assert!(text.contains("# keep in step with Base"), "{text}");
+    assert!(!text.contains("\"Base\""), "{text}");
 }
 
 // ---------------------------------------------------------------- jobs, log, routing

@@ -221,6 +221,66 @@ pub fn definition_references(definition: &Definition) -> Vec<String> {
     }
 }
 
+/// Renames every reference to segment `old` (compared folded) to `new` in
+/// a definition, in the places [`definition_references`] reads; returns how
+/// many were renamed. The definition's own name is not touched.
+pub fn rename_references(definition: &mut Definition, old: &str, new: &str) -> usize {
+    let old = fold_name(old);
+    let mut renamed = 0;
+    let mut rename = |text: &mut String| {
+        if fold_name(text) == old {
+            *text = new.to_string();
+            renamed += 1;
+        }
+    };
+    match definition {
+        Definition::Segment(segment) => rename_in_condition(&mut segment.condition, &mut rename),
+        Definition::Block(block) => rename_in_entries(&mut block.entries, &mut rename),
+    }
+    renamed
+}
+
+fn rename_in_condition(condition: &mut Condition, rename: &mut dyn FnMut(&mut String)) {
+    match condition {
+        Condition::And(parts) | Condition::Or(parts) => {
+            for part in parts {
+                rename_in_condition(part, rename);
+            }
+        }
+        Condition::Not(inner, _) => rename_in_condition(inner, rename),
+        Condition::Predicate(predicate) => match &mut predicate.kind {
+            PredicateKind::InSegment { segment, .. }
+            | PredicateKind::AccountInSegment { segment, .. } => rename(&mut segment.text),
+            PredicateKind::Aggregate { aggregate, .. } => {
+                if let Some(filter) = aggregate.filter.as_deref_mut() {
+                    rename_in_condition(filter, rename);
+                }
+            }
+            _ => {}
+        },
+    }
+}
+
+fn rename_in_entries(entries: &mut [Entry], rename: &mut dyn FnMut(&mut String)) {
+    for entry in entries {
+        let is_segments = entry.key.text == "segments";
+        for argument in &mut entry.arguments {
+            match argument {
+                Argument::Condition(condition) => rename_in_condition(condition, rename),
+                Argument::Block(inner) => rename_in_entries(inner, rename),
+                Argument::List(literals) if is_segments => {
+                    for literal in literals {
+                        if let Literal::String(name) = literal {
+                            rename(name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 fn entry_references(entries: &[Entry], names: &mut Vec<String>) {
     for entry in entries {
         for argument in &entry.arguments {

@@ -13,7 +13,8 @@ use fixedbitset::FixedBitSet;
 use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
 use super::{Workspace, WorkspaceError};
 use crate::lang::validate::{
-    MAX_NAME_CHARS, SegmentCatalog, SourceFile, validate_condition, validate_files,
+    MAX_NAME_CHARS, SegmentCatalog, SourceFile, definition_references, rename_references,
+    validate_condition, validate_files,
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
 use crate::model::ast::{Definition, Name, SegmentDefinition, Span, Text};
@@ -68,6 +69,13 @@ pub enum SaveFailure {
         name: String,
         path: String,
     },
+    /// A rename of a segment that others refer to by name (as `segment
+    /// "X"`); [`Workspace::rename_segment_updating_references`] does both.
+    ReferencedRename {
+        old: String,
+        new: String,
+        referrers: Vec<String>,
+    },
     Workspace(WorkspaceError),
 }
 
@@ -83,6 +91,11 @@ impl SaveFailure {
             SaveFailure::ChangedOnDisk { name, path } => {
                 format!("\"{name}\" changed in {path} since the editor opened it")
             }
+            SaveFailure::ReferencedRename {
+                old,
+                new,
+                referrers,
+            } => renaming_referenced(old, new, referrers),
             SaveFailure::Workspace(error) => error.to_string(),
         }
     }
@@ -171,6 +184,73 @@ fn read_file_segment(
     Ok((current, file, index))
 }
 
+/// One definition of a file to replace with `text`, if the file still holds
+/// `expected` (canonical) for it.
+struct FileEdit {
+    kind: DefinitionKind,
+    name: String,
+    expected: Option<String>,
+    text: String,
+}
+
+/// The text of the file at `path` with each edit's definition replaced by
+/// its new text, the rest kept as it is (comments inside a replaced
+/// definition move just above it).
+fn rewrite_definitions(path: &str, edits: &[FileEdit]) -> Result<String, SaveFailure> {
+    let current = std::fs::read_to_string(path).map_err(|error| {
+        SaveFailure::File(format!(
+            "cannot read {path}: {}",
+            crate::os_error::reason(&error)
+        ))
+    })?;
+    let (file, diagnostics) = parse_file(&current);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(SaveFailure::File(format!(
+            "{path} has errors; fix the file first"
+        )));
+    }
+    let mut replacements = Vec::new();
+    for edit in edits {
+        let found = file
+            .definitions
+            .iter()
+            .find(|d| d.kind() == edit.kind && fold_name(&d.name().text) == fold_name(&edit.name))
+            .ok_or_else(|| {
+                SaveFailure::File(format!(
+                    "{} \"{}\" is no longer in {path}",
+                    edit.kind.keyword(),
+                    edit.name
+                ))
+            })?;
+        if edit
+            .expected
+            .as_ref()
+            .is_some_and(|expected| canonical_text(found) != *expected)
+        {
+            return Err(SaveFailure::ChangedOnDisk {
+                name: edit.name.clone(),
+                path: path.to_string(),
+            });
+        }
+        replacements.push((found.span(), edit.text.as_str()));
+    }
+    replacements.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    let mut updated = current.clone();
+    for (span, text) in replacements {
+        let inner_comments: String = file
+            .comments
+            .iter()
+            .filter(|c| c.span.start > span.start && c.span.start < span.end)
+            .map(|c| format!("#{}\n", c.text))
+            .collect();
+        updated.replace_range(
+            span.start..span.end,
+            &format!("{inner_comments}{}", text.trim_end()),
+        );
+    }
+    Ok(updated)
+}
+
 fn defined_in_file(name: &str, file: &str) -> String {
     format!("\"{name}\" is defined in {file}: remove it from the file")
 }
@@ -230,7 +310,12 @@ fn renaming_referenced(old: &str, new: &str, referrers: &[String]) -> String {
         many => (format!("{} refer", many.join(", ")), "them"),
     };
     format!(
-        "\"{old}\" cannot be renamed to \"{new}\": {which} to it by name; change the name in {them} too, or keep this name"
+        "\"{old}\" cannot be renamed to \"{new}\" alone: {which} to it by name; rename it together with the {} in {them}, or keep this name",
+        if referrers.len() == 1 {
+            "reference"
+        } else {
+            "references"
+        }
     )
 }
 
@@ -279,7 +364,7 @@ impl Workspace {
                 span: Span::default(),
             };
             if let Err(SaveFailure::Invalid { diagnostics, .. }) =
-                self.check_whole(&as_saved, Some(original))
+                self.check_whole(&as_saved, Some(original), None)
             {
                 return Err(diagnostics
                     .into_iter()
@@ -334,6 +419,27 @@ impl Workspace {
 
     /// Checks a draft against everything else; returns its definition.
     pub fn check_draft(&self, draft: &SegmentDraft) -> Result<SegmentDefinition, SaveFailure> {
+        let definition = self.check_draft_alone(draft)?;
+        let name = definition.name.text.as_str();
+        if let Some(original) = draft.original.as_deref()
+            && fold_name(original) != fold_name(name)
+        {
+            let referrers = self.referrers(original);
+            if !referrers.is_empty() {
+                return Err(SaveFailure::ReferencedRename {
+                    old: original.to_string(),
+                    new: name.to_string(),
+                    referrers,
+                });
+            }
+        }
+        self.check_whole(&definition, draft.original.as_deref(), None)?;
+        Ok(definition)
+    }
+
+    /// The draft's own fields: its name, and its condition parsed and
+    /// validated against the other segments' names and kinds.
+    fn check_draft_alone(&self, draft: &SegmentDraft) -> Result<SegmentDefinition, SaveFailure> {
         let invalid = |field, diagnostics| SaveFailure::Invalid { field, diagnostics };
         let name = draft.name.trim();
         let name_problem = if name.is_empty() {
@@ -387,39 +493,120 @@ impl Workspace {
             condition,
             span: Span::default(),
         };
-        if let Some(original) = draft.original.as_deref()
-            && fold_name(original) != fold_name(name)
-        {
-            let referrers = self.referrers(original);
-            if !referrers.is_empty() {
-                return Err(invalid(
-                    DraftField::Name,
-                    vec![Diagnostic::error(
-                        renaming_referenced(original, name, &referrers),
-                        Span::new(0, draft.name.len()),
-                    )],
-                ));
-            }
-        }
-        self.check_whole(&definition, draft.original.as_deref())?;
         Ok(definition)
+    }
+
+    /// Renames the segment of `draft` (and saves the rest of it) together
+    /// with every reference to its old name in other definitions: those made
+    /// in the UI are changed in the database, those from files are rewritten
+    /// in their files (canonical form, the file's other text and comments
+    /// kept), and everything is applied at once. A file whose definition
+    /// changed on disk since it was applied is refused before anything is
+    /// written.
+    pub fn rename_segment_updating_references(
+        &mut self,
+        draft: &SegmentDraft,
+    ) -> Result<ApplyReport, SaveFailure> {
+        let Some(old) = draft.original.clone() else {
+            return self.save_segment(draft);
+        };
+        let definition = self.check_draft_alone(draft)?;
+        let new = definition.name.text.clone();
+        self.check_whole(&definition, Some(&old), Some((&old, &new)))?;
+        let mut report = ApplyReport::default();
+        report.renamed.push((old.clone(), new.clone()));
+        let mut next = Vec::new();
+        let mut edits: std::collections::BTreeMap<String, Vec<FileEdit>> =
+            std::collections::BTreeMap::new();
+        for entry in self.registry.entries() {
+            let stored = &entry.stored;
+            let is_original = stored.kind == DefinitionKind::Segment
+                && fold_name(&stored.name) == fold_name(&old);
+            let (name, text) = if is_original {
+                (
+                    new.clone(),
+                    canonical_text(&Definition::Segment(definition.clone())),
+                )
+            } else if definition_references(&entry.definition)
+                .iter()
+                .any(|r| fold_name(r) == fold_name(&old))
+            {
+                let mut renamed = entry.definition.clone();
+                rename_references(&mut renamed, &old, &new);
+                (stored.name.clone(), canonical_text(&renamed))
+            } else {
+                next.push(stored.clone());
+                continue;
+            };
+            report.changed.push(name.clone());
+            if let Origin::File(path) = &stored.origin {
+                edits.entry(path.clone()).or_default().push(FileEdit {
+                    kind: stored.kind,
+                    name: stored.name.clone(),
+                    // The editor's draft may overwrite only what it opened;
+                    // a referrer only what was last applied.
+                    expected: if is_original {
+                        draft.based_on.clone()
+                    } else {
+                        Some(stored.text.clone())
+                    },
+                    text: text.clone(),
+                });
+            }
+            next.push(StoredDefinition {
+                name,
+                kind: stored.kind,
+                text,
+                origin: stored.origin.clone(),
+                updated_at: self.now,
+            });
+        }
+        let mut rewritten = Vec::new();
+        for (path, list) in &edits {
+            rewritten.push((path.clone(), rewrite_definitions(path, list)?));
+        }
+        for (path, text) in &rewritten {
+            crate::files::write_replacing(std::path::Path::new(path), text).map_err(|error| {
+                SaveFailure::File(format!(
+                    "cannot write {path}: {}",
+                    crate::os_error::reason(&error)
+                ))
+            })?;
+        }
+        Ok(self.replace_definitions(next, report)?)
     }
 
     /// Cycles and references broken by a rename, found by validating every
     /// segment together with the draft in place of its original.
+    /// With `rename` (old, new), the others are checked with their
+    /// references to the old name renamed.
     fn check_whole(
         &self,
         draft: &SegmentDefinition,
         original: Option<&str>,
+        rename: Option<(&str, &str)>,
     ) -> Result<(), SaveFailure> {
         let replaced = original
             .map(fold_name)
             .unwrap_or_else(|| fold_name(&draft.name.text));
         let others: String = self
             .registry
-            .stored()
-            .filter(|d| d.kind == DefinitionKind::Segment && fold_name(&d.name) != replaced)
-            .map(|d| d.text.as_str())
+            .entries()
+            .iter()
+            .filter(|e| {
+                e.stored.kind == DefinitionKind::Segment && fold_name(&e.stored.name) != replaced
+            })
+            .map(|e| match rename {
+                Some((old, new)) => {
+                    let mut renamed = e.definition.clone();
+                    if rename_references(&mut renamed, old, new) > 0 {
+                        canonical_text(&renamed)
+                    } else {
+                        e.stored.text.clone()
+                    }
+                }
+                None => e.stored.text.clone(),
+            })
             .collect::<Vec<_>>()
             .join("\n");
         let draft_text = canonical_text(&Definition::Segment(draft.clone()));
@@ -527,29 +714,13 @@ impl Workspace {
         text: &str,
         based_on: Option<&str>,
     ) -> Result<ApplyReport, SaveFailure> {
-        let (current, file, index) = read_file_segment(path, name)?;
-        let found = &file.definitions[index];
-        if let Some(based_on) = based_on
-            && canonical_text(found) != based_on
-        {
-            return Err(SaveFailure::ChangedOnDisk {
-                name: name.to_string(),
-                path: path.to_string(),
-            });
-        }
-        let span = found.span();
-        // Comments inside the old definition move just above the new one.
-        let inner_comments: String = file
-            .comments
-            .iter()
-            .filter(|c| c.span.start > span.start && c.span.start < span.end)
-            .map(|c| format!("#{}\n", c.text))
-            .collect();
-        let mut updated = String::with_capacity(current.len() + text.len());
-        updated.push_str(&current[..span.start]);
-        updated.push_str(&inner_comments);
-        updated.push_str(text.trim_end());
-        updated.push_str(&current[span.end..]);
+        let edit = FileEdit {
+            kind: DefinitionKind::Segment,
+            name: name.to_string(),
+            expected: based_on.map(str::to_string),
+            text: text.to_string(),
+        };
+        let updated = rewrite_definitions(path, &[edit])?;
         let source = SourceText {
             origin: path.to_string(),
             text: updated.clone(),

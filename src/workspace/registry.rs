@@ -66,6 +66,11 @@ impl Registry {
         self.entries.iter().map(|entry| &entry.stored)
     }
 
+    /// Every definition, stored and parsed.
+    pub fn entries(&self) -> &[Registered] {
+        &self.entries
+    }
+
     /// The stored definitions, as a list to change and apply.
     pub fn stored_list(&self) -> Vec<StoredDefinition> {
         self.stored().cloned().collect()

@@ -22,6 +22,8 @@ pub enum Confirmation {
     /// opened it (yes), or reload the file's version (`reload`).
     OverwriteChangedFile,
     ReloadChangedFile,
+    /// Rename a segment together with the references others make to it.
+    RenameUpdatingReferences,
 }
 
 pub struct ConfirmPopup {

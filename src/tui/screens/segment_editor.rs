@@ -36,6 +36,15 @@ pub enum EditorOutcome {
     Saved(String),
 }
 
+/// How a save goes: checked (the default), over a file's newer version,
+/// or renaming together with the references others make to the segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveHow {
+    Checked,
+    Overwrite,
+    UpdatingReferences,
+}
+
 pub struct SegmentEditor {
     /// The segment being edited (`None` for a new one).
     original: Option<String>,
@@ -156,7 +165,7 @@ impl SegmentEditor {
 
     pub fn handle(&mut self, input: &Input, context: &mut Context) -> EditorOutcome {
         match input.action {
-            Some(Action::Save) => return self.save(context, false),
+            Some(Action::Save) => return self.save(context, SaveHow::Checked),
             Some(Action::Cancel) if self.condition.has_suggestions() => {
                 self.condition.close_suggestions();
             }
@@ -216,15 +225,20 @@ impl SegmentEditor {
 
     /// Saves; `overwrite` saves over a definition that changed in its file
     /// since the editor opened it.
-    pub fn save(&mut self, context: &mut Context, overwrite: bool) -> EditorOutcome {
+    pub fn save(&mut self, context: &mut Context, how: SaveHow) -> EditorOutcome {
         let mut draft = self.draft();
-        if overwrite {
+        if how == SaveHow::Overwrite {
             draft.based_on = None;
         }
         let Some(workspace) = context.workspace() else {
             return EditorOutcome::Stay;
         };
-        match workspace.save_segment(&draft) {
+        let saved = if how == SaveHow::UpdatingReferences {
+            workspace.rename_segment_updating_references(&draft)
+        } else {
+            workspace.save_segment(&draft)
+        };
+        match saved {
             Ok(report) => {
                 let (entered, exited) = report.membership.iter().fold((0, 0), |(e, x), count| {
                     (e + count.entered, x + count.exited)
@@ -249,6 +263,23 @@ impl SegmentEditor {
                         context.out.popups.push(Popup::Confirm(ConfirmPopup::new(
                             format!("{summary}. Overwrite it with yours?"),
                             Confirmation::OverwriteChangedFile,
+                        )));
+                    }
+                    SaveFailure::ReferencedRename {
+                        old,
+                        new,
+                        referrers,
+                    } => {
+                        let count = match referrers.len() {
+                            1 => "the reference".to_string(),
+                            n => format!("{n} references"),
+                        };
+                        context.out.popups.push(Popup::Confirm(ConfirmPopup::new(
+                            format!(
+                                "Rename \"{old}\" to \"{new}\" and update {count} in {}?",
+                                referrers.join(", ")
+                            ),
+                            Confirmation::RenameUpdatingReferences,
                         )));
                     }
                     _ => {}

@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::segment_editor::{EditorOutcome, SegmentEditor};
+use super::segment_editor::{EditorOutcome, SaveHow, SegmentEditor};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
 use crate::model::{EntityKind, Origin, format_instant, format_share};
 use crate::tui::action::{Action, Scope};
@@ -343,9 +343,14 @@ impl Screen for SegmentsScreen {
                 context.out.info("changes discarded");
             }
             Confirmation::QuitDiscarding => {}
-            Confirmation::OverwriteChangedFile => {
+            Confirmation::OverwriteChangedFile | Confirmation::RenameUpdatingReferences => {
+                let how = if *confirmation == Confirmation::OverwriteChangedFile {
+                    SaveHow::Overwrite
+                } else {
+                    SaveHow::UpdatingReferences
+                };
                 if let Some(editor) = self.editor.as_mut() {
-                    let outcome = editor.save(context, true);
+                    let outcome = editor.save(context, how);
                     self.after_editor(outcome, context);
                 }
             }
