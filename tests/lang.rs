@@ -1757,3 +1757,52 @@ fn a_large_file_parses_in_parts_with_every_error_in_place() {
     // Found at the `}` after the commented-out value.
     assert_eq!(line, 1500 * 3 + 3);
 }
+
+/// A rename reaches every reference `definition_references` reads: `in
+/// segment`, `account in segment`, aggregate filters, and in blocks their
+/// conditions and `segments [...]` lists — and nothing else.
+#[test]
+fn rename_references_renames_what_definition_references_reads() {
+    use segscope::lang::validate::{definition_references, rename_references};
+    let text = r#"
+segment "A" for accounts {
+  where account_id is set or count(users where in segment "old") > 2 or name = "old"
+}
+segment "B" for users {
+  where in segment "OLD" and account in segment "Old" and not in segment "Other"
+}
+destination "D" hubspot {
+  users {
+    segments ["old", "Other"]
+    where in segment "old"
+  }
+}
+"#;
+    let mut file = parse_ok(text);
+    let counts: Vec<usize> = file
+        .definitions
+        .iter_mut()
+        .map(|definition| rename_references(definition, "Old", "New"))
+        .collect();
+    assert_eq!(counts, [1, 2, 2]);
+    for definition in &file.definitions {
+        let references = definition_references(definition);
+        assert!(
+            !references.iter().any(|r| r.eq_ignore_ascii_case("old")),
+            "{references:?}"
+        );
+    }
+    let formatted = format_file(&file, text);
+    assert!(
+        formatted.contains(r#"name = "old""#),
+        "a text literal stays: {formatted}"
+    );
+    assert!(
+        formatted.contains(r#"not in segment "Other""#),
+        "{formatted}"
+    );
+    assert!(
+        formatted.contains(r#"segments ["New", "Other"]"#),
+        "{formatted}"
+    );
+}
