@@ -1891,3 +1891,135 @@ fn imports_refuse_trailing_json_and_an_unclosed_csv_quote() {
         .expect(0);
     assert_eq!(db.entity("users", "q5")["title"], "two\nlines");
 }
+
+// ---------------------------------------------------------------- issue 9: the command line speaks the language
+
+/// `--since` takes the language's relative times, as of `--now` (before,
+/// `--since "1 hour ago"` was a usage error), and `--now` takes them as of
+/// the clock.
+#[test]
+fn since_takes_relative_times_as_of_now() {
+    let db = Db::seeded();
+    let later = "2024-07-20T00:00:00Z";
+    db.run_at(later, &["run"]).expect(0);
+    let since = |since: &str| -> Vec<String> {
+        db.run_at(later, &["history", "--since", since, "--format", "jsonl"])
+            .expect(0)
+            .json_lines()
+            .iter()
+            .map(|e| format!("{} {} {}", e["at"], e["event"], e["id"]))
+            .collect()
+    };
+    let exit = vec![format!("\"{later}\" \"exited\" \"u1\"")];
+    assert_eq!(since("1 hour ago"), exit);
+    assert_eq!(since("30 days ago"), exit, "30 days before 07-20 is 06-20");
+    assert_eq!(since("now"), exit, "--since is inclusive");
+    assert_eq!(since("1 month ago").len(), 1);
+    assert_eq!(since("2 Months Ago").len(), db.events(&[]).len());
+    assert_eq!(since("1 week from now"), Vec::<String>::new());
+
+    let ran = db.run(&["history", "--since", "100001 days ago"]).expect(2);
+    assert!(
+        ran.stderr
+            .contains("`100001 days ago` is not an instant: 100001 is too large"),
+        "{ran}"
+    );
+    let ran = db.run(&["history", "--since", "an hour ago"]).expect(2);
+    assert!(ran.stderr.contains("such as `1 hour ago`"), "{ran}");
+
+    // --now itself: a relative time as of the clock, which is long past
+    // the last time anybody here was seen.
+    let active = [
+        "query",
+        "--kind",
+        "users",
+        "in segment \"Active\"",
+        "--format",
+        "ids",
+    ];
+    assert_eq!(db.run_at("now", &active).expect(0).stdout, "");
+    assert_eq!(db.run_at("5 days ago", &active).expect(0).stdout, "");
+    assert_eq!(db.run_at(NOW, &active).expect(0).stdout, "u1\n");
+}
+
+/// `set PROP=now` and `PROP=3 days ago` store the instant as of `--now`
+/// (before, both were refused); an empty value still unsets.
+#[test]
+fn set_takes_now_and_relative_times() {
+    let db = Db::seeded();
+    let ran = db
+        .run(&[
+            "set",
+            "--kind",
+            "users",
+            "u2",
+            "last_seen_at=now",
+            "trial_ends_at=2 weeks from now",
+            "signed_up_at= 3 days ago ",
+        ])
+        .expect(0);
+    assert!(ran.stderr.contains("Active: +1 entered"), "{ran}");
+    let u2 = db.entity("users", "u2");
+    assert_eq!(u2["last_seen_at"], NOW);
+    assert_eq!(u2["trial_ends_at"], "2024-06-29T12:00:00Z");
+    assert_eq!(u2["signed_up_at"], "2024-06-12T12:00:00Z");
+
+    db.run(&["set", "--kind", "users", "u2", "signed_up_at="])
+        .expect(0);
+    assert!(db.entity("users", "u2").get("signed_up_at").is_none());
+
+    let stderr = db.fails(&["set", "--kind", "users", "u2", "account_id=now"]);
+    assert!(stderr.contains("`account_id` must be text"), "{stderr}");
+    let stderr = db.fails(&["set", "--kind", "users", "u2", "x=100001 years ago"]);
+    assert!(
+        stderr.contains("the value of `x`: 100001 is too large"),
+        "{stderr}"
+    );
+}
+
+/// Text without quotes is told it needs them, with the assignment quoted
+/// for the shell as well (before: `unexpected text, found VP`); the form
+/// shown works when pasted into a shell.
+#[test]
+fn set_says_text_needs_quotes_and_shows_the_quoted_form() {
+    let db = Db::seeded();
+    for (assignment, name, value) in [
+        ("title=VP Sales", "title", "VP Sales"),
+        ("nick=it's me", "nick", "it's me"),
+        ("plan=pro", "plan", "pro"),
+        ("code=12abc", "code", "12abc"),
+    ] {
+        let stderr = db.fails(&["set", "--kind", "users", "u1", assignment]);
+        assert!(
+            stderr.contains(&format!("the value of `{name}`: text needs quotes")),
+            "{stderr}"
+        );
+        let (_, suggestion) = stderr.trim_end().rsplit_once(" write ").unwrap();
+        let script = format!(
+            "'{}' --db '{}' --now {NOW} set --kind users u1 {suggestion}",
+            BIN,
+            db.path.display()
+        );
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env_remove("SEGSCOPE_DB")
+            .output()
+            .unwrap();
+        Ran::from_output(script, output).expect(0);
+        assert_eq!(db.entity("users", "u1")[name], value);
+    }
+    let stderr = db.fails(&["set", "--kind", "users", "u1", "title=VP Sales"]);
+    assert!(
+        stderr.contains("error: the value of `title`: text needs quotes, and the shell removes one pair: write 'title=\"VP Sales\"'\n"),
+        "{stderr}"
+    );
+    // Values with a mistake keep the parser's own words.
+    let stderr = db.fails(&["set", "--kind", "users", "u1", "x=2024-02-30"]);
+    assert!(
+        stderr.contains("2024-02-30 is not a date that exists"),
+        "{stderr}"
+    );
+    let stderr = db.fails(&["set", "--kind", "users", "u1", "x=\"open"]);
+    assert!(!stderr.contains("needs quotes"), "{stderr}");
+}

@@ -3,7 +3,7 @@
 use clap::ValueEnum;
 
 use super::output::{finish_output, print_table, write_json_lines};
-use super::{Global, KindArg, Outcome};
+use super::{Global, InstantArg, KindArg, Outcome};
 use crate::model::format_instant;
 use crate::workspace::HistoryFilter;
 
@@ -17,9 +17,10 @@ pub struct Args {
     /// Only events of this segment.
     #[arg(long)]
     pub segment: Option<String>,
-    /// Only events at or after this instant (RFC 3339 or a date).
-    #[arg(long, value_parser = super::parse_instant)]
-    pub since: Option<i64>,
+    /// Only events at or after this instant: a date, an RFC 3339 instant,
+    /// or a relative time such as `1 hour ago` (as of --now or the clock).
+    #[arg(long, value_name = "INSTANT", value_parser = super::parse_instant)]
+    pub since: Option<InstantArg>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
@@ -45,7 +46,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         kind: args.kind.map(Into::into),
         id: args.id,
         segment: args.segment,
-        since: args.since,
+        since: args.since.map(|since| since.as_of(workspace.now())),
     };
     let events = workspace.history(&filter)?;
     let result = match args.format {

@@ -19,4 +19,7 @@ pub mod validate;
 
 pub use datetime::parse_datetime;
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};
-pub use parser::{MAX_RELATIVE_AMOUNT, ParsedValue, parse_condition, parse_file, parse_value};
+pub use parser::{
+    MAX_RELATIVE_AMOUNT, ParsedValue, needs_quotes, parse_condition, parse_file,
+    parse_relative_time, parse_value,
+};
