@@ -458,8 +458,10 @@ fn fmt_rewrites_files_in_canonical_form_and_check_reports_changes() {
     let canonical = "# the admins\nsegment \"A\" for users {\n  where role = \"admin\"\n} # kept\n";
     let file = db.write("messy.seg", messy);
 
-    let stderr = db.fails(&["fmt", "--check", &file]);
-    assert!(stderr.contains("messy.seg is not formatted"), "{stderr}");
+    // --check prints the diff on stdout (see fmt_check_prints_a_diff).
+    let ran = db.run(&["fmt", "--check", &file]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.stderr.contains("messy.seg is not formatted"), "{ran}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), messy);
 
     assert_eq!(db.ok(&["fmt", &file]), "");
@@ -2022,4 +2024,54 @@ fn set_says_text_needs_quotes_and_shows_the_quoted_form() {
     );
     let stderr = db.fails(&["set", "--kind", "users", "u1", "x=\"open"]);
     assert!(!stderr.contains("needs quotes"), "{stderr}");
+}
+
+/// `fmt --check` shows what would change: a unified diff of each file not
+/// in canonical form on stdout, then `X is not formatted` on stderr, exit 1
+/// (before, only the message).
+#[test]
+fn fmt_check_prints_a_diff() {
+    let db = Db::new();
+    let messy = "# the admins\nsegment   \"A\"  for users { where  role=\"admin\" } # kept\n\n\
+                 segment \"B\" for users {\n  where role = \"member\"\n}\n";
+    let file = db.write("messy.seg", messy);
+    let tidy = db.write("tidy.seg", SEGMENTS);
+    let ran = db.run(&["fmt", "--check", &tidy, &file]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert_eq!(
+        ran.stdout,
+        format!(
+            "--- {file}\n+++ {file} (canonical)\n\
+             @@ -1,5 +1,7 @@\n \
+             # the admins\n\
+             -segment   \"A\"  for users {{ where  role=\"admin\" }} # kept\n\
+             +segment \"A\" for users {{\n\
+             +  where role = \"admin\"\n\
+             +}} # kept\n \n \
+             segment \"B\" for users {{\n   \
+             where role = \"member\"\n"
+        ),
+        "{ran}"
+    );
+    assert_eq!(ran.stderr, format!("{file} is not formatted\n"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), messy, "unchanged");
+
+    // A canonical file prints nothing; standard input is checked too.
+    assert_eq!(db.run(&["fmt", "--check", &tidy]).expect(0).stdout, "");
+    let ran = db.run_with_stdin(
+        &["fmt", "--check", "-"],
+        "segment \"A\" for users { where x=1 }",
+    );
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(
+        ran.stdout
+            .starts_with("--- <stdin>\n+++ <stdin> (canonical)\n"),
+        "{ran}"
+    );
+    assert!(ran.stdout.contains("\\ No newline at end of file"), "{ran}");
+    assert_eq!(ran.stderr, "<stdin> is not formatted\n");
+    let ran = db
+        .run_with_stdin(&["fmt", "--check", "-"], SEGMENTS)
+        .expect(0);
+    assert_eq!(ran.stdout, "");
 }

@@ -103,12 +103,15 @@ pub enum Command {
     /// Rewrite .seg files in canonical form, keeping comments.
     ///
     /// `-` formats standard input to standard output. A file that does not
-    /// parse is reported and left as it is.
+    /// parse is reported and left as it is. With --check, the diff of each
+    /// file not in canonical form goes to stdout (`--- FILE`, `+++ FILE
+    /// (canonical)`).
     Fmt {
         /// The .seg files to format (`-` for standard input).
         #[arg(required = true, value_name = "FILES")]
         files: Vec<PathBuf>,
-        /// Change nothing; exit 1 if any file is not in canonical form.
+        /// Change nothing: print what would change as a unified diff on
+        /// stdout and exit 1 if any file is not in canonical form.
         #[arg(long)]
         check: bool,
     },
