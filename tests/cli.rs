@@ -2075,3 +2075,41 @@ fn fmt_check_prints_a_diff() {
         .expect(0);
     assert_eq!(ran.stdout, "");
 }
+
+/// `--help` names everything the binary takes: `--mouse` (before, only the
+/// UI's parser had it), help text for every `--kind`, and the database
+/// `demo` really writes (before, only `--db`'s `segscope.redb`).
+#[test]
+fn help_names_mouse_kind_and_the_demo_database() {
+    let db = Db::new();
+    let top = db.ok(&["--help"]);
+    assert!(top.contains("--mouse"), "{top}");
+    for command in [
+        "import", "delete", "set", "segments", "query", "show", "export", "history",
+    ] {
+        let help = db.ok(&[command, "-h"]);
+        let kind = help
+            .lines()
+            .find(|line| line.trim_start().starts_with("--kind <KIND>"))
+            .unwrap_or_else(|| panic!("{command} takes no --kind:\n{help}"));
+        let text = kind.trim_start().trim_start_matches("--kind <KIND>").trim();
+        assert!(
+            !text.is_empty() && !text.starts_with("[possible values"),
+            "{command}: --kind has no help: {kind}"
+        );
+    }
+    let demo = db.ok(&["demo", "--help"]);
+    assert!(
+        demo.contains("The database is segscope-demo.redb in the current directory"),
+        "{demo}"
+    );
+    assert!(demo.contains("segscope-demo.seg"), "{demo}");
+    assert!(demo.contains("--mouse"), "{demo}");
+
+    // --mouse is for the UI: a command that opens none refuses it.
+    let ran = db.run(&["--mouse", "segments"]).expect(2);
+    assert!(
+        ran.stderr.contains("--mouse is for the terminal UI"),
+        "{ran}"
+    );
+}

@@ -11,6 +11,7 @@ use crate::workspace::{EntityView, MembersError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which kind of entity to write.
     #[arg(long, value_enum)]
     pub kind: KindArg,
     #[arg(long, value_enum, default_value = "jsonl")]

@@ -9,6 +9,7 @@ use crate::workspace::HistoryFilter;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Only events of entities of this kind.
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
     /// Only events of this entity.

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub use error::CliError;
 
@@ -43,6 +43,10 @@ use crate::workspace::{OpenOptions, Workspace, clock_now, resolve_relative};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Let the terminal UI use the mouse (off by default, so the terminal's
+    /// own text selection works): without a command, or with demo.
+    #[arg(long)]
+    pub mouse: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -66,7 +70,8 @@ pub struct UiCli {
 /// Options every command takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Global {
-    /// The database file [default: segscope.redb] (the last --db given wins).
+    /// The database file [default: segscope.redb; for demo,
+    /// segscope-demo.redb] (the last --db given wins).
     #[arg(
         long,
         global = true,
@@ -90,6 +95,10 @@ pub struct Global {
 pub enum Command {
     /// Create a database of generated, realistic SaaS data with the example
     /// segments, and show it.
+    ///
+    /// The database is segscope-demo.redb in the current directory, or the
+    /// file --db (or SEGSCOPE_DB) names; the segments are written beside it
+    /// (segscope-demo.seg). An existing demo database is opened as it is.
     Demo(demo::Args),
     /// Parse and validate .seg files; report every problem with its location.
     ///
@@ -168,9 +177,17 @@ pub fn run() -> ExitCode {
         return exit_code(ui::run(&ui.global, &ui.files, ui.mouse));
     }
     let cli = Cli::parse_from(args);
+    if cli.mouse && !matches!(cli.command, Command::Demo(_)) {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--mouse is for the terminal UI: give it without a command (segscope --mouse FILES.seg) or with demo",
+            )
+            .exit();
+    }
     let global = cli.global;
     let outcome = match cli.command {
-        Command::Demo(args) => demo::run(&global, args),
+        Command::Demo(args) => demo::run(&global, args, cli.mouse),
         Command::Check { files } => check::run(&files),
         Command::Fmt { files, check } => fmt::run(&files, check),
         Command::Apply(args) => apply::run(&global, args),

@@ -13,6 +13,7 @@ use crate::workspace::resolve_relative;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which kind of entity the id names.
     #[arg(long, value_enum)]
     pub kind: KindArg,
     /// The entity's id.
