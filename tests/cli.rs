@@ -637,8 +637,10 @@ fn fmt_rewrites_files_in_canonical_form_and_check_reports_changes() {
     let canonical = "# the admins\nsegment \"A\" for users {\n  where role = \"admin\"\n} # kept\n";
     let file = db.write("messy.seg", messy);
 
-    let stderr = db.fails(&["fmt", "--check", &file]);
-    assert!(stderr.contains("messy.seg is not formatted"), "{stderr}");
+    // --check prints the diff on stdout (see fmt_check_prints_a_diff).
+    let ran = db.run(&["fmt", "--check", &file]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.stderr.contains("messy.seg is not formatted"), "{ran}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), messy);
 
     assert_eq!(db.ok(&["fmt", &file]), "");
@@ -2230,4 +2232,224 @@ fn imports_refuse_trailing_json_and_an_unclosed_csv_quote() {
     db.import("users", "ok.csv", "id,title\nq5,\"two\nlines\"\n")
         .expect(0);
     assert_eq!(db.entity("users", "q5")["title"], "two\nlines");
+}
+
+// ---------------------------------------------------------------- issue 9: the command line speaks the language
+
+/// `--since` takes the language's relative times, as of `--now` (before,
+/// `--since "1 hour ago"` was a usage error), and `--now` takes them as of
+/// the clock.
+#[test]
+fn since_takes_relative_times_as_of_now() {
+    let db = Db::seeded();
+    let later = "2024-07-20T00:00:00Z";
+    db.run_at(later, &["run"]).expect(0);
+    let since = |since: &str| -> Vec<String> {
+        db.run_at(later, &["history", "--since", since, "--format", "jsonl"])
+            .expect(0)
+            .json_lines()
+            .iter()
+            .map(|e| format!("{} {} {}", e["at"], e["event"], e["id"]))
+            .collect()
+    };
+    let exit = vec![format!("\"{later}\" \"exited\" \"u1\"")];
+    assert_eq!(since("1 hour ago"), exit);
+    assert_eq!(since("30 days ago"), exit, "30 days before 07-20 is 06-20");
+    assert_eq!(since("now"), exit, "--since is inclusive");
+    assert_eq!(since("1 month ago").len(), 1);
+    assert_eq!(since("2 Months Ago").len(), db.events(&[]).len());
+    assert_eq!(since("1 week from now"), Vec::<String>::new());
+
+    let ran = db.run(&["history", "--since", "100001 days ago"]).expect(2);
+    assert!(
+        ran.stderr
+            .contains("`100001 days ago` is not an instant: 100001 is too large"),
+        "{ran}"
+    );
+    let ran = db.run(&["history", "--since", "an hour ago"]).expect(2);
+    assert!(ran.stderr.contains("such as `1 hour ago`"), "{ran}");
+
+    // --now itself: a relative time as of the clock, which is long past
+    // the last time anybody here was seen.
+    let active = [
+        "query",
+        "--kind",
+        "users",
+        "in segment \"Active\"",
+        "--format",
+        "ids",
+    ];
+    assert_eq!(db.run_at("now", &active).expect(0).stdout, "");
+    assert_eq!(db.run_at("5 days ago", &active).expect(0).stdout, "");
+    assert_eq!(db.run_at(NOW, &active).expect(0).stdout, "u1\n");
+}
+
+/// `set PROP=now` and `PROP=3 days ago` store the instant as of `--now`
+/// (before, both were refused); an empty value still unsets.
+#[test]
+fn set_takes_now_and_relative_times() {
+    let db = Db::seeded();
+    let ran = db
+        .run(&[
+            "set",
+            "--kind",
+            "users",
+            "u2",
+            "last_seen_at=now",
+            "trial_ends_at=2 weeks from now",
+            "signed_up_at= 3 days ago ",
+        ])
+        .expect(0);
+    assert!(ran.stderr.contains("Active: +1 entered"), "{ran}");
+    let u2 = db.entity("users", "u2");
+    assert_eq!(u2["last_seen_at"], NOW);
+    assert_eq!(u2["trial_ends_at"], "2024-06-29T12:00:00Z");
+    assert_eq!(u2["signed_up_at"], "2024-06-12T12:00:00Z");
+
+    db.run(&["set", "--kind", "users", "u2", "signed_up_at="])
+        .expect(0);
+    assert!(db.entity("users", "u2").get("signed_up_at").is_none());
+
+    let stderr = db.fails(&["set", "--kind", "users", "u2", "account_id=now"]);
+    assert!(stderr.contains("`account_id` must be text"), "{stderr}");
+    let stderr = db.fails(&["set", "--kind", "users", "u2", "x=100001 years ago"]);
+    assert!(
+        stderr.contains("the value of `x`: 100001 is too large"),
+        "{stderr}"
+    );
+}
+
+/// Text without quotes is told it needs them, with the assignment quoted
+/// for the shell as well (before: `unexpected text, found VP`); the form
+/// shown works when pasted into a shell.
+#[test]
+fn set_says_text_needs_quotes_and_shows_the_quoted_form() {
+    let db = Db::seeded();
+    for (assignment, name, value) in [
+        ("title=VP Sales", "title", "VP Sales"),
+        ("nick=it's me", "nick", "it's me"),
+        ("plan=pro", "plan", "pro"),
+        ("code=12abc", "code", "12abc"),
+    ] {
+        let stderr = db.fails(&["set", "--kind", "users", "u1", assignment]);
+        assert!(
+            stderr.contains(&format!("the value of `{name}`: text needs quotes")),
+            "{stderr}"
+        );
+        let (_, suggestion) = stderr.trim_end().rsplit_once(" write ").unwrap();
+        let script = format!(
+            "'{}' --db '{}' --now {NOW} set --kind users u1 {suggestion}",
+            BIN,
+            db.path.display()
+        );
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env_remove("SEGSCOPE_DB")
+            .output()
+            .unwrap();
+        Ran::from_output(script, output).expect(0);
+        assert_eq!(db.entity("users", "u1")[name], value);
+    }
+    let stderr = db.fails(&["set", "--kind", "users", "u1", "title=VP Sales"]);
+    assert!(
+        stderr.contains("error: the value of `title`: text needs quotes, and the shell removes one pair: write 'title=\"VP Sales\"'\n"),
+        "{stderr}"
+    );
+    // Values with a mistake keep the parser's own words.
+    let stderr = db.fails(&["set", "--kind", "users", "u1", "x=2024-02-30"]);
+    assert!(
+        stderr.contains("2024-02-30 is not a date that exists"),
+        "{stderr}"
+    );
+    let stderr = db.fails(&["set", "--kind", "users", "u1", "x=\"open"]);
+    assert!(!stderr.contains("needs quotes"), "{stderr}");
+}
+
+/// `fmt --check` shows what would change: a unified diff of each file not
+/// in canonical form on stdout, then `X is not formatted` on stderr, exit 1
+/// (before, only the message).
+#[test]
+fn fmt_check_prints_a_diff() {
+    let db = Db::new();
+    let messy = "# the admins\nsegment   \"A\"  for users { where  role=\"admin\" } # kept\n\n\
+                 segment \"B\" for users {\n  where role = \"member\"\n}\n";
+    let file = db.write("messy.seg", messy);
+    let tidy = db.write("tidy.seg", SEGMENTS);
+    let ran = db.run(&["fmt", "--check", &tidy, &file]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert_eq!(
+        ran.stdout,
+        format!(
+            "--- {file}\n+++ {file} (canonical)\n\
+             @@ -1,5 +1,7 @@\n \
+             # the admins\n\
+             -segment   \"A\"  for users {{ where  role=\"admin\" }} # kept\n\
+             +segment \"A\" for users {{\n\
+             +  where role = \"admin\"\n\
+             +}} # kept\n \n \
+             segment \"B\" for users {{\n   \
+             where role = \"member\"\n"
+        ),
+        "{ran}"
+    );
+    assert_eq!(ran.stderr, format!("{file} is not formatted\n"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), messy, "unchanged");
+
+    // A canonical file prints nothing; standard input is checked too.
+    assert_eq!(db.run(&["fmt", "--check", &tidy]).expect(0).stdout, "");
+    let ran = db.run_with_stdin(
+        &["fmt", "--check", "-"],
+        "segment \"A\" for users { where x=1 }",
+    );
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(
+        ran.stdout
+            .starts_with("--- <stdin>\n+++ <stdin> (canonical)\n"),
+        "{ran}"
+    );
+    assert!(ran.stdout.contains("\\ No newline at end of file"), "{ran}");
+    assert_eq!(ran.stderr, "<stdin> is not formatted\n");
+    let ran = db
+        .run_with_stdin(&["fmt", "--check", "-"], SEGMENTS)
+        .expect(0);
+    assert_eq!(ran.stdout, "");
+}
+
+/// `--help` names everything the binary takes: `--mouse` (before, only the
+/// UI's parser had it), help text for every `--kind`, and the database
+/// `demo` really writes (before, only `--db`'s `segscope.redb`).
+#[test]
+fn help_names_mouse_kind_and_the_demo_database() {
+    let db = Db::new();
+    let top = db.ok(&["--help"]);
+    assert!(top.contains("--mouse"), "{top}");
+    for command in [
+        "import", "delete", "set", "segments", "query", "show", "export", "history",
+    ] {
+        let help = db.ok(&[command, "-h"]);
+        let kind = help
+            .lines()
+            .find(|line| line.trim_start().starts_with("--kind <KIND>"))
+            .unwrap_or_else(|| panic!("{command} takes no --kind:\n{help}"));
+        let text = kind.trim_start().trim_start_matches("--kind <KIND>").trim();
+        assert!(
+            !text.is_empty() && !text.starts_with("[possible values"),
+            "{command}: --kind has no help: {kind}"
+        );
+    }
+    let demo = db.ok(&["demo", "--help"]);
+    assert!(
+        demo.contains("The database is segscope-demo.redb in the current directory"),
+        "{demo}"
+    );
+    assert!(demo.contains("segscope-demo.seg"), "{demo}");
+    assert!(demo.contains("--mouse"), "{demo}");
+
+    // --mouse is for the UI: a command that opens none refuses it.
+    let ran = db.run(&["--mouse", "segments"]).expect(2);
+    assert!(
+        ran.stderr.contains("--mouse is for the terminal UI"),
+        "{ran}"
+    );
 }

@@ -6,6 +6,7 @@ use crate::model::EntityKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which kind of entity the ids name.
     #[arg(long, value_enum)]
     pub kind: KindArg,
     /// The ids of the entities to delete.

@@ -35,9 +35,15 @@ pub struct Args {
     /// it an existing demo database is opened as it is.
     #[arg(long)]
     pub fresh: bool,
+    /// Let the terminal UI use the mouse (off by default, so the terminal's
+    /// own text selection works).
+    #[arg(long)]
+    pub mouse: bool,
 }
 
-pub fn run(global: &Global, args: Args) -> Outcome {
+/// Runs the demo; `mouse` is `segscope --mouse demo`, the same as
+/// `demo --mouse`.
+pub fn run(global: &Global, args: Args, mouse: bool) -> Outcome {
     let path: PathBuf = global.db.clone().unwrap_or_else(|| PathBuf::from(DEMO_DB));
     if path.exists() && !args.fresh {
         ensure_demo(global, &path)?;
@@ -59,7 +65,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     }
     if !args.no_tui {
         let seg_file = demo_segments_path(&path);
-        return super::ui::open_ui(global, &path, &[seg_file], false);
+        return super::ui::open_ui(global, &path, &[seg_file], mouse || args.mouse);
     }
     let shown = Global {
         db: Some(path),

@@ -9,6 +9,7 @@ use crate::workspace::{EntityView, MembersError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which kind of entity to write.
     #[arg(long, value_enum)]
     pub kind: KindArg,
     /// The output format [default: table on a terminal, jsonl otherwise];

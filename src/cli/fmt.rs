@@ -1,4 +1,7 @@
-//! `segscope fmt FILES... [--check]`: rewrite files in canonical form.
+//! `segscope fmt FILES... [--check]`: rewrite files in canonical form, or
+//! with `--check` show what would change as a unified diff on stdout. The
+//! formatting itself is `lang::format`'s; this file only reads, compares
+//! and writes.
 
 use std::path::{Path, PathBuf};
 
@@ -55,23 +58,43 @@ fn format_one(path: &Path, check_only: bool) -> Result<(String, Formatting), Cli
         return Ok((loaded.origin, Formatting::HasErrors));
     }
     let formatted = format_file(&file, &loaded.text);
+    if check_only {
+        if formatted == loaded.text {
+            return Ok((loaded.origin, Formatting::Canonical));
+        }
+        write_output(&canonical_diff(&loaded.origin, &loaded.text, &formatted))?;
+        return Ok((loaded.origin, Formatting::NotCanonical));
+    }
     if loaded.origin == "<stdin>" {
-        return match super::output::write_stdout(&formatted) {
-            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(CliError::Output(error))
-            }
-            _ => Ok((loaded.origin, Formatting::Canonical)),
-        };
+        write_output(&formatted)?;
+        return Ok((loaded.origin, Formatting::Canonical));
     }
     if formatted == loaded.text {
         return Ok((loaded.origin, Formatting::Canonical));
-    }
-    if check_only {
-        return Ok((loaded.origin, Formatting::NotCanonical));
     }
     crate::files::write_replacing(path, &formatted).map_err(|source| CliError::CannotWrite {
         path: loaded.origin.clone(),
         source,
     })?;
     Ok((loaded.origin, Formatting::Rewritten))
+}
+
+/// What formatting would change in a file, as a unified diff from the file
+/// (`--- FILE`) to its canonical form (`+++ FILE (canonical)`).
+fn canonical_diff(origin: &str, text: &str, formatted: &str) -> String {
+    similar::TextDiff::from_lines(text, formatted)
+        .unified_diff()
+        .context_radius(3)
+        .header(origin, &format!("{origin} (canonical)"))
+        .to_string()
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn write_output(text: &str) -> Result<(), CliError> {
+    match super::output::write_stdout(text) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Output(error))
+        }
+        _ => Ok(()),
+    }
 }

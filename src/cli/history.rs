@@ -1,12 +1,13 @@
 //! `segscope history`: membership events, oldest first.
 
 use super::output::{ListFormat, finish_output, print_table, write_records};
-use super::{Global, KindArg, Outcome};
+use super::{Global, InstantArg, KindArg, Outcome};
 use crate::model::format_instant;
 use crate::workspace::HistoryFilter;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Only events of entities of this kind.
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
     /// Only events of this entity.
@@ -15,9 +16,10 @@ pub struct Args {
     /// Only events of this segment.
     #[arg(long)]
     pub segment: Option<String>,
-    /// Only events at or after this instant (RFC 3339 or a date).
-    #[arg(long, value_parser = super::parse_instant)]
-    pub since: Option<i64>,
+    /// Only events at or after this instant: a date, an RFC 3339 instant,
+    /// or a relative time such as `1 hour ago` (as of --now or the clock).
+    #[arg(long, value_name = "INSTANT", value_parser = super::parse_instant)]
+    pub since: Option<InstantArg>,
     /// The output format [default: table on a terminal, jsonl otherwise].
     #[arg(long, value_enum)]
     pub format: Option<ListFormat>,
@@ -38,7 +40,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         kind: args.kind.map(Into::into),
         id: args.id,
         segment: args.segment,
-        since: args.since,
+        since: args.since.map(|since| since.as_of(workspace.now())),
     };
     let events = workspace.history(&filter)?;
     let result = match ListFormat::or_default(args.format) {

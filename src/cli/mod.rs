@@ -25,12 +25,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub use error::CliError;
 
 use crate::model::EntityKind;
-use crate::workspace::{OpenOptions, Workspace};
+use crate::model::ast::RelativeTime;
+use crate::workspace::{OpenOptions, Workspace, clock_now, resolve_relative};
 
 /// Customer segments in the terminal: define them as code, see who is in
 /// them, keep your tools in step.
@@ -42,6 +43,10 @@ use crate::workspace::{OpenOptions, Workspace};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Let the terminal UI use the mouse (off by default, so the terminal's
+    /// own text selection works): without a command, or with demo.
+    #[arg(long)]
+    pub mouse: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -65,7 +70,8 @@ pub struct UiCli {
 /// Options every command takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Global {
-    /// The database file [default: segscope.redb] (the last --db given wins).
+    /// The database file [default: segscope.redb; for demo,
+    /// segscope-demo.redb] (the last --db given wins).
     #[arg(
         long,
         global = true,
@@ -74,11 +80,13 @@ pub struct Global {
         overrides_with = "db"
     )]
     pub db: Option<PathBuf>,
-    /// Evaluate relative times (`30 days ago`) as of this instant (RFC 3339
-    /// or a date) instead of the clock. Commands that record membership
-    /// (apply, import, set, delete, run, the UI) refuse an instant before the
-    /// last recorded evaluation or after the clock; read commands take any.
-    #[arg(long, global = true, env = "SEGSCOPE_NOW", value_name = "RFC3339", value_parser = parse_instant)]
+    /// Evaluate relative times (`30 days ago`) as of this instant instead
+    /// of the clock: a date, an RFC 3339 instant, or a relative time of the
+    /// language such as `1 day ago` (as of the clock). Commands that record
+    /// membership (apply, import, set, delete, run, the UI) refuse an instant
+    /// before the last recorded evaluation or after the clock; read commands
+    /// take any.
+    #[arg(long, global = true, env = "SEGSCOPE_NOW", value_name = "INSTANT", value_parser = parse_now)]
     pub now: Option<i64>,
     /// Wait up to this many seconds for another segscope process to release
     /// the database.
@@ -90,6 +98,10 @@ pub struct Global {
 pub enum Command {
     /// Create a database of generated, realistic SaaS data with the example
     /// segments, and show it.
+    ///
+    /// The database is segscope-demo.redb in the current directory, or the
+    /// file --db (or SEGSCOPE_DB) names; the segments are written beside it
+    /// (segscope-demo.seg). An existing demo database is opened as it is.
     Demo(demo::Args),
     /// Parse and validate .seg files; report every problem with its location.
     ///
@@ -107,12 +119,15 @@ pub enum Command {
     /// Rewrite .seg files in canonical form, keeping comments.
     ///
     /// `-` formats standard input to standard output. A file that does not
-    /// parse is reported and left as it is.
+    /// parse is reported and left as it is. With --check, the diff of each
+    /// file not in canonical form goes to stdout (`--- FILE`, `+++ FILE
+    /// (canonical)`).
     Fmt {
         /// The .seg files to format (`-` for standard input).
         #[arg(required = true, value_name = "FILES")]
         files: Vec<PathBuf>,
-        /// Change nothing; exit 1 if any file is not in canonical form.
+        /// Change nothing: print what would change as a unified diff on
+        /// stdout and exit 1 if any file is not in canonical form.
         #[arg(long)]
         check: bool,
     },
@@ -125,7 +140,8 @@ pub enum Command {
     /// Delete entities by id.
     Delete(delete::Args),
     /// Change properties of one entity: PROP=VALUE in the language's literal
-    /// syntax ("text", 42, true, 2024-05-01, ["a", "b"]); PROP= unsets.
+    /// syntax ("text", 42, true, 2024-05-01, ["a", "b"]) or a relative time
+    /// (now, 3 days ago); PROP= unsets.
     Set(set::Args),
     /// List segments with their kind, member count and description.
     Segments(segments::Args),
@@ -173,9 +189,17 @@ pub fn run() -> ExitCode {
         return exit_code(ui::run(&ui.global, &ui.files, ui.mouse));
     }
     let cli = Cli::parse_from(args);
+    if cli.mouse && !matches!(cli.command, Command::Demo(_)) {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--mouse is for the terminal UI: give it without a command (segscope --mouse FILES.seg) or with demo",
+            )
+            .exit();
+    }
     let global = cli.global;
     let outcome = match cli.command {
-        Command::Demo(args) => demo::run(&global, args),
+        Command::Demo(args) => demo::run(&global, args, cli.mouse),
         Command::Check { files } => check::run(&global, &files),
         Command::Fmt { files, check } => fmt::run(&files, check),
         Command::Apply(args) => apply::run(&global, args),
@@ -295,24 +319,69 @@ impl Drop for CommandWorkspace {
     }
 }
 
+/// An instant as the command line takes it: a date or an RFC 3339 instant,
+/// or a relative time of the language (`now`, `1 hour ago`, `2 weeks from
+/// now`), which names an instant once the command knows its `now` (--now or
+/// the clock).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstantArg {
+    At(i64),
+    Relative(RelativeTime),
+}
+
+impl InstantArg {
+    /// The instant, with relative times resolved as of `now` by the same
+    /// calendar that evaluates conditions.
+    pub fn as_of(self, now: i64) -> i64 {
+        match self {
+            InstantArg::At(instant) => instant,
+            InstantArg::Relative(relative) => resolve_relative(now, relative),
+        }
+    }
+}
+
 /// A `--now` or `--since` that is not an instant (clap shows it after the
-/// option it was given to).
+/// option it was given to), and why when the language says more.
 #[derive(Debug)]
-pub struct NotAnInstant(String);
+pub struct NotAnInstant {
+    text: String,
+    reason: Option<String>,
+}
 
 impl std::fmt::Display for NotAnInstant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "`{}` is not an instant: write a date such as 2024-05-01 or an RFC 3339 instant such as 2024-05-01T10:30:00Z",
-            self.0
-        )
+        match &self.reason {
+            Some(reason) => write!(f, "`{}` is not an instant: {reason}", self.text),
+            None => write!(
+                f,
+                "`{}` is not an instant: write a date such as 2024-05-01, an RFC 3339 instant such as 2024-05-01T10:30:00Z, or a relative time such as `1 hour ago` or `now`",
+                self.text
+            ),
+        }
     }
 }
 
 impl std::error::Error for NotAnInstant {}
 
-/// `--now` accepts RFC 3339 or a date.
-fn parse_instant(text: &str) -> Result<i64, NotAnInstant> {
-    crate::model::datetime_from_text(text.trim()).ok_or_else(|| NotAnInstant(text.to_string()))
+/// `--since` and the like: a date, RFC 3339, or a relative time.
+fn parse_instant(text: &str) -> Result<InstantArg, NotAnInstant> {
+    if let Some(instant) = crate::model::datetime_from_text(text.trim()) {
+        return Ok(InstantArg::At(instant));
+    }
+    match crate::lang::parse_relative_time(text) {
+        Some(Ok(relative)) => Ok(InstantArg::Relative(relative)),
+        Some(Err(reason)) => Err(NotAnInstant {
+            text: text.to_string(),
+            reason: Some(reason),
+        }),
+        None => Err(NotAnInstant {
+            text: text.to_string(),
+            reason: None,
+        }),
+    }
+}
+
+/// `--now`: an instant, a relative one as of the clock.
+fn parse_now(text: &str) -> Result<i64, NotAnInstant> {
+    parse_instant(text).map(|instant| instant.as_of(clock_now()))
 }

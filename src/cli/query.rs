@@ -12,6 +12,7 @@ use crate::workspace::EntityView;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which kind of entity the condition is about.
     #[arg(long, value_enum)]
     pub kind: KindArg,
     /// A condition in the segscope language, such as 'plan = "pro" and seats > 10'.

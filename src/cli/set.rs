@@ -2,19 +2,26 @@
 
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome};
+use crate::lang::format::quoted;
+use crate::lang::{needs_quotes, parse_relative_time};
 use crate::model::EntityKind;
+use crate::model::ast::RelativeTime;
 use crate::model::{
     ACCOUNT_ID, ID, MAX_PROPERTY_NAME_BYTES, SEGMENTS, Scalar, Value, value_from_literal_text,
 };
+use crate::workspace::resolve_relative;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which kind of entity the id names.
     #[arg(long, value_enum)]
     pub kind: KindArg,
     /// The entity's id.
     pub id: String,
     /// PROP=VALUE with VALUE in the language's literal syntax ("text", 42,
-    /// true, 2024-05-01, ["a", "b"]); PROP= unsets the property.
+    /// true, 2024-05-01, ["a", "b"]) or a relative time (now, 3 days ago:
+    /// the instant as of --now or the clock); PROP= unsets the property.
+    /// Quote for the shell too: 'title="VP Sales"'.
     #[arg(required = true, value_name = "PROP=VALUE")]
     pub assignments: Vec<String>,
 }
@@ -23,6 +30,11 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     let assignments = parse_assignments(&args.assignments)?;
     let kind = EntityKind::from(args.kind);
     let mut workspace = global.open_existing(true)?;
+    let now = workspace.now();
+    let assignments = assignments
+        .into_iter()
+        .map(|(name, value)| (name, value.into_value(now)))
+        .collect();
     let membership = workspace.set(kind, &args.id, assignments)?;
     eprintln!("updated {} {}", kind.singular(), args.id);
     report_membership(&membership);
@@ -32,11 +44,27 @@ pub fn run(global: &Global, args: Args) -> Outcome {
 /// A `PROP=VALUE` that does not say what to set; `position` counts from 1.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AssignmentError {
-    NoEquals { position: usize, assignment: String },
-    NoName { position: usize, assignment: String },
-    BuiltIn { name: String },
+    NoEquals {
+        position: usize,
+        assignment: String,
+    },
+    NoName {
+        position: usize,
+        assignment: String,
+    },
+    BuiltIn {
+        name: String,
+    },
     NameTooLong,
-    BadValue { name: String, reason: String },
+    BadValue {
+        name: String,
+        reason: String,
+    },
+    /// Text without the quotes the language needs (`title=VP Sales`).
+    NeedsQuotes {
+        name: String,
+        text: String,
+    },
     AccountIdNotText,
 }
 
@@ -64,6 +92,11 @@ impl std::fmt::Display for AssignmentError {
             AssignmentError::BadValue { name, reason } => {
                 write!(f, "the value of `{name}`: {reason}")
             }
+            AssignmentError::NeedsQuotes { name, text } => write!(
+                f,
+                "the value of `{name}`: text needs quotes, and the shell removes one pair: write {}",
+                shell_quoted(&format!("{name}={}", quoted(text.trim())))
+            ),
             AssignmentError::AccountIdNotText => {
                 f.write_str("`account_id` must be text, such as account_id=\"a1\"")
             }
@@ -73,10 +106,30 @@ impl std::fmt::Display for AssignmentError {
 
 impl std::error::Error for AssignmentError {}
 
+/// What an assignment sets: a value (`None` unsets), or an instant relative
+/// to the command's `now` (`last_seen_at=3 days ago`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssignedValue {
+    Value(Option<Value>),
+    Relative(RelativeTime),
+}
+
+impl AssignedValue {
+    /// The value to store, a relative time resolved as of `now`.
+    pub fn into_value(self, now: i64) -> Option<Value> {
+        match self {
+            AssignedValue::Value(value) => value,
+            AssignedValue::Relative(relative) => Some(Value::Scalar(Scalar::DateTime(
+                resolve_relative(now, relative),
+            ))),
+        }
+    }
+}
+
 /// `PROP=VALUE` pairs, each checked before anything is opened.
 pub fn parse_assignments(
     assignments: &[String],
-) -> Result<Vec<(String, Option<Value>)>, AssignmentError> {
+) -> Result<Vec<(String, AssignedValue)>, AssignmentError> {
     assignments
         .iter()
         .enumerate()
@@ -104,17 +157,46 @@ pub fn parse_assignments(
             if name.len() > MAX_PROPERTY_NAME_BYTES {
                 return Err(AssignmentError::NameTooLong);
             }
-            let mut value =
-                value_from_literal_text(value).map_err(|reason| AssignmentError::BadValue {
-                    name: name.to_string(),
-                    reason,
-                })?;
-            if name == ACCOUNT_ID {
-                value = account_id_value(value)?;
-            }
+            let value = assigned_value(name, value)?;
             Ok((name.to_string(), value))
         })
         .collect()
+}
+
+/// The value of `name=text`: a literal, a relative time, or nothing.
+fn assigned_value(name: &str, text: &str) -> Result<AssignedValue, AssignmentError> {
+    if let Some(relative) = parse_relative_time(text) {
+        if name == ACCOUNT_ID {
+            return Err(AssignmentError::AccountIdNotText);
+        }
+        return match relative {
+            Ok(relative) => Ok(AssignedValue::Relative(relative)),
+            Err(reason) => Err(AssignmentError::BadValue {
+                name: name.to_string(),
+                reason,
+            }),
+        };
+    }
+    if needs_quotes(text) {
+        return Err(AssignmentError::NeedsQuotes {
+            name: name.to_string(),
+            text: text.to_string(),
+        });
+    }
+    let mut value = value_from_literal_text(text).map_err(|reason| AssignmentError::BadValue {
+        name: name.to_string(),
+        reason,
+    })?;
+    if name == ACCOUNT_ID {
+        value = account_id_value(value)?;
+    }
+    Ok(AssignedValue::Value(value))
+}
+
+/// `text` as one word for a POSIX shell: in single quotes, each `'` closed,
+/// escaped and opened again.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// `account_id` links by text; a whole number is taken as its digits.

@@ -8,6 +8,7 @@ use crate::workspace::HistoryFilter;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which kind of entity the id names.
     #[arg(long, value_enum)]
     pub kind: KindArg,
     pub id: String,

@@ -565,7 +565,7 @@ impl Builder {
         }
     }
 
-    fn relative_time(&mut self, pair: Pair<Rule>) -> RelativeTime {
+    pub(super) fn relative_time(&mut self, pair: Pair<Rule>) -> RelativeTime {
         let mut amount = None;
         let mut unit = TimeUnit::Day;
         let mut from_now = false;

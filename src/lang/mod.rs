@@ -21,5 +21,8 @@ pub mod validate;
 pub use datetime::parse_datetime;
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};
 pub use lexical::{Token, TokenKind, tokens};
-pub use parser::{MAX_RELATIVE_AMOUNT, ParsedValue, parse_condition, parse_file, parse_value};
+pub use parser::{
+    MAX_RELATIVE_AMOUNT, ParsedValue, needs_quotes, parse_condition, parse_file,
+    parse_relative_time, parse_value,
+};
 pub use validate::did_you_mean;

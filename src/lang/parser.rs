@@ -206,6 +206,34 @@ pub fn parse_value(text: &str) -> Result<ParsedValue, String> {
     value.ok_or_else(|| "expected a value such as \"text\", 42, true or 2024-05-01".to_string())
 }
 
+/// A relative time on its own (`now`, `1 hour ago`, `2 weeks from now`), as
+/// the command line takes instants: `None` when the text is not one, an
+/// error when it is one the language refuses (`100001 days ago`). What
+/// instant it names is the engine's calendar's to say, as of a `now`.
+pub fn parse_relative_time(text: &str) -> Option<Result<RelativeTime, String>> {
+    let root = SegscopeParser::parse(Rule::relative_only, text).ok()?;
+    let pair = root
+        .flatten()
+        .find(|pair| pair.as_rule() == Rule::relative_time)?;
+    let mut builder = Builder::new(0);
+    let relative = builder.relative_time(pair);
+    Some(match builder.diagnostics.first() {
+        Some(diagnostic) => Err(diagnostic.message.clone()),
+        None => Ok(relative),
+    })
+}
+
+/// Is `text` words written without the quotes that text needs (`VP Sales`,
+/// `pro`), rather than a value or a value with a mistake in it? True when
+/// it is not a value of the language and opens with no quote or bracket;
+/// a value the grammar takes but refuses (`2024-02-30`) is not bare text.
+pub fn needs_quotes(text: &str) -> bool {
+    let opening = text.trim_start();
+    !opening.is_empty()
+        && !opening.starts_with(['"', '\'', '['])
+        && SegscopeParser::parse(Rule::value_only, text).is_err()
+}
+
 fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::error(
         format!("the text nests more than {MAX_NESTING} levels of brackets and `not`"),

@@ -24,6 +24,9 @@ mod vocabulary;
 use std::path::Path;
 use std::time::Duration;
 
+/// The calendar of relative times (`30 days ago` as of an instant), for the
+/// faces' own instants (`--since "1 hour ago"`, `set last_seen_at=now`).
+pub use crate::engine::resolve_relative;
 /// Import sources and formats, as the faces name them.
 pub use crate::store::import::{ImportFormat, ImportSource};
 /// The store's errors, as the faces name them.
