@@ -2076,6 +2076,48 @@ fn fmt_check_prints_a_diff() {
     assert_eq!(ran.stdout, "");
 }
 
+/// `completions SHELL` prints clap_complete's script for each shell; the
+/// bash one, sourced, completes commands and options (before, there was no
+/// such command).
+#[test]
+fn completions_print_a_script_for_every_shell() {
+    let db = Db::new();
+    for (shell, marker) in [
+        ("bash", "_segscope()"),
+        ("zsh", "#compdef segscope"),
+        ("fish", "complete -c segscope"),
+        ("elvish", "edit:completion:arg-completer[segscope]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let ran = db.run(&["completions", shell]).expect(0);
+        assert!(ran.stdout.contains(marker), "{shell}: {ran}");
+        assert!(ran.stdout.contains("completions"), "{shell}");
+        assert_eq!(ran.stderr, "");
+    }
+    let ran = db.run(&["completions", "tcsh"]).expect(2);
+    assert!(ran.stderr.contains("possible values: bash"), "{ran}");
+    assert!(!db.path.exists(), "completions created the database");
+
+    let script = db.write("segscope.bash", &db.ok(&["completions", "bash"]));
+    let complete = |words: &str| -> String {
+        let session = format!(
+            "source '{script}'; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             _segscope segscope \"${{COMP_WORDS[-1]}}\" \"${{COMP_WORDS[-2]}}\"; echo \"${{COMPREPLY[*]}}\""
+        );
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(&session)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(complete("segscope que"), "query");
+    assert_eq!(complete("segscope comp"), "completions");
+    assert!(complete("segscope history --").contains("--since"));
+    assert_eq!(complete("segscope query --kind u"), "users");
+}
+
 /// `--help` names everything the binary takes: `--mouse` (before, only the
 /// UI's parser had it), help text for every `--kind`, and the database
 /// `demo` really writes (before, only `--db`'s `segscope.redb`).
@@ -2084,6 +2126,7 @@ fn help_names_mouse_kind_and_the_demo_database() {
     let db = Db::new();
     let top = db.ok(&["--help"]);
     assert!(top.contains("--mouse"), "{top}");
+    assert!(top.contains("completions"), "{top}");
     for command in [
         "import", "delete", "set", "segments", "query", "show", "export", "history",
     ] {
@@ -2105,6 +2148,7 @@ fn help_names_mouse_kind_and_the_demo_database() {
     );
     assert!(demo.contains("segscope-demo.seg"), "{demo}");
     assert!(demo.contains("--mouse"), "{demo}");
+    db.ok(&["completions", "--help"]);
 
     // --mouse is for the UI: a command that opens none refuses it.
     let ran = db.run(&["--mouse", "segments"]).expect(2);

@@ -5,6 +5,7 @@
 
 mod apply;
 mod check;
+mod completions;
 mod delete;
 mod demo;
 mod error;
@@ -149,6 +150,15 @@ pub enum Command {
     /// Re-evaluate time-dependent segments as of now and record the changes
     /// (for cron).
     Run,
+    /// Print a shell completion script (bash, zsh, fish, elvish or
+    /// powershell) to stdout.
+    ///
+    /// For example `segscope completions bash >
+    /// ~/.local/share/bash-completion/completions/segscope`, or
+    /// `segscope completions zsh > ~/.zfunc/_segscope` (with ~/.zfunc in
+    /// fpath), or `segscope completions fish >
+    /// ~/.config/fish/completions/segscope.fish`.
+    Completions(completions::Args),
 }
 
 /// `--kind users|accounts`.
@@ -200,6 +210,7 @@ pub fn run() -> ExitCode {
         Command::Export(args) => export::run(&global, args),
         Command::History(args) => history::run(&global, args),
         Command::Run => run::run(&global),
+        Command::Completions(args) => completions::run(args),
     };
     exit_code(outcome)
 }
