@@ -2157,3 +2157,49 @@ fn help_names_mouse_kind_and_the_demo_database() {
         "{ran}"
     );
 }
+
+/// The man pages in doc/man/ are what clap_mangen makes of the command line
+/// as it is. This test writes them and fails when the committed ones were
+/// stale (commit the files it wrote), so `--help` and the pages cannot
+/// drift apart.
+#[test]
+fn man_pages_in_doc_are_current() {
+    use clap::CommandFactory;
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("doc/man");
+    let fresh = tempfile::tempdir().unwrap();
+    clap_mangen::generate_to(segscope::cli::Cli::command(), fresh.path()).unwrap();
+    let pages = |dir: &Path| -> std::collections::BTreeMap<String, String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Default::default();
+        };
+        entries
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "1"))
+            .map(|path| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect()
+    };
+    let (old, new) = (pages(&committed), pages(fresh.path()));
+    assert!(new.contains_key("segscope.1") && new.contains_key("segscope-completions.1"));
+    assert!(new["segscope.1"].contains("mouse"));
+    if old == new {
+        return;
+    }
+    std::fs::create_dir_all(&committed).unwrap();
+    for name in old.keys().filter(|name| !new.contains_key(*name)) {
+        std::fs::remove_file(committed.join(name)).unwrap();
+    }
+    for (name, text) in &new {
+        std::fs::write(committed.join(name), text).unwrap();
+    }
+    let changed: Vec<&String> = new
+        .keys()
+        .chain(old.keys())
+        .filter(|name| old.get(*name) != new.get(*name))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    panic!("doc/man was stale and has been regenerated; commit it: {changed:?}");
+}
