@@ -2416,6 +2416,48 @@ fn fmt_check_prints_a_diff() {
     assert_eq!(ran.stdout, "");
 }
 
+/// `completions SHELL` prints clap_complete's script for each shell; the
+/// bash one, sourced, completes commands and options (before, there was no
+/// such command).
+#[test]
+fn completions_print_a_script_for_every_shell() {
+    let db = Db::new();
+    for (shell, marker) in [
+        ("bash", "_segscope()"),
+        ("zsh", "#compdef segscope"),
+        ("fish", "complete -c segscope"),
+        ("elvish", "edit:completion:arg-completer[segscope]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let ran = db.run(&["completions", shell]).expect(0);
+        assert!(ran.stdout.contains(marker), "{shell}: {ran}");
+        assert!(ran.stdout.contains("completions"), "{shell}");
+        assert_eq!(ran.stderr, "");
+    }
+    let ran = db.run(&["completions", "tcsh"]).expect(2);
+    assert!(ran.stderr.contains("possible values: bash"), "{ran}");
+    assert!(!db.path.exists(), "completions created the database");
+
+    let script = db.write("segscope.bash", &db.ok(&["completions", "bash"]));
+    let complete = |words: &str| -> String {
+        let session = format!(
+            "source '{script}'; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             _segscope segscope \"${{COMP_WORDS[-1]}}\" \"${{COMP_WORDS[-2]}}\"; echo \"${{COMPREPLY[*]}}\""
+        );
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(&session)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(complete("segscope que"), "query");
+    assert_eq!(complete("segscope comp"), "completions");
+    assert!(complete("segscope history --").contains("--since"));
+    assert_eq!(complete("segscope query --kind u"), "users");
+}
+
 /// `--help` names everything the binary takes: `--mouse` (before, only the
 /// UI's parser had it), help text for every `--kind`, and the database
 /// `demo` really writes (before, only `--db`'s `segscope.redb`).
@@ -2424,6 +2466,7 @@ fn help_names_mouse_kind_and_the_demo_database() {
     let db = Db::new();
     let top = db.ok(&["--help"]);
     assert!(top.contains("--mouse"), "{top}");
+    assert!(top.contains("completions"), "{top}");
     for command in [
         "import", "delete", "set", "segments", "query", "show", "export", "history",
     ] {
@@ -2445,6 +2488,7 @@ fn help_names_mouse_kind_and_the_demo_database() {
     );
     assert!(demo.contains("segscope-demo.seg"), "{demo}");
     assert!(demo.contains("--mouse"), "{demo}");
+    db.ok(&["completions", "--help"]);
 
     // --mouse is for the UI: a command that opens none refuses it.
     let ran = db.run(&["--mouse", "segments"]).expect(2);
@@ -2452,4 +2496,50 @@ fn help_names_mouse_kind_and_the_demo_database() {
         ran.stderr.contains("--mouse is for the terminal UI"),
         "{ran}"
     );
+}
+
+/// The man pages in doc/man/ are what clap_mangen makes of the command line
+/// as it is. This test writes them and fails when the committed ones were
+/// stale (commit the files it wrote), so `--help` and the pages cannot
+/// drift apart.
+#[test]
+fn man_pages_in_doc_are_current() {
+    use clap::CommandFactory;
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("doc/man");
+    let fresh = tempfile::tempdir().unwrap();
+    clap_mangen::generate_to(segscope::cli::Cli::command(), fresh.path()).unwrap();
+    let pages = |dir: &Path| -> std::collections::BTreeMap<String, String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Default::default();
+        };
+        entries
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "1"))
+            .map(|path| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect()
+    };
+    let (old, new) = (pages(&committed), pages(fresh.path()));
+    assert!(new.contains_key("segscope.1") && new.contains_key("segscope-completions.1"));
+    assert!(new["segscope.1"].contains("mouse"));
+    if old == new {
+        return;
+    }
+    std::fs::create_dir_all(&committed).unwrap();
+    for name in old.keys().filter(|name| !new.contains_key(*name)) {
+        std::fs::remove_file(committed.join(name)).unwrap();
+    }
+    for (name, text) in &new {
+        std::fs::write(committed.join(name), text).unwrap();
+    }
+    let changed: Vec<&String> = new
+        .keys()
+        .chain(old.keys())
+        .filter(|name| old.get(*name) != new.get(*name))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    panic!("doc/man was stale and has been regenerated; commit it: {changed:?}");
 }

@@ -5,6 +5,7 @@
 
 mod apply;
 mod check;
+mod completions;
 mod delete;
 mod demo;
 mod error;
@@ -161,6 +162,15 @@ pub enum Command {
     /// command that records. `--dry-run` evaluates as of any instant and
     /// records nothing.
     Run(run::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish or
+    /// powershell) to stdout.
+    ///
+    /// For example `segscope completions bash >
+    /// ~/.local/share/bash-completion/completions/segscope`, or
+    /// `segscope completions zsh > ~/.zfunc/_segscope` (with ~/.zfunc in
+    /// fpath), or `segscope completions fish >
+    /// ~/.config/fish/completions/segscope.fish`.
+    Completions(completions::Args),
 }
 
 /// `--kind users|accounts`.
@@ -212,6 +222,7 @@ pub fn run() -> ExitCode {
         Command::Export(args) => export::run(&global, args),
         Command::History(args) => history::run(&global, args),
         Command::Run(args) => run::run(&global, args),
+        Command::Completions(args) => completions::run(args),
     };
     exit_code(outcome)
 }
