@@ -228,9 +228,9 @@ fn demo_create_a_segment_and_quit() {
     pane.keys(&["Tab", "Tab"]);
     pane.type_text("role = \"admin\" and sessions_30d >= 10");
     let screen = pane.wait_until("the live count", |screen| {
-        live_count(screen, " of 2000 users").is_some()
+        live_count(screen, " of 2,000 users").is_some()
     });
-    let live = live_count(&screen, " of 2000 users").unwrap_or_default();
+    let live = live_count(&screen, " of 2,000 users").unwrap_or_default();
     assert!(live > 0, "{screen}");
 
     pane.keys(&["C-s"]);
