@@ -2311,3 +2311,53 @@ fn the_completion_list_opens_at_the_cursor() {
         "where the word being completed starts:\n{screen}"
     );
 }
+
+// ---------------------------------------------------------------- issue 9: layout and a quiet start
+
+/// What an apply said goes to the message log whole — the status bar has
+/// its short first line and points to the log, which holds the counts, the
+/// names, each segment's membership and the data's warnings. The start
+/// (`segscope demo`, `segscope FILES.seg`) says it in the same words
+/// instead of printing it.
+#[test]
+fn the_log_holds_an_apply_s_summary_membership_and_warnings() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("team.seg");
+    std::fs::write(
+        &path,
+        "segment \"Viewers\" for users {\n  where role = \"viewer\"\n}\n\n\
+         segment \"Typo\" for users {\n  where sesions_30d > 5\n}\n",
+    )
+    .expect("write");
+    session.prompt(&format!("apply {}", path.display()));
+    assert!(!session.status_is_error(), "{}", session.status());
+    let viewers = session.segment("Viewers").members;
+    assert!(viewers > 0);
+    let narrow = session.screen(80, 24);
+    let status = narrow.lines().last().unwrap_or("");
+    assert!(status.starts_with("applied "), "{status}");
+    assert!(status.contains("(M more)"), "{status}");
+
+    session.press(KeyCode::Char('M'));
+    let log = session.screen(120, 40);
+    assert!(log.contains("Messages, newest first"), "{log}");
+    assert!(
+        log.contains(&format!("applied {}, 1 warning", path.display())),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("2 added, {viewers} membership changes")),
+        "{log}"
+    );
+    assert!(log.contains("added: Viewers, Typo"), "{log}");
+    assert!(
+        log.contains(&format!("  Viewers: +{viewers} entered, -0 exited")),
+        "{log}"
+    );
+    assert!(
+        log.contains("Warning: none of the 300 users has a property `sesions_30d`"),
+        "{log}"
+    );
+    assert!(log.contains("team.seg:6:9"), "{log}");
+    assert!(log.contains("did you mean `sessions_30d`?"), "{log}");
+}
