@@ -2363,3 +2363,138 @@ fn the_completion_list_opens_at_the_cursor() {
         "where the word being completed starts:\n{screen}"
     );
 }
+
+// ---------------------------------------------------------------- issue 9: layout and a quiet start
+
+/// What an apply said goes to the message log whole — the status bar has
+/// its short first line and points to the log, which holds the counts, the
+/// names, each segment's membership and the data's warnings. The start
+/// (`segscope demo`, `segscope FILES.seg`) says it in the same words
+/// instead of printing it.
+#[test]
+fn the_log_holds_an_apply_s_summary_membership_and_warnings() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("team.seg");
+    std::fs::write(
+        &path,
+        "segment \"Viewers\" for users {\n  where role = \"viewer\"\n}\n\n\
+         segment \"Typo\" for users {\n  where sesions_30d > 5\n}\n",
+    )
+    .expect("write");
+    session.prompt(&format!("apply {}", path.display()));
+    assert!(!session.status_is_error(), "{}", session.status());
+    let viewers = session.segment("Viewers").members;
+    assert!(viewers > 0);
+    let narrow = session.screen(80, 24);
+    let status = narrow.lines().last().unwrap_or("");
+    assert!(status.starts_with("applied "), "{status}");
+    assert!(status.contains("(M more)"), "{status}");
+
+    session.press(KeyCode::Char('M'));
+    let log = session.screen(120, 40);
+    assert!(log.contains("Messages, newest first"), "{log}");
+    assert!(
+        log.contains(&format!("applied {}, 1 warning", path.display())),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("2 added, {viewers} membership changes")),
+        "{log}"
+    );
+    assert!(log.contains("added: Viewers, Typo"), "{log}");
+    assert!(
+        log.contains(&format!("  Viewers: +{viewers} entered, -0 exited")),
+        "{log}"
+    );
+    assert!(
+        log.contains("Warning: none of the 300 users has a property `sesions_30d`"),
+        "{log}"
+    );
+    assert!(log.contains("team.seg:6:9"), "{log}");
+    assert!(log.contains("did you mean `sessions_30d`?"), "{log}");
+}
+
+/// A users segment whose name and description are longer than any column
+/// gives them, made in the editor.
+const LONG_NAME: &str = "Detractors at paying accounts on the enterprise plan";
+const LONG_DESCRIPTION: &str =
+    "Users who gave an NPS of six or less and work at an account that pays us";
+
+fn with_a_long_segment() -> Session {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.type_text(LONG_NAME);
+    session.press(KeyCode::Tab);
+    session.type_text(LONG_DESCRIPTION);
+    session.press(KeyCode::Tab);
+    session.type_text("nps <= 6");
+    session.ctrl('s');
+    assert!(session.has_segment(LONG_NAME), "{}", session.status());
+    session
+}
+
+/// The row of the Segments table that starts with `start`.
+fn row_starting(screen: &str, start: &str) -> String {
+    screen
+        .lines()
+        .find(|line| line.starts_with(start))
+        .unwrap_or_else(|| panic!("no row starts with {start:?}:\n{screen}"))
+        .to_string()
+}
+
+#[test]
+fn snapshot_segments_with_a_long_name_80x24_120x40_and_60x24() {
+    let mut session = with_a_long_segment();
+    insta::assert_snapshot!("segments_long_name_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("segments_long_name_120x40", session.snapshot(120, 40));
+    insta::assert_snapshot!("segments_long_name_60x24", session.snapshot(60, 24));
+}
+
+/// At 80 columns the name gets its forty columns first and ends in `…`,
+/// members and share keep theirs, the description takes every column left
+/// (cut with `…`, so nothing stays unused while it is cut), and the title
+/// names the columns that did not fit.
+#[test]
+fn cut_cells_end_in_an_ellipsis_and_hidden_columns_are_named() {
+    let mut session = with_a_long_segment();
+    let members = session.segment(LONG_NAME).members;
+
+    let screen = session.screen(80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines[2].ends_with(" +2 hidden: changed, origin (widen the terminal) "),
+        "{screen}"
+    );
+    assert!(lines[3].starts_with("NAME "), "{screen}");
+    assert!(!lines[3].contains("CHANGED") && !lines[3].contains("ORIGIN"));
+    let row = row_starting(&screen, "Detractors at paying");
+    let name: String = LONG_NAME.chars().take(39).collect();
+    assert!(row.starts_with(&format!("{name}… ")), "{row}");
+    assert!(row.contains(&format!(" {members} ")), "{row}");
+    assert!(row.ends_with('…'), "the description fills the row: {row:?}");
+    let description: String = LONG_DESCRIPTION.chars().take(24).collect();
+    assert!(row.ends_with(&format!(" {description}…")), "{row:?}");
+    // A cell that fits is not cut.
+    let whole = row_starting(&screen, "Promoters ");
+    assert!(whole.trim_end().ends_with(" NPS 9 or 10"), "{whole}");
+    assert!(!whole.contains('…'), "{whole}");
+
+    // Narrower: the description goes too, and the name takes the room.
+    let screen = session.screen(60, 24);
+    assert!(
+        screen
+            .lines()
+            .nth(2)
+            .is_some_and(|line| line.contains(" +3 columns hidden (widen the terminal) ")),
+        "{screen}"
+    );
+    assert!(!screen.contains("DESCRIPTION"), "{screen}");
+    let row = row_starting(&screen, "Detractors at paying");
+    let name: String = LONG_NAME.chars().take(45).collect();
+    assert!(row.starts_with(&format!("{name}… ")), "{row}");
+
+    // Wide enough for everything: no note.
+    let screen = session.screen(200, 40);
+    assert!(!screen.contains("hidden"), "{screen}");
+    assert!(row_starting(&screen, LONG_NAME).contains(LONG_DESCRIPTION));
+}

@@ -248,7 +248,6 @@ fn demo_create_a_segment_and_quit() {
         !screen.contains("Enter e edit"),
         "the terminal is restored (the UI's screen is gone):\n{screen}"
     );
-    assert!(screen.contains("demo database demo.redb"), "{screen}");
 
     let listed = segscope(
         dir.path(),
@@ -427,4 +426,131 @@ fn demo_segment_can_be_edited_and_saved() {
     assert!(screen.contains("saved \"Promoters\""), "{screen}");
     pane.keys(&["q"]);
     assert_eq!(pane.wait_for_exit(), 0);
+}
+
+// ---------------------------------------------------------------- issue 9: a quiet start
+
+impl Pane {
+    /// Everything the pane holds, its scrollback included.
+    fn history(&self) -> String {
+        let output = self.tmux(&["capture-pane", "-p", "-S", "-", "-t", &self.session]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Quits with `q` and returns what the terminal shows (scrollback
+    /// included) before the line the shell prints after segscope exits.
+    fn quit_and_read_the_terminal(&self) -> String {
+        self.keys(&["q"]);
+        assert_eq!(self.wait_for_exit(), 0);
+        let history = self.history();
+        history
+            .lines()
+            .take_while(|line| !line.contains(EXITED))
+            .filter(|line| !line.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// `segscope demo` says what it did in the message log, and nothing stays
+/// in the terminal after the UI is quit.
+#[test]
+fn the_demo_prints_nothing_around_the_ui() {
+    let dir = tempdir();
+    let pane = Pane::start(
+        dir.path(),
+        120,
+        40,
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "demo",
+            "--users",
+            "200",
+            "--accounts",
+            "20",
+        ],
+    );
+    let screen = pane.wait_until("the demo's segments", |screen| {
+        count_in_table(screen, "Champions").is_some()
+    });
+    assert!(
+        screen.contains("applied demo.seg (M more)"),
+        "the status bar points to the log:\n{screen}"
+    );
+    pane.keys(&["M"]);
+    let log = pane.wait_for("Messages, newest first");
+    assert!(
+        log.contains("demo database demo.redb: 200 users, 20 accounts"),
+        "{log}"
+    );
+    assert!(log.contains("14 added"), "{log}");
+    assert!(log.contains("Champions: +"), "{log}");
+    pane.keys(&["Escape"]);
+    pane.wait_until("the log closed", |screen| {
+        !screen.contains("Messages, newest first")
+    });
+
+    let printed = pane.quit_and_read_the_terminal();
+    assert_eq!(printed, "", "segscope printed around its UI session");
+}
+
+/// `segscope FILES.seg` applies the files and puts the summary, the
+/// membership counts and the data's warnings in the log, printing nothing.
+#[test]
+fn a_seg_file_start_prints_nothing_and_logs_its_warnings() {
+    let dir = tempdir();
+    let mut users = Vec::new();
+    let now = segscope::lang::parse_datetime(NOW).expect("NOW parses");
+    segscope::demo::write_users(&mut users, 300, 0, 3, now).expect("in memory");
+    std::fs::write(dir.path().join("users.jsonl"), &users).expect("write users");
+    segscope(
+        dir.path(),
+        &[
+            "--db",
+            "x.redb",
+            "--now",
+            NOW,
+            "import",
+            "--kind",
+            "users",
+            "users.jsonl",
+        ],
+    );
+    std::fs::write(
+        dir.path().join("team.seg"),
+        "segment \"Heavy users\" for users {\n  where sessions_30d >= 20\n}\n\
+         segment \"Typo\" for users {\n  where sesions_30d > 5\n}\n",
+    )
+    .expect("write the .seg file");
+    let pane = Pane::start(
+        dir.path(),
+        120,
+        40,
+        &["--db", "x.redb", "--now", NOW, "team.seg"],
+    );
+    let screen = pane.wait_until("the file's segments", |screen| {
+        count_in_table(screen, "Heavy users").is_some()
+    });
+    assert!(
+        screen.contains("applied team.seg, 1 warning (M more)"),
+        "{screen}"
+    );
+    pane.keys(&["M"]);
+    // Polled until the whole log is drawn (a capture may catch it halfway).
+    let log = pane.wait_until("the log with the did-you-mean", |screen| {
+        screen.contains("Messages, newest first") && screen.contains("`sessions_30d`")
+    });
+    assert!(log.contains("2 added"), "{log}");
+    assert!(log.contains("Heavy users: +"), "{log}");
+    assert!(log.contains("sesions_30d"), "{log}");
+    pane.keys(&["Escape"]);
+    pane.wait_until("the log closed", |screen| {
+        !screen.contains("Messages, newest first")
+    });
+
+    let printed = pane.quit_and_read_the_terminal();
+    assert_eq!(printed, "", "segscope printed around its UI session");
 }

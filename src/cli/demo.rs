@@ -1,7 +1,8 @@
 //! `segscope demo`: a database of generated SaaS data with the example
 //! segments. An existing demo database is opened as it is (what was made
 //! in it stays); `--fresh` starts over, and only ever replaces a database
-//! the demo generated itself.
+//! the demo generated itself. With the UI, what the demo did goes to the
+//! UI's message log; `--no-tui` prints it.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,10 @@ use super::source::LoadedSource;
 use super::{CliError, Global, Outcome, apply};
 use crate::demo::{DEMO_SEGMENTS, write_accounts, write_users};
 use crate::model::EntityKind;
-use crate::workspace::{ImportFailure, ImportMode, OpenOptions, Workspace, clock_now};
+use crate::tui::{Message, applied_message};
+use crate::workspace::{
+    ApplyFailure, ImportFailure, ImportMode, OpenOptions, Workspace, clock_now,
+};
 use crate::workspace::{ImportFormat, ImportSource};
 
 /// The demo's database unless `--db` says otherwise.
@@ -45,27 +49,35 @@ pub struct Args {
 /// `demo --mouse`.
 pub fn run(global: &Global, args: Args, mouse: bool) -> Outcome {
     let path: PathBuf = global.db.clone().unwrap_or_else(|| PathBuf::from(DEMO_DB));
+    if !args.no_tui {
+        super::ui::require_terminal()?;
+    }
+    let mut said = Vec::new();
     if path.exists() && !args.fresh {
         ensure_demo(global, &path)?;
-        eprintln!(
+        said.push(Message::info(format!(
             "demo database {} kept as it is (--fresh starts over), segments in {}",
             path.display(),
             demo_segments_path(&path).display()
-        );
+        )));
     } else {
-        let workspace = create(global, &path, &args)?;
+        let (workspace, applied) = create(global, &path, &args)?;
         drop(workspace);
-        eprintln!(
+        said.push(Message::info(format!(
             "demo database {}: {} users, {} accounts, segments in {}",
             path.display(),
             args.users,
             args.accounts,
             demo_segments_path(&path).display()
-        );
+        )));
+        said.extend(applied);
     }
     if !args.no_tui {
         let seg_file = demo_segments_path(&path);
-        return super::ui::open_ui(global, &path, &[seg_file], mouse || args.mouse);
+        return super::ui::open_ui(global, &path, &[seg_file], mouse || args.mouse, said);
+    }
+    for message in &said {
+        eprintln!("{}", message.text);
     }
     let shown = Global {
         db: Some(path),
@@ -81,7 +93,13 @@ pub fn run(global: &Global, args: Args, mouse: bool) -> Outcome {
 }
 
 /// Generates the demo database at `path`, replacing an earlier demo there.
-fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, CliError> {
+/// With `--no-tui` the apply of its segments is printed as `apply` prints
+/// it; for the UI it comes back as a message for the log.
+fn create(
+    global: &Global,
+    path: &Path,
+    args: &Args,
+) -> Result<(Workspace, Option<Message>), CliError> {
     remove_earlier_demo(global, path)?;
     let now = global.now.unwrap_or_else(clock_now);
     let options = OpenOptions {
@@ -115,8 +133,31 @@ fn create(global: &Global, path: &Path, args: &Args) -> Result<Workspace, CliErr
         origin: seg_file.display().to_string(),
         text: DEMO_SEGMENTS.to_string(),
     };
-    apply::apply_sources(&mut workspace, vec![source])?;
-    Ok(workspace)
+    if args.no_tui {
+        apply::apply_sources(&mut workspace, vec![source])?;
+        return Ok((workspace, None));
+    }
+    let texts = apply::source_texts(std::slice::from_ref(&source));
+    match workspace.apply(&texts) {
+        Ok(report) => {
+            let message = applied_message(std::slice::from_ref(&source.origin), &texts, &report);
+            Ok((workspace, Some(message)))
+        }
+        // The demo's own segments: an error here is a bug, reported as
+        // `apply` reports one.
+        Err(ApplyFailure::Invalid(diagnostics)) => {
+            let errors = diagnostics
+                .iter()
+                .flatten()
+                .filter(|d| d.is_error())
+                .count();
+            for list in &diagnostics {
+                super::source::report(&source, list);
+            }
+            Err(CliError::NothingApplied { errors })
+        }
+        Err(ApplyFailure::Workspace(error)) => Err(error.into()),
+    }
 }
 
 /// The demo's segments as a file beside its database (`segscope-demo.seg`

@@ -1,5 +1,8 @@
 //! `segscope [FILES.seg...]`: the terminal UI, after applying the files.
 //! A file that does not check is reported and nothing is opened or changed.
+//! What the start has to say (the apply summary, membership counts,
+//! warnings) goes to the UI's message log: around a UI session nothing is
+//! printed but a fatal error.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -10,18 +13,31 @@ use super::source;
 use super::source::LoadedSource;
 use super::{CliError, Global, Outcome};
 use crate::lang::Diagnostic;
-use crate::tui::{TuiOptions, run as run_tui};
+use crate::tui::{Loaded, Message, TuiOptions, applied_message, membership_lines, run as run_tui};
 use crate::workspace::{ApplyFailure, OpenOptions, Workspace, WorkspaceError};
 
 pub fn run(global: &Global, files: &[PathBuf], mouse: bool) -> Outcome {
-    open_ui(global, global.db_path(), files, mouse)
+    open_ui(global, global.db_path(), files, mouse, Vec::new())
 }
 
-/// Opens the UI on the database at `path` (the demo uses this too).
-pub fn open_ui(global: &Global, path: &Path, files: &[PathBuf], mouse: bool) -> Outcome {
+/// Refuses to go on without a terminal for the UI.
+pub fn require_terminal() -> Outcome {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(CliError::NoTerminal);
     }
+    Ok(())
+}
+
+/// Opens the UI on the database at `path` (the demo uses this too, with
+/// what it did in `said`, for the message log before the start's own).
+pub fn open_ui(
+    global: &Global,
+    path: &Path,
+    files: &[PathBuf],
+    mouse: bool,
+    said: Vec<Message>,
+) -> Outcome {
+    require_terminal()?;
     let sources = load_all(files)?;
     // Syntax first, before the screen changes: the common mistakes show at
     // once. References to the database's segments are checked after it loads.
@@ -47,7 +63,12 @@ pub fn open_ui(global: &Global, path: &Path, files: &[PathBuf], mouse: bool) -> 
     // here beside it, to be reported once the terminal is restored.
     let (failed_load, load_failure) = std::sync::mpsc::channel();
     let loaded_sources = sources.clone();
-    let load = Box::new(move || load_workspace(&path, options, &loaded_sources, &failed_load));
+    let load = Box::new(move || {
+        load_workspace(&path, options, &loaded_sources, &failed_load).map(|mut loaded| {
+            loaded.messages.splice(0..0, said);
+            loaded
+        })
+    });
     let options = TuiOptions {
         watched: files.to_vec(),
         mouse,
@@ -92,7 +113,7 @@ fn load_workspace(
     options: OpenOptions,
     sources: &[LoadedSource],
     failed: &Sender<LoadFailure>,
-) -> Result<Workspace, String> {
+) -> Result<Loaded, String> {
     open_and_apply(path, options, sources).map_err(|failure| {
         let message = failure.to_string();
         let _ = failed.send(failure);
@@ -100,16 +121,22 @@ fn load_workspace(
     })
 }
 
+/// The workspace, and for the message log what was applied and how
+/// membership moved.
 fn open_and_apply(
     path: &Path,
     options: OpenOptions,
     sources: &[LoadedSource],
-) -> Result<Workspace, LoadFailure> {
+) -> Result<Loaded, LoadFailure> {
     let mut workspace = Workspace::open(path, options).map_err(LoadFailure::Workspace)?;
+    let mut messages = Vec::new();
     let texts = super::apply::source_texts(sources);
     if !texts.is_empty() {
         match workspace.apply(&texts) {
-            Ok(_) => {}
+            Ok(report) => {
+                let shown: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
+                messages.push(applied_message(&shown, &texts, &report));
+            }
             Err(ApplyFailure::Invalid(diagnostics)) => {
                 return Err(LoadFailure::FilesInvalid(diagnostics));
             }
@@ -117,8 +144,82 @@ fn open_and_apply(
         }
     }
     let now = workspace.now();
-    workspace
+    let moved = workspace
         .recompute_as_of(now)
         .map_err(LoadFailure::Workspace)?;
-    Ok(workspace)
+    let count: usize = moved.iter().map(|count| count.moved()).sum();
+    if count > 0 {
+        messages.push(Message::info(format!(
+            "{} membership changes since the last evaluation{}",
+            crate::model::format_count(count as u64),
+            membership_lines(&moved)
+        )));
+    }
+    Ok(Loaded {
+        workspace,
+        messages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EntityKind;
+    use crate::workspace::{ImportFormat, ImportMode, ImportSource};
+
+    /// The start applies its files and hands what it did to the message log
+    /// (nothing is printed): the files, the counts, each segment's
+    /// membership, the data's warnings.
+    #[test]
+    fn the_start_says_what_it_applied_in_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("x.redb");
+        let now = crate::lang::parse_datetime("2026-01-01T00:00:00Z").unwrap();
+        let options = || OpenOptions {
+            now: Some(now),
+            wait: None,
+            record: true,
+        };
+        {
+            let mut workspace = Workspace::open(&database, options()).unwrap();
+            let rows = b"{\"id\":\"a\",\"sessions_30d\":30}\n{\"id\":\"b\",\"sessions_30d\":3}\n";
+            let source = ImportSource::from_bytes(rows.to_vec(), ImportFormat::JsonLines);
+            let mut going_on = |_| std::ops::ControlFlow::Continue(());
+            workspace
+                .import(
+                    EntityKind::Users,
+                    source,
+                    ImportMode::Merge,
+                    false,
+                    &mut going_on,
+                )
+                .unwrap();
+        }
+        let file = dir.path().join("team.seg");
+        let text = "segment \"Heavy\" for users {\n  where sessions_30d >= 20\n}\n\
+                    segment \"Typo\" for users {\n  where sesions_30d > 5\n}\n";
+        std::fs::write(&file, text).unwrap();
+        let sources = vec![LoadedSource {
+            origin: file.display().to_string(),
+            text: text.to_string(),
+        }];
+        let loaded = match open_and_apply(&database, options(), &sources) {
+            Ok(loaded) => loaded,
+            Err(failure) => panic!("{failure}"),
+        };
+        let texts: Vec<&str> = loaded.messages.iter().map(|m| m.text.as_str()).collect();
+        let [applied] = texts.as_slice() else {
+            panic!("one message: {texts:#?}");
+        };
+        let lines: Vec<&str> = applied.lines().collect();
+        assert_eq!(lines[0], format!("applied {}, 1 warning", file.display()));
+        assert_eq!(lines[1], "2 added, 1 membership changes");
+        assert_eq!(lines[2], "added: Heavy, Typo");
+        assert_eq!(lines[3], "  Heavy: +1 entered, -0 exited");
+        assert!(
+            applied.contains("did you mean `sessions_30d`?"),
+            "{applied}"
+        );
+        assert!(loaded.messages.iter().all(|m| !m.is_error));
+    }
 }

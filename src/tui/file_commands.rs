@@ -1,7 +1,9 @@
 //! The global commands that read files: `:apply FILE...` (at once: applying
 //! definitions is quick) and `:import KIND FILE` (a job on a worker thread,
 //! with progress, that can be cancelled between batches and then writes
-//! nothing). They also serve the file watcher.
+//! nothing). They also serve the file watcher, and the start, whose apply
+//! summary goes to the message log in the same words (a UI session prints
+//! nothing to the terminal).
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -9,10 +11,12 @@ use std::path::PathBuf;
 use super::jobs::{Job, JobControl, JobOutcome};
 use super::messages::Message;
 use super::screens::Changed;
-use super::widgets::text::file_name;
+use super::widgets::text::{file_name, thousands};
+use crate::lang::Renderer;
 use crate::model::EntityKind;
 use crate::workspace::{
-    ApplyFailure, ImportFailure, ImportMode, ImportProgress, ImportSource, SourceText, Workspace,
+    ApplyFailure, ApplyReport, ImportFailure, ImportMode, ImportProgress, ImportSource,
+    MembershipCount, SourceText, Workspace,
 };
 
 /// Applies files; on error keeps the last good definitions and says where
@@ -37,16 +41,11 @@ pub fn apply_files(workspace: &mut Workspace, paths: &[PathBuf]) -> (Message, Ch
     }
     match workspace.apply(&sources) {
         Ok(report) => {
-            let moved: usize = report.membership.iter().map(|count| count.moved()).sum();
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            let message = format!(
-                "applied {}: {} added, {} changed, {} removed, {moved} membership changes",
-                names.join(", "),
-                report.added.len(),
-                report.changed.len(),
-                report.removed.len()
-            );
-            (Message::info(message), Changed::EVERYTHING)
+            (
+                applied_message(&names, &sources, &report),
+                Changed::EVERYTHING,
+            )
         }
         Err(ApplyFailure::Invalid(files)) => {
             let problems: Vec<String> = sources
@@ -76,6 +75,76 @@ pub fn apply_files(workspace: &mut Workspace, paths: &[PathBuf]) -> (Message, Ch
             (Message::error(error.to_string()), Changed::default())
         }
     }
+}
+
+/// What an apply did, for the message log: a short first line for the
+/// status bar (the files, and how many warnings), then the counts (added,
+/// changed, removed, kept, memberships moved), the names, the membership
+/// counts per segment and each warning whole. `shown` names the sources as
+/// the user gave them, in order.
+pub fn applied_message(shown: &[String], sources: &[SourceText], report: &ApplyReport) -> Message {
+    let warnings: usize = report.warnings.iter().map(Vec::len).sum();
+    let mut text = format!("applied {}", shown.join(", "));
+    if warnings > 0 {
+        let plural = if warnings == 1 { "" } else { "s" };
+        text.push_str(&format!(", {} warning{plural}", thousands(warnings as u64)));
+    }
+    let mut counts = Vec::new();
+    for (label, count) in [
+        ("added", report.added.len()),
+        ("changed", report.changed.len()),
+        ("removed", report.removed.len()),
+        ("unchanged", report.unchanged),
+    ] {
+        if count > 0 {
+            counts.push(format!("{} {label}", thousands(count as u64)));
+        }
+    }
+    if counts.is_empty() {
+        counts.push("nothing to apply".to_string());
+    }
+    let moved: usize = report.membership.iter().map(|count| count.moved()).sum();
+    counts.push(format!("{} membership changes", thousands(moved as u64)));
+    text.push_str(&format!("\n{}", counts.join(", ")));
+    for (label, names) in [
+        ("added", &report.added),
+        ("changed", &report.changed),
+        ("removed", &report.removed),
+    ] {
+        if !names.is_empty() {
+            text.push_str(&format!("\n{label}: {}", names.join(", ")));
+        }
+    }
+    text.push_str(&membership_lines(&report.membership));
+    for ((source, name), list) in sources.iter().zip(shown).zip(&report.warnings) {
+        if list.is_empty() {
+            continue;
+        }
+        let renderer = Renderer {
+            origin: name,
+            text: &source.text,
+            color: false,
+        };
+        text.push('\n');
+        text.push_str(renderer.render_all(list).trim_end());
+    }
+    Message::info(text)
+}
+
+/// One line per segment whose members moved, each after a newline:
+/// `  Champions: +1,234 entered, -5 exited`.
+pub fn membership_lines(membership: &[MembershipCount]) -> String {
+    membership
+        .iter()
+        .map(|count| {
+            format!(
+                "\n  {}: +{} entered, -{} exited",
+                count.segment,
+                thousands(count.entered as u64),
+                thousands(count.exited as u64)
+            )
+        })
+        .collect()
 }
 
 /// An import of `path` into `kind`, as a job; refused at once when the

@@ -31,6 +31,7 @@ use ratatui::backend::Backend;
 
 pub use action::{Action, COMMANDS, Command, Scope};
 pub use app::App;
+pub use file_commands::{applied_message, membership_lines};
 pub use keymap::{Key, KeyMap, KeyMapError};
 pub use messages::Message;
 pub use screens::ScreenId;
@@ -48,14 +49,22 @@ pub struct TuiOptions {
     pub now_given: bool,
 }
 
+/// What loading hands the UI: the workspace, and what the start had to say
+/// (what was applied, how membership moved, the warnings), oldest first,
+/// for the message log — a UI session prints nothing to the terminal.
+pub struct Loaded {
+    pub workspace: Workspace,
+    pub messages: Vec<Message>,
+}
+
+/// How the UI loads its workspace, on a worker thread.
+pub type Loader = Box<dyn FnOnce() -> Result<Loaded, String> + Send>;
+
 /// Opens the database and runs the UI until the user quits. `load` runs on
 /// a worker thread while a loading screen shows at once (a million entities
-/// take seconds to read); its error ends the UI and is returned.
-pub fn run(
-    load: Box<dyn FnOnce() -> Result<Workspace, String> + Send>,
-    label: String,
-    options: TuiOptions,
-) -> Result<(), String> {
+/// take seconds to read); its messages go to the log, and its error ends
+/// the UI and is returned.
+pub fn run(load: Loader, label: String, options: TuiOptions) -> Result<(), String> {
     let (keymap, problem) = KeyMap::load();
     let theme = Theme::from_environment();
     let mut terminal =
@@ -64,9 +73,12 @@ pub fn run(
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
     let result = match wait_for_load(&mut terminal, load, &label, &keymap, theme) {
-        Ok(Some(workspace)) => {
-            let mut app = App::new(workspace, keymap, theme, options.watched);
+        Ok(Some(loaded)) => {
+            let mut app = App::new(loaded.workspace, keymap, theme, options.watched);
             app.now_given = options.now_given;
+            for message in loaded.messages {
+                app.say(message);
+            }
             if let Some(problem) = problem {
                 app.say(messages::Message::error(problem));
             }
@@ -100,11 +112,11 @@ pub fn run(
 /// user quit while waiting.
 fn wait_for_load<B: Backend>(
     terminal: &mut Terminal<B>,
-    load: Box<dyn FnOnce() -> Result<Workspace, String> + Send>,
+    load: Loader,
     label: &str,
     keymap: &KeyMap,
     theme: Theme,
-) -> Result<Option<Workspace>, String>
+) -> Result<Option<Loaded>, String>
 where
     B::Error: std::fmt::Display,
 {
@@ -128,7 +140,7 @@ where
             })
             .map_err(|error| format!("cannot draw: {error}"))?;
         match receiver.recv_timeout(Duration::from_millis(100)) {
-            Ok(Ok(workspace)) => return Ok(Some(workspace)),
+            Ok(Ok(loaded)) => return Ok(Some(loaded)),
             Ok(Err(message)) => return Err(message),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                 return Err("loading the database stopped unexpectedly".to_string());

@@ -1,20 +1,23 @@
 //! The Segments screen: Users / Accounts sub-tabs, the table of segments
 //! (members, share, description, last change, origin), the name filter, and
-//! the segment editor opened over it to create or change one.
+//! the segment editor opened over it to create or change one. The table's
+//! columns are laid out by priority (`widgets::columns`): cut cells end in
+//! `…`, and columns that do not fit are hidden with a note in the title.
 
 use std::time::Instant;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use super::segment_editor::{EditorOutcome, SaveHow, SegmentEditor};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
 use crate::model::{EntityKind, Origin, format_instant, format_share};
 use crate::tui::action::{Action, Scope};
 use crate::tui::popups::{ConfirmPopup, Confirmation, Popup};
-use crate::tui::widgets::text::{cut, file_name};
+use crate::tui::widgets::columns::{Column, lay_out};
+use crate::tui::widgets::text::{cut, file_name, thousands, width};
 use crate::tui::widgets::text_line::TextLine;
 use crate::workspace::{SegmentSummary, Workspace};
 
@@ -198,48 +201,49 @@ impl SegmentsScreen {
     fn draw_table(&self, frame: &mut Frame, area: Rect, look: &Look) {
         let theme = look.theme;
         let segments = self.visible();
-        let wide = area.width >= 100;
-        let name_width: u16 = if wide { 28 } else { 24 };
-        let rows: Vec<Row> = segments
+        let cells: Vec<[String; 6]> = segments.iter().map(|s| table_cells(s)).collect();
+        let columns = table_columns(&cells);
+        let layout = lay_out(&columns, area.width, COLUMN_SPACING);
+        let shown: Vec<(usize, u16)> = layout
+            .widths
             .iter()
-            .map(|s| {
-                let origin = match &s.origin {
-                    Origin::File(path) => file_name(path),
-                    Origin::Interactive => "tui".to_string(),
-                };
-                let changed: String = format_instant(s.updated_at).chars().take(10).collect();
-                Row::new(vec![
-                    Cell::from(cut(&s.name, usize::from(name_width))),
-                    Cell::from(format!("{:>9}", s.members)),
-                    Cell::from(format!("{:>6}", format_share(s.members, s.of))),
-                    Cell::from(s.description.clone().unwrap_or_default()),
-                    Cell::from(changed),
-                    Cell::from(cut(&origin, 16)),
-                ])
-            })
+            .enumerate()
+            .filter_map(|(index, width)| width.map(|width| (index, width)))
             .collect();
-        let (changed_width, origin_width) = if wide { (10, 16) } else { (0, 0) };
-        let widths = [
-            Constraint::Length(name_width),
-            Constraint::Length(9),
-            Constraint::Length(6),
-            Constraint::Fill(1),
-            Constraint::Length(changed_width),
-            Constraint::Length(origin_width),
-        ];
-        let header = Row::new(vec![
-            "NAME",
-            "  MEMBERS",
-            " SHARE",
-            "DESCRIPTION",
-            "CHANGED",
-            "ORIGIN",
-        ])
-        .style(theme.title());
+        let fitted = |texts: [&str; 6]| -> Vec<String> {
+            shown
+                .iter()
+                .map(|&(index, width)| {
+                    let text = cut(texts[index], usize::from(width));
+                    if RIGHT_ALIGNED.contains(&index) {
+                        format!("{text:>width$}", width = usize::from(width))
+                    } else {
+                        text
+                    }
+                })
+                .collect()
+        };
+        let rows: Vec<Row> = cells
+            .iter()
+            .map(|row| Row::new(fitted(row.each_ref().map(String::as_str))))
+            .collect();
+        let header = Row::new(fitted(HEADERS)).style(theme.title());
+        let widths: Vec<Constraint> = shown
+            .iter()
+            .map(|&(_, width)| Constraint::Length(width))
+            .collect();
         let title = format!(" {} segments ", self.kind);
+        let mut block = Block::default().borders(Borders::TOP).title(title.clone());
+        let room = usize::from(area.width).saturating_sub(width(&title) + 4);
+        if let Some(note) = layout.hidden_note(&columns, room) {
+            block = block.title_top(
+                Line::from(Span::styled(format!(" {note} "), theme.dim())).right_aligned(),
+            );
+        }
         let table = Table::new(rows, widths)
             .header(header)
-            .block(Block::default().borders(Borders::TOP).title(title))
+            .column_spacing(COLUMN_SPACING)
+            .block(block)
             .row_highlight_style(theme.selected());
         let mut state = TableState::default();
         if !segments.is_empty() {
@@ -435,4 +439,54 @@ pub fn hints_line(hints: &[(Action, &'static str)], look: &Look) -> Line<'static
         spans.push(Span::raw(format!(" {label}  ")));
     }
     Line::from(spans)
+}
+
+/// The table's headers, in the order shown.
+const HEADERS: [&str; 6] = [
+    "NAME",
+    "MEMBERS",
+    "SHARE",
+    "DESCRIPTION",
+    "CHANGED",
+    "ORIGIN",
+];
+
+/// Numbers line up on the right.
+const RIGHT_ALIGNED: [usize; 2] = [1, 2];
+
+const COLUMN_SPACING: u16 = 1;
+
+/// A segment's row, each cell whole (the layout cuts them).
+fn table_cells(summary: &SegmentSummary) -> [String; 6] {
+    let origin = match &summary.origin {
+        Origin::File(path) => file_name(path),
+        Origin::Interactive => "tui".to_string(),
+    };
+    [
+        summary.name.clone(),
+        thousands(summary.members as u64),
+        format_share(summary.members, summary.of),
+        summary.description.clone().unwrap_or_default(),
+        format_instant(summary.updated_at)
+            .chars()
+            .take(10)
+            .collect(),
+        origin,
+    ]
+}
+
+/// The columns by priority: the name first (up to a limit), then members
+/// and share, then the description (which takes the room left), then when
+/// it changed, then where it comes from.
+fn table_columns(cells: &[[String; 6]]) -> Vec<Column> {
+    let fit =
+        |column: Column, index: usize| column.fitting(cells.iter().map(|row| row[index].as_str()));
+    vec![
+        fit(Column::new(HEADERS[0], 0).min(12).limit(40), 0),
+        fit(Column::new(HEADERS[1], 1), 1),
+        fit(Column::new(HEADERS[2], 1), 2),
+        fit(Column::new(HEADERS[3], 2).min(16).limit(40).fill(), 3),
+        fit(Column::new(HEADERS[4], 3).min(10), 4),
+        fit(Column::new(HEADERS[5], 4).min(8).limit(24), 5),
+    ]
 }

@@ -1,8 +1,9 @@
 //! Reusable pieces of screens: the condition input (the one text area for
 //! conditions, with live checking and completion), where its cursor stands in
-//! the grammar and what completion offers there, a one-line text field, and
-//! text cut by display width.
+//! the grammar and what completion offers there, a one-line text field,
+//! table columns laid out by priority, and text cut by display width.
 
+pub mod columns;
 pub mod completion;
 pub mod condition_input;
 pub mod suggestions;
