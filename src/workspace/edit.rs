@@ -155,12 +155,9 @@ impl DeleteSegmentFailure {
     }
 }
 
-/// Reads and parses `path`: its text, its tree, and which definition is
-/// segment `name`.
-fn read_file_segment(
-    path: &str,
-    name: &str,
-) -> Result<(String, crate::model::ast::File, usize), SaveFailure> {
+/// Reads and parses `path`: its text and its tree; a file with errors is
+/// refused (it would not apply).
+fn read_parsed_file(path: &str) -> Result<(String, crate::model::ast::File), SaveFailure> {
     let current = std::fs::read_to_string(path).map_err(|error| {
         SaveFailure::File(format!(
             "cannot read {path}: {}",
@@ -173,6 +170,16 @@ fn read_file_segment(
             "{path} has errors; fix the file first"
         )));
     }
+    Ok((current, file))
+}
+
+/// Reads and parses `path`: its text, its tree, and which definition is
+/// segment `name`.
+fn read_file_segment(
+    path: &str,
+    name: &str,
+) -> Result<(String, crate::model::ast::File, usize), SaveFailure> {
+    let (current, file) = read_parsed_file(path)?;
     let index = file
         .definitions
         .iter()
@@ -197,18 +204,7 @@ struct FileEdit {
 /// its new text, the rest kept as it is (comments inside a replaced
 /// definition move just above it).
 fn rewrite_definitions(path: &str, edits: &[FileEdit]) -> Result<String, SaveFailure> {
-    let current = std::fs::read_to_string(path).map_err(|error| {
-        SaveFailure::File(format!(
-            "cannot read {path}: {}",
-            crate::os_error::reason(&error)
-        ))
-    })?;
-    let (file, diagnostics) = parse_file(&current);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(SaveFailure::File(format!(
-            "{path} has errors; fix the file first"
-        )));
-    }
+    let (current, file) = read_parsed_file(path)?;
     let mut replacements = Vec::new();
     for edit in edits {
         let found = file
