@@ -6,15 +6,18 @@
 //! it rewrites that definition in the file, in canonical form and in place
 //! (comments and the other definitions are kept), and applies the file again.
 //! So the database and the file never disagree, and the file watcher sees the
-//! same text it would have seen had the user edited the file.
+//! same text it would have seen had the user edited the file. The file
+//! rewrite itself is `segment_file`'s; a rename that carries references
+//! along is `rename`'s.
 
 use fixedbitset::FixedBitSet;
 
 use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
+use super::segment_file::{FileEdit, read_file_segment, rewrite_definitions};
 use super::{Workspace, WorkspaceError};
 use crate::lang::validate::{
-    MAX_NAME_CHARS, SegmentCatalog, SourceFile, definition_references, rename_references,
-    validate_condition, validate_files,
+    MAX_NAME_CHARS, SegmentCatalog, SourceFile, rename_references, validate_condition,
+    validate_files,
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
 use crate::model::ast::{Definition, Name, SegmentDefinition, Span, Text};
@@ -95,7 +98,7 @@ impl SaveFailure {
                 old,
                 new,
                 referrers,
-            } => renaming_referenced(old, new, referrers),
+            } => super::rename::renaming_referenced(old, new, referrers),
             SaveFailure::Workspace(error) => error.to_string(),
         }
     }
@@ -155,98 +158,6 @@ impl DeleteSegmentFailure {
     }
 }
 
-/// Reads and parses `path`: its text and its tree; a file with errors is
-/// refused (it would not apply).
-fn read_parsed_file(path: &str) -> Result<(String, crate::model::ast::File), SaveFailure> {
-    let current = std::fs::read_to_string(path).map_err(|error| {
-        SaveFailure::File(format!(
-            "cannot read {path}: {}",
-            crate::os_error::reason(&error)
-        ))
-    })?;
-    let (file, diagnostics) = parse_file(&current);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(SaveFailure::File(format!(
-            "{path} has errors; fix the file first"
-        )));
-    }
-    Ok((current, file))
-}
-
-/// Reads and parses `path`: its text, its tree, and which definition is
-/// segment `name`.
-fn read_file_segment(
-    path: &str,
-    name: &str,
-) -> Result<(String, crate::model::ast::File, usize), SaveFailure> {
-    let (current, file) = read_parsed_file(path)?;
-    let index = file
-        .definitions
-        .iter()
-        .position(|d| {
-            d.kind() == crate::model::DefinitionKind::Segment
-                && fold_name(&d.name().text) == fold_name(name)
-        })
-        .ok_or_else(|| SaveFailure::File(format!("segment \"{name}\" is no longer in {path}")))?;
-    Ok((current, file, index))
-}
-
-/// One definition of a file to replace with `text`, if the file still holds
-/// `expected` (canonical) for it.
-struct FileEdit {
-    kind: DefinitionKind,
-    name: String,
-    expected: Option<String>,
-    text: String,
-}
-
-/// The text of the file at `path` with each edit's definition replaced by
-/// its new text, the rest kept as it is (comments inside a replaced
-/// definition move just above it).
-fn rewrite_definitions(path: &str, edits: &[FileEdit]) -> Result<String, SaveFailure> {
-    let (current, file) = read_parsed_file(path)?;
-    let mut replacements = Vec::new();
-    for edit in edits {
-        let found = file
-            .definitions
-            .iter()
-            .find(|d| d.kind() == edit.kind && fold_name(&d.name().text) == fold_name(&edit.name))
-            .ok_or_else(|| {
-                SaveFailure::File(format!(
-                    "{} \"{}\" is no longer in {path}",
-                    edit.kind.keyword(),
-                    edit.name
-                ))
-            })?;
-        if edit
-            .expected
-            .as_ref()
-            .is_some_and(|expected| canonical_text(found) != *expected)
-        {
-            return Err(SaveFailure::ChangedOnDisk {
-                name: edit.name.clone(),
-                path: path.to_string(),
-            });
-        }
-        replacements.push((found.span(), edit.text.as_str()));
-    }
-    replacements.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
-    let mut updated = current.clone();
-    for (span, text) in replacements {
-        let inner_comments: String = file
-            .comments
-            .iter()
-            .filter(|c| c.span.start > span.start && c.span.start < span.end)
-            .map(|c| format!("#{}\n", c.text))
-            .collect();
-        updated.replace_range(
-            span.start..span.end,
-            &format!("{inner_comments}{}", text.trim_end()),
-        );
-    }
-    Ok(updated)
-}
-
 fn defined_in_file(name: &str, file: &str) -> String {
     format!("\"{name}\" is defined in {file}: remove it from the file")
 }
@@ -295,24 +206,6 @@ impl std::error::Error for DeleteSegmentFailure {
             _ => None,
         }
     }
-}
-
-/// Why a segment that others refer to by name is not renamed: which ones
-/// refer to it (as [`Workspace::referrers`] names them: `segment "X"`), and
-/// what to do.
-fn renaming_referenced(old: &str, new: &str, referrers: &[String]) -> String {
-    let (which, them) = match referrers {
-        [one] => (format!("{one} refers"), "it"),
-        many => (format!("{} refer", many.join(", ")), "them"),
-    };
-    format!(
-        "\"{old}\" cannot be renamed to \"{new}\" alone: {which} to it by name; rename it together with the {} in {them}, or keep this name",
-        if referrers.len() == 1 {
-            "reference"
-        } else {
-            "references"
-        }
-    )
 }
 
 /// What a condition would select, against the segment's saved members.
@@ -435,7 +328,10 @@ impl Workspace {
 
     /// The draft's own fields: its name, and its condition parsed and
     /// validated against the other segments' names and kinds.
-    fn check_draft_alone(&self, draft: &SegmentDraft) -> Result<SegmentDefinition, SaveFailure> {
+    pub(super) fn check_draft_alone(
+        &self,
+        draft: &SegmentDraft,
+    ) -> Result<SegmentDefinition, SaveFailure> {
         let invalid = |field, diagnostics| SaveFailure::Invalid { field, diagnostics };
         let name = draft.name.trim();
         let name_problem = if name.is_empty() {
@@ -492,91 +388,11 @@ impl Workspace {
         Ok(definition)
     }
 
-    /// Renames the segment of `draft` (and saves the rest of it) together
-    /// with every reference to its old name in other definitions: those made
-    /// in the UI are changed in the database, those from files are rewritten
-    /// in their files (canonical form, the file's other text and comments
-    /// kept), and everything is applied at once. A file whose definition
-    /// changed on disk since it was applied is refused before anything is
-    /// written.
-    pub fn rename_segment_updating_references(
-        &mut self,
-        draft: &SegmentDraft,
-    ) -> Result<ApplyReport, SaveFailure> {
-        let Some(old) = draft.original.clone() else {
-            return self.save_segment(draft);
-        };
-        let definition = self.check_draft_alone(draft)?;
-        let new = definition.name.text.clone();
-        self.check_whole(&definition, Some(&old), Some((&old, &new)))?;
-        let mut report = ApplyReport::default();
-        report.renamed.push((old.clone(), new.clone()));
-        let mut next = Vec::new();
-        let mut edits: std::collections::BTreeMap<String, Vec<FileEdit>> =
-            std::collections::BTreeMap::new();
-        for entry in self.registry.entries() {
-            let stored = &entry.stored;
-            let is_original = stored.kind == DefinitionKind::Segment
-                && fold_name(&stored.name) == fold_name(&old);
-            let (name, text) = if is_original {
-                (
-                    new.clone(),
-                    canonical_text(&Definition::Segment(definition.clone())),
-                )
-            } else if definition_references(&entry.definition)
-                .iter()
-                .any(|r| fold_name(r) == fold_name(&old))
-            {
-                let mut renamed = entry.definition.clone();
-                rename_references(&mut renamed, &old, &new);
-                (stored.name.clone(), canonical_text(&renamed))
-            } else {
-                next.push(stored.clone());
-                continue;
-            };
-            report.changed.push(name.clone());
-            if let Origin::File(path) = &stored.origin {
-                edits.entry(path.clone()).or_default().push(FileEdit {
-                    kind: stored.kind,
-                    name: stored.name.clone(),
-                    // The editor's draft may overwrite only what it opened;
-                    // a referrer only what was last applied.
-                    expected: if is_original {
-                        draft.based_on.clone()
-                    } else {
-                        Some(stored.text.clone())
-                    },
-                    text: text.clone(),
-                });
-            }
-            next.push(StoredDefinition {
-                name,
-                kind: stored.kind,
-                text,
-                origin: stored.origin.clone(),
-                updated_at: self.now,
-            });
-        }
-        let mut rewritten = Vec::new();
-        for (path, list) in &edits {
-            rewritten.push((path.clone(), rewrite_definitions(path, list)?));
-        }
-        for (path, text) in &rewritten {
-            crate::files::write_replacing(std::path::Path::new(path), text).map_err(|error| {
-                SaveFailure::File(format!(
-                    "cannot write {path}: {}",
-                    crate::os_error::reason(&error)
-                ))
-            })?;
-        }
-        Ok(self.replace_definitions(next, report)?)
-    }
-
     /// Cycles and references broken by a rename, found by validating every
     /// segment together with the draft in place of its original.
     /// With `rename` (old, new), the others are checked with their
     /// references to the old name renamed.
-    fn check_whole(
+    pub(super) fn check_whole(
         &self,
         draft: &SegmentDefinition,
         original: Option<&str>,

@@ -19,6 +19,8 @@ mod data_check;
 mod edit;
 mod entity_set;
 mod registry;
+mod rename;
+mod segment_file;
 mod vocabulary;
 
 use std::path::Path;
