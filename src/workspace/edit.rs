@@ -20,7 +20,7 @@ use crate::lang::validate::{
     validate_files,
 };
 use crate::lang::{Diagnostic, parse_condition, parse_file};
-use crate::model::ast::{Definition, Name, SegmentDefinition, Span, Text};
+use crate::model::ast::{Definition, File, Name, SegmentDefinition, Span, Text};
 use crate::model::{DefinitionKind, EntityKind, Origin, fold_name};
 use crate::store::StoredDefinition;
 
@@ -401,57 +401,53 @@ impl Workspace {
         let replaced = original
             .map(fold_name)
             .unwrap_or_else(|| fold_name(&draft.name.text));
-        let others: String = self
+        // The other segments as the registry holds them, parsed once when
+        // they were stored (a rename changes the trees of its referrers).
+        let others: Vec<(&StoredDefinition, File)> = self
             .registry
             .entries()
             .iter()
             .filter(|e| {
                 e.stored.kind == DefinitionKind::Segment && fold_name(&e.stored.name) != replaced
             })
-            .map(|e| match rename {
-                Some((old, new)) => {
-                    let mut renamed = e.definition.clone();
-                    if rename_references(&mut renamed, old, new) > 0 {
-                        canonical_text(&renamed)
-                    } else {
-                        e.stored.text.clone()
-                    }
+            .map(|e| {
+                let mut definition = e.definition.clone();
+                if let Some((old, new)) = rename {
+                    rename_references(&mut definition, old, new);
                 }
-                None => e.stored.text.clone(),
+                let file = File {
+                    definitions: vec![definition],
+                    comments: Vec::new(),
+                };
+                (&e.stored, file)
             })
-            .collect::<Vec<_>>()
-            .join("\n");
+            .collect();
         let draft_text = canonical_text(&Definition::Segment(draft.clone()));
-        let (others_file, _) = parse_file(&others);
         let (draft_file, _) = parse_file(&draft_text);
-        let sources = [
-            SourceFile {
-                origin: "segments",
-                text: &others,
-                file: &others_file,
-            },
-            SourceFile {
-                origin: "draft",
-                text: &draft_text,
-                file: &draft_file,
-            },
-        ];
+        let mut sources: Vec<SourceFile> = others
+            .iter()
+            .map(|(stored, file)| SourceFile {
+                origin: &stored.name,
+                text: &stored.text,
+                file,
+            })
+            .collect();
+        sources.push(SourceFile {
+            origin: "draft",
+            text: &draft_text,
+            file: &draft_file,
+        });
         let results = validate_files(&sources, &SegmentCatalog::new());
-        // A problem in another segment (one that refers to the old name of a
-        // renamed segment, say) names that segment.
-        let holder = |start: usize| {
-            others_file
-                .definitions
-                .iter()
-                .find(|d| d.span().start <= start && start <= d.span().end)
-                .map(|d| d.name().text.clone())
-        };
         let mut problems: Vec<Diagnostic> = Vec::new();
         for (index, list) in results.into_iter().enumerate() {
             for diagnostic in list.into_iter().filter(Diagnostic::is_error) {
-                let message = match (index, holder(diagnostic.span.start)) {
-                    (0, Some(name)) => format!("segment \"{name}\": {}", diagnostic.message),
-                    _ => diagnostic.message,
+                // A problem in another segment (one that refers to the old
+                // name of a renamed segment, say) names that segment.
+                let message = match others.get(index) {
+                    Some((stored, _)) => {
+                        format!("segment \"{}\": {}", stored.name, diagnostic.message)
+                    }
+                    None => diagnostic.message,
                 };
                 problems.push(Diagnostic::error(message, Span::new(0, 0)));
             }
