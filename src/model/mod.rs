@@ -16,6 +16,7 @@ mod kinds;
 mod references;
 mod text;
 mod typing;
+pub mod view;
 
 use std::collections::BTreeMap;
 use std::fmt;

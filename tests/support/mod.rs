@@ -1,0 +1,4 @@
+//! Helpers shared by integration test files (each file includes this
+//! folder as `mod support`).
+
+pub mod tui_session;
