@@ -499,3 +499,30 @@ pub fn quoted(text: &str) -> String {
     out.push('"');
     out
 }
+
+/// A property value in the language's literal syntax (`"pro"`, `42`,
+/// `2024-05-01`, `["a", 2]`): what `set` and the detail's editor read back.
+pub fn value_literal(value: &crate::model::Value) -> String {
+    use crate::model::Value;
+    match value {
+        Value::Scalar(scalar) => scalar_literal(scalar),
+        Value::List(items) => {
+            let items: Vec<String> = items.iter().map(scalar_literal).collect();
+            format!("[{}]", items.join(", "))
+        }
+    }
+}
+
+/// One scalar in the language's literal syntax.
+pub fn scalar_literal(scalar: &crate::model::Scalar) -> String {
+    use crate::model::Scalar;
+    let literal = match scalar {
+        Scalar::String(text) => Literal::String(text.clone()),
+        Scalar::Number(number) => Literal::Number(*number),
+        Scalar::Bool(value) => Literal::Bool(*value),
+        Scalar::DateTime(micros) => Literal::DateTime(*micros),
+    };
+    let mut out = String::new();
+    write_literal(&mut out, &literal);
+    out
+}

@@ -241,6 +241,35 @@ impl Store {
         Ok(records)
     }
 
+    /// The membership events of one entity (by its ordinal), oldest
+    /// first, as (instant, segment, entered). It decodes the batches but
+    /// builds no record for anyone else: an entity's detail reads this.
+    pub fn events_of(
+        &self,
+        kind: EntityKind,
+        ordinal: u32,
+    ) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        let reading = StoreOperation::ReadHistory;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, MEMBERSHIP_EVENTS, reading)? else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        for entry in table.iter().or_store_error(&self.path, reading)? {
+            let (sequence, bytes) = entry.or_store_error(&self.path, reading)?;
+            let batch: EventBatch = postcard::from_bytes(bytes.value()).map_err(|error| {
+                self.damaged(
+                    format_args!("membership event record {}", sequence.value()),
+                    error,
+                )
+            })?;
+            if batch.kind == kind && batch.ordinals.contains(&ordinal) {
+                found.push((batch.at, batch.segment, batch.entered));
+            }
+        }
+        Ok(found)
+    }
+
     fn ordinal_ids(
         &self,
         transaction: &ReadTransaction,

@@ -53,6 +53,24 @@ pub enum Action {
     Accept,
     Complete,
     Dismiss,
+    AddCondition,
+    RawFilter,
+    FocusFilter,
+    PreviousCondition,
+    NextCondition,
+    RemoveCondition,
+    ShowFilter,
+    Open,
+    Views,
+    SaveView,
+    Columns,
+    SortAscending,
+    SortDescending,
+    NextItem,
+    PreviousItem,
+    OpenLinked,
+    EditProperty,
+    Back,
 }
 
 impl Action {
@@ -97,16 +115,29 @@ pub enum Scope {
     TextLine,
     /// A yes/no question.
     Confirm,
+    /// The filter bar and views of the Users, Accounts and Stages screens.
+    Views,
+    /// The Users and Accounts tables.
+    Entities,
+    /// An entity's detail.
+    Detail,
+    /// A list to pick from while typing (the condition builder, the
+    /// column chooser, the raw filter's completion).
+    Picker,
 }
 
 impl Scope {
     /// Every scope, in the order help lists them.
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 11] = [
         Scope::Anywhere,
         Scope::Global,
         Scope::List,
         Scope::Segments,
         Scope::Editor,
+        Scope::Views,
+        Scope::Entities,
+        Scope::Detail,
+        Scope::Picker,
         Scope::TextLine,
         Scope::Confirm,
     ];
@@ -120,6 +151,10 @@ impl Scope {
             Scope::Editor => "Segment editor",
             Scope::TextLine => "Prompt and filter line",
             Scope::Confirm => "Questions",
+            Scope::Views => "Users, Accounts and Stages: filter and views",
+            Scope::Entities => "Users and Accounts tables",
+            Scope::Detail => "An entity's detail",
+            Scope::Picker => "Lists to pick from while typing",
         }
     }
 }
@@ -424,7 +459,7 @@ pub const COMMANDS: &[Command] = &[
         Scope::TextLine,
         &["enter"],
         KEYS,
-        "run the command, or keep the filter",
+        "run the command, keep the filter, or take the chosen item",
     ),
     row(
         Action::Complete,
@@ -438,7 +473,133 @@ pub const COMMANDS: &[Command] = &[
         Scope::TextLine,
         &["esc"],
         KEYS,
-        "close the prompt, or clear the filter",
+        "close the prompt or the list, or clear the filter",
+    ),
+    row(
+        Action::AddCondition,
+        Scope::Views,
+        &["a"],
+        PROMPT,
+        "add a condition to the filter: pick a property (or Segments), an operator, a value",
+    ),
+    row(
+        Action::RawFilter,
+        Scope::Views,
+        &["/"],
+        PROMPT,
+        "type a condition in the language, checked as you type",
+    ),
+    row(
+        Action::FocusFilter,
+        Scope::Views,
+        &["f"],
+        KEYS,
+        "select the filter's conditions (h/l choose, enter edits, x removes)",
+    ),
+    row(
+        Action::PreviousCondition,
+        Scope::Views,
+        &["h", "left"],
+        KEYS,
+        "previous condition, while they are selected",
+    ),
+    row(
+        Action::NextCondition,
+        Scope::Views,
+        &["l", "right"],
+        KEYS,
+        "next condition, while they are selected",
+    ),
+    row(
+        Action::RemoveCondition,
+        Scope::Views,
+        &["x"],
+        PROMPT,
+        "remove the selected condition from the filter",
+    ),
+    row(
+        Action::ShowFilter,
+        Scope::Views,
+        &["="],
+        PROMPT,
+        "show the whole filter as one condition of the language",
+    ),
+    row(
+        Action::Open,
+        Scope::Views,
+        &["enter"],
+        KEYS,
+        "open the selected entity (or edit the selected condition)",
+    ),
+    row(
+        Action::Views,
+        Scope::Views,
+        &["v"],
+        PROMPT,
+        "list the saved views and open one",
+    ),
+    row(
+        Action::SaveView,
+        Scope::Views,
+        &["w"],
+        Some("[NAME]"),
+        "save the filter, columns and sort as a view",
+    ),
+    row(
+        Action::Columns,
+        Scope::Entities,
+        &["c"],
+        PROMPT,
+        "choose the columns",
+    ),
+    row(
+        Action::SortAscending,
+        Scope::Entities,
+        &["s"],
+        Some("[PROPERTY]"),
+        "sort by a column, ascending (missing values last)",
+    ),
+    row(
+        Action::SortDescending,
+        Scope::Entities,
+        &["S"],
+        Some("[PROPERTY]"),
+        "sort by a column, descending (missing values last)",
+    ),
+    row(
+        Action::NextItem,
+        Scope::Picker,
+        &["down", "ctrl-n"],
+        KEYS,
+        "next item",
+    ),
+    row(
+        Action::PreviousItem,
+        Scope::Picker,
+        &["up", "ctrl-p"],
+        KEYS,
+        "previous item",
+    ),
+    row(
+        Action::OpenLinked,
+        Scope::Detail,
+        &["enter"],
+        KEYS,
+        "open the selected account, user or segment's reasons",
+    ),
+    row(
+        Action::EditProperty,
+        Scope::Detail,
+        &["e"],
+        KEYS,
+        "edit the selected property (a literal of the language; empty unsets it)",
+    ),
+    row(
+        Action::Back,
+        Scope::Detail,
+        &["esc"],
+        KEYS,
+        "back to where the detail was opened from",
     ),
     row(Action::Yes, Scope::Confirm, &["y", "enter"], KEYS, "yes"),
     row(Action::No, Scope::Confirm, &["n", "esc"], KEYS, "no"),

@@ -168,6 +168,20 @@ impl Workspace {
         })
     }
 
+    /// One entity's membership events, oldest first: (instant, segment,
+    /// entered). Cheaper than [`Workspace::history`] with an id: nobody
+    /// else's events become records.
+    pub fn entity_history(
+        &self,
+        kind: EntityKind,
+        id: &str,
+    ) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        match self.engine.row_of(kind, id) {
+            Some(row) => self.store.events_of(kind, row),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Every entity of a kind, in id order.
     pub fn all_entities(&self, kind: EntityKind) -> EntitySet {
         self.entity_set(kind, &self.engine.table(kind).alive)

@@ -108,6 +108,22 @@ impl Workspace {
         }
     }
 
+    /// The ids of an account's users, in id order.
+    pub fn users_of_account(&self, account: &str) -> Vec<String> {
+        let Some(row) = self.engine.row_of(EntityKind::Accounts, account) else {
+            return Vec::new();
+        };
+        let users = self.engine.table(EntityKind::Users);
+        let mut ids: Vec<String> = self
+            .engine
+            .users_of_account(row)
+            .into_iter()
+            .map(|user| users.ids[user as usize].to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// The id of an entity of a set.
     pub fn id_of(&self, entity: EntityRow) -> String {
         self.engine.table(entity.kind).ids[entity.row as usize].to_string()

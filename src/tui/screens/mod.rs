@@ -8,6 +8,8 @@
 //! screen: what it asks of the rest of the UI (a message, a popup, a job,
 //! "the definitions changed") goes into the [`Outbox`] of its [`Context`].
 
+mod entities;
+mod entity_detail;
 mod planned;
 mod segment_editor;
 mod segments;
@@ -18,6 +20,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+pub use entities::EntitiesScreen;
 pub use planned::PlannedScreen;
 pub use segments::SegmentsScreen;
 
@@ -27,6 +30,7 @@ use super::keymap::KeyMap;
 use super::messages::Message;
 use super::popups::{Confirmation, Popup};
 use super::theme::Theme;
+use crate::model::EntityKind;
 use crate::workspace::Workspace;
 
 /// The screens, in tab order.
@@ -274,6 +278,8 @@ pub fn all_screens() -> Vec<Box<dyn Screen>> {
         .map(|id| -> Box<dyn Screen> {
             match id {
                 ScreenId::Segments => Box::new(SegmentsScreen::new()),
+                ScreenId::Users => Box::new(EntitiesScreen::new(id, EntityKind::Users)),
+                ScreenId::Accounts => Box::new(EntitiesScreen::new(id, EntityKind::Accounts)),
                 other => Box::new(PlannedScreen::new(other)),
             }
         })

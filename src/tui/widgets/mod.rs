@@ -1,11 +1,16 @@
 //! Reusable pieces of screens: the condition input (the one text area for
 //! conditions, with live checking and completion), where its cursor stands in
 //! the grammar and what completion offers there, a one-line text field,
-//! table columns laid out by priority, and text cut by display width.
+//! table columns laid out by priority, text cut by display width, a list to
+//! pick from while typing, the filter bar of conditions shown as chips, and
+//! the condition builder that makes one chip step by step.
 
+pub mod builder;
 pub mod columns;
 pub mod completion;
 pub mod condition_input;
+pub mod filter_bar;
+pub mod picker;
 pub mod suggestions;
 pub mod text;
 pub mod text_line;

@@ -87,7 +87,7 @@ impl Vocabulary for CachedVocabulary<'_> {
 }
 
 /// Operators: the word shown, what is inserted, what it means.
-type OperatorWord = (&'static str, &'static str, &'static str);
+pub type OperatorWord = (&'static str, &'static str, &'static str);
 
 const EQUALITY: [OperatorWord; 2] = [("=", "= ", "equals"), ("!=", "!= ", "differs from")];
 const PRESENCE: [OperatorWord; 2] = [
@@ -129,8 +129,9 @@ const NEGATED: [OperatorWord; 6] = [
     ("matches", "matches ", "does not match"),
 ];
 
-/// The operators valid for a property of this type word.
-fn operators_for(type_word: &str, name: &str) -> Vec<OperatorWord> {
+/// The operators valid for a property of this type word: (word, what
+/// completion inserts, what it means).
+pub fn operators_for(type_word: &str, name: &str) -> Vec<OperatorWord> {
     if name == "segments" {
         return vec![LISTS[0]];
     }

@@ -1,0 +1,834 @@
+//! The Users and Accounts screens: a list view of one kind. The filter bar
+//! (conditions combined with AND, as chips; `a` builds one, `/` types one
+//! in the language), the count line (`1,234 of 50,000 users`, the sort),
+//! and a table that holds the text of the visible rows only, however many
+//! entities match. `c` chooses the columns, `s` / `S` sort by one, Enter
+//! opens an entity's detail on top (and from there its account or users).
+//!
+//! Every filter goes through the workspace's query — the plans segments
+//! use — as of the UI's `now`. The screen keeps the matching set in order
+//! and asks the workspace for the cells of the rows in view.
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+
+use super::entity_detail::{DetailOutcome, EntityDetail};
+use super::segments::hints_line;
+use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
+use crate::model::EntityKind;
+use crate::model::view::{SortKey, SortOrder};
+use crate::tui::action::{Action, Scope};
+use crate::tui::widgets::builder::{BuilderOutcome, ConditionBuilder};
+use crate::tui::widgets::columns::{Column, lay_out};
+use crate::tui::widgets::condition_input::ConditionInput;
+use crate::tui::widgets::filter_bar::{Chip, FilterBar};
+use crate::tui::widgets::picker::{Item, Picker};
+use crate::tui::widgets::text::{cut, thousands};
+use crate::workspace::{EntitySet, PropertyInfo, Workspace};
+
+/// Columns shown before the user chooses, when the data has them.
+const PREFERRED_COLUMNS: [&str; 10] = [
+    "name",
+    "email",
+    "title",
+    "role",
+    "plan",
+    "industry",
+    "seats",
+    "mrr",
+    "lifecycle_stage",
+    "last_seen_at",
+];
+/// How many of them.
+const DEFAULT_COLUMNS: usize = 4;
+
+const COLUMN_SPACING: u16 = 1;
+
+/// Rows whose cells are read ahead of a draw, at least.
+const WINDOW_ROWS: usize = 120;
+
+/// What is open over the table.
+enum Overlay {
+    None,
+    /// Building a chip; `editing` is the chip it replaces.
+    Builder {
+        builder: Box<ConditionBuilder>,
+        editing: Option<usize>,
+    },
+    /// Typing a chip in the language.
+    Raw {
+        input: Box<ConditionInput>,
+        editing: Option<usize>,
+    },
+    Columns(Picker),
+    Sort(Picker, SortOrder),
+    /// The whole filter as one condition.
+    FilterText(String),
+}
+
+pub struct EntitiesScreen {
+    id: ScreenId,
+    kind: EntityKind,
+    filter: FilterBar,
+    columns: Vec<String>,
+    sort: Option<SortKey>,
+    /// The matching entities, in the shown order.
+    set: Option<EntitySet>,
+    /// Entities of the kind in all.
+    total: usize,
+    /// Why the filter could not be applied, if it could not.
+    filter_error: Option<String>,
+    selected: usize,
+    /// The first row in view.
+    top: usize,
+    /// The cells of the rows from `top` on, as many as fit.
+    window: Vec<(String, Vec<String>)>,
+    /// Rows the table showed at the last draw, so moves keep the
+    /// selection in view.
+    body_rows: Cell<usize>,
+    /// Columns that did not fit at the last draw.
+    hidden_columns: Cell<usize>,
+    overlay: Overlay,
+    /// Entity details, the top one shown.
+    details: Vec<EntityDetail>,
+    /// The kind's properties, read when first needed after a change.
+    catalog: Option<Vec<PropertyInfo>>,
+}
+
+impl EntitiesScreen {
+    pub fn new(id: ScreenId, kind: EntityKind) -> EntitiesScreen {
+        EntitiesScreen {
+            id,
+            kind,
+            filter: FilterBar::default(),
+            columns: Vec::new(),
+            sort: None,
+            set: None,
+            total: 0,
+            filter_error: None,
+            selected: 0,
+            top: 0,
+            window: Vec::new(),
+            body_rows: Cell::new(20),
+            hidden_columns: Cell::new(0),
+            overlay: Overlay::None,
+            details: Vec::new(),
+            catalog: None,
+        }
+    }
+
+    fn shown(&self) -> usize {
+        self.set.as_ref().map_or(0, EntitySet::len)
+    }
+
+    fn catalog(&mut self, workspace: &Workspace) -> Vec<PropertyInfo> {
+        self.catalog
+            .get_or_insert_with(|| workspace.property_catalog(self.kind))
+            .clone()
+    }
+
+    /// Runs the filter and the sort again, keeping the selection's place.
+    fn requery(&mut self, workspace: &Workspace) {
+        self.total = workspace.entity_count(self.kind);
+        if self.columns.is_empty() {
+            self.columns = default_columns(&workspace.property_names(self.kind));
+        }
+        match workspace.filtered(self.kind, &self.filter.texts()) {
+            Ok(set) => {
+                self.filter_error = None;
+                self.set = Some(match &self.sort {
+                    Some(key) => workspace.sorted(&set, key),
+                    None => set,
+                });
+            }
+            Err(message) => self.filter_error = Some(message),
+        }
+        self.selected = self.selected.min(self.shown().saturating_sub(1));
+        self.fill_window(workspace);
+    }
+
+    /// Keeps the selection in view and reads the cells of the rows in view.
+    fn fill_window(&mut self, workspace: &Workspace) {
+        let rows = self.body_rows.get().max(1);
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + rows {
+            self.top = self.selected + 1 - rows;
+        }
+        self.top = self.top.min(self.shown().saturating_sub(1));
+        self.window.clear();
+        let Some(set) = &self.set else {
+            return;
+        };
+        // More rows than the last draw showed: the next draw may be taller.
+        for entity in set.page(self.top, rows.max(WINDOW_ROWS)) {
+            let id = workspace.id_of(entity);
+            let cells = self
+                .columns
+                .iter()
+                .map(|column| workspace.cell_text(entity, column))
+                .collect();
+            self.window.push((id, cells));
+        }
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        let index = self.selected.checked_sub(self.top)?;
+        self.window.get(index).map(|(id, _)| id.clone())
+    }
+
+    fn move_selection(&mut self, action: Action, page: usize) -> bool {
+        let last = self.shown().saturating_sub(1);
+        let page = self.body_rows.get().max(1).min(page.max(1));
+        self.selected = match action {
+            Action::Up => self.selected.saturating_sub(1),
+            Action::Down => (self.selected + 1).min(last),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::PageUp => self.selected.saturating_sub(page),
+            Action::PageDown => (self.selected + page).min(last),
+            _ => return false,
+        };
+        true
+    }
+
+    /// A chip was made or changed: the filter runs again.
+    fn put_chip(&mut self, chip: Chip, editing: Option<usize>, workspace: &Workspace) {
+        self.filter.replace(editing, chip);
+        self.selected = 0;
+        self.requery(workspace);
+    }
+
+    fn handle_overlay(&mut self, input: &Input, context: &mut Context) {
+        let Some(workspace) = context.workspace.as_deref() else {
+            self.overlay = Overlay::None;
+            return;
+        };
+        let page = context.page_rows;
+        match &mut self.overlay {
+            Overlay::None => {}
+            Overlay::FilterText(_) => self.overlay = Overlay::None,
+            Overlay::Builder { builder, editing } => {
+                match builder.handle(input.key, input.action, workspace, page) {
+                    BuilderOutcome::Stay => {}
+                    BuilderOutcome::Cancelled => self.overlay = Overlay::None,
+                    BuilderOutcome::Done(chip) => {
+                        let editing = *editing;
+                        self.overlay = Overlay::None;
+                        context.out.info(format!("filter: added {}", chip.text));
+                        self.put_chip(chip, editing, workspace);
+                    }
+                }
+            }
+            Overlay::Raw {
+                input: raw,
+                editing,
+            } => match input.action {
+                Some(Action::Dismiss) if raw.has_suggestions() => raw.close_suggestions(),
+                Some(Action::Dismiss) => self.overlay = Overlay::None,
+                Some(Action::NextItem) if raw.move_suggestion(true) => {}
+                Some(Action::PreviousItem) if raw.move_suggestion(false) => {}
+                Some(Action::Complete) => {
+                    raw.accept_suggestion(Some(workspace));
+                }
+                Some(Action::Accept) => {
+                    let text = raw.text().trim().to_string();
+                    let editing = *editing;
+                    if text.is_empty() {
+                        self.overlay = Overlay::None;
+                        return;
+                    }
+                    match workspace.check_condition(self.kind, &text) {
+                        Ok(_) => {
+                            self.overlay = Overlay::None;
+                            self.put_chip(Chip::raw(text), editing, workspace);
+                        }
+                        Err(_) => {
+                            raw.check_now(workspace);
+                            context
+                                .out
+                                .error("the condition does not check: fix it, or Esc to cancel");
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(key) = input.key {
+                        raw.type_key(key, Some(workspace));
+                    }
+                }
+            },
+            Overlay::Columns(picker) => match input.action {
+                Some(Action::Dismiss) => {
+                    let chosen: Vec<String> = picker
+                        .items()
+                        .iter()
+                        .filter(|item| item.checked == Some(true))
+                        .map(|item| item.label.clone())
+                        .collect();
+                    self.overlay = Overlay::None;
+                    if chosen.is_empty() {
+                        context
+                            .out
+                            .error("no column chosen: the columns stay as they were");
+                    } else {
+                        self.columns = chosen;
+                        self.fill_window(workspace);
+                    }
+                }
+                Some(Action::Accept) => {
+                    if let Some(index) = picker.chosen() {
+                        picker.toggle(index);
+                    }
+                }
+                _ => {
+                    picker.handle(input.key, input.action, page);
+                }
+            },
+            Overlay::Sort(picker, order) => match input.action {
+                Some(Action::Dismiss) => self.overlay = Overlay::None,
+                Some(Action::Accept) => {
+                    let order = *order;
+                    let Some(property) = picker
+                        .chosen()
+                        .map(|index| picker.items()[index].label.clone())
+                    else {
+                        return;
+                    };
+                    self.overlay = Overlay::None;
+                    self.sort_by(property, order, workspace);
+                }
+                _ => {
+                    picker.handle(input.key, input.action, page);
+                }
+            },
+        }
+    }
+
+    fn sort_by(&mut self, property: String, order: SortOrder, workspace: &Workspace) {
+        self.sort = Some(SortKey { property, order });
+        self.selected = 0;
+        self.requery(workspace);
+    }
+
+    fn open_builder(&mut self, context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        let catalog = self.catalog(workspace);
+        self.overlay = Overlay::Builder {
+            builder: Box::new(ConditionBuilder::new(self.kind, catalog)),
+            editing: None,
+        };
+    }
+
+    fn open_raw(&mut self, text: &str, editing: Option<usize>) {
+        self.overlay = Overlay::Raw {
+            input: Box::new(ConditionInput::new(self.kind, text, None)),
+            editing,
+        };
+    }
+
+    /// Enter on the selected chip: the builder for one it made, the raw
+    /// input for one typed.
+    fn edit_chip(&mut self, context: &mut Context) {
+        let Some(index) = self.filter.selected() else {
+            return;
+        };
+        let chip = self.filter.chips()[index].clone();
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        match &chip.built {
+            Some(built) => {
+                let catalog = self.catalog(workspace);
+                self.overlay = Overlay::Builder {
+                    builder: Box::new(ConditionBuilder::editing(
+                        self.kind, catalog, built, workspace,
+                    )),
+                    editing: Some(index),
+                };
+            }
+            None => self.open_raw(&chip.text, Some(index)),
+        }
+    }
+
+    fn open_columns(&mut self, context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        let mut items: Vec<Item> = self
+            .columns
+            .iter()
+            .map(|column| {
+                let mut item = Item::new(column.clone(), "");
+                item.checked = Some(true);
+                item
+            })
+            .collect();
+        for info in self.catalog(workspace) {
+            if let Some(item) = items.iter_mut().find(|item| item.label == info.path) {
+                item.detail = info_detail(&info);
+                continue;
+            }
+            let mut item = Item::new(info.path.clone(), info_detail(&info));
+            item.checked = Some(false);
+            items.push(item);
+        }
+        self.overlay = Overlay::Columns(Picker::new("Columns (enter ticks, esc done)", items));
+    }
+
+    fn open_sort(&mut self, order: SortOrder, arguments: &[String], context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        if let Some(property) = arguments.first() {
+            let property = property.clone();
+            self.sort_by(property, order, workspace);
+            return;
+        }
+        let mut items: Vec<Item> = self
+            .columns
+            .iter()
+            .map(|column| Item::new(column.clone(), "shown"))
+            .collect();
+        for info in self.catalog(workspace) {
+            if !self.columns.contains(&info.path) {
+                items.push(Item::new(info.path.clone(), info_detail(&info)));
+            }
+        }
+        let title = format!("Sort by ({})", order.word());
+        self.overlay = Overlay::Sort(Picker::new(title, items), order);
+    }
+
+    fn open_detail(&mut self, kind: EntityKind, id: &str, context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        match EntityDetail::open(workspace, kind, id) {
+            Some(detail) => self.details.push(detail),
+            None => context
+                .out
+                .error(format!("there is no {} {id}", kind.singular())),
+        }
+    }
+
+    fn handle_detail(&mut self, input: &Input, context: &mut Context) {
+        let Some(detail) = self.details.last_mut() else {
+            return;
+        };
+        match detail.handle(input.key, input.action, context) {
+            DetailOutcome::Stay => {}
+            DetailOutcome::Close => {
+                self.details.pop();
+            }
+            DetailOutcome::Open(kind, id) => self.open_detail(kind, &id, context),
+        }
+    }
+
+    fn count_line(&self, look: &Look) -> Line<'static> {
+        let theme = look.theme;
+        let mut spans = vec![Span::styled(
+            format!(
+                "{} of {} {}",
+                thousands(self.shown() as u64),
+                thousands(self.total as u64),
+                self.kind
+            ),
+            theme.title(),
+        )];
+        if let Some(key) = &self.sort {
+            spans.push(Span::styled(
+                format!("   sorted by {} {}", key.property, key.order.word()),
+                theme.dim(),
+            ));
+        }
+        let hidden = self.hidden_columns.get();
+        if hidden > 0 {
+            spans.push(Span::styled(
+                format!(
+                    "   {hidden} more column{} ({} chooses)",
+                    if hidden == 1 { "" } else { "s" },
+                    look.keymap.key_label(Action::Columns)
+                ),
+                theme.dim(),
+            ));
+        }
+        if let Some(error) = &self.filter_error {
+            spans.push(Span::styled(format!("   {error}"), theme.error()));
+        }
+        Line::from(spans)
+    }
+
+    fn draw_table(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        let theme = look.theme;
+        let body = usize::from(area.height.saturating_sub(1));
+        self.body_rows.set(body.max(1));
+        let headers: Vec<String> = self.columns.iter().map(|c| c.to_uppercase()).collect();
+        let columns: Vec<Column> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, name)| {
+                // The id first, then what the entity is in, then the rest in order.
+                let priority = match name.as_str() {
+                    crate::model::ID => 0,
+                    crate::model::SEGMENTS => 1,
+                    _ => (index as u8).saturating_add(2),
+                };
+                let column = Column::new("", priority).min(6).limit(40);
+                let column = if index + 1 == self.columns.len() {
+                    column.fill()
+                } else {
+                    column
+                };
+                let cells = self
+                    .window
+                    .iter()
+                    .map(|(_, cells)| cells[index].as_str())
+                    .chain(std::iter::once(headers[index].as_str()));
+                column.fitting(cells)
+            })
+            .collect();
+        let layout = lay_out(&columns, area.width, COLUMN_SPACING);
+        self.hidden_columns.set(layout.hidden().len());
+        let shown: Vec<(usize, u16)> = layout
+            .widths
+            .iter()
+            .enumerate()
+            .filter_map(|(index, width)| width.map(|width| (index, width)))
+            .collect();
+        let fitted = |cells: &[String]| -> Row<'static> {
+            Row::new(
+                shown
+                    .iter()
+                    .map(|&(index, width)| cut(&cells[index], usize::from(width)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        // After a resize the window may start above what fits: show the
+        // part that keeps the selection in view.
+        let skip = (self.selected.saturating_sub(self.top) + 1).saturating_sub(body);
+        let rows: Vec<Row> = self
+            .window
+            .iter()
+            .skip(skip)
+            .take(body)
+            .map(|(_, cells)| fitted(cells))
+            .collect();
+        let widths: Vec<Constraint> = shown.iter().map(|&(_, w)| Constraint::Length(w)).collect();
+        let table = Table::new(rows, widths)
+            .header(fitted(&headers).style(theme.title()))
+            .column_spacing(COLUMN_SPACING)
+            .row_highlight_style(theme.selected());
+        let mut state = TableState::default();
+        if !self.window.is_empty() && !self.filter.is_focused() {
+            state.select(Some(self.selected.saturating_sub(self.top + skip)));
+        }
+        frame.render_stateful_widget(table, area, &mut state);
+        if self.window.is_empty() {
+            let empty = if self.total == 0 {
+                format!(
+                    "No {} yet: `:import {} FILE` brings some in.",
+                    self.kind, self.kind
+                )
+            } else {
+                format!("No {} match the filter.", self.kind.singular())
+            };
+            let inner = Rect {
+                y: area.y.saturating_add(1),
+                height: area.height.saturating_sub(1),
+                ..area
+            };
+            frame.render_widget(Paragraph::new(empty).style(theme.dim()), inner);
+        }
+    }
+
+    fn draw_overlay(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        let theme = look.theme;
+        let popup = centered(area, 72, 18);
+        match &self.overlay {
+            Overlay::None => {}
+            Overlay::Builder { builder, .. } => builder.draw(frame, popup, theme),
+            Overlay::Columns(picker) | Overlay::Sort(picker, _) => picker.draw(
+                frame,
+                popup,
+                theme,
+                "type to search · enter picks · esc closes",
+            ),
+            Overlay::Raw { input, .. } => {
+                let height = input.height();
+                let outcome = input.outcome_lines(theme, area.width);
+                let box_area = Rect {
+                    height: (height + outcome.len() as u16).min(area.height),
+                    ..area
+                };
+                frame.render_widget(ratatui::widgets::Clear, box_area);
+                let text_area = Rect { height, ..box_area };
+                input.draw_area(frame, text_area, true, theme);
+                let outcome_area = Rect {
+                    y: text_area.bottom(),
+                    height: box_area.height.saturating_sub(height),
+                    ..box_area
+                };
+                frame.render_widget(Paragraph::new(outcome), outcome_area);
+                input.draw_suggestions(frame, text_area, area, theme);
+            }
+            Overlay::FilterText(text) => {
+                let rect = centered(area, 76, 7);
+                frame.render_widget(ratatui::widgets::Clear, rect);
+                frame.render_widget(
+                    Paragraph::new(vec![
+                        Line::raw(text.clone()),
+                        Line::raw(""),
+                        Line::from(Span::styled(
+                            "a condition of the language: paste it into a .seg file's `where`",
+                            theme.dim(),
+                        )),
+                    ])
+                    .wrap(ratatui::widgets::Wrap { trim: false })
+                    .block(
+                        Block::default()
+                            .borders(Borders::ALL)
+                            .title(" The filter as one condition "),
+                    ),
+                    rect,
+                );
+            }
+        }
+    }
+}
+
+impl Screen for EntitiesScreen {
+    fn id(&self) -> ScreenId {
+        self.id
+    }
+
+    fn scopes(&self) -> &'static [Scope] {
+        if let Some(detail) = self.details.last() {
+            return if detail.is_editing() {
+                &[Scope::TextLine]
+            } else {
+                &[Scope::Detail, Scope::List]
+            };
+        }
+        match self.overlay {
+            Overlay::None => &[Scope::Views, Scope::Entities, Scope::List],
+            Overlay::FilterText(_) => &[Scope::TextLine],
+            _ => &[Scope::Picker, Scope::TextLine],
+        }
+    }
+
+    fn takes_text(&self) -> bool {
+        !matches!(self.overlay, Overlay::None)
+            || self.details.last().is_some_and(EntityDetail::is_editing)
+    }
+
+    fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
+        if !self.details.is_empty() {
+            self.handle_detail(input, context);
+            return Handled::Consumed;
+        }
+        if !matches!(self.overlay, Overlay::None) {
+            self.handle_overlay(input, context);
+            return Handled::Consumed;
+        }
+        let Some(action) = input.action else {
+            return Handled::Ignored;
+        };
+        if self.filter.is_focused() {
+            match action {
+                Action::PreviousCondition => self.filter.step(false),
+                Action::NextCondition => self.filter.step(true),
+                Action::Open => self.edit_chip(context),
+                Action::Down | Action::FocusFilter => self.filter.set_focus(false),
+                Action::AddCondition | Action::RemoveCondition | Action::RawFilter => {}
+                _ => return Handled::Ignored,
+            }
+            if !matches!(
+                action,
+                Action::AddCondition | Action::RemoveCondition | Action::RawFilter
+            ) {
+                return Handled::Consumed;
+            }
+        }
+        match action {
+            Action::AddCondition => self.open_builder(context),
+            Action::RawFilter => self.open_raw("", None),
+            Action::FocusFilter => {
+                if self.filter.is_empty() {
+                    let add = context.keymap.key_label(Action::AddCondition);
+                    context
+                        .out
+                        .info(format!("no conditions yet: {add} adds one"));
+                } else {
+                    let focused = !self.filter.is_focused();
+                    self.filter.set_focus(focused);
+                }
+            }
+            Action::RemoveCondition => {
+                if let Some(chip) = self.filter.remove_selected() {
+                    context.out.info(format!("filter: removed {}", chip.text));
+                    if let Some(workspace) = context.workspace() {
+                        self.requery(workspace);
+                    }
+                } else {
+                    context.out.info("the filter has no conditions");
+                }
+            }
+            Action::ShowFilter => {
+                let Some(workspace) = context.workspace() else {
+                    return Handled::Consumed;
+                };
+                let text = match workspace.joined_filter(self.kind, &self.filter.texts()) {
+                    Ok(Some(text)) => text,
+                    Ok(None) => "(no filter: every entity)".to_string(),
+                    Err((index, _)) => format!("condition {} does not check", index + 1),
+                };
+                self.overlay = Overlay::FilterText(text);
+            }
+            Action::Open => {
+                if let Some(id) = self.selected_id() {
+                    self.open_detail(self.kind, &id, context);
+                }
+            }
+            Action::Columns => self.open_columns(context),
+            Action::SortAscending => {
+                self.open_sort(SortOrder::Ascending, &input.arguments, context)
+            }
+            Action::SortDescending => {
+                self.open_sort(SortOrder::Descending, &input.arguments, context)
+            }
+            Action::PreviousCondition | Action::NextCondition => {
+                let focus = context.keymap.key_label(Action::FocusFilter);
+                context
+                    .out
+                    .info(format!("{focus} selects the filter's conditions first"));
+            }
+            other => {
+                if !self.move_selection(other, context.page_rows) {
+                    return Handled::Ignored;
+                }
+                if let Some(workspace) = context.workspace.as_deref() {
+                    self.fill_window(workspace);
+                }
+            }
+        }
+        Handled::Consumed
+    }
+
+    fn refresh(&mut self, workspace: &Workspace, changed: &Changed) {
+        if changed.entities || changed.definitions {
+            self.catalog = None;
+        }
+        self.requery(workspace);
+        self.details.retain_mut(|detail| detail.reload(workspace));
+    }
+
+    fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
+        match &mut self.overlay {
+            Overlay::Raw { input, .. } => input.tick(now, workspace),
+            _ => false,
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match &self.overlay {
+            Overlay::Raw { input, .. } => input.deadline(),
+            _ => None,
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        if let Some(detail) = self.details.last() {
+            let hint = hints_line(
+                &[
+                    (Action::OpenLinked, "open"),
+                    (Action::EditProperty, "edit property"),
+                    (Action::Back, "back"),
+                ],
+                look,
+            );
+            detail.draw(frame, area, look.theme, hint);
+            return;
+        }
+        let bar_height = self.filter.height(area.width);
+        let [bar, count, table, hints] = Layout::vertical([
+            Constraint::Length(bar_height),
+            Constraint::Length(1),
+            Constraint::Min(2),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let empty = format!(
+            "none — {} adds a condition, {} types one",
+            look.keymap.key_label(Action::AddCondition),
+            look.keymap.key_label(Action::RawFilter)
+        );
+        self.filter.draw(frame, bar, look.theme, &empty);
+        // The table first: the count line says how many columns it hid.
+        self.draw_table(frame, table, look);
+        frame.render_widget(Paragraph::new(self.count_line(look)), count);
+        frame.render_widget(Paragraph::new(hints_line(&self.hints(), look)), hints);
+        self.draw_overlay(
+            frame,
+            Rect {
+                y: bar.y,
+                height: area.height.saturating_sub(1),
+                ..area
+            },
+            look,
+        );
+    }
+
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        if self.filter.is_focused() {
+            return vec![
+                (Action::Open, "edit"),
+                (Action::RemoveCondition, "remove"),
+                (Action::FocusFilter, "back to the table"),
+            ];
+        }
+        vec![
+            (Action::AddCondition, "add condition"),
+            (Action::RawFilter, "type condition"),
+            (Action::Open, "open"),
+            (Action::SortAscending, "sort"),
+            (Action::Columns, "columns"),
+            (Action::FocusFilter, "chips"),
+            (Action::Help, "help"),
+        ]
+    }
+}
+
+/// The first few preferred properties the data has, between `id` and
+/// `segments`.
+fn default_columns(properties: &[String]) -> Vec<String> {
+    let mut columns = vec![crate::model::ID.to_string()];
+    columns.extend(
+        PREFERRED_COLUMNS
+            .iter()
+            .filter(|name| properties.iter().any(|p| p == *name))
+            .take(DEFAULT_COLUMNS)
+            .map(|name| name.to_string()),
+    );
+    columns.push(crate::model::SEGMENTS.to_string());
+    columns
+}
+
+fn info_detail(info: &PropertyInfo) -> String {
+    format!(
+        "{} · {} {}",
+        info.type_word,
+        thousands(info.count as u64),
+        info.counted
+    )
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    crate::tui::popups::centered(area, width, height)
+}

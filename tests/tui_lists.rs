@@ -1,0 +1,318 @@
+//! The Users and Accounts list views in-process: the table, the count
+//! line, the condition builder (Segments in / not in, properties with
+//! operators and values), the raw filter, sorting, the column chooser and
+//! the entity detail with property editing — each asserted on what the
+//! screen shows, and checked against `Workspace::query` with the same
+//! condition.
+
+use crossterm::event::KeyCode;
+use segscope::model::EntityKind;
+
+mod support;
+use support::tui_session::*;
+
+/// The ids in the list's first column, top to bottom, as drawn at 120×40.
+fn listed_ids(session: &mut Session) -> Vec<String> {
+    let screen = session.screen(120, 40);
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with("ID "))
+        .unwrap_or_else(|| panic!("no table header:\n{screen}"));
+    lines[header + 1..]
+        .iter()
+        .map(|line| line.split_whitespace().next().unwrap_or("").to_string())
+        .take_while(|word| word.starts_with("usr-") || word.starts_with("acc-"))
+        .collect()
+}
+
+/// The ids `query` lists for a condition, in id order.
+fn queried(session: &Session, kind: EntityKind, condition: &str) -> Vec<String> {
+    let workspace = session.workspace();
+    let set = workspace
+        .query(kind, condition)
+        .unwrap_or_else(|d| panic!("{condition}: {d:?}"));
+    set.iter().map(|entity| workspace.id_of(entity)).collect()
+}
+
+fn count_line(session: &mut Session) -> String {
+    let screen = session.screen(120, 40);
+    screen
+        .lines()
+        .find(|line| {
+            line.contains(" of ") && (line.contains(" users") || line.contains(" accounts"))
+        })
+        .unwrap_or_else(|| panic!("no count line:\n{screen}"))
+        .split("   ")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn snapshot_users_list_80x24_and_120x40() {
+    let mut session = Session::new();
+    session.type_text("2");
+    insta::assert_snapshot!("users_list_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("users_list_120x40", session.snapshot(120, 40));
+}
+
+#[test]
+fn the_builder_makes_a_segments_in_chip_that_lists_what_query_lists() {
+    let mut session = Session::new();
+    session.type_text("2a");
+    insta::assert_snapshot!("builder_property_step_80x24", session.snapshot(80, 24));
+    session.press(KeyCode::Enter); // Segments
+    insta::assert_snapshot!("builder_operator_step_80x24", session.snapshot(80, 24));
+    session.press(KeyCode::Enter); // in
+    insta::assert_snapshot!("builder_segment_step_120x40", session.snapshot(120, 40));
+    session.type_text("power us");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("[in segment \"Power users\"]"), "{screen}");
+    let expected = queried(&session, EntityKind::Users, "in segment \"Power users\"");
+    assert!(!expected.is_empty());
+    assert_eq!(
+        count_line(&mut session),
+        format!("{} of 300 users", expected.len())
+    );
+    let shown = listed_ids(&mut session);
+    assert_eq!(shown, expected[..shown.len()]);
+    insta::assert_snapshot!("users_list_with_a_chip_80x24", session.snapshot(80, 24));
+}
+
+#[test]
+fn the_builder_makes_a_segments_not_in_chip() {
+    let mut session = Session::new();
+    session.type_text("2a");
+    session.press(KeyCode::Enter); // Segments
+    session.press(KeyCode::Down);
+    session.press(KeyCode::Enter); // not in
+    session.type_text("promoters");
+    session.press(KeyCode::Down); // "Power promoters" is listed before? pick by search
+    session.press(KeyCode::Up);
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    let chip = screen
+        .lines()
+        .find(|line| line.contains("filter:"))
+        .expect("the filter bar")
+        .to_string();
+    assert!(chip.contains("not in segment"), "{chip}");
+    let condition = if chip.contains("\"Power promoters\"") {
+        "not in segment \"Power promoters\""
+    } else {
+        "not in segment \"Promoters\""
+    };
+    let expected = queried(&session, EntityKind::Users, condition);
+    assert_eq!(
+        count_line(&mut session),
+        format!("{} of 300 users", expected.len())
+    );
+    assert_eq!(
+        listed_ids(&mut session),
+        expected[..listed_ids(&mut session).len()]
+    );
+}
+
+#[test]
+fn a_property_chip_with_a_typed_bare_word_is_quoted_and_chips_combine_with_and() {
+    let mut session = Session::new();
+    session.type_text("3a");
+    session.type_text("plan");
+    session.press(KeyCode::Enter); // plan
+    session.press(KeyCode::Enter); // =
+    session.type_text("enterprise");
+    session.press(KeyCode::Enter);
+    session.type_text("a");
+    session.type_text("seats");
+    session.press(KeyCode::Enter);
+    session.type_text(">=");
+    session.press(KeyCode::Enter);
+    session.type_text("50");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains("[plan = \"enterprise\"] AND [seats >= 50]"),
+        "{screen}"
+    );
+    let expected = queried(
+        &session,
+        EntityKind::Accounts,
+        "plan = \"enterprise\" and seats >= 50",
+    );
+    assert_eq!(
+        count_line(&mut session),
+        format!("{} of 40 accounts", expected.len())
+    );
+    // `=` shows the filter as one condition of the language.
+    session.type_text("=");
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains("plan = \"enterprise\" and seats >= 50"),
+        "{screen}"
+    );
+    session.press(KeyCode::Esc);
+    // `f` selects the chips; `x` removes the selected (last) one.
+    session.type_text("fx");
+    let screen = session.screen(120, 40);
+    let bar = screen
+        .lines()
+        .find(|line| line.starts_with("filter:"))
+        .expect("the bar");
+    assert_eq!(bar.trim_end(), "filter: [plan = \"enterprise\"]");
+    assert!(session.status().contains("removed seats >= 50"));
+}
+
+#[test]
+fn the_raw_filter_checks_as_you_type_and_adds_a_chip() {
+    let mut session = Session::new();
+    session.type_text("2/");
+    session.type_text("sessions_30d >");
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains("found the end of the text"),
+        "an error with the caret:\n{screen}"
+    );
+    session.press(KeyCode::Enter);
+    assert!(session.status_is_error(), "Enter refuses it");
+    session.type_text(" 10");
+    session.settle();
+    session.press(KeyCode::Enter);
+    let expected = queried(&session, EntityKind::Users, "sessions_30d > 10");
+    assert_eq!(
+        count_line(&mut session),
+        format!("{} of 300 users", expected.len())
+    );
+}
+
+#[test]
+fn sorting_by_a_number_column_descending_puts_missing_values_last() {
+    let mut session = Session::new();
+    session.type_text("3S");
+    session.type_text("mrr");
+    session.press(KeyCode::Enter);
+    let workspace = session.workspace();
+    let all = workspace.all_entities(EntityKind::Accounts);
+    let sorted = workspace.sorted(
+        &all,
+        &segscope::model::view::SortKey {
+            property: "mrr".to_string(),
+            order: segscope::model::view::SortOrder::Descending,
+        },
+    );
+    let expected: Vec<String> = sorted.iter().map(|e| workspace.id_of(e)).collect();
+    assert!(session.screen(120, 40).contains("sorted by mrr desc"));
+    let shown = listed_ids(&mut session);
+    assert_eq!(shown, expected[..shown.len()]);
+    let first_mrr = |session: &mut Session| {
+        let workspace = session.workspace();
+        workspace.cell_text(
+            workspace
+                .sorted(
+                    &all,
+                    &segscope::model::view::SortKey {
+                        property: "mrr".to_string(),
+                        order: segscope::model::view::SortOrder::Descending,
+                    },
+                )
+                .iter()
+                .next()
+                .expect("accounts"),
+            "mrr",
+        )
+    };
+    let _ = first_mrr(&mut session);
+}
+
+#[test]
+fn moving_through_a_long_list_keeps_the_selection_in_view() {
+    let mut session = Session::new();
+    session.type_text("2G");
+    let screen = session.screen(80, 24);
+    let all = queried(&session, EntityKind::Users, "id is set");
+    assert!(screen.contains(all.last().expect("users")), "{screen}");
+    session.type_text("g");
+    let screen = session.screen(80, 24);
+    assert!(screen.contains(&all[0]), "{screen}");
+    session.press(KeyCode::PageDown);
+    session.press(KeyCode::PageDown);
+    let screen = session.screen(80, 24);
+    assert!(!screen.contains(&all[0]), "{screen}");
+}
+
+#[test]
+fn the_detail_shows_properties_segments_and_the_account_and_editing_recomputes() {
+    let mut session = Session::new();
+    session.type_text("2");
+    // The first user that is not a power user.
+    let outside = queried(
+        &session,
+        EntityKind::Users,
+        "sessions_30d < 20 and account_id is set",
+    );
+    let id = outside[0].clone();
+    session.type_text("/");
+    session.type_text(&format!("id = \"{id}\""));
+    session.settle();
+    session.press(KeyCode::Enter);
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains(&format!("user {id}")), "{screen}");
+    assert!(screen.contains("Properties"), "{screen}");
+    assert!(screen.contains("sessions_30d"), "{screen}");
+    assert!(screen.contains("Segments ("), "{screen}");
+    assert!(screen.contains("Account"), "{screen}");
+    insta::assert_snapshot!("user_detail_120x40", session.snapshot(120, 40));
+    // Select sessions_30d and set it to 25: the user enters "Power users".
+    for _ in 0..40 {
+        let line = session
+            .screen(120, 40)
+            .lines()
+            .find(|line| line.contains("sessions_30d"))
+            .map(str::to_string)
+            .unwrap_or_default();
+        if session
+            .selected_row()
+            .is_some_and(|row| row.contains("sessions_30d"))
+        {
+            break;
+        }
+        let _ = line;
+        session.press(KeyCode::Down);
+    }
+    session.type_text("e");
+    for _ in 0..10 {
+        session.press(KeyCode::Backspace);
+    }
+    session.type_text("25");
+    session.press(KeyCode::Enter);
+    let status = session.status();
+    assert!(status.contains("entered \"Power users\""), "{status}");
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("Power users"), "{screen}");
+    assert!(
+        queried(&session, EntityKind::Users, "in segment \"Power users\"").contains(&id),
+        "the workspace agrees"
+    );
+    // Enter on the account opens it, with its users.
+    for _ in 0..60 {
+        if session
+            .selected_row()
+            .is_some_and(|row| row.contains("enter opens it"))
+        {
+            break;
+        }
+        session.press(KeyCode::Down);
+    }
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("account acc-"), "{screen}");
+    assert!(screen.contains("Users ("), "{screen}");
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Esc);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("filter:"), "back on the list:\n{screen}");
+}
