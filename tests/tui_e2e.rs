@@ -554,3 +554,66 @@ fn a_seg_file_start_prints_nothing_and_logs_its_warnings() {
     let printed = pane.quit_and_read_the_terminal();
     assert_eq!(printed, "", "segscope printed around its UI session");
 }
+
+/// The builder on the demo data, in the real binary: Accounts, `a`,
+/// Segments, `in`, "Enterprise ICP" found by typing, Enter — the chip shows
+/// and the count line says as many accounts as `segscope query` lists.
+#[test]
+fn demo_accounts_filtered_by_a_segment_through_the_builder() {
+    let dir = tempdir();
+    let pane = Pane::start(
+        dir.path(),
+        120,
+        40,
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "demo",
+            "--users",
+            "400",
+            "--accounts",
+            "40",
+        ],
+    );
+    pane.wait_until("the table header", |screen| {
+        screen.lines().any(|line| line.starts_with("NAME"))
+    });
+    pane.keys(&["3"]);
+    pane.wait_for("of 40 accounts");
+    pane.keys(&["a"]);
+    pane.wait_for("Add a condition");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Segments — operator");
+    pane.keys(&["Enter"]);
+    pane.wait_for("Segments in — value");
+    pane.type_text("enterprise icp");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("[in segment \"Enterprise ICP\"]");
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let ids = segscope(
+        dir.path(),
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "query",
+            "--kind",
+            "accounts",
+            "in segment \"Enterprise ICP\"",
+            "--format",
+            "ids",
+        ],
+    );
+    let expected = ids.lines().count();
+    assert!(expected > 0, "the demo has Enterprise ICP accounts");
+    assert!(
+        screen.contains(&format!("{expected} of 40 accounts")),
+        "{screen}"
+    );
+    let first = ids.lines().next().expect("an id");
+    assert!(screen.contains(first), "{screen}");
+}
