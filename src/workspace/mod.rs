@@ -21,6 +21,7 @@ mod entity_set;
 mod registry;
 mod rename;
 mod segment_file;
+mod views;
 mod vocabulary;
 
 use std::path::Path;
@@ -44,6 +45,7 @@ pub use edit::{
     SegmentDraft,
 };
 pub use entity_set::{EntityRow, EntitySet};
+pub use views::{DeleteViewFailure, ViewSummary};
 pub use vocabulary::MAX_DISTINCT_COUNTED;
 
 use crate::engine::{Engine, MembershipDelta, Touched};
