@@ -24,7 +24,7 @@ use crate::model::{
 };
 
 /// The entries a view understands, in the order its canonical text gives them.
-pub const VIEW_ENTRIES: [&str; 5] = ["description", "where", "columns", "sort", "stages"];
+pub const VIEW_ENTRIES: [&str; 5] = ["description", "where", "stages", "columns", "sort"];
 
 /// How a column or sort property names a user's account's property.
 const ACCOUNT_PREFIX: &str = "account.";
@@ -139,6 +139,11 @@ pub fn view_definition(view: &View) -> BlockDefinition {
             vec![Argument::Condition(filter.clone())],
         ));
     }
+    if let Some(stages) = &view.stages {
+        let subject = Subject::Property(property_path(&stages.property));
+        let values = stages.values.iter().map(literal_of).collect();
+        entries.push(entry("stages", Some(subject), vec![Argument::List(values)]));
+    }
     if !view.columns.is_empty() {
         let names = view
             .columns
@@ -151,11 +156,6 @@ pub fn view_definition(view: &View) -> BlockDefinition {
         let subject = Subject::Property(property_path(&sort.property));
         let order = Argument::Word(word(sort.order.word()));
         entries.push(entry("sort", Some(subject), vec![order]));
-    }
-    if let Some(stages) = &view.stages {
-        let subject = Subject::Property(property_path(&stages.property));
-        let values = stages.values.iter().map(literal_of).collect();
-        entries.push(entry("stages", Some(subject), vec![Argument::List(values)]));
     }
     BlockDefinition {
         keyword: DefinitionKind::View,
