@@ -549,14 +549,15 @@ fn views_lists_the_applied_views() {
 #[test]
 fn query_view_prints_the_views_rows_and_columns() {
     let db = Db::seeded();
-    // u4 was called; u2 is no admin.
+    // u4 was called; u2 is no admin; u3 was seen last, so comes first
+    // (`sort last_seen_at desc`).
     let rows = db
         .run(&["query", "--view", "champions TO call", "--format", "jsonl"])
         .expect(0)
         .json_lines();
-    assert_eq!(ids(&rows), ["u1", "u3"]);
+    assert_eq!(ids(&rows), ["u3", "u1"]);
     assert_eq!(
-        rows[0],
+        rows[1],
         serde_json::json!({
             "id": "u1",
             "email": "ann@acme.example",
@@ -566,9 +567,25 @@ fn query_view_prints_the_views_rows_and_columns() {
     );
     // A user without an account has no account.name.
     assert_eq!(
-        rows[1],
+        rows[0],
         serde_json::json!({"id": "u3", "email": "cy@mail.example", "segments": ["Champions"]})
     );
+    // Missing values sort last, and --limit cuts the sorted rows.
+    let mut view = db.write(
+        "seen.seg",
+        "view \"Seen\" for users {\n  sort last_seen_at asc\n}\n",
+    );
+    db.run(&["apply", &view]).expect(0);
+    let rows = db
+        .run(&["query", "--view", "Seen", "--format", "ids"])
+        .expect(0);
+    assert_eq!(rows.stdout, "u2\nu1\nu3\nu4\n");
+    let rows = db
+        .run(&["query", "--view", "Seen", "--format", "ids", "--limit", "2"])
+        .expect(0);
+    assert_eq!(rows.stdout, "u2\nu1\n");
+    view = db.write("seen.seg", "");
+    db.run(&["apply", &view]).expect(0);
     // --columns wins over the view's.
     let rows = db
         .run(&[

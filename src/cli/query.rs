@@ -137,8 +137,9 @@ fn condition_rows(
     Ok(matching)
 }
 
-/// A saved view's rows, the view and the columns to show: `--columns`
-/// when given, else the view's (none: every property).
+/// A saved view's rows in its sort (id order without one), the view and
+/// the columns to show: `--columns` when given, else the view's (none:
+/// every property).
 fn view_rows(
     workspace: &Workspace,
     name: &str,
@@ -165,7 +166,10 @@ fn view_rows(
             reason: reasons.join("; "),
         }
     })?;
-    // sorted by the view's sort once Workspace::sorted lands
+    let rows = match &view.sort {
+        Some(key) => workspace.sorted(&rows, key),
+        None => rows,
+    };
     let columns = columns.or_else(|| (!view.columns.is_empty()).then(|| view.columns.clone()));
     Ok((rows, view, columns))
 }

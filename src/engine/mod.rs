@@ -10,6 +10,7 @@
 
 mod evaluate;
 mod links;
+mod order;
 mod plan;
 mod strings;
 mod table;

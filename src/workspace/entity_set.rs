@@ -1,5 +1,6 @@
 //! Sets of entities as the workspace hands them to the faces: which kind,
-//! how many, and the entities in id order, a page at a time. The bitsets
+//! how many, and the entities in order (id order, unless the set was
+//! sorted by a property), a page at a time. The bitsets
 //! the engine answers with stay inside the workspace; a face sees only
 //! this type, so the engine's representation can change without them.
 
@@ -21,12 +22,12 @@ impl EntityRow {
     }
 }
 
-/// Entities of one kind, in id order.
+/// Entities of one kind, in order.
 #[derive(Clone, Debug)]
 pub struct EntitySet {
     kind: EntityKind,
-    /// The rows sorted by the entities' ids.
-    in_id_order: Vec<u32>,
+    /// The rows, in the set's order.
+    rows: Vec<u32>,
 }
 
 impl EntitySet {
@@ -38,7 +39,19 @@ impl EntitySet {
     ) -> EntitySet {
         let mut in_id_order: Vec<u32> = rows.ones().map(|row| row as u32).collect();
         in_id_order.sort_by(|a, b| id_of(*a).cmp(id_of(*b)));
-        EntitySet { kind, in_id_order }
+        EntitySet {
+            kind,
+            rows: in_id_order,
+        }
+    }
+
+    /// The set of `rows`, in the order given.
+    pub(super) fn in_order(kind: EntityKind, rows: Vec<u32>) -> EntitySet {
+        EntitySet { kind, rows }
+    }
+
+    pub(super) fn rows(&self) -> &[u32] {
+        &self.rows
     }
 
     pub fn kind(&self) -> EntityKind {
@@ -46,19 +59,19 @@ impl EntitySet {
     }
 
     pub fn len(&self) -> usize {
-        self.in_id_order.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.in_id_order.is_empty()
+        self.rows.is_empty()
     }
 
-    /// Every entity, in id order.
+    /// Every entity, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = EntityRow> + '_ {
         self.page(0, self.len())
     }
 
-    /// At most `limit` entities from the `offset`-th on, in id order.
+    /// At most `limit` entities from the `offset`-th on, in order.
     pub fn page(
         &self,
         offset: usize,
@@ -67,7 +80,7 @@ impl EntitySet {
         let start = offset.min(self.len());
         let end = start.saturating_add(limit).min(self.len());
         let kind = self.kind;
-        self.in_id_order[start..end]
+        self.rows[start..end]
             .iter()
             .map(move |&row| EntityRow { kind, row })
     }

@@ -18,6 +18,7 @@ mod changes;
 mod data_check;
 mod edit;
 mod entity_set;
+mod listing;
 mod registry;
 mod rename;
 mod segment_file;
@@ -45,6 +46,7 @@ pub use edit::{
     SegmentDraft,
 };
 pub use entity_set::{EntityRow, EntitySet};
+pub use listing::{PropertyInfo, value_text};
 pub use views::{DeleteViewFailure, ViewSummary};
 pub use vocabulary::MAX_DISTINCT_COUNTED;
 

@@ -1,0 +1,198 @@
+//! What list views and sorted queries need beyond a condition's matches:
+//! entities in the order of one property, one cell of an entity as text,
+//! the properties a filter can name (with their types and how many
+//! entities have each, `account.` ones for users), and filter chips joined
+//! into one condition of the language.
+//!
+//! It filters through the same plans as segments (`query`) and sorts in the
+//! engine; it does not draw, keep state between calls, or know of screens.
+
+use super::Workspace;
+use super::entity_set::{EntityRow, EntitySet};
+use crate::engine::type_label;
+use crate::lang::Diagnostic;
+use crate::lang::format::format_condition;
+use crate::model::ast::Condition;
+use crate::model::view::SortKey;
+use crate::model::{ACCOUNT_ID, EntityKind, ID, SEGMENTS, format_datetime, format_number};
+use crate::model::{Scalar, Value};
+
+/// A property a filter or a column can name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyInfo {
+    /// As the language writes it: `plan`, `account.plan`, `segments`.
+    pub path: String,
+    /// `text`, `number`, `bool`, `datetime`, `list` or `mixed`.
+    pub type_word: String,
+    /// How many entities have it: of the kind, or (for `account.` paths)
+    /// how many accounts.
+    pub count: usize,
+    /// What `count` counts: "users", "accounts".
+    pub counted: EntityKind,
+}
+
+impl Workspace {
+    /// `set` in the order of `key` (missing values last either way; ties
+    /// in the set's order, which is id order for what `query` returns).
+    pub fn sorted(&self, set: &EntitySet, key: &SortKey) -> EntitySet {
+        let mut rows = set.rows().to_vec();
+        self.engine
+            .order_rows(set.kind(), &mut rows, &key.property, key.order);
+        EntitySet::in_order(set.kind(), rows)
+    }
+
+    /// The properties of `kind` a filter can name, built-ins first (`id`,
+    /// for users `account_id`, then `segments`), then the data's in name
+    /// order, then for users the accounts' as `account.<name>`.
+    pub fn property_catalog(&self, kind: EntityKind) -> Vec<PropertyInfo> {
+        let entities = self.entity_count(kind);
+        let mut found = vec![PropertyInfo {
+            path: ID.to_string(),
+            type_word: "text".to_string(),
+            count: entities,
+            counted: kind,
+        }];
+        let table = self.engine.table(kind);
+        if kind == EntityKind::Users {
+            let with_account = table
+                .column(ACCOUNT_ID)
+                .map_or(0, |column| column.type_counts().present());
+            found.push(PropertyInfo {
+                path: ACCOUNT_ID.to_string(),
+                type_word: "text".to_string(),
+                count: with_account,
+                counted: kind,
+            });
+        }
+        found.push(PropertyInfo {
+            path: SEGMENTS.to_string(),
+            type_word: "list".to_string(),
+            count: entities,
+            counted: kind,
+        });
+        let mut own = columns_of(self, kind, "");
+        own.retain(|info| info.path != ACCOUNT_ID && info.path != ID);
+        found.extend(own);
+        if kind == EntityKind::Users {
+            found.extend(columns_of(self, EntityKind::Accounts, "account."));
+        }
+        found
+    }
+
+    /// One column of an entity as text for a table cell: `id`, `segments`
+    /// (names joined with `, `), a property, or (users) `account.<name>`;
+    /// empty when missing. Datetimes as RFC 3339, numbers as the language
+    /// writes them, lists joined with `, `.
+    pub fn cell_text(&self, entity: EntityRow, column: &str) -> String {
+        let EntityRow { kind, row } = entity;
+        match column {
+            ID => self.engine.table(kind).ids[row as usize].to_string(),
+            SEGMENTS => self.engine.segments_of(kind, row).join(", "),
+            _ => {
+                let (table, row) = match column.strip_prefix("account.") {
+                    Some(name) if kind == EntityKind::Users => {
+                        let Some(account) = self.engine.account_of(row) else {
+                            return String::new();
+                        };
+                        (
+                            self.engine.table(EntityKind::Accounts).column(name),
+                            account,
+                        )
+                    }
+                    _ => (self.engine.table(kind).column(column), row),
+                };
+                table
+                    .and_then(|column| column.value(column.cell(row as usize)))
+                    .map_or_else(String::new, |value| value_text(&value))
+            }
+        }
+    }
+
+    /// The id of an entity of a set.
+    pub fn id_of(&self, entity: EntityRow) -> String {
+        self.engine.table(entity.kind).ids[entity.row as usize].to_string()
+    }
+
+    /// The conditions of a filter bar, each checked, joined with `and`
+    /// into one condition of the language (canonical text); `None` when
+    /// there are none. The error names the chip (counting from 1).
+    pub fn joined_filter(
+        &self,
+        kind: EntityKind,
+        chips: &[String],
+    ) -> Result<Option<String>, (usize, Vec<Diagnostic>)> {
+        let mut parts = Vec::new();
+        for (index, chip) in chips.iter().enumerate() {
+            let condition = self
+                .check_condition(kind, chip)
+                .map_err(|diagnostics| (index, diagnostics))?;
+            match condition {
+                Condition::And(inner) => parts.extend(inner),
+                other => parts.push(other),
+            }
+        }
+        Ok(match parts.len() {
+            0 => None,
+            1 => Some(format_condition(&parts[0])),
+            _ => Some(format_condition(&Condition::And(parts))),
+        })
+    }
+
+    /// The entities of `kind` matching every chip (all of them with none),
+    /// in id order.
+    pub fn filtered(&self, kind: EntityKind, chips: &[String]) -> Result<EntitySet, String> {
+        match self.joined_filter(kind, chips) {
+            Ok(None) => Ok(self.all_entities(kind)),
+            Ok(Some(text)) => self.query(kind, &text).map_err(|diagnostics| {
+                diagnostics.first().map_or_else(
+                    || "the filter does not check".to_string(),
+                    |d| d.message.clone(),
+                )
+            }),
+            Err((index, diagnostics)) => Err(format!(
+                "condition {}: {}",
+                index + 1,
+                diagnostics
+                    .first()
+                    .map_or("does not check", |d| d.message.as_str())
+            )),
+        }
+    }
+}
+
+/// The data's columns of `kind` (with values), named with `prefix`.
+fn columns_of(workspace: &Workspace, kind: EntityKind, prefix: &str) -> Vec<PropertyInfo> {
+    let table = workspace.engine.table(kind);
+    let mut found: Vec<PropertyInfo> = table
+        .columns
+        .iter()
+        .filter_map(|(name, column)| {
+            let count = column.type_counts().present();
+            (count > 0).then(|| PropertyInfo {
+                path: format!("{prefix}{}", crate::lang::format::property_name(name)),
+                type_word: type_label(column),
+                count,
+                counted: kind,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
+/// A value as a table cell shows it.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::Scalar(scalar) => scalar_text(scalar),
+        Value::List(items) => items.iter().map(scalar_text).collect::<Vec<_>>().join(", "),
+    }
+}
+
+fn scalar_text(scalar: &Scalar) -> String {
+    match scalar {
+        Scalar::String(text) => text.clone(),
+        Scalar::Number(number) => format_number(*number),
+        Scalar::Bool(value) => value.to_string(),
+        Scalar::DateTime(micros) => format_datetime(*micros),
+    }
+}
