@@ -45,9 +45,9 @@ const USERS: &str = r#"{"id": "u1", "account_id": "a1", "email": "ann@acme.examp
 {"id": "u3", "email": "cy@mail.example", "role": "admin"}
 "#;
 
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "demo", "check", "fmt", "apply", "import", "delete", "set", "segments", "query", "show",
-    "export", "history", "run",
+    "export", "history", "run", "views",
 ];
 
 // ---------------------------------------------------------------- helpers
@@ -2453,6 +2453,8 @@ fn completions_print_a_script_for_every_shell() {
         String::from_utf8(output.stdout).unwrap().trim().to_string()
     };
     assert_eq!(complete("segscope que"), "query");
+    assert_eq!(complete("segscope vie"), "views");
+    assert!(complete("segscope query --").contains("--view"));
     assert_eq!(complete("segscope comp"), "completions");
     assert!(complete("segscope history --").contains("--since"));
     assert_eq!(complete("segscope query --kind u"), "users");
@@ -2468,7 +2470,7 @@ fn help_names_mouse_kind_and_the_demo_database() {
     assert!(top.contains("--mouse"), "{top}");
     assert!(top.contains("completions"), "{top}");
     for command in [
-        "import", "delete", "set", "segments", "query", "show", "export", "history",
+        "import", "delete", "set", "segments", "query", "show", "export", "history", "views",
     ] {
         let help = db.ok(&[command, "-h"]);
         let kind = help

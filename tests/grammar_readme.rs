@@ -102,6 +102,15 @@ fn quoted_messages_are_the_real_ones() {
     let cycle = "segment \"A\" for users { where in segment \"B\" }\nsegment \"B\" for users { where in segment \"A\" }";
     let rendered = render(cycle, &file_errors(cycle, &SegmentCatalog::new()));
     assert!(rendered.contains(r#"segments refer to each other in a cycle: "A" -> "B" -> "A""#));
+    let view = "view \"Callers\" for users {\n  colums [\"name\"]\n  sort name descending\n  sort email\n}";
+    assert!(README.contains(view), "the README's bad view changed");
+    let rendered = render(view, &file_errors(view, &SegmentCatalog::new()));
+    assert!(rendered.contains("a view has no entry `colums`"), "{rendered}");
+    assert!(rendered.contains("did you mean `columns`?"), "{rendered}");
+    assert!(
+        rendered.contains(r#"view "Callers" has more than one `sort`"#),
+        "{rendered}"
+    );
     let missing = "segment \"Trial\" for users {\n  where plan =\n}";
     let rendered = render(missing, &file_errors(missing, &SegmentCatalog::new()));
     assert!(

@@ -1332,7 +1332,7 @@ fn duplicate_names_ignore_case_per_definition_kind() {
 segment "champions" for users { where a = 1 }
 segment "CHAMPIONS" for accounts { where a = 1 }
 view "Champions" for users {}
-view "champions" {}
+view "champions" for accounts {}
 "#,
     );
     assert_eq!(
@@ -1375,7 +1375,7 @@ fn names_are_not_empty_and_at_most_200_characters() {
         ["a segment name is at most 200 characters; this one has 201"]
     );
     assert_eq!(
-        check("view \"\" {}"),
+        check("view \"\" for users {}"),
         ["a view name cannot be empty | give it a name such as \"Champions\""]
     );
 }
@@ -1553,7 +1553,7 @@ fn existing_segments_resolve_references() {
 #[test]
 fn conditions_in_blocks_are_validated() {
     let messages = check(&with_base(
-        r#"view "V" for users {
+        r#"playbook "V" for users {
   where in segment "Enterprise ICP"
   accounts {
     where count(users where in segment "Champions") > 0 and in segment "Enterprise IC"

@@ -73,6 +73,8 @@ const TOKENS: &[&str] = &[
     "users",
     "accounts",
     "description",
+    "desc",
+    "ASCENDING",
     "where",
     "and",
     "AND",

@@ -114,6 +114,9 @@ const TRICKY_WORDS: &[&str] = &[
     "true_",
     "map",
     "key",
+    "desc",
+    "ASC",
+    "descriptions",
 ];
 
 /// Renders diagnostics for a failure message.
@@ -503,6 +506,9 @@ fn subject() -> BoxedStrategy<Subject> {
     .boxed()
 }
 
+/// The bare words an argument may be, as the parser keeps them (lower case).
+const SORT_WORDS: [&str; 4] = ["asc", "ascending", "desc", "descending"];
+
 /// An argument; `blocks` supplies nested blocks' entries.
 fn argument(blocks: BoxedStrategy<Vec<Entry>>) -> BoxedStrategy<Argument> {
     prop_oneof![
@@ -512,6 +518,7 @@ fn argument(blocks: BoxedStrategy<Vec<Entry>>) -> BoxedStrategy<Argument> {
         2 => value().prop_map(Argument::Value),
         1 => list().prop_map(Argument::List),
         1 => blocks.prop_map(Argument::Block),
+        1 => prop::sample::select(SORT_WORDS.to_vec()).prop_map(|w| Argument::Word(word(w))),
     ]
     .boxed()
 }
@@ -553,11 +560,13 @@ fn entries() -> BoxedStrategy<Vec<Entry>> {
 /// read as part of the previous entry, nor its arguments as its subject:
 ///
 /// * with no subject, the first argument is not `env "X"` (that is the
-///   subject), nor `as T` or `now` (those words read as a property subject);
+///   subject), nor `as T`, `now` or a sort word such as `desc` (those words
+///   read as a property subject);
 /// * an entry with neither subject nor arguments comes last (the next key
 ///   would be its subject);
 /// * a subject `env` (any case) is not followed by a string (`env "X"`);
-/// * after the first entry, a key is not `now` (the previous entry's value),
+/// * after the first entry, a key is not `now` (the previous entry's value)
+///   nor a sort word (the previous entry's `desc`),
 ///   not `as` followed by a word (the previous entry's `as T`), not
 ///   `env` followed by a string, and not a time unit followed by `ago` or
 ///   `from` (the previous entry's `3 days ago`).
@@ -577,11 +586,13 @@ fn sanitize_entries(entries: Vec<Entry>) -> Vec<Entry> {
                     };
                     entry.subject = Some(Subject::Env(name));
                 }
-                Some(Argument::As(_) | Argument::Value(Value::Relative(RelativeTime::Now))) => {
-                    entry
-                        .arguments
-                        .insert(0, Argument::Value(Value::Literal(Literal::Bool(true))))
-                }
+                Some(
+                    Argument::As(_)
+                    | Argument::Word(_)
+                    | Argument::Value(Value::Relative(RelativeTime::Now)),
+                ) => entry
+                    .arguments
+                    .insert(0, Argument::Value(Value::Literal(Literal::Bool(true)))),
                 _ => {}
             }
         }
@@ -619,6 +630,7 @@ fn sanitize_entries(entries: Vec<Entry>) -> Vec<Entry> {
                 _ => false,
             };
             let misread = is_one_of(key, &["now"])
+                || is_one_of(key, &SORT_WORDS)
                 || (is_one_of(key, &["as"]) && starts_with_word)
                 || (is_one_of(key, &["env"]) && entry.subject.is_none() && first_is_string)
                 || (is_one_of(key, &TIME_UNITS) && subject_is(&["ago", "from"]));

@@ -533,7 +533,12 @@ fn validation_errors_about_names() {
                 8,
                 "\"\"",
             ),
-            expect("view \"\" {}\n", "a view name cannot be empty", 5, "\"\""),
+            expect(
+                "view \"\" for users {}\n",
+                "a view name cannot be empty",
+                5,
+                "\"\"",
+            ),
             expect(
                 format!("segment \"{long}\" for users {{ where a = 1 }}\n"),
                 "at most 200 characters",

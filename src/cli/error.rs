@@ -39,6 +39,16 @@ pub enum CliError {
     UnknownSegment {
         name: String,
     },
+    /// `query --view` names no view.
+    UnknownView {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// A stored view that cannot be evaluated (its segments changed).
+    BrokenView {
+        name: String,
+        reason: String,
+    },
     SegmentOfOtherKind {
         name: String,
         segment_kind: EntityKind,
@@ -162,6 +172,16 @@ impl std::fmt::Display for CliError {
             ),
             CliError::UnknownSegment { name } => {
                 write!(f, "there is no segment named \"{name}\"")
+            }
+            CliError::UnknownView { name, suggestion } => {
+                write!(f, "there is no view named \"{name}\"")?;
+                match suggestion {
+                    Some(similar) => write!(f, "; did you mean \"{similar}\"?"),
+                    None => f.write_str(" (`segscope views` lists them)"),
+                }
+            }
+            CliError::BrokenView { name, reason } => {
+                write!(f, "view \"{name}\" cannot be listed: {reason}")
             }
             CliError::SegmentOfOtherKind {
                 name,

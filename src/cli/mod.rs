@@ -21,6 +21,7 @@ mod set;
 mod show;
 mod source;
 mod ui;
+mod views;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -146,8 +147,15 @@ pub enum Command {
     Set(set::Args),
     /// List segments with their kind, member count and description.
     Segments(segments::Args),
-    /// List the entities matching a condition.
+    /// List the entities matching a condition, or the rows of a saved view
+    /// (--view).
     Query(query::Args),
+    /// List the saved views (`view` definitions) with their kind, layout
+    /// (a list, or stages by a property), filter, columns, sort and origin.
+    ///
+    /// Views come from .seg files (`apply`) or are saved in the terminal UI.
+    /// `segscope query --view NAME` prints the rows of one.
+    Views(views::Args),
     /// Show one entity: properties, segments, membership history, links.
     Show(show::Args),
     /// Write every entity (or the members of segments) with its segments.
@@ -218,6 +226,7 @@ pub fn run() -> ExitCode {
         Command::Set(args) => set::run(&global, args),
         Command::Segments(args) => segments::run(&global, args),
         Command::Query(args) => query::run(&global, args),
+        Command::Views(args) => views::run(&global, args),
         Command::Show(args) => show::run(&global, args),
         Command::Export(args) => export::run(&global, args),
         Command::History(args) => history::run(&global, args),

@@ -235,6 +235,11 @@ impl Builder {
             Rule::value => Argument::Value(self.value(pair)),
             Rule::list => Argument::List(self.list(pair)),
             Rule::block => Argument::Block(self.block(pair)),
+            // A word of the language, not of the user: kept in lower case.
+            Rule::entry_word => Argument::Word(Word {
+                text: pair.as_str().to_ascii_lowercase(),
+                span: self.span(&pair),
+            }),
             _ => return None,
         })
     }

@@ -13,6 +13,7 @@ enum Phrase {
     OpenBrace,
     SegmentItem,
     Entry,
+    SortOrder,
     Condition,
     Operator,
     Value,
@@ -48,6 +49,7 @@ impl Phrase {
             Phrase::OpenBrace => "`{`",
             Phrase::SegmentItem => "`description` or `where`",
             Phrase::Entry => "an entry such as `key email`",
+            Phrase::SortOrder => "`asc` or `desc`",
             Phrase::Condition => "a condition such as plan = \"pro\"",
             Phrase::Operator => "an operator such as =, !=, >, in, contains, between or is set",
             Phrase::Value => "a value such as \"text\", 42, true or 2024-05-01",
@@ -87,6 +89,7 @@ fn phrase(rule: Rule) -> Option<Phrase> {
         description | kw_description | where_clause => Phrase::SegmentItem,
         kw_where => Phrase::Where,
         entry | entry_key | connector => Phrase::Entry,
+        entry_word => Phrase::SortOrder,
         condition | condition_only | prefix_not | segment_membership | account_membership
         | aggregate_predicate | property_predicate | aggregate | count_aggregate
         | value_aggregate | kw_account | kw_count | aggregate_function | kw_sum | kw_avg

@@ -246,6 +246,7 @@ fn write_argument(out: &mut String, argument: &Argument) {
         // Blocks are written by `Printer::entries`, line by line.
         Argument::Block(_) => out.push_str("{}"),
         Argument::Condition(condition) => write_condition(out, condition, Parent::Top),
+        Argument::Word(word) => out.push_str(&word.text),
     }
 }
 

@@ -4,7 +4,8 @@
 //! [`crate::model::ast`];
 //! [`validate`] checks what needs no data (names, references, cycles,
 //! regexes, where aggregates may appear); [`format`] prints a tree back in
-//! canonical form; [`tokens`] cuts half-typed text into the language's tokens
+//! canonical form; [`view`] gives a `view` block its meaning (and prints a
+//! view back); [`tokens`] cuts half-typed text into the language's tokens
 //! for completion. This module knows nothing of storage, evaluation or
 //! screens.
 
@@ -17,6 +18,7 @@ mod lexical;
 mod parser;
 mod syntax_error;
 pub mod validate;
+pub mod view;
 
 pub use datetime::parse_datetime;
 pub use diagnostic::{Diagnostic, Renderer, Severity, line_column};

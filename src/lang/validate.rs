@@ -1,5 +1,6 @@
 //! Checks that need no data: names, references between segments, cycles,
-//! regexes, and where `account.`, aggregates and `segments` may appear.
+//! regexes, where `account.`, aggregates and `segments` may appear, and
+//! the entries of a `view` (through [`super::view`]).
 //!
 //! Files applied together are validated together, so a segment may refer to
 //! one defined further down or in another file. Standalone conditions (the
@@ -116,6 +117,12 @@ pub fn validate_files(sources: &[SourceFile], existing: &SegmentCatalog) -> Vec<
                     let mut checker = Checker::new(&catalog);
                     checker.entries(&block.entries, block.kind);
                     diagnostics[index].extend(checker.diagnostics);
+                    // A view's entries have a meaning of their own to check.
+                    if block.keyword == DefinitionKind::View
+                        && let Err(problems) = super::view::view_from_block(block)
+                    {
+                        diagnostics[index].extend(problems);
+                    }
                 }
             }
         }

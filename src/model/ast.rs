@@ -171,6 +171,9 @@ pub enum Argument {
     Block(Vec<Entry>),
     /// The condition of an entry that is `where <condition>`.
     Condition(Condition),
+    /// One of the few bare words an argument may be: a sort order
+    /// (`asc`, `ascending`, `desc`, `descending`, any case), as written.
+    Word(Word),
 }
 
 /// A boolean condition over one entity.
@@ -538,7 +541,7 @@ impl Node for Argument {
     fn visit_spans(&mut self, visit: &mut dyn FnMut(&mut Span)) {
         match self {
             Argument::Arrow(path) => path.visit_spans(visit),
-            Argument::As(word) => word.visit_spans(visit),
+            Argument::As(word) | Argument::Word(word) => word.visit_spans(visit),
             Argument::Env(name) => name.visit_spans(visit),
             Argument::Block(entries) => entries.visit_spans(visit),
             Argument::Condition(condition) => condition.visit_spans(visit),

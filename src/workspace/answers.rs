@@ -231,7 +231,7 @@ impl Workspace {
         self.engine.members(name).is_some()
     }
 
-    fn entity_set(&self, kind: EntityKind, rows: &FixedBitSet) -> EntitySet {
+    pub(super) fn entity_set(&self, kind: EntityKind, rows: &FixedBitSet) -> EntitySet {
         let table = self.engine.table(kind);
         EntitySet::new(kind, rows, |row| &table.ids[row as usize])
     }

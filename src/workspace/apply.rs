@@ -12,8 +12,11 @@ use super::registry::Registry;
 use super::{Workspace, WorkspaceError};
 use crate::lang::Diagnostic;
 use crate::lang::format::format_file;
-use crate::lang::validate::{SegmentCatalog, check_texts};
-use crate::model::ast::{Definition, File};
+use crate::lang::validate::{
+    SegmentCatalog, check_texts, definition_references, validate_condition,
+};
+use crate::lang::view::view_from_block;
+use crate::model::ast::{Definition, File, Span};
 use crate::model::fold_name;
 use crate::model::{DefinitionKind, Origin};
 use crate::store::StoredDefinition;
@@ -94,13 +97,27 @@ impl Workspace {
             .map(|s| (s.origin.as_str(), s.text.as_str()))
             .collect();
         let mut checked = check_texts(&texts, &catalog);
-        for (file, diagnostics) in &mut checked {
+        let files: Vec<&File> = checked.iter().map(|(file, _)| file).collect();
+        let left_broken = self.left_broken(&origins, &catalog, &files);
+        for (index, (file, diagnostics)) in checked.iter_mut().enumerate() {
             diagnostics.extend(self.name_conflicts(file, &origins));
             for definition in &file.definitions {
-                if let Definition::Segment(segment) = definition {
-                    diagnostics.extend(self.data_warnings(segment.kind, &segment.condition));
+                match definition {
+                    Definition::Segment(segment) => {
+                        diagnostics.extend(self.data_warnings(segment.kind, &segment.condition));
+                    }
+                    Definition::Block(block) if block.keyword == DefinitionKind::View => {
+                        diagnostics.extend(self.view_data_warnings(block));
+                    }
+                    Definition::Block(_) => {}
                 }
             }
+            diagnostics.extend(
+                left_broken
+                    .iter()
+                    .filter(|(source, _)| *source == index)
+                    .map(|(_, diagnostic)| diagnostic.clone()),
+            );
             diagnostics.sort_by_key(|d| d.span.start);
         }
         let (files, diagnostics) = checked.into_iter().unzip();
@@ -118,6 +135,67 @@ impl Workspace {
                 Origin::File(path) => !origins.contains(&path.as_str()),
                 Origin::Interactive => true,
             })
+    }
+
+    /// Definitions from elsewhere (other files, the terminal UI) that these
+    /// files would leave naming a segment that is gone or of another kind:
+    /// each as an error of the file that held the segment (the first file
+    /// when none did), at its start. `outside` holds the segments from
+    /// elsewhere; `files` are the sources' trees.
+    fn left_broken(
+        &self,
+        origins: &[&str],
+        outside: &SegmentCatalog,
+        files: &[&File],
+    ) -> Vec<(usize, Diagnostic)> {
+        let mut catalog = outside.clone();
+        for file in files {
+            for definition in &file.definitions {
+                if let Definition::Segment(segment) = definition {
+                    catalog.insert(&segment.name.text, segment.kind);
+                }
+            }
+        }
+        let mut broken = Vec::new();
+        for entry in self.registry.entries() {
+            let is_outside = match &entry.stored.origin {
+                Origin::File(path) => !origins.contains(&path.as_str()),
+                Origin::Interactive => true,
+            };
+            if !is_outside {
+                continue;
+            }
+            let Some(problem) = unresolved_reference(&entry.definition, &catalog) else {
+                continue;
+            };
+            let names: Vec<String> = definition_references(&entry.definition)
+                .iter()
+                .map(|name| fold_name(name))
+                .collect();
+            // The file that held one of the segments it names.
+            let source = self
+                .registry
+                .segments()
+                .filter(|(stored, _)| names.contains(&fold_name(&stored.name)))
+                .find_map(|(stored, _)| match &stored.origin {
+                    Origin::File(path) => origins.iter().position(|o| o == path),
+                    Origin::Interactive => None,
+                })
+                .unwrap_or(0);
+            let label = format!("{} \"{}\"", entry.stored.kind.keyword(), entry.stored.name);
+            let diagnostic = Diagnostic::error(
+                format!(
+                    "{label} (in {}) would be left broken: {problem}",
+                    describe_origin(&entry.stored.origin)
+                ),
+                Span::new(0, 0),
+            )
+            .with_help(format!(
+                "keep the segment it uses, or change or delete {label} first"
+            ));
+            broken.push((source, diagnostic));
+        }
+        broken
     }
 
     /// Definitions in `file` whose names another file or the TUI holds.
@@ -264,6 +342,32 @@ pub fn canonical_text(definition: &Definition) -> String {
         comments: Vec::new(),
     };
     format_file(&file, "")
+}
+
+/// The first reference of a definition that `catalog` does not satisfy
+/// (a segment gone, or of another kind), as a message.
+fn unresolved_reference(definition: &Definition, catalog: &SegmentCatalog) -> Option<String> {
+    let first_error = |diagnostics: Vec<Diagnostic>| {
+        diagnostics
+            .into_iter()
+            .find(Diagnostic::is_error)
+            .map(|d| d.message)
+    };
+    match definition {
+        Definition::Segment(segment) => first_error(validate_condition(
+            &segment.condition,
+            segment.kind,
+            catalog,
+        )),
+        Definition::Block(block) if block.keyword == DefinitionKind::View => {
+            let view = view_from_block(block).ok()?;
+            first_error(validate_condition(&view.filter?, view.kind, catalog))
+        }
+        Definition::Block(_) => definition_references(definition)
+            .into_iter()
+            .find(|name| catalog.get(name).is_none())
+            .map(|name| format!("there is no segment named \"{name}\"")),
+    }
 }
 
 fn describe_origin(origin: &Origin) -> String {

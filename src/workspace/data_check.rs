@@ -166,7 +166,7 @@ impl Workspace {
 
     /// Warns when no entity has the property `path` reads from `subject`;
     /// its type counts otherwise (`None` too for built-ins and no data).
-    fn check_path(
+    pub(super) fn check_path(
         &self,
         subject: EntityKind,
         path: &PropertyPath,

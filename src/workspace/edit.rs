@@ -478,7 +478,13 @@ impl Workspace {
             ..
         }) = &original
         {
-            return self.save_into_file(path, name, &text, draft.based_on.as_deref());
+            return self.save_into_file(
+                DefinitionKind::Segment,
+                path,
+                name,
+                &text,
+                draft.based_on.as_deref(),
+            );
         }
         let mut next: Vec<StoredDefinition> = self
             .registry
@@ -513,17 +519,18 @@ impl Workspace {
         Ok(self.replace_definitions(next, report)?)
     }
 
-    /// Rewrites the definition named `name` in `path` with `text` and
-    /// applies the file.
-    fn save_into_file(
+    /// Rewrites the definition of `kind` named `name` in `path` with `text`
+    /// and applies the file.
+    pub(super) fn save_into_file(
         &mut self,
+        kind: DefinitionKind,
         path: &str,
         name: &str,
         text: &str,
         based_on: Option<&str>,
     ) -> Result<ApplyReport, SaveFailure> {
         let edit = FileEdit {
-            kind: DefinitionKind::Segment,
+            kind,
             name: name.to_string(),
             expected: based_on.map(str::to_string),
             text: text.to_string(),

@@ -22,6 +22,7 @@ mod listing;
 mod registry;
 mod rename;
 mod segment_file;
+mod views;
 mod vocabulary;
 
 use std::path::Path;
@@ -46,6 +47,7 @@ pub use edit::{
 };
 pub use entity_set::{EntityRow, EntitySet};
 pub use listing::{PropertyInfo, value_text};
+pub use views::{DeleteViewFailure, ViewSummary};
 pub use vocabulary::MAX_DISTINCT_COUNTED;
 
 use crate::engine::{Engine, MembershipDelta, Touched};
