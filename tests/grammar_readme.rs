@@ -105,7 +105,10 @@ fn quoted_messages_are_the_real_ones() {
     let view = "view \"Callers\" for users {\n  colums [\"name\"]\n  sort name descending\n  sort email\n}";
     assert!(README.contains(view), "the README's bad view changed");
     let rendered = render(view, &file_errors(view, &SegmentCatalog::new()));
-    assert!(rendered.contains("a view has no entry `colums`"), "{rendered}");
+    assert!(
+        rendered.contains("a view has no entry `colums`"),
+        "{rendered}"
+    );
     assert!(rendered.contains("did you mean `columns`?"), "{rendered}");
     assert!(
         rendered.contains(r#"view "Callers" has more than one `sort`"#),

@@ -316,3 +316,45 @@ fn the_detail_shows_properties_segments_and_the_account_and_editing_recomputes()
     let screen = session.screen(120, 40);
     assert!(screen.contains("filter:"), "back on the list:\n{screen}");
 }
+
+#[test]
+fn v_opens_a_saved_list_view_with_its_filter_columns_and_sort() {
+    let mut session = Session::new();
+    let file = session.dir.path().join("views.seg");
+    std::fs::write(
+        &file,
+        r#"view "Heavy users" for users {
+  where in segment "Power users"
+  columns ["id", "name", "sessions_30d", "segments"]
+  sort sessions_30d desc
+}
+"#,
+    )
+    .expect("the view file");
+    session.apply_file(&file);
+    session.type_text("2v");
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("Heavy users"), "{screen}");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("[in segment \"Power users\"]"), "{screen}");
+    assert!(screen.contains("sorted by sessions_30d desc"), "{screen}");
+    assert!(screen.contains("SESSIONS_30D"), "{screen}");
+    let workspace = session.workspace();
+    let view = workspace.view("Heavy users").expect("the view").view;
+    let rows = workspace.view_rows(&view).expect("the view lists");
+    let sorted = workspace.sorted(
+        &rows,
+        &segscope::model::view::SortKey {
+            property: "sessions_30d".to_string(),
+            order: segscope::model::view::SortOrder::Descending,
+        },
+    );
+    let expected: Vec<String> = sorted.iter().map(|e| workspace.id_of(e)).collect();
+    assert_eq!(
+        count_line(&mut session),
+        format!("{} of 300 users", expected.len())
+    );
+    let shown = listed_ids(&mut session);
+    assert_eq!(shown, expected[..shown.len()]);
+}

@@ -20,6 +20,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 use super::entity_detail::{DetailOutcome, EntityDetail};
 use super::segments::hints_line;
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
+use crate::lang::format::format_condition;
 use crate::model::EntityKind;
 use crate::model::view::{SortKey, SortOrder};
 use crate::tui::action::{Action, Scope};
@@ -67,6 +68,8 @@ enum Overlay {
     },
     Columns(Picker),
     Sort(Picker, SortOrder),
+    /// The saved views of this kind, by name.
+    Views(Picker),
     /// The whole filter as one condition.
     FilterText(String),
 }
@@ -289,6 +292,25 @@ impl EntitiesScreen {
                     picker.handle(input.key, input.action, page);
                 }
             },
+            Overlay::Views(picker) => match input.action {
+                Some(Action::Dismiss) => self.overlay = Overlay::None,
+                Some(Action::Accept) => {
+                    let Some(name) = picker
+                        .chosen()
+                        .map(|index| picker.items()[index].label.clone())
+                    else {
+                        return;
+                    };
+                    self.overlay = Overlay::None;
+                    match self.open_view(&name, workspace) {
+                        Ok(said) => context.out.info(said),
+                        Err(error) => context.out.error(error),
+                    }
+                }
+                _ => {
+                    picker.handle(input.key, input.action, page);
+                }
+            },
             Overlay::Sort(picker, order) => match input.action {
                 Some(Action::Dismiss) => self.overlay = Overlay::None,
                 Some(Action::Accept) => {
@@ -403,6 +425,59 @@ impl EntitiesScreen {
         }
         let title = format!("Sort by ({})", order.word());
         self.overlay = Overlay::Sort(Picker::new(title, items), order);
+    }
+
+    fn open_views(&mut self, context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        let items: Vec<Item> = workspace
+            .views()
+            .into_iter()
+            .filter(|summary| summary.view.kind == self.kind && summary.view.stages.is_none())
+            .map(|summary| {
+                let filter = summary
+                    .view
+                    .filter
+                    .as_ref()
+                    .map_or_else(|| "every entity".to_string(), format_condition);
+                Item::new(summary.view.name, filter)
+            })
+            .collect();
+        if items.is_empty() {
+            context.out.info(format!(
+                "no saved {} list views: a `view \"…\" for {} {{ … }}` in a .seg file makes one",
+                self.kind.singular(),
+                self.kind
+            ));
+            return;
+        }
+        self.overlay = Overlay::Views(Picker::new(format!("{} views", self.kind), items));
+    }
+
+    /// Shows a saved view: its filter as one chip, its columns, its sort.
+    /// What the status line says about it comes back.
+    fn open_view(&mut self, name: &str, workspace: &Workspace) -> Result<String, String> {
+        let Some(summary) = workspace.view(name) else {
+            return Err(format!("there is no view named \"{name}\""));
+        };
+        let view = summary.view;
+        self.filter = FilterBar::default();
+        if let Some(filter) = &view.filter {
+            self.filter.push(Chip::raw(format_condition(filter)));
+        }
+        if !view.columns.is_empty() {
+            self.columns = view.columns.clone();
+        }
+        self.sort = view.sort.clone();
+        self.selected = 0;
+        self.requery(workspace);
+        Ok(format!(
+            "view \"{}\": {} {}",
+            view.name,
+            thousands(self.shown() as u64),
+            self.kind
+        ))
     }
 
     fn open_detail(&mut self, kind: EntityKind, id: &str, context: &mut Context) {
@@ -554,12 +629,13 @@ impl EntitiesScreen {
         match &self.overlay {
             Overlay::None => {}
             Overlay::Builder { builder, .. } => builder.draw(frame, popup, theme),
-            Overlay::Columns(picker) | Overlay::Sort(picker, _) => picker.draw(
-                frame,
-                popup,
-                theme,
-                "type to search · enter picks · esc closes",
-            ),
+            Overlay::Columns(picker) | Overlay::Sort(picker, _) | Overlay::Views(picker) => picker
+                .draw(
+                    frame,
+                    popup,
+                    theme,
+                    "type to search · enter picks · esc closes",
+                ),
             Overlay::Raw { input, .. } => {
                 let height = input.height();
                 let outcome = input.outcome_lines(theme, area.width);
@@ -697,6 +773,7 @@ impl Screen for EntitiesScreen {
                 }
             }
             Action::Columns => self.open_columns(context),
+            Action::Views => self.open_views(context),
             Action::SortAscending => {
                 self.open_sort(SortOrder::Ascending, &input.arguments, context)
             }
@@ -799,6 +876,7 @@ impl Screen for EntitiesScreen {
             (Action::Open, "open"),
             (Action::SortAscending, "sort"),
             (Action::Columns, "columns"),
+            (Action::Views, "views"),
             (Action::FocusFilter, "chips"),
             (Action::Help, "help"),
         ]
