@@ -15,7 +15,7 @@ use std::time::Instant;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::entity_detail::{DetailOutcome, EntityDetail};
 use super::segments::hints_line;
@@ -24,10 +24,9 @@ use crate::lang::format::format_condition;
 use crate::model::EntityKind;
 use crate::model::view::{SortKey, SortOrder};
 use crate::tui::action::{Action, Scope};
-use crate::tui::widgets::builder::{BuilderOutcome, ConditionBuilder};
 use crate::tui::widgets::columns::{Column, lay_out};
-use crate::tui::widgets::condition_input::ConditionInput;
-use crate::tui::widgets::filter_bar::{Chip, FilterBar};
+use crate::tui::widgets::filter_bar::Chip;
+use crate::tui::widgets::filter_editor::{FilterChange, FilterEditor};
 use crate::tui::widgets::picker::{Item, Picker};
 use crate::tui::widgets::text::{cut, thousands};
 use crate::workspace::{EntitySet, PropertyInfo, Workspace};
@@ -56,28 +55,16 @@ const WINDOW_ROWS: usize = 120;
 /// What is open over the table.
 enum Overlay {
     None,
-    /// Building a chip; `editing` is the chip it replaces.
-    Builder {
-        builder: Box<ConditionBuilder>,
-        editing: Option<usize>,
-    },
-    /// Typing a chip in the language.
-    Raw {
-        input: Box<ConditionInput>,
-        editing: Option<usize>,
-    },
     Columns(Picker),
     Sort(Picker, SortOrder),
     /// The saved views of this kind, by name.
     Views(Picker),
-    /// The whole filter as one condition.
-    FilterText(String),
 }
 
 pub struct EntitiesScreen {
     id: ScreenId,
     kind: EntityKind,
-    filter: FilterBar,
+    filter: FilterEditor,
     columns: Vec<String>,
     sort: Option<SortKey>,
     /// The matching entities, in the shown order.
@@ -99,8 +86,6 @@ pub struct EntitiesScreen {
     overlay: Overlay,
     /// Entity details, the top one shown.
     details: Vec<EntityDetail>,
-    /// The kind's properties, read when first needed after a change.
-    catalog: Option<Vec<PropertyInfo>>,
 }
 
 impl EntitiesScreen {
@@ -108,7 +93,7 @@ impl EntitiesScreen {
         EntitiesScreen {
             id,
             kind,
-            filter: FilterBar::default(),
+            filter: FilterEditor::new(kind),
             columns: Vec::new(),
             sort: None,
             set: None,
@@ -121,18 +106,11 @@ impl EntitiesScreen {
             hidden_columns: Cell::new(0),
             overlay: Overlay::None,
             details: Vec::new(),
-            catalog: None,
         }
     }
 
     fn shown(&self) -> usize {
         self.set.as_ref().map_or(0, EntitySet::len)
-    }
-
-    fn catalog(&mut self, workspace: &Workspace) -> Vec<PropertyInfo> {
-        self.catalog
-            .get_or_insert_with(|| workspace.property_catalog(self.kind))
-            .clone()
     }
 
     /// Runs the filter and the sort again, keeping the selection's place.
@@ -200,13 +178,6 @@ impl EntitiesScreen {
         true
     }
 
-    /// A chip was made or changed: the filter runs again.
-    fn put_chip(&mut self, chip: Chip, editing: Option<usize>, workspace: &Workspace) {
-        self.filter.replace(editing, chip);
-        self.selected = 0;
-        self.requery(workspace);
-    }
-
     fn handle_overlay(&mut self, input: &Input, context: &mut Context) {
         let Some(workspace) = context.workspace.as_deref() else {
             self.overlay = Overlay::None;
@@ -215,56 +186,6 @@ impl EntitiesScreen {
         let page = context.page_rows;
         match &mut self.overlay {
             Overlay::None => {}
-            Overlay::FilterText(_) => self.overlay = Overlay::None,
-            Overlay::Builder { builder, editing } => {
-                match builder.handle(input.key, input.action, workspace, page) {
-                    BuilderOutcome::Stay => {}
-                    BuilderOutcome::Cancelled => self.overlay = Overlay::None,
-                    BuilderOutcome::Done(chip) => {
-                        let editing = *editing;
-                        self.overlay = Overlay::None;
-                        context.out.info(format!("filter: added {}", chip.text));
-                        self.put_chip(chip, editing, workspace);
-                    }
-                }
-            }
-            Overlay::Raw {
-                input: raw,
-                editing,
-            } => match input.action {
-                Some(Action::Dismiss) if raw.has_suggestions() => raw.close_suggestions(),
-                Some(Action::Dismiss) => self.overlay = Overlay::None,
-                Some(Action::NextItem) if raw.move_suggestion(true) => {}
-                Some(Action::PreviousItem) if raw.move_suggestion(false) => {}
-                Some(Action::Complete) => {
-                    raw.accept_suggestion(Some(workspace));
-                }
-                Some(Action::Accept) => {
-                    let text = raw.text().trim().to_string();
-                    let editing = *editing;
-                    if text.is_empty() {
-                        self.overlay = Overlay::None;
-                        return;
-                    }
-                    match workspace.check_condition(self.kind, &text) {
-                        Ok(_) => {
-                            self.overlay = Overlay::None;
-                            self.put_chip(Chip::raw(text), editing, workspace);
-                        }
-                        Err(_) => {
-                            raw.check_now(workspace);
-                            context
-                                .out
-                                .error("the condition does not check: fix it, or Esc to cancel");
-                        }
-                    }
-                }
-                _ => {
-                    if let Some(key) = input.key {
-                        raw.type_key(key, Some(workspace));
-                    }
-                }
-            },
             Overlay::Columns(picker) => match input.action {
                 Some(Action::Dismiss) => {
                     let chosen: Vec<String> = picker
@@ -337,48 +258,6 @@ impl EntitiesScreen {
         self.requery(workspace);
     }
 
-    fn open_builder(&mut self, context: &mut Context) {
-        let Some(workspace) = context.workspace() else {
-            return;
-        };
-        let catalog = self.catalog(workspace);
-        self.overlay = Overlay::Builder {
-            builder: Box::new(ConditionBuilder::new(self.kind, catalog)),
-            editing: None,
-        };
-    }
-
-    fn open_raw(&mut self, text: &str, editing: Option<usize>) {
-        self.overlay = Overlay::Raw {
-            input: Box::new(ConditionInput::new(self.kind, text, None)),
-            editing,
-        };
-    }
-
-    /// Enter on the selected chip: the builder for one it made, the raw
-    /// input for one typed.
-    fn edit_chip(&mut self, context: &mut Context) {
-        let Some(index) = self.filter.selected() else {
-            return;
-        };
-        let chip = self.filter.chips()[index].clone();
-        let Some(workspace) = context.workspace() else {
-            return;
-        };
-        match &chip.built {
-            Some(built) => {
-                let catalog = self.catalog(workspace);
-                self.overlay = Overlay::Builder {
-                    builder: Box::new(ConditionBuilder::editing(
-                        self.kind, catalog, built, workspace,
-                    )),
-                    editing: Some(index),
-                };
-            }
-            None => self.open_raw(&chip.text, Some(index)),
-        }
-    }
-
     fn open_columns(&mut self, context: &mut Context) {
         let Some(workspace) = context.workspace() else {
             return;
@@ -392,7 +271,7 @@ impl EntitiesScreen {
                 item
             })
             .collect();
-        for info in self.catalog(workspace) {
+        for info in self.filter.catalog(workspace) {
             if let Some(item) = items.iter_mut().find(|item| item.label == info.path) {
                 item.detail = info_detail(&info);
                 continue;
@@ -418,7 +297,7 @@ impl EntitiesScreen {
             .iter()
             .map(|column| Item::new(column.clone(), "shown"))
             .collect();
-        for info in self.catalog(workspace) {
+        for info in self.filter.catalog(workspace) {
             if !self.columns.contains(&info.path) {
                 items.push(Item::new(info.path.clone(), info_detail(&info)));
             }
@@ -462,10 +341,12 @@ impl EntitiesScreen {
             return Err(format!("there is no view named \"{name}\""));
         };
         let view = summary.view;
-        self.filter = FilterBar::default();
-        if let Some(filter) = &view.filter {
-            self.filter.push(Chip::raw(format_condition(filter)));
-        }
+        self.filter.set_chips(
+            view.filter
+                .iter()
+                .map(|filter| Chip::raw(format_condition(filter)))
+                .collect(),
+        );
         if !view.columns.is_empty() {
             self.columns = view.columns.clone();
         }
@@ -478,6 +359,14 @@ impl EntitiesScreen {
             thousands(self.shown() as u64),
             self.kind
         ))
+    }
+
+    /// The chips changed: the query runs again from the top.
+    fn filter_changed(&mut self, context: &mut Context) {
+        self.selected = 0;
+        if let Some(workspace) = context.workspace.as_deref() {
+            self.requery(workspace);
+        }
     }
 
     fn open_detail(&mut self, kind: EntityKind, id: &str, context: &mut Context) {
@@ -628,7 +517,6 @@ impl EntitiesScreen {
         let popup = centered(area, 72, 18);
         match &self.overlay {
             Overlay::None => {}
-            Overlay::Builder { builder, .. } => builder.draw(frame, popup, theme),
             Overlay::Columns(picker) | Overlay::Sort(picker, _) | Overlay::Views(picker) => picker
                 .draw(
                     frame,
@@ -636,45 +524,6 @@ impl EntitiesScreen {
                     theme,
                     "type to search · enter picks · esc closes",
                 ),
-            Overlay::Raw { input, .. } => {
-                let height = input.height();
-                let outcome = input.outcome_lines(theme, area.width);
-                let box_area = Rect {
-                    height: (height + outcome.len() as u16).min(area.height),
-                    ..area
-                };
-                frame.render_widget(ratatui::widgets::Clear, box_area);
-                let text_area = Rect { height, ..box_area };
-                input.draw_area(frame, text_area, true, theme);
-                let outcome_area = Rect {
-                    y: text_area.bottom(),
-                    height: box_area.height.saturating_sub(height),
-                    ..box_area
-                };
-                frame.render_widget(Paragraph::new(outcome), outcome_area);
-                input.draw_suggestions(frame, text_area, area, theme);
-            }
-            Overlay::FilterText(text) => {
-                let rect = centered(area, 76, 7);
-                frame.render_widget(ratatui::widgets::Clear, rect);
-                frame.render_widget(
-                    Paragraph::new(vec![
-                        Line::raw(text.clone()),
-                        Line::raw(""),
-                        Line::from(Span::styled(
-                            "a condition of the language: paste it into a .seg file's `where`",
-                            theme.dim(),
-                        )),
-                    ])
-                    .wrap(ratatui::widgets::Wrap { trim: false })
-                    .block(
-                        Block::default()
-                            .borders(Borders::ALL)
-                            .title(" The filter as one condition "),
-                    ),
-                    rect,
-                );
-            }
         }
     }
 }
@@ -692,21 +541,30 @@ impl Screen for EntitiesScreen {
                 &[Scope::Detail, Scope::List]
             };
         }
-        match self.overlay {
-            Overlay::None => &[Scope::Views, Scope::Entities, Scope::List],
-            Overlay::FilterText(_) => &[Scope::TextLine],
-            _ => &[Scope::Picker, Scope::TextLine],
+        if self.filter.is_text_only() {
+            return &[Scope::TextLine];
         }
+        if self.filter.is_open() || !matches!(self.overlay, Overlay::None) {
+            return &[Scope::Picker, Scope::TextLine];
+        }
+        &[Scope::Views, Scope::Entities, Scope::List]
     }
 
     fn takes_text(&self) -> bool {
-        !matches!(self.overlay, Overlay::None)
+        self.filter.is_open()
+            || !matches!(self.overlay, Overlay::None)
             || self.details.last().is_some_and(EntityDetail::is_editing)
     }
 
     fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
         if !self.details.is_empty() {
             self.handle_detail(input, context);
+            return Handled::Consumed;
+        }
+        if self.filter.is_open() {
+            if self.filter.handle_open(input, context) == FilterChange::Changed {
+                self.filter_changed(context);
+            }
             return Handled::Consumed;
         }
         if !matches!(self.overlay, Overlay::None) {
@@ -716,57 +574,13 @@ impl Screen for EntitiesScreen {
         let Some(action) = input.action else {
             return Handled::Ignored;
         };
-        if self.filter.is_focused() {
-            match action {
-                Action::PreviousCondition => self.filter.step(false),
-                Action::NextCondition => self.filter.step(true),
-                Action::Open => self.edit_chip(context),
-                Action::Down | Action::FocusFilter => self.filter.set_focus(false),
-                Action::AddCondition | Action::RemoveCondition | Action::RawFilter => {}
-                _ => return Handled::Ignored,
+        if let Some(change) = self.filter.action(action, context) {
+            if change == FilterChange::Changed {
+                self.filter_changed(context);
             }
-            if !matches!(
-                action,
-                Action::AddCondition | Action::RemoveCondition | Action::RawFilter
-            ) {
-                return Handled::Consumed;
-            }
+            return Handled::Consumed;
         }
         match action {
-            Action::AddCondition => self.open_builder(context),
-            Action::RawFilter => self.open_raw("", None),
-            Action::FocusFilter => {
-                if self.filter.is_empty() {
-                    let add = context.keymap.key_label(Action::AddCondition);
-                    context
-                        .out
-                        .info(format!("no conditions yet: {add} adds one"));
-                } else {
-                    let focused = !self.filter.is_focused();
-                    self.filter.set_focus(focused);
-                }
-            }
-            Action::RemoveCondition => {
-                if let Some(chip) = self.filter.remove_selected() {
-                    context.out.info(format!("filter: removed {}", chip.text));
-                    if let Some(workspace) = context.workspace() {
-                        self.requery(workspace);
-                    }
-                } else {
-                    context.out.info("the filter has no conditions");
-                }
-            }
-            Action::ShowFilter => {
-                let Some(workspace) = context.workspace() else {
-                    return Handled::Consumed;
-                };
-                let text = match workspace.joined_filter(self.kind, &self.filter.texts()) {
-                    Ok(Some(text)) => text,
-                    Ok(None) => "(no filter: every entity)".to_string(),
-                    Err((index, _)) => format!("condition {} does not check", index + 1),
-                };
-                self.overlay = Overlay::FilterText(text);
-            }
             Action::Open => {
                 if let Some(id) = self.selected_id() {
                     self.open_detail(self.kind, &id, context);
@@ -779,12 +593,6 @@ impl Screen for EntitiesScreen {
             }
             Action::SortDescending => {
                 self.open_sort(SortOrder::Descending, &input.arguments, context)
-            }
-            Action::PreviousCondition | Action::NextCondition => {
-                let focus = context.keymap.key_label(Action::FocusFilter);
-                context
-                    .out
-                    .info(format!("{focus} selects the filter's conditions first"));
             }
             other => {
                 if !self.move_selection(other, context.page_rows) {
@@ -800,24 +608,18 @@ impl Screen for EntitiesScreen {
 
     fn refresh(&mut self, workspace: &Workspace, changed: &Changed) {
         if changed.entities || changed.definitions {
-            self.catalog = None;
+            self.filter.forget_catalog();
         }
         self.requery(workspace);
         self.details.retain_mut(|detail| detail.reload(workspace));
     }
 
     fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
-        match &mut self.overlay {
-            Overlay::Raw { input, .. } => input.tick(now, workspace),
-            _ => false,
-        }
+        self.filter.tick(now, workspace)
     }
 
     fn deadline(&self) -> Option<Instant> {
-        match &self.overlay {
-            Overlay::Raw { input, .. } => input.deadline(),
-            _ => None,
-        }
+        self.filter.deadline()
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
@@ -841,16 +643,17 @@ impl Screen for EntitiesScreen {
             Constraint::Length(1),
         ])
         .areas(area);
-        let empty = format!(
-            "none — {} adds a condition, {} types one",
-            look.keymap.key_label(Action::AddCondition),
-            look.keymap.key_label(Action::RawFilter)
-        );
-        self.filter.draw(frame, bar, look.theme, &empty);
+        self.filter.draw_bar(frame, bar, look);
         // The table first: the count line says how many columns it hid.
         self.draw_table(frame, table, look);
         frame.render_widget(Paragraph::new(self.count_line(look)), count);
         frame.render_widget(Paragraph::new(hints_line(&self.hints(), look)), hints);
+        let below_tabs = Rect {
+            y: bar.y,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        self.filter.draw_overlay(frame, below_tabs, look.theme);
         self.draw_overlay(
             frame,
             Rect {

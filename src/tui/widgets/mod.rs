@@ -10,6 +10,7 @@ pub mod columns;
 pub mod completion;
 pub mod condition_input;
 pub mod filter_bar;
+pub mod filter_editor;
 pub mod picker;
 pub mod suggestions;
 pub mod text;
