@@ -18,9 +18,11 @@ mod changes;
 mod data_check;
 mod edit;
 mod entity_set;
+mod explain;
 mod registry;
 mod rename;
 mod segment_file;
+mod trends;
 mod vocabulary;
 
 use std::path::Path;
@@ -44,6 +46,8 @@ pub use edit::{
     SegmentDraft,
 };
 pub use entity_set::{EntityRow, EntitySet};
+pub use explain::{Clause, ClauseShape, ExplainError, Explanation};
+pub use trends::{DayCount, MAX_TREND_DAYS, TrendError};
 pub use vocabulary::MAX_DISTINCT_COUNTED;
 
 use crate::engine::{Engine, MembershipDelta, Touched};
