@@ -45,9 +45,9 @@ const USERS: &str = r#"{"id": "u1", "account_id": "a1", "email": "ann@acme.examp
 {"id": "u3", "email": "cy@mail.example", "role": "admin"}
 "#;
 
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 15] = [
     "demo", "check", "fmt", "apply", "import", "delete", "set", "segments", "query", "show",
-    "export", "history", "run", "views",
+    "export", "history", "run", "views", "explain",
 ];
 
 // ---------------------------------------------------------------- helpers

@@ -9,6 +9,7 @@ mod completions;
 mod delete;
 mod demo;
 mod error;
+mod explain;
 mod export;
 mod fmt;
 mod history;
@@ -160,8 +161,18 @@ pub enum Command {
     Show(show::Args),
     /// Write every entity (or the members of segments) with its segments.
     Export(export::Args),
-    /// List membership events (entered / exited).
+    /// List membership events (entered / exited), or with --daily a
+    /// segment's member count per day.
     History(history::Args),
+    /// Say why an entity is or is not in a segment: the clause of the
+    /// segment's condition that decided it and the values compared.
+    ///
+    /// For a false `and` its first false operand decides, for a true `or`
+    /// its first true one; `in segment "S"` shows S's own deciding clause
+    /// one level down. Without SEGMENT, every segment of the kind is
+    /// explained, in name order. The answer comes from the same evaluation
+    /// that computes membership, as of --now.
+    Explain(explain::Args),
     /// Re-evaluate time-dependent segments as of now and record the changes
     /// (for cron).
     ///
@@ -230,6 +241,7 @@ pub fn run() -> ExitCode {
         Command::Show(args) => show::run(&global, args),
         Command::Export(args) => export::run(&global, args),
         Command::History(args) => history::run(&global, args),
+        Command::Explain(args) => explain::run(&global, args),
         Command::Run(args) => run::run(&global, args),
         Command::Completions(args) => completions::run(args),
     };

@@ -234,6 +234,18 @@ impl World<'_> {
     }
 
     fn aggregate_row(&self, aggregate: &AggregatePlan, account: u32) -> bool {
+        self.aggregate_total(aggregate, account)
+            .satisfies(aggregate)
+    }
+
+    /// The aggregate's value for one account, as [`World::row`] compares
+    /// it; `None` when it has none (avg, min or max over no values).
+    pub fn aggregate_value(&self, aggregate: &AggregatePlan, account: u32) -> Option<Scalar> {
+        self.aggregate_total(aggregate, account)
+            .value(aggregate.function, &aggregate.rhs)
+    }
+
+    fn aggregate_total(&self, aggregate: &AggregatePlan, account: u32) -> Total {
         let mut total = Total::default();
         let column = aggregate
             .property
@@ -253,7 +265,7 @@ impl World<'_> {
                 total.add(cell, &aggregate.rhs);
             }
         }
-        total.satisfies(aggregate)
+        total
     }
 }
 

@@ -9,6 +9,7 @@
 //! account. The engine knows no storage and no terminal.
 
 mod evaluate;
+mod explain;
 mod links;
 mod order;
 mod plan;
@@ -22,6 +23,7 @@ use std::collections::HashMap;
 use fixedbitset::FixedBitSet;
 
 pub use evaluate::World;
+pub use explain::{Observed, Step, Trace};
 pub use plan::CompileError;
 pub use table::{Cell, Column, TYPE_WORDS, Table, TypeCounts, type_label};
 pub use time::resolve_relative;

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use change::{Change, EntityWriter, Ordinals};
 pub use error::{StoreError, StoreOperation};
-pub use read::EventRecord;
+pub use read::{EventCount, EventRecord};
 
 use error::OrStoreError;
 

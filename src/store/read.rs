@@ -17,6 +17,18 @@ use crate::model::EntityKind;
 /// Entities handed from the decoding thread at a time.
 const DECODED_BATCH: usize = 1024;
 
+/// The header of one stored record of membership events: everything but
+/// the entities' ordinals, of which only the number is read.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct EventCount<'a> {
+    pub at: i64,
+    pub segment: &'a str,
+    pub kind: EntityKind,
+    pub entered: bool,
+    /// How many entities the record names.
+    pub count: u64,
+}
+
 /// One membership event, resolved to the entity's id.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventRecord {
@@ -270,6 +282,36 @@ impl Store {
         Ok(found)
     }
 
+    /// Calls `visit` with the header of every membership event record,
+    /// oldest first: when, which segment (as recorded), which kind, entered
+    /// or exited, and how many entities — read without decoding their
+    /// ordinals, so counting a million events per day reads only headers.
+    pub fn for_each_event_count(
+        &self,
+        mut visit: impl FnMut(&EventCount<'_>),
+    ) -> Result<(), StoreError> {
+        let reading = StoreOperation::ReadHistory;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, MEMBERSHIP_EVENTS, reading)? else {
+            return Ok(());
+        };
+        for entry in table.iter().or_store_error(&self.path, reading)? {
+            let (sequence, bytes) = entry.or_store_error(&self.path, reading)?;
+            let bytes = bytes.value();
+            // An EventBatch's fields in order, its ordinals' length last:
+            // postcard writes a sequence as its length, then its items.
+            let (header, _ordinals): (EventCount, _) =
+                postcard::take_from_bytes(bytes).map_err(|error| {
+                    self.damaged(
+                        format_args!("membership event record {}", sequence.value()),
+                        error,
+                    )
+                })?;
+            visit(&header);
+        }
+        Ok(())
+    }
+
     fn ordinal_ids(
         &self,
         transaction: &ReadTransaction,
@@ -299,5 +341,36 @@ impl Store {
             Err(TableError::TableDoesNotExist(_)) => Ok(None),
             Err(error) => Err(StoreError::from_redb(error, &self.path, reading)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header reads exactly the fields of a stored batch, and the count
+    /// is its number of ordinals.
+    #[test]
+    fn an_event_count_is_the_header_of_an_event_batch() {
+        let batch = EventBatch {
+            at: -1_234_567_890,
+            segment: "Power users ✓".to_string(),
+            kind: EntityKind::Accounts,
+            entered: false,
+            ordinals: (0..300).map(|n| n * 1000).collect(),
+        };
+        let bytes = postcard::to_allocvec(&batch).expect("encodes");
+        let (header, rest): (EventCount, _) = postcard::take_from_bytes(&bytes).expect("decodes");
+        assert_eq!(
+            header,
+            EventCount {
+                at: batch.at,
+                segment: "Power users ✓",
+                kind: EntityKind::Accounts,
+                entered: false,
+                count: 300,
+            }
+        );
+        assert!(!rest.is_empty(), "the ordinals follow, unread");
     }
 }

@@ -18,10 +18,12 @@ mod changes;
 mod data_check;
 mod edit;
 mod entity_set;
+mod explain;
 mod listing;
 mod registry;
 mod rename;
 mod segment_file;
+mod trends;
 mod views;
 mod vocabulary;
 
@@ -48,6 +50,8 @@ pub use edit::{
 pub use entity_set::{EntityRow, EntitySet};
 pub use listing::{PropertyInfo, value_text};
 pub use views::{DeleteViewFailure, ViewSummary};
+pub use explain::{Clause, ClauseShape, ExplainError, Explanation};
+pub use trends::{DayCount, MAX_TREND_DAYS, TrendError};
 pub use vocabulary::MAX_DISTINCT_COUNTED;
 
 use crate::engine::{Engine, MembershipDelta, Touched};

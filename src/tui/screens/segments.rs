@@ -3,7 +3,13 @@
 //! the segment editor opened over it to create or change one. The table's
 //! columns are laid out by priority (`widgets::columns`): cut cells end in
 //! `…`, and columns that do not fit are hidden with a note in the title.
+//! Below the table, the selected segment's trend: members per day over the
+//! last 90 days with who entered and exited (`widgets::trend`), computed
+//! through the workspace when the selection lands on a segment and kept per
+//! segment until the workspace changes, so moving the selection reads a
+//! cache and drawing reads only state.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use ratatui::Frame;
@@ -19,7 +25,14 @@ use crate::tui::popups::{ConfirmPopup, Confirmation, Popup};
 use crate::tui::widgets::columns::{Column, lay_out};
 use crate::tui::widgets::text::{cut, file_name, thousands, width};
 use crate::tui::widgets::text_line::TextLine;
-use crate::workspace::{SegmentSummary, Workspace};
+use crate::tui::widgets::trend::{TrendView, draw_trend};
+use crate::workspace::{DayCount, SegmentSummary, Workspace};
+
+/// Days the trend covers.
+const TREND_DAYS: usize = 90;
+
+/// A segment's trend as the screen keeps it: the series, or why not.
+type Trend = Result<Vec<DayCount>, String>;
 
 pub struct SegmentsScreen {
     kind: EntityKind,
@@ -30,6 +43,9 @@ pub struct SegmentsScreen {
     filter: TextLine,
     filtering: bool,
     editor: Option<SegmentEditor>,
+    /// Trends by segment name, computed when a segment is first selected
+    /// after a change of the workspace.
+    trends: HashMap<String, Trend>,
 }
 
 impl SegmentsScreen {
@@ -41,6 +57,21 @@ impl SegmentsScreen {
             filter: TextLine::default(),
             filtering: false,
             editor: None,
+            trends: HashMap::new(),
+        }
+    }
+
+    /// Makes sure the selected segment's trend is kept (one read of the
+    /// events' headers the first time; a lookup after).
+    fn load_trend(&mut self, workspace: &Workspace) {
+        let Some(name) = self.selected_name() else {
+            return;
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.trends.entry(name) {
+            let trend = workspace
+                .daily_counts(slot.key(), TREND_DAYS)
+                .map_err(|error| error.to_string());
+            slot.insert(trend);
         }
     }
 
@@ -158,6 +189,45 @@ impl SegmentsScreen {
         self.editor = SegmentEditor::for_segment(workspace, &name);
     }
 
+    /// One input: to the editor when it is open, to the name filter while
+    /// typing one, else the table's own actions.
+    fn handle_input(&mut self, input: &Input, context: &mut Context) -> Handled {
+        if self.editor.is_some() {
+            self.handle_editor(input, context);
+            return Handled::Consumed;
+        }
+        if self.filtering {
+            self.handle_filter(input);
+            return Handled::Consumed;
+        }
+        let Some(action) = input.action else {
+            return Handled::Ignored;
+        };
+        match action {
+            Action::NextKind | Action::PreviousKind => {
+                self.kind = match self.kind {
+                    EntityKind::Users => EntityKind::Accounts,
+                    EntityKind::Accounts => EntityKind::Users,
+                };
+                self.selected = 0;
+            }
+            Action::Filter => self.filtering = true,
+            Action::ClearFilter if !self.filter.text().is_empty() => {
+                self.filter.set_text("");
+                self.selected = 0;
+            }
+            Action::New => self.editor = Some(SegmentEditor::new_segment(self.kind)),
+            Action::Edit => self.open_editor(context),
+            Action::Delete => self.ask_delete(context),
+            other => {
+                if !self.move_selection(other, context.page_rows) {
+                    return Handled::Ignored;
+                }
+            }
+        }
+        Handled::Consumed
+    }
+
     fn draw_tabs(&self, frame: &mut Frame, area: Rect, look: &Look) {
         let theme = look.theme;
         let filter = self.filter.text().to_lowercase();
@@ -271,6 +341,23 @@ impl SegmentsScreen {
     }
 }
 
+impl SegmentsScreen {
+    fn draw_trend(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        if area.height == 0 {
+            return;
+        }
+        let Some(name) = self.selected_name() else {
+            return;
+        };
+        let view = match self.trends.get(&name) {
+            Some(Ok(days)) => TrendView::Series(days),
+            Some(Err(reason)) => TrendView::Note(reason),
+            None => TrendView::Note("the trend shows once the running job is done"),
+        };
+        draw_trend(frame, area, &name, view, look.theme);
+    }
+}
+
 impl Default for SegmentsScreen {
     fn default() -> SegmentsScreen {
         SegmentsScreen::new()
@@ -304,42 +391,14 @@ impl Screen for SegmentsScreen {
     }
 
     fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
-        if self.editor.is_some() {
-            self.handle_editor(input, context);
-            return Handled::Consumed;
+        let handled = self.handle_input(input, context);
+        if self.editor.is_none()
+            && let Some(workspace) = context.workspace.as_deref()
+        {
+            self.load_trend(workspace);
         }
-        if self.filtering {
-            self.handle_filter(input);
-            return Handled::Consumed;
-        }
-        let Some(action) = input.action else {
-            return Handled::Ignored;
-        };
-        match action {
-            Action::NextKind | Action::PreviousKind => {
-                self.kind = match self.kind {
-                    EntityKind::Users => EntityKind::Accounts,
-                    EntityKind::Accounts => EntityKind::Users,
-                };
-                self.selected = 0;
-            }
-            Action::Filter => self.filtering = true,
-            Action::ClearFilter if !self.filter.text().is_empty() => {
-                self.filter.set_text("");
-                self.selected = 0;
-            }
-            Action::New => self.editor = Some(SegmentEditor::new_segment(self.kind)),
-            Action::Edit => self.open_editor(context),
-            Action::Delete => self.ask_delete(context),
-            other => {
-                if !self.move_selection(other, context.page_rows) {
-                    return Handled::Ignored;
-                }
-            }
-        }
-        Handled::Consumed
+        handled
     }
-
     fn confirmed(&mut self, confirmation: &Confirmation, context: &mut Context) {
         match confirmation {
             Confirmation::DiscardEdits => {
@@ -378,7 +437,7 @@ impl Screen for SegmentsScreen {
         }
     }
 
-    fn refresh(&mut self, workspace: &Workspace, _changed: &Changed) {
+    fn refresh(&mut self, workspace: &Workspace, changed: &Changed) {
         // The selection follows the segment, not the row number.
         let selected = self.selected_name();
         self.summaries = workspace.segments();
@@ -388,6 +447,10 @@ impl Screen for SegmentsScreen {
             self.selected = index;
         }
         self.clamp_selection();
+        if changed.any() {
+            self.trends.clear();
+        }
+        self.load_trend(workspace);
     }
 
     fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
@@ -405,14 +468,16 @@ impl Screen for SegmentsScreen {
             editor.draw(frame, area, look);
             return;
         }
-        let [tabs, table, hints] = Layout::vertical([
+        let [tabs, table, trend, hints] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(3),
+            Constraint::Length(trend_height(area)),
             Constraint::Length(1),
         ])
         .areas(area);
         self.draw_tabs(frame, tabs, look);
         self.draw_table(frame, table, look);
+        self.draw_trend(frame, trend, look);
         frame.render_widget(Paragraph::new(hints_line(&self.hints(), look)), hints);
     }
 
@@ -425,6 +490,20 @@ impl Screen for SegmentsScreen {
             (Action::NextKind, "users/accounts"),
             (Action::Help, "help"),
         ]
+    }
+}
+
+/// Rows the trend panel takes in the screen's `area`: more on tall
+/// terminals, none when the table would have too little room.
+fn trend_height(area: Rect) -> u16 {
+    if area.width < 30 {
+        return 0;
+    }
+    match area.height {
+        0..=13 => 0,
+        14..=17 => 5,
+        18..=31 => 8,
+        _ => 12,
     }
 }
 

@@ -2,8 +2,9 @@
 //! conditions, with live checking and completion), where its cursor stands in
 //! the grammar and what completion offers there, a one-line text field,
 //! table columns laid out by priority, text cut by display width, a list to
-//! pick from while typing, the filter bar of conditions shown as chips, and
-//! the condition builder that makes one chip step by step.
+//! pick from while typing, the filter bar of conditions shown as chips, the
+//! condition builder that makes one chip step by step, and a segment's
+//! trend panel.
 
 pub mod builder;
 pub mod columns;
@@ -15,3 +16,4 @@ pub mod picker;
 pub mod suggestions;
 pub mod text;
 pub mod text_line;
+pub mod trend;
