@@ -358,3 +358,40 @@ fn v_opens_a_saved_list_view_with_its_filter_columns_and_sort() {
     let shown = listed_ids(&mut session);
     assert_eq!(shown, expected[..shown.len()]);
 }
+
+#[test]
+fn why_names_the_failing_clause_and_the_values_for_each_segment_out() {
+    let mut session = Session::new();
+    session.type_text("2");
+    // A user out of "Power users" (sessions_30d >= 20).
+    let outside = queried(&session, EntityKind::Users, "sessions_30d < 20");
+    let id = outside[0].clone();
+    let sessions = {
+        let workspace = session.workspace();
+        let set = workspace
+            .query(EntityKind::Users, &format!("id = \"{id}\""))
+            .expect("checks");
+        workspace.cell_text(set.iter().next().expect("the user"), "sessions_30d")
+    };
+    session.type_text("/");
+    session.type_text(&format!("id = \"{id}\""));
+    session.settle();
+    session.press(KeyCode::Enter);
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 60);
+    assert!(screen.contains("Why: in "), "{screen}");
+    assert!(
+        screen.lines().any(|line| line.contains("out  Power users")),
+        "Power users is listed as out:\n{screen}"
+    );
+    assert!(
+        screen.contains(&format!("sessions_30d = {sessions}, needs >= 20")),
+        "the values compared:\n{screen}"
+    );
+    insta::assert_snapshot!("user_detail_with_why_120x40", session.snapshot(120, 40));
+    let workspace = session.workspace();
+    let explanation = workspace
+        .explain(EntityKind::Users, &id, "Power users")
+        .expect("explains");
+    assert!(!explanation.member);
+}

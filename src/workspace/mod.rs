@@ -48,10 +48,10 @@ pub use edit::{
     SegmentDraft,
 };
 pub use entity_set::{EntityRow, EntitySet};
-pub use listing::{PropertyInfo, value_text};
-pub use views::{DeleteViewFailure, ViewSummary};
 pub use explain::{Clause, ClauseShape, ExplainError, Explanation};
+pub use listing::{PropertyInfo, value_text};
 pub use trends::{DayCount, MAX_TREND_DAYS, TrendError};
+pub use views::{DeleteViewFailure, ViewSummary};
 pub use vocabulary::MAX_DISTINCT_COUNTED;
 
 use crate::engine::{Engine, MembershipDelta, Touched};

@@ -21,7 +21,7 @@ use crate::tui::action::Action;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text::{cut, width};
 use crate::tui::widgets::text_line::TextLine;
-use crate::workspace::{MembershipCount, Workspace, value_text};
+use crate::workspace::{Clause, MembershipCount, Workspace, value_text};
 
 /// How many of an account's users the detail lists.
 const USERS_LISTED: usize = 500;
@@ -32,6 +32,8 @@ enum LineAction {
     None,
     Property(String),
     Open(EntityKind, String),
+    /// A segment's "why": Enter shows or hides its deciding clauses.
+    Why(String),
 }
 
 /// How a part of a line looks; the theme says how at draw time.
@@ -40,6 +42,7 @@ enum Tone {
     Heading,
     Plain,
     Dim,
+    Good,
     Error,
 }
 
@@ -66,6 +69,7 @@ impl DetailLine {
                         Tone::Heading => theme.title(),
                         Tone::Plain => theme.normal(),
                         Tone::Dim => theme.dim(),
+                        Tone::Good => theme.good(),
                         Tone::Error => theme.error(),
                     };
                     Span::styled(text.clone(), style)
@@ -91,6 +95,9 @@ pub struct EntityDetail {
     selected: usize,
     /// Editing a property: its name and the value being typed.
     editing: Option<(String, TextLine)>,
+    /// Segments whose reasons the user showed or hid with Enter: shown by
+    /// default are the segments the entity is out of.
+    toggled: Vec<String>,
 }
 
 impl EntityDetail {
@@ -103,6 +110,7 @@ impl EntityDetail {
             lines: Vec::new(),
             selected: 0,
             editing: None,
+            toggled: Vec::new(),
         };
         detail.reload(workspace);
         detail.selected = detail.first_selectable();
@@ -159,6 +167,50 @@ impl EntityDetail {
             lines.push(plain(format!("  {segment}"), LineAction::None));
         }
         lines.push(plain(String::new(), LineAction::None));
+        match workspace.explain_all(self.kind, &self.id) {
+            Ok(explanations) => {
+                lines.push(heading(format!(
+                    "Why: in {} of {} {} segments (enter shows or hides the reasons)",
+                    explanations.iter().filter(|e| e.member).count(),
+                    explanations.len(),
+                    self.kind.singular()
+                )));
+                for explanation in &explanations {
+                    let mark = if explanation.member { "in " } else { "out" };
+                    let shown = !explanation.member ^ self.toggled.contains(&explanation.segment);
+                    lines.push(DetailLine {
+                        parts: vec![
+                            (
+                                if explanation.member {
+                                    Tone::Good
+                                } else {
+                                    Tone::Plain
+                                },
+                                format!("  {mark}  {}", explanation.segment),
+                            ),
+                            (
+                                Tone::Dim,
+                                if shown {
+                                    String::new()
+                                } else {
+                                    format!("  {}", explanation.summary())
+                                },
+                            ),
+                        ],
+                        action: LineAction::Why(explanation.segment.clone()),
+                    });
+                    if shown {
+                        clause_lines(&explanation.deciding, 3, &mut lines);
+                    }
+                }
+            }
+            Err(error) => lines.push(DetailLine::new(
+                Tone::Error,
+                format!("Why could not be worked out: {error}"),
+                LineAction::None,
+            )),
+        }
+        lines.push(plain(String::new(), LineAction::None));
         match self.kind {
             EntityKind::Users => {
                 lines.push(heading("Account".to_string()));
@@ -205,6 +257,16 @@ impl EntityDetail {
         self.lines = lines;
         self.selected = self.selected.min(self.lines.len().saturating_sub(1));
         true
+    }
+
+    /// Shows or hides a segment's deciding clauses.
+    fn toggle_why(&mut self, segment: &str) {
+        match self.toggled.iter().position(|s| s == segment) {
+            Some(at) => {
+                self.toggled.remove(at);
+            }
+            None => self.toggled.push(segment.to_string()),
+        }
     }
 
     /// Moves between the lines that lead somewhere.
@@ -271,6 +333,12 @@ impl EntityDetail {
             (Action::Back, _) => return DetailOutcome::Close,
             (Action::OpenLinked, Some(LineAction::Open(kind, id))) => {
                 return DetailOutcome::Open(kind, id);
+            }
+            (Action::OpenLinked, Some(LineAction::Why(segment))) => {
+                self.toggle_why(&segment);
+                if let Some(workspace) = context.workspace.as_deref() {
+                    self.reload(workspace);
+                }
             }
             (Action::EditProperty | Action::OpenLinked, Some(LineAction::Property(name))) => {
                 let current = context
@@ -353,6 +421,29 @@ impl EntityDetail {
             line.draw(frame, field, true);
         }
         frame.render_widget(Paragraph::new(hint), hints);
+    }
+}
+
+/// A deciding clause and the ones under it, indented by `depth`.
+fn clause_lines(clause: &Clause, depth: usize, lines: &mut Vec<DetailLine>) {
+    let indent = " ".repeat(depth * 2);
+    let verdict = if clause.holds { "true " } else { "false" };
+    let mut parts = vec![
+        (Tone::Dim, format!("{indent}{verdict} ")),
+        (Tone::Plain, clause.text.clone()),
+    ];
+    if let Some(values) = &clause.values {
+        parts.push((Tone::Dim, format!("   {values}")));
+    }
+    lines.push(DetailLine {
+        parts,
+        action: LineAction::None,
+    });
+    for part in &clause.because {
+        clause_lines(part, depth + 1, lines);
+    }
+    if let Some(inside) = &clause.inside {
+        clause_lines(inside, depth + 1, lines);
     }
 }
 
