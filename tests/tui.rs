@@ -46,10 +46,10 @@ fn snapshot_help_80x24_and_120x40() {
 }
 
 #[test]
-fn snapshot_planned_stages_screen() {
+fn snapshot_planned_destinations_screen() {
     let mut session = Session::new();
-    session.press(KeyCode::Char('4'));
-    insta::assert_snapshot!("stages_80x24", session.snapshot(80, 24));
+    session.press(KeyCode::Char('5'));
+    insta::assert_snapshot!("destinations_80x24", session.snapshot(80, 24));
 }
 
 #[test]
@@ -406,7 +406,7 @@ fn tab_and_digits_switch_screens() {
     session.press(KeyCode::BackTab);
     assert_eq!(title(&mut session), "Destinations — not built yet");
     session.press(KeyCode::Char('4'));
-    assert_eq!(title(&mut session), "Stages — not built yet");
+    assert_eq!(title(&mut session), "No stage board yet");
     session.press(KeyCode::Char('n'));
     assert!(!session.editor_open(), "n belongs to the Segments screen");
     session.press(KeyCode::Char('1'));

@@ -71,6 +71,11 @@ pub enum Action {
     OpenLinked,
     EditProperty,
     Back,
+    PreviousStage,
+    NextStage,
+    MoveCardBack,
+    MoveCardForward,
+    StageProperty,
 }
 
 impl Action {
@@ -124,11 +129,13 @@ pub enum Scope {
     /// A list to pick from while typing (the condition builder, the
     /// column chooser, the raw filter's completion).
     Picker,
+    /// The Stages board.
+    Stages,
 }
 
 impl Scope {
     /// Every scope, in the order help lists them.
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 12] = [
         Scope::Anywhere,
         Scope::Global,
         Scope::List,
@@ -136,6 +143,7 @@ impl Scope {
         Scope::Editor,
         Scope::Views,
         Scope::Entities,
+        Scope::Stages,
         Scope::Detail,
         Scope::Picker,
         Scope::TextLine,
@@ -155,6 +163,7 @@ impl Scope {
             Scope::Entities => "Users and Accounts tables",
             Scope::Detail => "An entity's detail",
             Scope::Picker => "Lists to pick from while typing",
+            Scope::Stages => "Stages board",
         }
     }
 }
@@ -600,6 +609,41 @@ pub const COMMANDS: &[Command] = &[
         &["esc"],
         KEYS,
         "back to where the detail was opened from",
+    ),
+    row(
+        Action::PreviousStage,
+        Scope::Stages,
+        &["h", "left"],
+        KEYS,
+        "the stage column to the left",
+    ),
+    row(
+        Action::NextStage,
+        Scope::Stages,
+        &["l", "right"],
+        KEYS,
+        "the stage column to the right",
+    ),
+    row(
+        Action::MoveCardBack,
+        Scope::Stages,
+        &["H", "<"],
+        PROMPT,
+        "move the selected card to the previous stage (sets the property)",
+    ),
+    row(
+        Action::MoveCardForward,
+        Scope::Stages,
+        &["L", ">"],
+        PROMPT,
+        "move the selected card to the next stage (sets the property)",
+    ),
+    row(
+        Action::StageProperty,
+        Scope::Stages,
+        &["p"],
+        PROMPT,
+        "make a board of another property (users' or accounts')",
     ),
     row(Action::Yes, Scope::Confirm, &["y", "enter"], KEYS, "yes"),
     row(Action::No, Scope::Confirm, &["n", "esc"], KEYS, "no"),

@@ -312,6 +312,7 @@ impl App {
         let scope = action.command().scope;
         let home = match scope {
             Scope::Segments => Some(ScreenId::Segments),
+            Scope::Stages => Some(ScreenId::Stages),
             _ => None,
         };
         match home {

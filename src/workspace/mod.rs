@@ -23,6 +23,7 @@ mod listing;
 mod registry;
 mod rename;
 mod segment_file;
+mod stages;
 mod trends;
 mod views;
 mod vocabulary;
@@ -50,6 +51,7 @@ pub use edit::{
 pub use entity_set::{EntityRow, EntitySet};
 pub use explain::{Clause, ClauseShape, ExplainError, Explanation};
 pub use listing::{PropertyInfo, value_text};
+pub use stages::{MAX_OFFERED_STAGES, StageColumn, StageColumnKind};
 pub use trends::{DayCount, MAX_TREND_DAYS, TrendError};
 pub use views::{DeleteViewFailure, ViewSummary};
 pub use vocabulary::MAX_DISTINCT_COUNTED;

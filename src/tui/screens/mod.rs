@@ -13,6 +13,7 @@ mod entity_detail;
 mod planned;
 mod segment_editor;
 mod segments;
+mod stages;
 
 use std::time::Instant;
 
@@ -23,6 +24,7 @@ use ratatui::layout::Rect;
 pub use entities::EntitiesScreen;
 pub use planned::PlannedScreen;
 pub use segments::SegmentsScreen;
+pub use stages::StagesScreen;
 
 use super::action::{Action, Scope};
 use super::jobs::Job;
@@ -280,6 +282,7 @@ pub fn all_screens() -> Vec<Box<dyn Screen>> {
                 ScreenId::Segments => Box::new(SegmentsScreen::new()),
                 ScreenId::Users => Box::new(EntitiesScreen::new(id, EntityKind::Users)),
                 ScreenId::Accounts => Box::new(EntitiesScreen::new(id, EntityKind::Accounts)),
+                ScreenId::Stages => Box::new(StagesScreen::new()),
                 other => Box::new(PlannedScreen::new(other)),
             }
         })

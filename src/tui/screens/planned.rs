@@ -21,19 +21,10 @@ impl PlannedScreen {
 
     fn explanation(&self) -> &'static str {
         match self.id {
-            ScreenId::Users => {
-                "The Users list: every user in a table that shows only the visible rows, chosen columns (always with segments), sorting, and a filter bar of conditions shown as chips. Until it arrives, `segscope query --kind users '...'` lists users from the command line."
-            }
-            ScreenId::Accounts => {
-                "The Accounts list: every account with the same table, filter bar and detail view as Users, the account's users included. Until it arrives, `segscope query --kind accounts '...'` lists accounts."
-            }
-            ScreenId::Stages => {
-                "Stages: a kanban of a view's stage property, one column per value; moving a card sets the property and recomputes segments at once. It arrives with views."
-            }
             ScreenId::Destinations => {
                 "Destinations: HubSpot, webhook and file connectors with their segment filters, the Segments property mapped downstream, dry runs and sync runs. They arrive with the sync work."
             }
-            ScreenId::Playbooks | ScreenId::Segments => {
+            _ => {
                 "Playbooks: automations that fire when an entity enters a condition, with actions that are never lost or run twice. They arrive with the playbook work."
             }
         }

@@ -1,0 +1,784 @@
+//! The Stages screen: a kanban board of one property. Its columns are the
+//! stage values in the order a stage view gives (or, picked with `p`, a
+//! property's most frequent values), then "other" for values not listed and
+//! "none" for missing ones; each column counts its cards and scrolls on its
+//! own. Cards show the entity's name and a few properties. The filter bar
+//! is the lists' (`a`, `/`, `f`, `x`, `=`). `H`/`L` (or `<`/`>`) move the
+//! selected card to the previous / next stage by setting the property
+//! through the workspace — segments, counts and events update at once and
+//! the status line says which segments the entity entered and left.
+//! `j`/`k` move within a column, `h`/`l` between columns, Enter opens the
+//! entity's detail, `v` the saved stage views.
+//!
+//! State and drawing only: the board is read from the workspace after each
+//! change, the cards' text for the cards in view only.
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::entity_detail::{DetailOutcome, EntityDetail, membership_note};
+use super::segments::hints_line;
+use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
+use crate::lang::format::format_condition;
+use crate::model::{EntityKind, Scalar, Value};
+use crate::tui::action::{Action, Scope};
+use crate::tui::widgets::filter_bar::Chip;
+use crate::tui::widgets::filter_editor::{FilterChange, FilterEditor};
+use crate::tui::widgets::picker::{Item, Picker};
+use crate::tui::widgets::text::{cut, thousands};
+use crate::workspace::{EntitySet, StageColumnKind, Workspace};
+
+/// Rows a card takes: its title, its properties, a blank line.
+const CARD_ROWS: usize = 3;
+/// The narrowest column drawn.
+const MIN_COLUMN_WIDTH: u16 = 18;
+/// Properties a card shows, at most.
+const CARD_FIELDS: usize = 2;
+/// Cards whose text is read ahead of a draw, per column.
+const WINDOW_CARDS: usize = 24;
+
+/// What the board is of.
+#[derive(Clone, Debug, PartialEq)]
+struct BoardOf {
+    kind: EntityKind,
+    property: String,
+    values: Vec<Scalar>,
+    /// The stage view it came from, if any.
+    view: Option<String>,
+    /// Properties on the cards.
+    fields: Vec<String>,
+}
+
+/// One column of the board, with its cards in view.
+struct ColumnState {
+    kind: StageColumnKind,
+    title: String,
+    entities: EntitySet,
+    selected: usize,
+    top: usize,
+    /// (id, title, properties line) of the cards from `top` on.
+    cards: Vec<(String, String, String)>,
+}
+
+enum Overlay {
+    None,
+    Property(Picker, Vec<(EntityKind, String)>),
+    Views(Picker),
+}
+
+pub struct StagesScreen {
+    board_of: Option<BoardOf>,
+    filter: FilterEditor,
+    columns: Vec<ColumnState>,
+    /// The selected column.
+    column: usize,
+    /// Entities of the kind matching the filter, and in all.
+    shown: usize,
+    total: usize,
+    filter_error: Option<String>,
+    /// The card to select after the next refresh (a card that moved).
+    follow: Option<String>,
+    /// Cards a column showed at the last draw.
+    visible_cards: Cell<usize>,
+    overlay: Overlay,
+    details: Vec<EntityDetail>,
+}
+
+impl StagesScreen {
+    pub fn new() -> StagesScreen {
+        StagesScreen {
+            board_of: None,
+            filter: FilterEditor::new(EntityKind::Accounts),
+            columns: Vec::new(),
+            column: 0,
+            shown: 0,
+            total: 0,
+            filter_error: None,
+            follow: None,
+            visible_cards: Cell::new(8),
+            overlay: Overlay::None,
+            details: Vec::new(),
+        }
+    }
+
+    /// Shows a saved stage view: its kind, property, stages and filter.
+    fn use_view(&mut self, name: &str, workspace: &Workspace) -> Result<(), String> {
+        let summary = workspace
+            .view(name)
+            .ok_or_else(|| format!("there is no view named \"{name}\""))?;
+        let view = summary.view;
+        let stages = view
+            .stages
+            .ok_or_else(|| format!("\"{}\" is a list view, not a stage view", view.name))?;
+        self.filter.set_kind(view.kind);
+        self.filter.set_chips(
+            view.filter
+                .iter()
+                .map(|condition| Chip::raw(format_condition(condition)))
+                .collect(),
+        );
+        let fields = card_fields(&view.columns, &stages.property);
+        self.board_of = Some(BoardOf {
+            kind: view.kind,
+            property: stages.property,
+            values: stages.values,
+            view: Some(view.name),
+            fields,
+        });
+        self.column = 0;
+        self.requery(workspace);
+        Ok(())
+    }
+
+    /// A board of any property, its stages the most frequent values.
+    fn use_property(&mut self, kind: EntityKind, property: &str, workspace: &Workspace) {
+        self.filter.set_kind(kind);
+        let values = workspace.offered_stages(kind, property);
+        let names = workspace.property_names(kind);
+        let preferred = ["name", "plan", "mrr", "email", "role", "seats"];
+        let fields = preferred
+            .iter()
+            .filter(|field| **field != property && names.iter().any(|n| n == *field))
+            .map(|field| field.to_string())
+            .collect::<Vec<_>>();
+        self.board_of = Some(BoardOf {
+            kind,
+            property: property.to_string(),
+            values,
+            view: None,
+            fields: card_fields(&fields, property),
+        });
+        self.column = 0;
+        self.requery(workspace);
+    }
+
+    /// Reads the board again, keeping each column's place (and following
+    /// a card that moved).
+    fn requery(&mut self, workspace: &Workspace) {
+        let Some(board) = self.board_of.clone() else {
+            return;
+        };
+        self.total = workspace.entity_count(board.kind);
+        let set = match workspace.filtered(board.kind, &self.filter.texts()) {
+            Ok(set) => {
+                self.filter_error = None;
+                set
+            }
+            Err(message) => {
+                self.filter_error = Some(message);
+                return;
+            }
+        };
+        self.shown = set.len();
+        let old: Vec<(String, usize, usize)> = self
+            .columns
+            .iter()
+            .map(|c| (c.title.clone(), c.selected, c.top))
+            .collect();
+        self.columns = workspace
+            .stage_board(&set, &board.property, &board.values)
+            .into_iter()
+            .map(|column| {
+                let (selected, top) = old
+                    .iter()
+                    .find(|(title, _, _)| *title == column.title)
+                    .map_or((0, 0), |(_, selected, top)| (*selected, *top));
+                ColumnState {
+                    kind: column.kind,
+                    title: column.title,
+                    selected: selected.min(column.entities.len().saturating_sub(1)),
+                    top,
+                    entities: column.entities,
+                    cards: Vec::new(),
+                }
+            })
+            .collect();
+        if let Some(id) = self.follow.take() {
+            for (index, column) in self.columns.iter_mut().enumerate() {
+                let at = column
+                    .entities
+                    .iter()
+                    .position(|entity| workspace.id_of(entity) == id);
+                if let Some(at) = at {
+                    column.selected = at;
+                    self.column = index;
+                    break;
+                }
+            }
+        }
+        self.column = self.column.min(self.columns.len().saturating_sub(1));
+        for index in 0..self.columns.len() {
+            self.fill_cards(index, workspace);
+        }
+    }
+
+    /// Keeps a column's selection in view and reads its cards in view.
+    fn fill_cards(&mut self, index: usize, workspace: &Workspace) {
+        let visible = self.visible_cards.get().max(1);
+        let Some(board) = &self.board_of else {
+            return;
+        };
+        let fields = board.fields.clone();
+        let Some(column) = self.columns.get_mut(index) else {
+            return;
+        };
+        if column.selected < column.top {
+            column.top = column.selected;
+        } else if column.selected >= column.top + visible {
+            column.top = column.selected + 1 - visible;
+        }
+        column.cards = column
+            .entities
+            .page(column.top, visible.max(WINDOW_CARDS))
+            .map(|entity| {
+                let id = workspace.id_of(entity);
+                let name = workspace.cell_text(entity, "name");
+                let title = if name.is_empty() { id.clone() } else { name };
+                let details: Vec<String> = fields
+                    .iter()
+                    .map(|field| workspace.cell_text(entity, field))
+                    .filter(|text| !text.is_empty())
+                    .collect();
+                (id, title, details.join(" · "))
+            })
+            .collect();
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        let column = self.columns.get(self.column)?;
+        column
+            .cards
+            .get(column.selected.checked_sub(column.top)?)
+            .map(|(id, _, _)| id.clone())
+    }
+
+    /// Moves the selected card one stage back or forward.
+    fn move_card(&mut self, forward: bool, context: &mut Context) {
+        let Some(board) = self.board_of.clone() else {
+            return;
+        };
+        let Some(id) = self.selected_id() else {
+            context.out.info("no card selected");
+            return;
+        };
+        let stages = board.values.len();
+        if stages == 0 {
+            context.out.error("the board has no stages to move to");
+            return;
+        }
+        let Some(from) = self.columns.get(self.column).map(|c| c.kind.clone()) else {
+            return;
+        };
+        let target = match (&from, forward) {
+            (StageColumnKind::Stage(_), true) if self.column + 1 < stages => self.column + 1,
+            (StageColumnKind::Stage(_), false) if self.column > 0 => self.column - 1,
+            (StageColumnKind::Stage(_), _) => {
+                let edge = if forward { "last" } else { "first" };
+                context
+                    .out
+                    .info(format!("{id} is already at the {edge} stage"));
+                return;
+            }
+            (_, true) => 0,
+            (_, false) => stages - 1,
+        };
+        let value = board.values[target].clone();
+        let title = self.columns[target].title.clone();
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        let assignment = vec![(board.property.clone(), Some(Value::Scalar(value)))];
+        match workspace.set(board.kind, &id, assignment) {
+            Ok(moved) => {
+                context
+                    .out
+                    .info(format!("{id} → {title}{}", membership_note(&moved)));
+                self.follow = Some(id);
+                self.column = target;
+                context.out.changed.merge(Changed::ENTITIES);
+            }
+            Err(failure) => context.out.error(failure.to_string()),
+        }
+    }
+
+    fn move_selection(
+        &mut self,
+        action: Action,
+        page: usize,
+        workspace: Option<&Workspace>,
+    ) -> bool {
+        let count = self.columns.len();
+        match action {
+            Action::PreviousStage => self.column = self.column.saturating_sub(1),
+            Action::NextStage => self.column = (self.column + 1).min(count.saturating_sub(1)),
+            other => {
+                let Some(column) = self.columns.get_mut(self.column) else {
+                    return false;
+                };
+                let last = column.entities.len().saturating_sub(1);
+                let page = self.visible_cards.get().max(1).min(page.max(1));
+                column.selected = match other {
+                    Action::Up => column.selected.saturating_sub(1),
+                    Action::Down => (column.selected + 1).min(last),
+                    Action::Top => 0,
+                    Action::Bottom => last,
+                    Action::PageUp => column.selected.saturating_sub(page),
+                    Action::PageDown => (column.selected + page).min(last),
+                    _ => return false,
+                };
+                if let Some(workspace) = workspace {
+                    self.fill_cards(self.column, workspace);
+                }
+            }
+        }
+        true
+    }
+
+    fn open_property_picker(&mut self, context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        let mut choices = Vec::new();
+        let mut items = Vec::new();
+        for kind in [EntityKind::Accounts, EntityKind::Users] {
+            for info in workspace.property_catalog(kind) {
+                let own = !info.path.contains('.') && info.counted == kind;
+                let stageable = matches!(info.type_word.as_str(), "text" | "bool" | "number");
+                if own && stageable && info.path != crate::model::ID && info.path != "account_id" {
+                    items.push(Item::new(
+                        format!("{} {}", kind, info.path),
+                        format!(
+                            "{} · {} {kind}",
+                            info.type_word,
+                            thousands(info.count as u64)
+                        ),
+                    ));
+                    choices.push((kind, info.path));
+                }
+            }
+        }
+        self.overlay = Overlay::Property(Picker::new("Board of which property?", items), choices);
+    }
+
+    fn open_views(&mut self, context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        let items: Vec<Item> = workspace
+            .views()
+            .into_iter()
+            .filter_map(|summary| {
+                let stages = summary.view.stages?;
+                Some(Item::new(
+                    summary.view.name,
+                    format!("{} by {}", summary.view.kind, stages.property),
+                ))
+            })
+            .collect();
+        if items.is_empty() {
+            let pick = context.keymap.key_label(Action::StageProperty);
+            context.out.info(format!(
+                "no saved stage views: a view with `stages <property> [...]` makes one; {pick} picks a property"
+            ));
+            return;
+        }
+        self.overlay = Overlay::Views(Picker::new("Stage views", items));
+    }
+
+    fn handle_overlay(&mut self, input: &Input, context: &mut Context) {
+        let page = context.page_rows;
+        let Some(workspace) = context.workspace.as_deref() else {
+            self.overlay = Overlay::None;
+            return;
+        };
+        match &mut self.overlay {
+            Overlay::None => {}
+            Overlay::Property(picker, choices) => match input.action {
+                Some(Action::Dismiss) => self.overlay = Overlay::None,
+                Some(Action::Accept) => {
+                    let chosen = picker.chosen().and_then(|i| choices.get(i)).cloned();
+                    self.overlay = Overlay::None;
+                    if let Some((kind, property)) = chosen {
+                        self.use_property(kind, &property, workspace);
+                    }
+                }
+                _ => {
+                    picker.handle(input.key, input.action, page);
+                }
+            },
+            Overlay::Views(picker) => match input.action {
+                Some(Action::Dismiss) => self.overlay = Overlay::None,
+                Some(Action::Accept) => {
+                    let chosen = picker.chosen().map(|i| picker.items()[i].label.clone());
+                    self.overlay = Overlay::None;
+                    if let Some(name) = chosen
+                        && let Err(error) = self.use_view(&name, workspace)
+                    {
+                        context.out.error(error);
+                    }
+                }
+                _ => {
+                    picker.handle(input.key, input.action, page);
+                }
+            },
+        }
+    }
+
+    fn title_line(&self, look: &Look) -> Line<'static> {
+        let theme = look.theme;
+        let Some(board) = &self.board_of else {
+            return Line::raw("");
+        };
+        let name = board
+            .view
+            .as_ref()
+            .map_or_else(String::new, |view| format!("{view} · "));
+        let mut spans = vec![Span::styled(
+            format!(
+                "{name}{} by {} · {} of {} {}",
+                board.kind,
+                board.property,
+                thousands(self.shown as u64),
+                thousands(self.total as u64),
+                board.kind
+            ),
+            theme.title(),
+        )];
+        if let Some(error) = &self.filter_error {
+            spans.push(Span::styled(format!("   {error}"), theme.error()));
+        }
+        Line::from(spans)
+    }
+
+    /// The columns that fit, around the selected one.
+    fn shown_columns(&self, width: u16) -> std::ops::Range<usize> {
+        let fit = usize::from((width / MIN_COLUMN_WIDTH).max(1));
+        let count = self.columns.len();
+        if count <= fit {
+            return 0..count;
+        }
+        let start = self.column.saturating_sub(fit / 2).min(count - fit);
+        start..start + fit
+    }
+
+    fn draw_board(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        let theme = look.theme;
+        let range = self.shown_columns(area.width);
+        let shown = range.len().max(1) as u16;
+        let constraints = vec![Constraint::Ratio(1, u32::from(shown)); usize::from(shown)];
+        let areas = Layout::horizontal(constraints).split(area);
+        let visible = usize::from(area.height.saturating_sub(2)) / CARD_ROWS;
+        self.visible_cards.set(visible.max(1));
+        for (slot, index) in range.clone().enumerate() {
+            let column = &self.columns[index];
+            let selected_column = index == self.column;
+            let mut title = format!(
+                " {} ({}) ",
+                column.title,
+                thousands(column.entities.len() as u64)
+            );
+            if slot == 0 && range.start > 0 {
+                title = format!(" ‹{}{title}", range.start);
+            }
+            if slot + 1 == range.len() && range.end < self.columns.len() {
+                title = format!("{title}{}› ", self.columns.len() - range.end);
+            }
+            let border = if selected_column {
+                theme.focused_border()
+            } else {
+                theme.dim()
+            };
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(border)
+                .title(title);
+            let inner = block.inner(areas[slot]);
+            frame.render_widget(block, areas[slot]);
+            let width = usize::from(inner.width);
+            let skip =
+                (column.selected.saturating_sub(column.top) + 1).saturating_sub(visible.max(1));
+            let mut lines = Vec::new();
+            for (offset, (_, title, details)) in column
+                .cards
+                .iter()
+                .enumerate()
+                .skip(skip)
+                .take(visible.max(1))
+            {
+                let is_selected = selected_column && column.top + offset == column.selected;
+                let title_style = if is_selected {
+                    theme.selected()
+                } else {
+                    theme.normal().add_modifier(Modifier::BOLD)
+                };
+                lines.push(Line::from(Span::styled(cut(title, width), title_style)));
+                lines.push(Line::from(Span::styled(cut(details, width), theme.dim())));
+                lines.push(Line::raw(""));
+            }
+            if column.entities.is_empty() {
+                lines.push(Line::from(Span::styled("no cards", theme.dim())));
+            }
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+}
+
+impl Default for StagesScreen {
+    fn default() -> StagesScreen {
+        StagesScreen::new()
+    }
+}
+
+impl Screen for StagesScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::Stages
+    }
+
+    fn scopes(&self) -> &'static [Scope] {
+        if let Some(detail) = self.details.last() {
+            return if detail.is_editing() {
+                &[Scope::TextLine]
+            } else {
+                &[Scope::Detail, Scope::List]
+            };
+        }
+        if self.filter.is_text_only() {
+            return &[Scope::TextLine];
+        }
+        if self.filter.is_open() || !matches!(self.overlay, Overlay::None) {
+            return &[Scope::Picker, Scope::TextLine];
+        }
+        if self.filter.is_focused() {
+            return &[Scope::Views, Scope::List];
+        }
+        &[Scope::Stages, Scope::Views, Scope::List]
+    }
+
+    fn takes_text(&self) -> bool {
+        self.filter.is_open()
+            || !matches!(self.overlay, Overlay::None)
+            || self.details.last().is_some_and(EntityDetail::is_editing)
+    }
+
+    fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
+        if let Some(detail) = self.details.last_mut() {
+            match detail.handle(input.key, input.action, context) {
+                DetailOutcome::Stay => {}
+                DetailOutcome::Close => {
+                    self.details.pop();
+                }
+                DetailOutcome::Open(kind, id) => {
+                    if let Some(workspace) = context.workspace()
+                        && let Some(detail) = EntityDetail::open(workspace, kind, &id)
+                    {
+                        self.details.push(detail);
+                    }
+                }
+            }
+            return Handled::Consumed;
+        }
+        if self.filter.is_open() {
+            if self.filter.handle_open(input, context) == FilterChange::Changed
+                && let Some(workspace) = context.workspace.as_deref()
+            {
+                self.requery(workspace);
+            }
+            return Handled::Consumed;
+        }
+        if !matches!(self.overlay, Overlay::None) {
+            self.handle_overlay(input, context);
+            return Handled::Consumed;
+        }
+        let Some(action) = input.action else {
+            return Handled::Ignored;
+        };
+        if matches!(action, Action::StageProperty) {
+            self.open_property_picker(context);
+            return Handled::Consumed;
+        }
+        if matches!(action, Action::Views) {
+            self.open_views(context);
+            return Handled::Consumed;
+        }
+        if self.board_of.is_none() {
+            if matches!(
+                action,
+                Action::AddCondition | Action::RawFilter | Action::Open
+            ) {
+                self.open_property_picker(context);
+                return Handled::Consumed;
+            }
+            return Handled::Ignored;
+        }
+        if let Some(change) = self.filter.action(action, context) {
+            if change == FilterChange::Changed
+                && let Some(workspace) = context.workspace.as_deref()
+            {
+                self.requery(workspace);
+            }
+            return Handled::Consumed;
+        }
+        match action {
+            Action::MoveCardBack => self.move_card(false, context),
+            Action::MoveCardForward => self.move_card(true, context),
+            Action::Open => {
+                if let Some(id) = self.selected_id()
+                    && let Some(board) = &self.board_of
+                {
+                    let kind = board.kind;
+                    if let Some(workspace) = context.workspace()
+                        && let Some(detail) = EntityDetail::open(workspace, kind, &id)
+                    {
+                        self.details.push(detail);
+                    }
+                }
+            }
+            other => {
+                let page = context.page_rows;
+                if !self.move_selection(other, page, context.workspace.as_deref()) {
+                    return Handled::Ignored;
+                }
+            }
+        }
+        Handled::Consumed
+    }
+
+    fn refresh(&mut self, workspace: &Workspace, changed: &Changed) {
+        if changed.any() {
+            self.filter.forget_catalog();
+        }
+        // Until a board is chosen, the first saved stage view is shown.
+        if self.board_of.is_none() {
+            let first_stage_view = workspace
+                .views()
+                .into_iter()
+                .find(|summary| summary.view.stages.is_some());
+            if let Some(summary) = first_stage_view {
+                let _ = self.use_view(&summary.view.name, workspace);
+            }
+        }
+        if let Some(board) = &self.board_of {
+            // A view that changed in its file gives its new stages.
+            if let Some(view) = &board.view
+                && changed.definitions
+            {
+                let view = view.clone();
+                if self.use_view(&view, workspace).is_err() {
+                    self.board_of = None;
+                }
+            }
+        }
+        self.requery(workspace);
+        self.details.retain_mut(|detail| detail.reload(workspace));
+    }
+
+    fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
+        self.filter.tick(now, workspace)
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.filter.deadline()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
+        if let Some(detail) = self.details.last() {
+            let hint = hints_line(
+                &[
+                    (Action::OpenLinked, "open"),
+                    (Action::EditProperty, "edit property"),
+                    (Action::Back, "back"),
+                ],
+                look,
+            );
+            detail.draw(frame, area, look.theme, hint);
+            return;
+        }
+        let theme = look.theme;
+        let [bar, title, board, hints] = Layout::vertical([
+            Constraint::Length(self.filter.height(area.width)),
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        if self.board_of.is_none() {
+            let text = vec![
+                Line::from(Span::styled("No stage board yet", theme.title())),
+                Line::raw(""),
+                Line::raw(format!(
+                    "A stage board shows one column per value of a property, in order. Press {} to pick a property (accounts' lifecycle_stage, say), or {} for the saved stage views — a view with `stages <property> [\"a\", \"b\"]` in a .seg file makes one.",
+                    look.keymap.key_label(Action::StageProperty),
+                    look.keymap.key_label(Action::Views)
+                )),
+            ];
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(ratatui::widgets::Wrap { trim: true })
+                    .block(Block::default().borders(Borders::TOP)),
+                Rect {
+                    height: area.height.saturating_sub(1),
+                    ..area
+                },
+            );
+        } else {
+            self.filter.draw_bar(frame, bar, look);
+            frame.render_widget(Paragraph::new(self.title_line(look)), title);
+            self.draw_board(frame, board, look);
+        }
+        frame.render_widget(Paragraph::new(hints_line(&self.hints(), look)), hints);
+        let below_tabs = Rect {
+            y: bar.y,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        self.filter.draw_overlay(frame, below_tabs, theme);
+        let popup = crate::tui::popups::centered(below_tabs, 72, 18);
+        match &self.overlay {
+            Overlay::None => {}
+            Overlay::Property(picker, _) | Overlay::Views(picker) => picker.draw(
+                frame,
+                popup,
+                theme,
+                "type to search · enter picks · esc closes",
+            ),
+        }
+    }
+
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        if self.board_of.is_none() {
+            return vec![
+                (Action::StageProperty, "pick a property"),
+                (Action::Views, "stage views"),
+                (Action::Help, "help"),
+            ];
+        }
+        vec![
+            (Action::MoveCardForward, "next stage"),
+            (Action::MoveCardBack, "previous stage"),
+            (Action::NextStage, "column"),
+            (Action::Open, "open"),
+            (Action::AddCondition, "add condition"),
+            (Action::StageProperty, "property"),
+            (Action::Views, "views"),
+        ]
+    }
+}
+
+/// The properties a card shows: the view's columns but the id, the name
+/// (the card's title) and the stage property itself.
+fn card_fields(columns: &[String], property: &str) -> Vec<String> {
+    columns
+        .iter()
+        .filter(|column| {
+            !matches!(column.as_str(), "id" | "name" | "segments") && column.as_str() != property
+        })
+        .take(CARD_FIELDS)
+        .cloned()
+        .collect()
+}
