@@ -395,3 +395,74 @@ fn why_names_the_failing_clause_and_the_values_for_each_segment_out() {
         .expect("explains");
     assert!(!explanation.member);
 }
+
+#[test]
+fn w_saves_the_filter_columns_and_sort_as_a_view_found_after_reopening() {
+    let mut session = Session::new();
+    session.type_text("2a");
+    session.press(KeyCode::Enter); // Segments
+    session.press(KeyCode::Enter); // in
+    session.type_text("power users");
+    session.press(KeyCode::Enter);
+    session.type_text("S");
+    session.type_text("sessions_30d");
+    session.press(KeyCode::Enter);
+    session.type_text("w");
+    insta::assert_snapshot!("save_view_80x24", session.snapshot(80, 24));
+    session.type_text("Busy people");
+    session.press(KeyCode::Enter);
+    assert!(
+        session.status().contains("saved view \"Busy people\""),
+        "{}",
+        session.status()
+    );
+    // Reopen the database: the view is there, the UI's own.
+    let path = session.dir.path().join("segscope.redb");
+    let Session { dir, app } = session;
+    drop(app.into_workspace());
+    let workspace = open_workspace(&path);
+    let saved = workspace.view("busy PEOPLE").expect("the view is stored");
+    assert_eq!(saved.origin, segscope::model::Origin::Interactive);
+    assert_eq!(saved.view.kind, EntityKind::Users);
+    assert_eq!(
+        saved
+            .view
+            .filter
+            .as_ref()
+            .map(segscope::lang::format::format_condition),
+        Some("in segment \"Power users\"".to_string())
+    );
+    let sort = saved.view.sort.expect("a sort");
+    assert_eq!(sort.property, "sessions_30d");
+    assert_eq!(sort.order, segscope::model::view::SortOrder::Descending);
+    assert!(saved.view.columns.contains(&"segments".to_string()));
+    drop(dir);
+}
+
+#[test]
+fn snapshots_of_the_builder_steps_the_column_chooser_and_the_view_list() {
+    let mut session = Session::new();
+    session.type_text("3a");
+    insta::assert_snapshot!("builder_property_step_120x40", session.snapshot(120, 40));
+    session.type_text("plan");
+    session.press(KeyCode::Enter);
+    insta::assert_snapshot!("builder_operator_step_120x40", session.snapshot(120, 40));
+    session.press(KeyCode::Enter);
+    insta::assert_snapshot!("builder_value_step_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("builder_value_step_120x40", session.snapshot(120, 40));
+    session.press(KeyCode::Down);
+    session.press(KeyCode::Enter);
+    insta::assert_snapshot!(
+        "accounts_list_with_a_chip_120x40",
+        session.snapshot(120, 40)
+    );
+    session.type_text("c");
+    insta::assert_snapshot!("column_chooser_80x24", session.snapshot(80, 24));
+    session.press(KeyCode::Esc);
+    session.type_text("w");
+    session.type_text("Plans");
+    session.press(KeyCode::Enter);
+    session.type_text("v");
+    insta::assert_snapshot!("view_list_80x24", session.snapshot(80, 24));
+    insta::assert_snapshot!("view_list_120x40", session.snapshot(120, 40));
+}

@@ -22,13 +22,14 @@ use super::segments::hints_line;
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
 use crate::lang::format::format_condition;
 use crate::model::EntityKind;
-use crate::model::view::{SortKey, SortOrder};
+use crate::model::view::{SortKey, SortOrder, View};
 use crate::tui::action::{Action, Scope};
 use crate::tui::widgets::columns::{Column, lay_out};
 use crate::tui::widgets::filter_bar::Chip;
 use crate::tui::widgets::filter_editor::{FilterChange, FilterEditor};
 use crate::tui::widgets::picker::{Item, Picker};
 use crate::tui::widgets::text::{cut, thousands};
+use crate::tui::widgets::text_line::TextLine;
 use crate::workspace::{EntitySet, PropertyInfo, Workspace};
 
 /// Columns shown before the user chooses, when the data has them.
@@ -59,6 +60,8 @@ enum Overlay {
     Sort(Picker, SortOrder),
     /// The saved views of this kind, by name.
     Views(Picker),
+    /// Naming the view `w` saves.
+    SaveView(TextLine),
 }
 
 pub struct EntitiesScreen {
@@ -86,6 +89,8 @@ pub struct EntitiesScreen {
     overlay: Overlay,
     /// Entity details, the top one shown.
     details: Vec<EntityDetail>,
+    /// The saved view shown, if the list came from one (saving replaces it).
+    view: Option<String>,
 }
 
 impl EntitiesScreen {
@@ -106,6 +111,7 @@ impl EntitiesScreen {
             hidden_columns: Cell::new(0),
             overlay: Overlay::None,
             details: Vec::new(),
+            view: None,
         }
     }
 
@@ -232,6 +238,19 @@ impl EntitiesScreen {
                     picker.handle(input.key, input.action, page);
                 }
             },
+            Overlay::SaveView(line) => match input.action {
+                Some(Action::Dismiss) => self.overlay = Overlay::None,
+                Some(Action::Accept) => {
+                    let name = line.text().trim().to_string();
+                    self.overlay = Overlay::None;
+                    self.save_view(&name, context);
+                }
+                _ => {
+                    if let Some(key) = input.key {
+                        line.input(key);
+                    }
+                }
+            },
             Overlay::Sort(picker, order) => match input.action {
                 Some(Action::Dismiss) => self.overlay = Overlay::None,
                 Some(Action::Accept) => {
@@ -351,6 +370,7 @@ impl EntitiesScreen {
             self.columns = view.columns.clone();
         }
         self.sort = view.sort.clone();
+        self.view = Some(view.name.clone());
         self.selected = 0;
         self.requery(workspace);
         Ok(format!(
@@ -359,6 +379,78 @@ impl EntitiesScreen {
             thousands(self.shown() as u64),
             self.kind
         ))
+    }
+
+    /// `w`: names the view to save (the shown view's name to start with),
+    /// or saves at once with the name given at the prompt.
+    fn ask_view_name(&mut self, arguments: &[String], context: &mut Context) {
+        if !arguments.is_empty() {
+            let name = arguments.join(" ");
+            self.save_view(&name, context);
+            return;
+        }
+        let name = self.view.clone().unwrap_or_default();
+        self.overlay = Overlay::SaveView(TextLine::with_text(&name));
+    }
+
+    /// Saves the filter, columns and sort as a view named `name`: the
+    /// shown view when the name is its own (rewritten in its file if it
+    /// came from one), else a new view of the UI.
+    fn save_view(&mut self, name: &str, context: &mut Context) {
+        if name.is_empty() {
+            context.out.error("a view needs a name");
+            return;
+        }
+        let kind = self.kind;
+        let texts = self.filter.texts();
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        let filter = match workspace.joined_filter(kind, &texts) {
+            Ok(Some(text)) => match workspace.check_condition(kind, &text) {
+                Ok(condition) => Some(condition),
+                Err(_) => {
+                    context
+                        .out
+                        .error("the filter does not check: fix it before saving");
+                    return;
+                }
+            },
+            Ok(None) => None,
+            Err((index, _)) => {
+                context.out.error(format!(
+                    "condition {} does not check: fix it before saving",
+                    index + 1
+                ));
+                return;
+            }
+        };
+        let replacing = self
+            .view
+            .clone()
+            .filter(|shown| crate::model::fold_name(shown) == crate::model::fold_name(name));
+        let description = replacing
+            .as_deref()
+            .and_then(|shown| workspace.view(shown))
+            .and_then(|summary| summary.view.description);
+        let view = View {
+            name: name.to_string(),
+            kind,
+            description,
+            filter,
+            columns: self.columns.clone(),
+            sort: self.sort.clone(),
+            stages: None,
+        };
+        match workspace.save_view(&view, replacing.as_deref()) {
+            Ok(_) => {
+                self.view = Some(name.to_string());
+                context.out.info(format!("saved view \"{name}\""));
+                context.out.changed.merge(Changed::DEFINITIONS);
+                context.out.wrote_files = true;
+            }
+            Err(failure) => context.out.error(failure.summary()),
+        }
     }
 
     /// The chips changed: the query runs again from the top.
@@ -517,6 +609,17 @@ impl EntitiesScreen {
         let popup = centered(area, 72, 18);
         match &self.overlay {
             Overlay::None => {}
+            Overlay::SaveView(line) => {
+                let rect = centered(area, 60, 3);
+                frame.render_widget(ratatui::widgets::Clear, rect);
+                let block = ratatui::widgets::Block::default()
+                    .borders(ratatui::widgets::Borders::ALL)
+                    .border_style(theme.focused_border())
+                    .title(" Save the filter, columns and sort as the view named ");
+                let inner = block.inner(rect);
+                frame.render_widget(block, rect);
+                line.draw(frame, inner, true);
+            }
             Overlay::Columns(picker) | Overlay::Sort(picker, _) | Overlay::Views(picker) => picker
                 .draw(
                     frame,
@@ -588,6 +691,7 @@ impl Screen for EntitiesScreen {
             }
             Action::Columns => self.open_columns(context),
             Action::Views => self.open_views(context),
+            Action::SaveView => self.ask_view_name(&input.arguments, context),
             Action::SortAscending => {
                 self.open_sort(SortOrder::Ascending, &input.arguments, context)
             }
