@@ -617,3 +617,69 @@ fn demo_accounts_filtered_by_a_segment_through_the_builder() {
     let first = ids.lines().next().expect("an id");
     assert!(screen.contains(first), "{screen}");
 }
+
+/// The number in `title (N)` of a board column as the pane shows it.
+fn board_count(screen: &str, title: &str) -> Option<usize> {
+    let at = screen.find(&format!(" {title} ("))?;
+    let rest = &screen[at + title.len() + 3..];
+    let digits: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .collect();
+    digits.replace(',', "").parse().ok()
+}
+
+/// The stage board on the demo data, in the real binary: the demo's
+/// Pipeline view is the board; `l` `l` selects "active", `L` moves its
+/// first card to "at_risk" — the column counts change at once and the
+/// database agrees after quitting.
+#[test]
+fn demo_stage_board_moves_a_card_to_the_next_stage() {
+    let dir = tempdir();
+    let pane = Pane::start(
+        dir.path(),
+        160,
+        40,
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "demo",
+            "--users",
+            "400",
+            "--accounts",
+            "40",
+        ],
+    );
+    pane.wait_until("the table header", |screen| {
+        screen.lines().any(|line| line.starts_with("NAME"))
+    });
+    pane.keys(&["4"]);
+    let before = pane.wait_for("Pipeline · accounts by lifecycle_stage");
+    let active = board_count(&before, "active").expect("an active column");
+    let at_risk = board_count(&before, "at_risk").expect("an at_risk column");
+    assert!(active > 0, "{before}");
+    pane.keys(&["l", "l", "L"]);
+    let after = pane.wait_for("→ at_risk");
+    assert_eq!(board_count(&after, "active"), Some(active - 1), "{after}");
+    assert_eq!(board_count(&after, "at_risk"), Some(at_risk + 1), "{after}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let ids = segscope(
+        dir.path(),
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "query",
+            "--kind",
+            "accounts",
+            "lifecycle_stage = \"at_risk\"",
+            "--format",
+            "ids",
+        ],
+    );
+    assert_eq!(ids.lines().count(), at_risk + 1);
+}
