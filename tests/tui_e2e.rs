@@ -481,7 +481,10 @@ fn the_demo_prints_nothing_around_the_ui() {
         "the status bar points to the log:\n{screen}"
     );
     pane.keys(&["M"]);
-    let log = pane.wait_for("Messages, newest first");
+    // The log is drawn whole once its oldest line (the demo's summary) is.
+    let log = pane.wait_until("the whole message log", |screen| {
+        screen.contains("Messages, newest first") && screen.contains("demo database demo.redb")
+    });
     assert!(
         log.contains("demo database demo.redb: 200 users, 20 accounts"),
         "{log}"

@@ -93,6 +93,15 @@ fn a_stage_view_orders_the_columns_and_moving_a_card_changes_segment_counts() {
     let mut session = Session::new();
     with_stage_file(&mut session);
     let active_before = session.segment("Active accounts").members;
+    session.type_text("3/");
+    session.type_text("lifecycle_stage = \"active\"");
+    session.settle();
+    session.press(KeyCode::Enter);
+    assert!(
+        session
+            .screen(120, 40)
+            .contains(&format!("{active_before} of 40 accounts"))
+    );
     session.type_text("4");
     let screen = session.screen(160, 40);
     assert!(
@@ -137,6 +146,14 @@ fn a_stage_view_orders_the_columns_and_moving_a_card_changes_segment_counts() {
     let screen = session.screen(120, 40);
     let row = table_row(&screen, "Active accounts");
     assert_eq!(row[0], (active_before + 1).to_string(), "{screen}");
+    // The Accounts list, filtered before the move and out of view during
+    // it, shows the moved account when it comes back into view.
+    session.type_text("3");
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains(&format!("{} of 40 accounts", active_before + 1)),
+        "{screen}"
+    );
     // H moves it back.
     session.type_text("4H");
     assert!(

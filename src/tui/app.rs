@@ -271,10 +271,27 @@ impl App {
         context_of(&mut self.workspace, &self.job, &self.keymap, page_rows)
     }
 
+    /// Puts a screen in view. Screens out of view put off their refresh
+    /// until they are shown again (a list re-runs its query then, not at
+    /// every change made elsewhere).
+    fn show(&mut self, id: ScreenId) {
+        if id == self.current {
+            return;
+        }
+        let previous = self.screen_index(self.current);
+        let next = self.screen_index(id);
+        self.current = id;
+        let Some(workspace) = &self.workspace else {
+            return;
+        };
+        self.screens[previous].set_shown(false, workspace);
+        self.screens[next].set_shown(true, workspace);
+    }
+
     /// The commands that belong to no screen.
     fn global(&mut self, action: Action, arguments: &[String], from_prompt: bool) {
         if let Some(id) = ScreenId::for_action(action) {
-            self.current = id;
+            self.show(id);
             return;
         }
         match action {
@@ -297,8 +314,8 @@ impl App {
                 }
                 None => self.say(Message::info("no job is running")),
             },
-            Action::NextScreen => self.current = self.current.step(true),
-            Action::PreviousScreen => self.current = self.current.step(false),
+            Action::NextScreen => self.show(self.current.step(true)),
+            Action::PreviousScreen => self.show(self.current.step(false)),
             Action::Apply => self.apply_files(arguments),
             Action::Import => self.import(arguments),
             other if from_prompt => self.elsewhere(other, arguments),
@@ -317,7 +334,7 @@ impl App {
         };
         match home {
             Some(id) if id != self.current => {
-                self.current = id;
+                self.show(id);
                 self.on_command(action, arguments.to_vec());
             }
             _ => self.say(Message::error(format!(

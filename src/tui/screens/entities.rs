@@ -89,6 +89,9 @@ pub struct EntitiesScreen {
     overlay: Overlay,
     /// Entity details, the top one shown.
     details: Vec<EntityDetail>,
+    /// In view: changes are read at once; out of view they wait (`stale`).
+    shown: bool,
+    stale: bool,
     /// The saved view shown, if the list came from one (saving replaces it).
     view: Option<String>,
 }
@@ -111,6 +114,8 @@ impl EntitiesScreen {
             hidden_columns: Cell::new(0),
             overlay: Overlay::None,
             details: Vec::new(),
+            shown: false,
+            stale: true,
             view: None,
         }
     }
@@ -714,8 +719,21 @@ impl Screen for EntitiesScreen {
         if changed.entities || changed.definitions {
             self.filter.forget_catalog();
         }
+        if !self.shown {
+            self.stale = true;
+            return;
+        }
         self.requery(workspace);
         self.details.retain_mut(|detail| detail.reload(workspace));
+    }
+
+    fn set_shown(&mut self, shown: bool, workspace: &Workspace) {
+        self.shown = shown;
+        if shown && self.stale {
+            self.stale = false;
+            self.requery(workspace);
+            self.details.retain_mut(|detail| detail.reload(workspace));
+        }
     }
 
     fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {

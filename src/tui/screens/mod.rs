@@ -243,6 +243,11 @@ pub trait Screen {
     /// Re-reads what the screen shows after a change.
     fn refresh(&mut self, workspace: &Workspace, changed: &Changed);
 
+    /// The screen came into view (or went out of it). A screen whose
+    /// refresh is costly may put it off while out of view and catch up
+    /// here.
+    fn set_shown(&mut self, _shown: bool, _workspace: &Workspace) {}
+
     /// Periodic work (a debounced preview); returns whether anything
     /// changed on screen.
     fn tick(&mut self, _now: Instant, _workspace: &Workspace) -> bool {

@@ -88,6 +88,9 @@ pub struct StagesScreen {
     visible_cards: Cell<usize>,
     overlay: Overlay,
     details: Vec<EntityDetail>,
+    /// In view: changes are read at once; out of view they wait (`stale`).
+    in_view: bool,
+    stale: bool,
 }
 
 impl StagesScreen {
@@ -104,6 +107,8 @@ impl StagesScreen {
             visible_cards: Cell::new(8),
             overlay: Overlay::None,
             details: Vec::new(),
+            in_view: false,
+            stale: true,
         }
     }
 
@@ -430,6 +435,34 @@ impl StagesScreen {
         }
     }
 
+    /// Reads what changed: the first stage view while there is no board,
+    /// a stage view's new definition, the board and the open details.
+    fn catch_up(&mut self, workspace: &Workspace, changed: &Changed) {
+        // Until a board is chosen, the first saved stage view is shown.
+        if self.board_of.is_none() {
+            let first_stage_view = workspace
+                .views()
+                .into_iter()
+                .find(|summary| summary.view.stages.is_some());
+            if let Some(summary) = first_stage_view {
+                let _ = self.use_view(&summary.view.name, workspace);
+            }
+        }
+        if let Some(board) = &self.board_of {
+            // A view that changed in its file gives its new stages.
+            if let Some(view) = &board.view
+                && changed.definitions
+            {
+                let view = view.clone();
+                if self.use_view(&view, workspace).is_err() {
+                    self.board_of = None;
+                }
+            }
+        }
+        self.requery(workspace);
+        self.details.retain_mut(|detail| detail.reload(workspace));
+    }
+
     fn title_line(&self, look: &Look) -> Line<'static> {
         let theme = look.theme;
         let Some(board) = &self.board_of else {
@@ -653,31 +686,20 @@ impl Screen for StagesScreen {
         if changed.any() {
             self.filter.forget_catalog();
         }
-        // Until a board is chosen, the first saved stage view is shown.
-        if self.board_of.is_none() {
-            let first_stage_view = workspace
-                .views()
-                .into_iter()
-                .find(|summary| summary.view.stages.is_some());
-            if let Some(summary) = first_stage_view {
-                let _ = self.use_view(&summary.view.name, workspace);
-            }
+        if !self.in_view {
+            self.stale = true;
+            return;
         }
-        if let Some(board) = &self.board_of {
-            // A view that changed in its file gives its new stages.
-            if let Some(view) = &board.view
-                && changed.definitions
-            {
-                let view = view.clone();
-                if self.use_view(&view, workspace).is_err() {
-                    self.board_of = None;
-                }
-            }
-        }
-        self.requery(workspace);
-        self.details.retain_mut(|detail| detail.reload(workspace));
+        self.catch_up(workspace, changed);
     }
 
+    fn set_shown(&mut self, shown: bool, workspace: &Workspace) {
+        self.in_view = shown;
+        if shown && self.stale {
+            self.stale = false;
+            self.catch_up(workspace, &Changed::EVERYTHING);
+        }
+    }
     fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
         self.filter.tick(now, workspace)
     }
