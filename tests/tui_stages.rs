@@ -196,3 +196,40 @@ fn the_filter_bar_narrows_the_board_and_enter_opens_a_card() {
     session.press(KeyCode::Esc);
     assert!(session.screen(120, 40).contains("Pipeline"));
 }
+
+#[test]
+fn w_saves_a_picked_board_as_a_stage_view_that_v_lists() {
+    let mut session = Session::new();
+    session.type_text("4p");
+    session.type_text("accounts plan");
+    session.press(KeyCode::Enter);
+    session.type_text("/");
+    session.type_text("mrr > 0");
+    session.settle();
+    session.press(KeyCode::Enter);
+    session.type_text("w");
+    session.type_text("Plans board");
+    session.press(KeyCode::Enter);
+    assert!(
+        session.status().contains("saved view \"Plans board\""),
+        "{}",
+        session.status()
+    );
+    let saved = session.workspace().view("Plans board").expect("stored");
+    let stages = saved.view.stages.expect("a stage view");
+    assert_eq!(stages.property, "plan");
+    assert!(!stages.values.is_empty());
+    assert_eq!(
+        saved
+            .view
+            .filter
+            .as_ref()
+            .map(segscope::lang::format::format_condition),
+        Some("mrr > 0".to_string())
+    );
+    session.type_text("v");
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("Plans board"), "{screen}");
+    assert!(screen.contains("accounts by plan"), "{screen}");
+    insta::assert_snapshot!("stage_views_80x24", session.snapshot(80, 24));
+}

@@ -19,10 +19,11 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::entity_detail::{DetailOutcome, EntityDetail};
 use super::segments::hints_line;
+use super::view_saving::{ViewShape, draw_name_line, save_view};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
 use crate::lang::format::format_condition;
 use crate::model::EntityKind;
-use crate::model::view::{SortKey, SortOrder, View};
+use crate::model::view::{SortKey, SortOrder};
 use crate::tui::action::{Action, Scope};
 use crate::tui::widgets::columns::{Column, lay_out};
 use crate::tui::widgets::filter_bar::Chip;
@@ -402,59 +403,15 @@ impl EntitiesScreen {
     /// shown view when the name is its own (rewritten in its file if it
     /// came from one), else a new view of the UI.
     fn save_view(&mut self, name: &str, context: &mut Context) {
-        if name.is_empty() {
-            context.out.error("a view needs a name");
-            return;
-        }
-        let kind = self.kind;
-        let texts = self.filter.texts();
-        let Some(workspace) = context.workspace() else {
-            return;
-        };
-        let filter = match workspace.joined_filter(kind, &texts) {
-            Ok(Some(text)) => match workspace.check_condition(kind, &text) {
-                Ok(condition) => Some(condition),
-                Err(_) => {
-                    context
-                        .out
-                        .error("the filter does not check: fix it before saving");
-                    return;
-                }
-            },
-            Ok(None) => None,
-            Err((index, _)) => {
-                context.out.error(format!(
-                    "condition {} does not check: fix it before saving",
-                    index + 1
-                ));
-                return;
-            }
-        };
-        let replacing = self
-            .view
-            .clone()
-            .filter(|shown| crate::model::fold_name(shown) == crate::model::fold_name(name));
-        let description = replacing
-            .as_deref()
-            .and_then(|shown| workspace.view(shown))
-            .and_then(|summary| summary.view.description);
-        let view = View {
-            name: name.to_string(),
-            kind,
-            description,
-            filter,
+        let shape = ViewShape {
             columns: self.columns.clone(),
             sort: self.sort.clone(),
             stages: None,
         };
-        match workspace.save_view(&view, replacing.as_deref()) {
-            Ok(_) => {
-                self.view = Some(name.to_string());
-                context.out.info(format!("saved view \"{name}\""));
-                context.out.changed.merge(Changed::DEFINITIONS);
-                context.out.wrote_files = true;
-            }
-            Err(failure) => context.out.error(failure.summary()),
+        let texts = self.filter.texts();
+        let shown = self.view.clone();
+        if let Some(saved) = save_view(context, name, self.kind, &texts, shape, shown.as_deref()) {
+            self.view = Some(saved);
         }
     }
 
@@ -614,17 +571,7 @@ impl EntitiesScreen {
         let popup = centered(area, 72, 18);
         match &self.overlay {
             Overlay::None => {}
-            Overlay::SaveView(line) => {
-                let rect = centered(area, 60, 3);
-                frame.render_widget(ratatui::widgets::Clear, rect);
-                let block = ratatui::widgets::Block::default()
-                    .borders(ratatui::widgets::Borders::ALL)
-                    .border_style(theme.focused_border())
-                    .title(" Save the filter, columns and sort as the view named ");
-                let inner = block.inner(rect);
-                frame.render_widget(block, rect);
-                line.draw(frame, inner, true);
-            }
+            Overlay::SaveView(line) => draw_name_line(frame, area, line, theme),
             Overlay::Columns(picker) | Overlay::Sort(picker, _) | Overlay::Views(picker) => picker
                 .draw(
                     frame,

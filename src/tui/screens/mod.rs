@@ -14,6 +14,7 @@ mod planned;
 mod segment_editor;
 mod segments;
 mod stages;
+mod view_saving;
 
 use std::time::Instant;
 

@@ -24,14 +24,17 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::entity_detail::{DetailOutcome, EntityDetail, membership_note};
 use super::segments::hints_line;
+use super::view_saving::{ViewShape, draw_name_line, save_view};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
 use crate::lang::format::format_condition;
+use crate::model::view::StageLayout;
 use crate::model::{EntityKind, Scalar, Value};
 use crate::tui::action::{Action, Scope};
 use crate::tui::widgets::filter_bar::Chip;
 use crate::tui::widgets::filter_editor::{FilterChange, FilterEditor};
 use crate::tui::widgets::picker::{Item, Picker};
 use crate::tui::widgets::text::{cut, thousands};
+use crate::tui::widgets::text_line::TextLine;
 use crate::workspace::{EntitySet, StageColumnKind, Workspace};
 
 /// Rows a card takes: its title, its properties, a blank line.
@@ -70,6 +73,8 @@ enum Overlay {
     None,
     Property(Picker, Vec<(EntityKind, String)>),
     Views(Picker),
+    /// Naming the stage view `w` saves.
+    SaveView(TextLine),
 }
 
 pub struct StagesScreen {
@@ -417,6 +422,19 @@ impl StagesScreen {
                     picker.handle(input.key, input.action, page);
                 }
             },
+            Overlay::SaveView(line) => match input.action {
+                Some(Action::Dismiss) => self.overlay = Overlay::None,
+                Some(Action::Accept) => {
+                    let name = line.text();
+                    self.overlay = Overlay::None;
+                    self.save_board(&name, context);
+                }
+                _ => {
+                    if let Some(key) = input.key {
+                        line.input(key);
+                    }
+                }
+            },
             Overlay::Views(picker) => match input.action {
                 Some(Action::Dismiss) => self.overlay = Overlay::None,
                 Some(Action::Accept) => {
@@ -461,6 +479,36 @@ impl StagesScreen {
         }
         self.requery(workspace);
         self.details.retain_mut(|detail| detail.reload(workspace));
+    }
+
+    /// Saves the board — its filter, property, stages and card fields — as
+    /// a stage view.
+    fn save_board(&mut self, name: &str, context: &mut Context) {
+        let Some(board) = self.board_of.clone() else {
+            return;
+        };
+        let mut columns = vec!["name".to_string()];
+        columns.extend(board.fields.iter().cloned());
+        let shape = ViewShape {
+            columns,
+            sort: None,
+            stages: Some(StageLayout {
+                property: board.property.clone(),
+                values: board.values.clone(),
+            }),
+        };
+        let texts = self.filter.texts();
+        if let Some(saved) = save_view(
+            context,
+            name,
+            board.kind,
+            &texts,
+            shape,
+            board.view.as_deref(),
+        ) && let Some(board) = self.board_of.as_mut()
+        {
+            board.view = Some(saved);
+        }
     }
 
     fn title_line(&self, look: &Look) -> Line<'static> {
@@ -658,6 +706,16 @@ impl Screen for StagesScreen {
             return Handled::Consumed;
         }
         match action {
+            Action::SaveView => {
+                if input.arguments.is_empty() {
+                    let name = self.board_of.as_ref().and_then(|b| b.view.clone());
+                    self.overlay =
+                        Overlay::SaveView(TextLine::with_text(&name.unwrap_or_default()));
+                } else {
+                    let name = input.arguments.join(" ");
+                    self.save_board(&name, context);
+                }
+            }
             Action::MoveCardBack => self.move_card(false, context),
             Action::MoveCardForward => self.move_card(true, context),
             Action::Open => {
@@ -763,6 +821,7 @@ impl Screen for StagesScreen {
         let popup = crate::tui::popups::centered(below_tabs, 72, 18);
         match &self.overlay {
             Overlay::None => {}
+            Overlay::SaveView(line) => draw_name_line(frame, below_tabs, line, theme),
             Overlay::Property(picker, _) | Overlay::Views(picker) => picker.draw(
                 frame,
                 popup,
