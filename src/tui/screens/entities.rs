@@ -9,13 +9,11 @@
 //! use — as of the UI's `now`. The screen keeps the matching set in order
 //! and asks the workspace for the cells of the rows in view.
 
-use std::cell::Cell;
 use std::time::Instant;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::Paragraph;
 
 use super::entity_detail::{DetailOutcome, EntityDetail};
 use super::segments::hints_line;
@@ -25,34 +23,13 @@ use crate::lang::format::format_condition;
 use crate::model::EntityKind;
 use crate::model::view::{SortKey, SortOrder};
 use crate::tui::action::{Action, Scope};
-use crate::tui::widgets::columns::{Column, lay_out};
+use crate::tui::widgets::entity_table::EntityTable;
 use crate::tui::widgets::filter_bar::Chip;
 use crate::tui::widgets::filter_editor::{FilterChange, FilterEditor};
 use crate::tui::widgets::picker::{Item, Picker};
-use crate::tui::widgets::text::{cut, thousands};
+use crate::tui::widgets::text::thousands;
 use crate::tui::widgets::text_line::TextLine;
-use crate::workspace::{EntitySet, PropertyInfo, Workspace};
-
-/// Columns shown before the user chooses, when the data has them.
-const PREFERRED_COLUMNS: [&str; 10] = [
-    "name",
-    "email",
-    "title",
-    "role",
-    "plan",
-    "industry",
-    "seats",
-    "mrr",
-    "lifecycle_stage",
-    "last_seen_at",
-];
-/// How many of them.
-const DEFAULT_COLUMNS: usize = 4;
-
-const COLUMN_SPACING: u16 = 1;
-
-/// Rows whose cells are read ahead of a draw, at least.
-const WINDOW_ROWS: usize = 120;
+use crate::workspace::{PropertyInfo, Workspace};
 
 /// What is open over the table.
 enum Overlay {
@@ -69,24 +46,7 @@ pub struct EntitiesScreen {
     id: ScreenId,
     kind: EntityKind,
     filter: FilterEditor,
-    columns: Vec<String>,
-    sort: Option<SortKey>,
-    /// The matching entities, in the shown order.
-    set: Option<EntitySet>,
-    /// Entities of the kind in all.
-    total: usize,
-    /// Why the filter could not be applied, if it could not.
-    filter_error: Option<String>,
-    selected: usize,
-    /// The first row in view.
-    top: usize,
-    /// The cells of the rows from `top` on, as many as fit.
-    window: Vec<(String, Vec<String>)>,
-    /// Rows the table showed at the last draw, so moves keep the
-    /// selection in view.
-    body_rows: Cell<usize>,
-    /// Columns that did not fit at the last draw.
-    hidden_columns: Cell<usize>,
+    table: EntityTable,
     overlay: Overlay,
     /// Entity details, the top one shown.
     details: Vec<EntityDetail>,
@@ -98,96 +58,30 @@ pub struct EntitiesScreen {
 }
 
 impl EntitiesScreen {
+    /// Runs the filter and the sort again.
+    fn requery(&mut self, workspace: &Workspace) {
+        let chips = self.filter.texts();
+        self.table.requery(workspace, &chips);
+    }
+
+    fn sort_by(&mut self, property: String, order: SortOrder, workspace: &Workspace) {
+        self.table.sort = Some(SortKey { property, order });
+        self.table.select_first();
+        self.requery(workspace);
+    }
+
     pub fn new(id: ScreenId, kind: EntityKind) -> EntitiesScreen {
         EntitiesScreen {
             id,
             kind,
             filter: FilterEditor::new(kind),
-            columns: Vec::new(),
-            sort: None,
-            set: None,
-            total: 0,
-            filter_error: None,
-            selected: 0,
-            top: 0,
-            window: Vec::new(),
-            body_rows: Cell::new(20),
-            hidden_columns: Cell::new(0),
+            table: EntityTable::new(kind),
             overlay: Overlay::None,
             details: Vec::new(),
             shown: false,
             stale: true,
             view: None,
         }
-    }
-
-    fn shown(&self) -> usize {
-        self.set.as_ref().map_or(0, EntitySet::len)
-    }
-
-    /// Runs the filter and the sort again, keeping the selection's place.
-    fn requery(&mut self, workspace: &Workspace) {
-        self.total = workspace.entity_count(self.kind);
-        if self.columns.is_empty() {
-            self.columns = default_columns(&workspace.property_names(self.kind));
-        }
-        match workspace.filtered(self.kind, &self.filter.texts()) {
-            Ok(set) => {
-                self.filter_error = None;
-                self.set = Some(match &self.sort {
-                    Some(key) => workspace.sorted(&set, key),
-                    None => set,
-                });
-            }
-            Err(message) => self.filter_error = Some(message),
-        }
-        self.selected = self.selected.min(self.shown().saturating_sub(1));
-        self.fill_window(workspace);
-    }
-
-    /// Keeps the selection in view and reads the cells of the rows in view.
-    fn fill_window(&mut self, workspace: &Workspace) {
-        let rows = self.body_rows.get().max(1);
-        if self.selected < self.top {
-            self.top = self.selected;
-        } else if self.selected >= self.top + rows {
-            self.top = self.selected + 1 - rows;
-        }
-        self.top = self.top.min(self.shown().saturating_sub(1));
-        self.window.clear();
-        let Some(set) = &self.set else {
-            return;
-        };
-        // More rows than the last draw showed: the next draw may be taller.
-        for entity in set.page(self.top, rows.max(WINDOW_ROWS)) {
-            let id = workspace.id_of(entity);
-            let cells = self
-                .columns
-                .iter()
-                .map(|column| workspace.cell_text(entity, column))
-                .collect();
-            self.window.push((id, cells));
-        }
-    }
-
-    fn selected_id(&self) -> Option<String> {
-        let index = self.selected.checked_sub(self.top)?;
-        self.window.get(index).map(|(id, _)| id.clone())
-    }
-
-    fn move_selection(&mut self, action: Action, page: usize) -> bool {
-        let last = self.shown().saturating_sub(1);
-        let page = self.body_rows.get().max(1).min(page.max(1));
-        self.selected = match action {
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Down => (self.selected + 1).min(last),
-            Action::Top => 0,
-            Action::Bottom => last,
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::PageDown => (self.selected + page).min(last),
-            _ => return false,
-        };
-        true
     }
 
     fn handle_overlay(&mut self, input: &Input, context: &mut Context) {
@@ -212,8 +106,8 @@ impl EntitiesScreen {
                             .out
                             .error("no column chosen: the columns stay as they were");
                     } else {
-                        self.columns = chosen;
-                        self.fill_window(workspace);
+                        self.table.columns = chosen;
+                        self.table.fill_window(workspace);
                     }
                 }
                 Some(Action::Accept) => {
@@ -277,17 +171,12 @@ impl EntitiesScreen {
         }
     }
 
-    fn sort_by(&mut self, property: String, order: SortOrder, workspace: &Workspace) {
-        self.sort = Some(SortKey { property, order });
-        self.selected = 0;
-        self.requery(workspace);
-    }
-
     fn open_columns(&mut self, context: &mut Context) {
         let Some(workspace) = context.workspace() else {
             return;
         };
         let mut items: Vec<Item> = self
+            .table
             .columns
             .iter()
             .map(|column| {
@@ -318,12 +207,13 @@ impl EntitiesScreen {
             return;
         }
         let mut items: Vec<Item> = self
+            .table
             .columns
             .iter()
             .map(|column| Item::new(column.clone(), "shown"))
             .collect();
         for info in self.filter.catalog(workspace) {
-            if !self.columns.contains(&info.path) {
+            if !self.table.columns.contains(&info.path) {
                 items.push(Item::new(info.path.clone(), info_detail(&info)));
             }
         }
@@ -373,16 +263,16 @@ impl EntitiesScreen {
                 .collect(),
         );
         if !view.columns.is_empty() {
-            self.columns = view.columns.clone();
+            self.table.columns = view.columns.clone();
         }
-        self.sort = view.sort.clone();
+        self.table.sort = view.sort.clone();
         self.view = Some(view.name.clone());
-        self.selected = 0;
+        self.table.select_first();
         self.requery(workspace);
         Ok(format!(
             "view \"{}\": {} {}",
             view.name,
-            thousands(self.shown() as u64),
+            thousands(self.table.shown() as u64),
             self.kind
         ))
     }
@@ -404,8 +294,8 @@ impl EntitiesScreen {
     /// came from one), else a new view of the UI.
     fn save_view(&mut self, name: &str, context: &mut Context) {
         let shape = ViewShape {
-            columns: self.columns.clone(),
-            sort: self.sort.clone(),
+            columns: self.table.columns.clone(),
+            sort: self.table.sort.clone(),
             stages: None,
         };
         let texts = self.filter.texts();
@@ -417,7 +307,7 @@ impl EntitiesScreen {
 
     /// The chips changed: the query runs again from the top.
     fn filter_changed(&mut self, context: &mut Context) {
-        self.selected = 0;
+        self.table.select_first();
         if let Some(workspace) = context.workspace.as_deref() {
             self.requery(workspace);
         }
@@ -445,124 +335,6 @@ impl EntitiesScreen {
                 self.details.pop();
             }
             DetailOutcome::Open(kind, id) => self.open_detail(kind, &id, context),
-        }
-    }
-
-    fn count_line(&self, look: &Look) -> Line<'static> {
-        let theme = look.theme;
-        let mut spans = vec![Span::styled(
-            format!(
-                "{} of {} {}",
-                thousands(self.shown() as u64),
-                thousands(self.total as u64),
-                self.kind
-            ),
-            theme.title(),
-        )];
-        if let Some(key) = &self.sort {
-            spans.push(Span::styled(
-                format!("   sorted by {} {}", key.property, key.order.word()),
-                theme.dim(),
-            ));
-        }
-        let hidden = self.hidden_columns.get();
-        if hidden > 0 {
-            spans.push(Span::styled(
-                format!(
-                    "   {hidden} more column{} ({} chooses)",
-                    if hidden == 1 { "" } else { "s" },
-                    look.keymap.key_label(Action::Columns)
-                ),
-                theme.dim(),
-            ));
-        }
-        if let Some(error) = &self.filter_error {
-            spans.push(Span::styled(format!("   {error}"), theme.error()));
-        }
-        Line::from(spans)
-    }
-
-    fn draw_table(&self, frame: &mut Frame, area: Rect, look: &Look) {
-        let theme = look.theme;
-        let body = usize::from(area.height.saturating_sub(1));
-        self.body_rows.set(body.max(1));
-        let headers: Vec<String> = self.columns.iter().map(|c| c.to_uppercase()).collect();
-        let columns: Vec<Column> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(index, name)| {
-                // The id first, then what the entity is in, then the rest in order.
-                let priority = match name.as_str() {
-                    crate::model::ID => 0,
-                    crate::model::SEGMENTS => 1,
-                    _ => (index as u8).saturating_add(2),
-                };
-                let column = Column::new("", priority).min(6).limit(40);
-                let column = if index + 1 == self.columns.len() {
-                    column.fill()
-                } else {
-                    column
-                };
-                let cells = self
-                    .window
-                    .iter()
-                    .map(|(_, cells)| cells[index].as_str())
-                    .chain(std::iter::once(headers[index].as_str()));
-                column.fitting(cells)
-            })
-            .collect();
-        let layout = lay_out(&columns, area.width, COLUMN_SPACING);
-        self.hidden_columns.set(layout.hidden().len());
-        let shown: Vec<(usize, u16)> = layout
-            .widths
-            .iter()
-            .enumerate()
-            .filter_map(|(index, width)| width.map(|width| (index, width)))
-            .collect();
-        let fitted = |cells: &[String]| -> Row<'static> {
-            Row::new(
-                shown
-                    .iter()
-                    .map(|&(index, width)| cut(&cells[index], usize::from(width)))
-                    .collect::<Vec<_>>(),
-            )
-        };
-        // After a resize the window may start above what fits: show the
-        // part that keeps the selection in view.
-        let skip = (self.selected.saturating_sub(self.top) + 1).saturating_sub(body);
-        let rows: Vec<Row> = self
-            .window
-            .iter()
-            .skip(skip)
-            .take(body)
-            .map(|(_, cells)| fitted(cells))
-            .collect();
-        let widths: Vec<Constraint> = shown.iter().map(|&(_, w)| Constraint::Length(w)).collect();
-        let table = Table::new(rows, widths)
-            .header(fitted(&headers).style(theme.title()))
-            .column_spacing(COLUMN_SPACING)
-            .row_highlight_style(theme.selected());
-        let mut state = TableState::default();
-        if !self.window.is_empty() && !self.filter.is_focused() {
-            state.select(Some(self.selected.saturating_sub(self.top + skip)));
-        }
-        frame.render_stateful_widget(table, area, &mut state);
-        if self.window.is_empty() {
-            let empty = if self.total == 0 {
-                format!(
-                    "No {} yet: `:import {} FILE` brings some in.",
-                    self.kind, self.kind
-                )
-            } else {
-                format!("No {} match the filter.", self.kind.singular())
-            };
-            let inner = Rect {
-                y: area.y.saturating_add(1),
-                height: area.height.saturating_sub(1),
-                ..area
-            };
-            frame.render_widget(Paragraph::new(empty).style(theme.dim()), inner);
         }
     }
 
@@ -637,7 +409,7 @@ impl Screen for EntitiesScreen {
         }
         match action {
             Action::Open => {
-                if let Some(id) = self.selected_id() {
+                if let Some(id) = self.table.selected_id() {
                     self.open_detail(self.kind, &id, context);
                 }
             }
@@ -651,11 +423,11 @@ impl Screen for EntitiesScreen {
                 self.open_sort(SortOrder::Descending, &input.arguments, context)
             }
             other => {
-                if !self.move_selection(other, context.page_rows) {
+                if !self.table.move_selection(other, context.page_rows) {
                     return Handled::Ignored;
                 }
                 if let Some(workspace) = context.workspace.as_deref() {
-                    self.fill_window(workspace);
+                    self.table.fill_window(workspace);
                 }
             }
         }
@@ -714,8 +486,9 @@ impl Screen for EntitiesScreen {
         .areas(area);
         self.filter.draw_bar(frame, bar, look);
         // The table first: the count line says how many columns it hid.
-        self.draw_table(frame, table, look);
-        frame.render_widget(Paragraph::new(self.count_line(look)), count);
+        self.table
+            .draw(frame, table, look, !self.filter.is_focused());
+        frame.render_widget(Paragraph::new(self.table.count_line(look)), count);
         frame.render_widget(Paragraph::new(hints_line(&self.hints(), look)), hints);
         let below_tabs = Rect {
             y: bar.y,
@@ -753,21 +526,6 @@ impl Screen for EntitiesScreen {
             (Action::Help, "help"),
         ]
     }
-}
-
-/// The first few preferred properties the data has, between `id` and
-/// `segments`.
-fn default_columns(properties: &[String]) -> Vec<String> {
-    let mut columns = vec![crate::model::ID.to_string()];
-    columns.extend(
-        PREFERRED_COLUMNS
-            .iter()
-            .filter(|name| properties.iter().any(|p| p == *name))
-            .take(DEFAULT_COLUMNS)
-            .map(|name| name.to_string()),
-    );
-    columns.push(crate::model::SEGMENTS.to_string());
-    columns
 }
 
 fn info_detail(info: &PropertyInfo) -> String {

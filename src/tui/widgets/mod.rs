@@ -10,6 +10,7 @@ pub mod builder;
 pub mod columns;
 pub mod completion;
 pub mod condition_input;
+pub mod entity_table;
 pub mod filter_bar;
 pub mod filter_editor;
 pub mod picker;
