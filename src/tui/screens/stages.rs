@@ -13,12 +13,10 @@
 //! State and drawing only: the board is read from the workspace after each
 //! change, the cards' text for the cards in view only.
 
-use std::cell::Cell;
 use std::time::Instant;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -32,19 +30,14 @@ use crate::model::{EntityKind, Scalar, Value};
 use crate::tui::action::{Action, Scope};
 use crate::tui::widgets::filter_bar::Chip;
 use crate::tui::widgets::filter_editor::{FilterChange, FilterEditor};
+use crate::tui::widgets::kanban::Kanban;
 use crate::tui::widgets::picker::{Item, Picker};
-use crate::tui::widgets::text::{cut, thousands};
+use crate::tui::widgets::text::thousands;
 use crate::tui::widgets::text_line::TextLine;
-use crate::workspace::{EntitySet, StageColumnKind, Workspace};
+use crate::workspace::{StageColumnKind, Workspace};
 
-/// Rows a card takes: its title, its properties, a blank line.
-const CARD_ROWS: usize = 3;
-/// The narrowest column drawn.
-const MIN_COLUMN_WIDTH: u16 = 18;
 /// Properties a card shows, at most.
 const CARD_FIELDS: usize = 2;
-/// Cards whose text is read ahead of a draw, per column.
-const WINDOW_CARDS: usize = 24;
 
 /// What the board is of.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,17 +51,6 @@ struct BoardOf {
     fields: Vec<String>,
 }
 
-/// One column of the board, with its cards in view.
-struct ColumnState {
-    kind: StageColumnKind,
-    title: String,
-    entities: EntitySet,
-    selected: usize,
-    top: usize,
-    /// (id, title, properties line) of the cards from `top` on.
-    cards: Vec<(String, String, String)>,
-}
-
 enum Overlay {
     None,
     Property(Picker, Vec<(EntityKind, String)>),
@@ -80,17 +62,11 @@ enum Overlay {
 pub struct StagesScreen {
     board_of: Option<BoardOf>,
     filter: FilterEditor,
-    columns: Vec<ColumnState>,
-    /// The selected column.
-    column: usize,
+    board: Kanban,
     /// Entities of the kind matching the filter, and in all.
     shown: usize,
     total: usize,
     filter_error: Option<String>,
-    /// The card to select after the next refresh (a card that moved).
-    follow: Option<String>,
-    /// Cards a column showed at the last draw.
-    visible_cards: Cell<usize>,
     overlay: Overlay,
     details: Vec<EntityDetail>,
     /// In view: changes are read at once; out of view they wait (`stale`).
@@ -103,13 +79,10 @@ impl StagesScreen {
         StagesScreen {
             board_of: None,
             filter: FilterEditor::new(EntityKind::Accounts),
-            columns: Vec::new(),
-            column: 0,
+            board: Kanban::default(),
             shown: 0,
             total: 0,
             filter_error: None,
-            follow: None,
-            visible_cards: Cell::new(8),
             overlay: Overlay::None,
             details: Vec::new(),
             in_view: false,
@@ -134,15 +107,16 @@ impl StagesScreen {
                 .collect(),
         );
         let fields = card_fields(&view.columns, &stages.property);
-        self.board_of = Some(BoardOf {
-            kind: view.kind,
-            property: stages.property,
-            values: stages.values,
-            view: Some(view.name),
-            fields,
-        });
-        self.column = 0;
-        self.requery(workspace);
+        self.show_board(
+            BoardOf {
+                kind: view.kind,
+                property: stages.property,
+                values: stages.values,
+                view: Some(view.name),
+                fields,
+            },
+            workspace,
+        );
         Ok(())
     }
 
@@ -157,14 +131,23 @@ impl StagesScreen {
             .filter(|field| **field != property && names.iter().any(|n| n == *field))
             .map(|field| field.to_string())
             .collect::<Vec<_>>();
-        self.board_of = Some(BoardOf {
+        let board = BoardOf {
             kind,
             property: property.to_string(),
             values,
             view: None,
             fields: card_fields(&fields, property),
-        });
-        self.column = 0;
+        };
+        self.show_board(board, workspace);
+    }
+
+    /// Shows a board; one of other cards (kind, property, stages, fields)
+    /// starts at its first column, the same one keeps its places.
+    fn show_board(&mut self, board: BoardOf, workspace: &Workspace) {
+        if self.board_of.as_ref() != Some(&board) {
+            self.board.reset(board.fields.clone());
+        }
+        self.board_of = Some(board);
         self.requery(workspace);
     }
 
@@ -186,86 +169,8 @@ impl StagesScreen {
             }
         };
         self.shown = set.len();
-        let old: Vec<(String, usize, usize)> = self
-            .columns
-            .iter()
-            .map(|c| (c.title.clone(), c.selected, c.top))
-            .collect();
-        self.columns = workspace
-            .stage_board(&set, &board.property, &board.values)
-            .into_iter()
-            .map(|column| {
-                let (selected, top) = old
-                    .iter()
-                    .find(|(title, _, _)| *title == column.title)
-                    .map_or((0, 0), |(_, selected, top)| (*selected, *top));
-                ColumnState {
-                    kind: column.kind,
-                    title: column.title,
-                    selected: selected.min(column.entities.len().saturating_sub(1)),
-                    top,
-                    entities: column.entities,
-                    cards: Vec::new(),
-                }
-            })
-            .collect();
-        if let Some(id) = self.follow.take() {
-            for (index, column) in self.columns.iter_mut().enumerate() {
-                let at = column
-                    .entities
-                    .iter()
-                    .position(|entity| workspace.id_of(entity) == id);
-                if let Some(at) = at {
-                    column.selected = at;
-                    self.column = index;
-                    break;
-                }
-            }
-        }
-        self.column = self.column.min(self.columns.len().saturating_sub(1));
-        for index in 0..self.columns.len() {
-            self.fill_cards(index, workspace);
-        }
-    }
-
-    /// Keeps a column's selection in view and reads its cards in view.
-    fn fill_cards(&mut self, index: usize, workspace: &Workspace) {
-        let visible = self.visible_cards.get().max(1);
-        let Some(board) = &self.board_of else {
-            return;
-        };
-        let fields = board.fields.clone();
-        let Some(column) = self.columns.get_mut(index) else {
-            return;
-        };
-        if column.selected < column.top {
-            column.top = column.selected;
-        } else if column.selected >= column.top + visible {
-            column.top = column.selected + 1 - visible;
-        }
-        column.cards = column
-            .entities
-            .page(column.top, visible.max(WINDOW_CARDS))
-            .map(|entity| {
-                let id = workspace.id_of(entity);
-                let name = workspace.cell_text(entity, "name");
-                let title = if name.is_empty() { id.clone() } else { name };
-                let details: Vec<String> = fields
-                    .iter()
-                    .map(|field| workspace.cell_text(entity, field))
-                    .filter(|text| !text.is_empty())
-                    .collect();
-                (id, title, details.join(" · "))
-            })
-            .collect();
-    }
-
-    fn selected_id(&self) -> Option<String> {
-        let column = self.columns.get(self.column)?;
-        column
-            .cards
-            .get(column.selected.checked_sub(column.top)?)
-            .map(|(id, _, _)| id.clone())
+        self.board
+            .load(workspace, &set, &board.property, &board.values);
     }
 
     /// Moves the selected card one stage back or forward.
@@ -273,7 +178,7 @@ impl StagesScreen {
         let Some(board) = self.board_of.clone() else {
             return;
         };
-        let Some(id) = self.selected_id() else {
+        let Some(id) = self.board.selected_id() else {
             context.out.info("no card selected");
             return;
         };
@@ -282,12 +187,13 @@ impl StagesScreen {
             context.out.error("the board has no stages to move to");
             return;
         }
-        let Some(from) = self.columns.get(self.column).map(|c| c.kind.clone()) else {
+        let Some((column, from)) = self.board.selected_column() else {
             return;
         };
+        let from = from.clone();
         let target = match (&from, forward) {
-            (StageColumnKind::Stage(_), true) if self.column + 1 < stages => self.column + 1,
-            (StageColumnKind::Stage(_), false) if self.column > 0 => self.column - 1,
+            (StageColumnKind::Stage(_), true) if column + 1 < stages => column + 1,
+            (StageColumnKind::Stage(_), false) if column > 0 => column - 1,
             (StageColumnKind::Stage(_), _) => {
                 let edge = if forward { "last" } else { "first" };
                 context
@@ -299,7 +205,7 @@ impl StagesScreen {
             (_, false) => stages - 1,
         };
         let value = board.values[target].clone();
-        let title = self.columns[target].title.clone();
+        let title = self.board.title(target).to_string();
         let Some(workspace) = context.workspace() else {
             return;
         };
@@ -309,45 +215,11 @@ impl StagesScreen {
                 context
                     .out
                     .info(format!("{id} → {title}{}", membership_note(&moved)));
-                self.follow = Some(id);
-                self.column = target;
+                self.board.follow(id, target);
                 context.out.changed.merge(Changed::ENTITIES);
             }
             Err(failure) => context.out.error(failure.to_string()),
         }
-    }
-
-    fn move_selection(
-        &mut self,
-        action: Action,
-        page: usize,
-        workspace: Option<&Workspace>,
-    ) -> bool {
-        let count = self.columns.len();
-        match action {
-            Action::PreviousStage => self.column = self.column.saturating_sub(1),
-            Action::NextStage => self.column = (self.column + 1).min(count.saturating_sub(1)),
-            other => {
-                let Some(column) = self.columns.get_mut(self.column) else {
-                    return false;
-                };
-                let last = column.entities.len().saturating_sub(1);
-                let page = self.visible_cards.get().max(1).min(page.max(1));
-                column.selected = match other {
-                    Action::Up => column.selected.saturating_sub(1),
-                    Action::Down => (column.selected + 1).min(last),
-                    Action::Top => 0,
-                    Action::Bottom => last,
-                    Action::PageUp => column.selected.saturating_sub(page),
-                    Action::PageDown => (column.selected + page).min(last),
-                    _ => return false,
-                };
-                if let Some(workspace) = workspace {
-                    self.fill_cards(self.column, workspace);
-                }
-            }
-        }
-        true
     }
 
     fn open_property_picker(&mut self, context: &mut Context) {
@@ -536,78 +408,6 @@ impl StagesScreen {
         }
         Line::from(spans)
     }
-
-    /// The columns that fit, around the selected one.
-    fn shown_columns(&self, width: u16) -> std::ops::Range<usize> {
-        let fit = usize::from((width / MIN_COLUMN_WIDTH).max(1));
-        let count = self.columns.len();
-        if count <= fit {
-            return 0..count;
-        }
-        let start = self.column.saturating_sub(fit / 2).min(count - fit);
-        start..start + fit
-    }
-
-    fn draw_board(&self, frame: &mut Frame, area: Rect, look: &Look) {
-        let theme = look.theme;
-        let range = self.shown_columns(area.width);
-        let shown = range.len().max(1) as u16;
-        let constraints = vec![Constraint::Ratio(1, u32::from(shown)); usize::from(shown)];
-        let areas = Layout::horizontal(constraints).split(area);
-        let visible = usize::from(area.height.saturating_sub(2)) / CARD_ROWS;
-        self.visible_cards.set(visible.max(1));
-        for (slot, index) in range.clone().enumerate() {
-            let column = &self.columns[index];
-            let selected_column = index == self.column;
-            let mut title = format!(
-                " {} ({}) ",
-                column.title,
-                thousands(column.entities.len() as u64)
-            );
-            if slot == 0 && range.start > 0 {
-                title = format!(" ‹{}{title}", range.start);
-            }
-            if slot + 1 == range.len() && range.end < self.columns.len() {
-                title = format!("{title}{}› ", self.columns.len() - range.end);
-            }
-            let border = if selected_column {
-                theme.focused_border()
-            } else {
-                theme.dim()
-            };
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(border)
-                .title(title);
-            let inner = block.inner(areas[slot]);
-            frame.render_widget(block, areas[slot]);
-            let width = usize::from(inner.width);
-            let skip =
-                (column.selected.saturating_sub(column.top) + 1).saturating_sub(visible.max(1));
-            let mut lines = Vec::new();
-            for (offset, (_, title, details)) in column
-                .cards
-                .iter()
-                .enumerate()
-                .skip(skip)
-                .take(visible.max(1))
-            {
-                let is_selected = selected_column && column.top + offset == column.selected;
-                let title_style = if is_selected {
-                    theme.selected()
-                } else {
-                    theme.normal().add_modifier(Modifier::BOLD)
-                };
-                lines.push(Line::from(Span::styled(cut(title, width), title_style)));
-                lines.push(Line::from(Span::styled(cut(details, width), theme.dim())));
-                lines.push(Line::raw(""));
-            }
-            if column.entities.is_empty() {
-                lines.push(Line::from(Span::styled("no cards", theme.dim())));
-            }
-            frame.render_widget(Paragraph::new(lines), inner);
-        }
-    }
 }
 
 impl Default for StagesScreen {
@@ -719,7 +519,7 @@ impl Screen for StagesScreen {
             Action::MoveCardBack => self.move_card(false, context),
             Action::MoveCardForward => self.move_card(true, context),
             Action::Open => {
-                if let Some(id) = self.selected_id()
+                if let Some(id) = self.board.selected_id()
                     && let Some(board) = &self.board_of
                 {
                     let kind = board.kind;
@@ -732,7 +532,10 @@ impl Screen for StagesScreen {
             }
             other => {
                 let page = context.page_rows;
-                if !self.move_selection(other, page, context.workspace.as_deref()) {
+                if !self
+                    .board
+                    .move_selection(other, page, context.workspace.as_deref())
+                {
                     return Handled::Ignored;
                 }
             }
@@ -809,7 +612,7 @@ impl Screen for StagesScreen {
         } else {
             self.filter.draw_bar(frame, bar, look);
             frame.render_widget(Paragraph::new(self.title_line(look)), title);
-            self.draw_board(frame, board, look);
+            self.board.draw(frame, board, look);
         }
         frame.render_widget(Paragraph::new(hints_line(&self.hints(), look)), hints);
         let below_tabs = Rect {

@@ -13,6 +13,7 @@ pub mod condition_input;
 pub mod entity_table;
 pub mod filter_bar;
 pub mod filter_editor;
+pub mod kanban;
 pub mod picker;
 pub mod suggestions;
 pub mod text;
