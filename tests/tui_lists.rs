@@ -466,3 +466,47 @@ fn snapshots_of_the_builder_steps_the_column_chooser_and_the_view_list() {
     insta::assert_snapshot!("view_list_80x24", session.snapshot(80, 24));
     insta::assert_snapshot!("view_list_120x40", session.snapshot(120, 40));
 }
+
+#[test]
+fn enter_on_a_chip_reopens_the_builder_at_its_value_and_replaces_the_chip() {
+    let mut session = Session::new();
+    session.type_text("3a");
+    session.type_text("plan");
+    session.press(KeyCode::Enter);
+    session.press(KeyCode::Enter); // =
+    session.type_text("enterprise");
+    session.press(KeyCode::Enter);
+    session.type_text("f");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("plan = — value"), "{screen}");
+    assert!(screen.contains("search: enterprise"), "{screen}");
+    for _ in 0.."enterprise".len() {
+        session.press(KeyCode::Backspace);
+    }
+    session.type_text("pro");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    let bar = screen
+        .lines()
+        .find(|line| line.starts_with("filter:"))
+        .expect("the bar");
+    assert_eq!(bar.trim_end(), "filter: [plan = \"pro\"]");
+    let expected = queried(&session, EntityKind::Accounts, "plan = \"pro\"");
+    assert_eq!(
+        count_line(&mut session),
+        format!("{} of 40 accounts", expected.len())
+    );
+}
+
+#[test]
+fn prompt_commands_sort_and_add_conditions_on_the_list_in_view() {
+    let mut session = Session::new();
+    session.type_text("3");
+    session.prompt("sort-descending seats");
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("sorted by seats desc"), "{screen}");
+    session.prompt("add-condition");
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("Add a condition — property"), "{screen}");
+}
