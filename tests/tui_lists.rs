@@ -389,6 +389,7 @@ fn why_names_the_failing_clause_and_the_values_for_each_segment_out() {
         "the values compared:\n{screen}"
     );
     insta::assert_snapshot!("user_detail_with_why_120x40", session.snapshot(120, 40));
+    insta::assert_snapshot!("user_detail_with_why_80x24", session.snapshot(80, 24));
     let workspace = session.workspace();
     let explanation = workspace
         .explain(EntityKind::Users, &id, "Power users")
