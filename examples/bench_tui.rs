@@ -90,8 +90,17 @@ fn main() {
     bench.restart();
     detail_steps(&mut bench, runs, "in the unsorted list");
     account_steps(&mut bench, runs);
-    // Stages screen (`L`): moving a stage card goes here, one `measure`
-    // per move, once that screen lands.
+    // The Stages screen goes here once it lands: `stage_steps(&mut bench,
+    // runs)` pressing `4`, selecting a card, then one `measure` per move:
+    //     bench.measure(
+    //         Step::new("move a stage card (L)")
+    //             .runs(runs)
+    //             .timed("L")
+    //             .expect("…the card in its new column…")
+    //             .after("H"), // back, so every run moves the same card
+    //     );
+    // and, if a peer makes sense, a `bench.peer("move a stage card", …)`
+    // in `Sqlite::peers` (an UPDATE and the segment's count).
 
     eprintln!("SQLite: loading the same users...");
     let sqlite = Sqlite::load(&users_file, now);
