@@ -200,3 +200,36 @@ fn chips_join_into_one_condition_that_filters_like_query() {
         5
     );
 }
+
+#[test]
+fn a_sort_job_run_on_another_thread_gives_the_same_order() {
+    let (_dir, workspace) = workspace();
+    let all = workspace.all_entities(EntityKind::Users);
+    for property in [
+        "name",
+        "score",
+        "seen",
+        "id",
+        "tags",
+        "account.plan",
+        "segments",
+    ] {
+        for order in [SortOrder::Ascending, SortOrder::Descending] {
+            let key = SortKey {
+                property: property.to_string(),
+                order,
+            };
+            let here: Vec<String> = workspace
+                .sorted(&all, &key)
+                .iter()
+                .map(|e| workspace.id_of(e))
+                .collect();
+            let job = workspace.sort_job(&all, &key);
+            let there = std::thread::spawn(move || job.run())
+                .join()
+                .expect("the sort thread");
+            let there: Vec<String> = there.iter().map(|e| workspace.id_of(e)).collect();
+            assert_eq!(here, there, "{property} {order:?}");
+        }
+    }
+}

@@ -22,7 +22,9 @@ fn listed_ids(session: &mut Session) -> Vec<String> {
     lines[header + 1..]
         .iter()
         .map(|line| line.split_whitespace().next().unwrap_or("").to_string())
-        .take_while(|word| word.starts_with("usr-") || word.starts_with("acc-"))
+        .take_while(|word| {
+            word.starts_with("usr-") || word.starts_with("acc-") || word.starts_with('u')
+        })
         .collect()
 }
 
@@ -510,4 +512,63 @@ fn prompt_commands_sort_and_add_conditions_on_the_list_in_view() {
     session.prompt("add-condition");
     let screen = session.screen(120, 40);
     assert!(screen.contains("Add a condition — property"), "{screen}");
+}
+
+/// A large list sorts on a worker: the key returns at once with the rows
+/// still in their old order and "sorting … by …" on the count line, and
+/// the sorted rows land at a later tick.
+#[test]
+fn a_large_list_sorts_on_a_worker_and_the_rows_land_later() {
+    use segscope::tui::{App, KeyMap, Theme};
+    use segscope::workspace::{ImportFormat, ImportMode, ImportSource};
+    use std::time::{Duration, Instant};
+    const ROWS: usize = 60_000;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut workspace = open_workspace(&dir.path().join("large.redb"));
+    let mut data = String::new();
+    for n in 0..ROWS {
+        // Scores in an order unlike the ids'.
+        data.push_str(&format!(
+            "{{\"id\":\"u{n:06}\",\"score\":{}}}\n",
+            (n * 7919) % ROWS
+        ));
+    }
+    workspace
+        .import(
+            EntityKind::Users,
+            ImportSource::new(
+                std::io::Cursor::new(data.into_bytes()),
+                ImportFormat::JsonLines,
+            ),
+            ImportMode::Merge,
+            false,
+            &mut |_| std::ops::ControlFlow::Continue(()),
+        )
+        .expect("the import");
+    let mut session = Session {
+        dir,
+        app: App::new(workspace, KeyMap::defaults(), Theme::plain(), vec![]),
+    };
+    session.type_text("2S");
+    session.type_text("score");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("sorting 60,000 by score desc…"), "{screen}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !session.screen(120, 40).contains("sorted by score desc") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        session.app.tick(Instant::now());
+    }
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("sorted by score desc"), "{screen}");
+    // The highest score first: 59,999 is held by one user.
+    let first = listed_ids(&mut session).into_iter().next();
+    let top = {
+        let workspace = session.workspace();
+        let set = workspace
+            .query(EntityKind::Users, "score = 59999")
+            .expect("checks");
+        set.iter().next().map(|e| workspace.id_of(e))
+    };
+    assert_eq!(first, top);
 }

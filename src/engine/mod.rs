@@ -24,6 +24,7 @@ use fixedbitset::FixedBitSet;
 
 pub use evaluate::World;
 pub use explain::{Observed, Step, Trace};
+pub use order::SortWork;
 pub use plan::CompileError;
 pub use table::{Cell, Column, TYPE_WORDS, Table, TypeCounts, type_label};
 pub use time::resolve_relative;

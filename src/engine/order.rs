@@ -37,6 +37,69 @@ enum Source<'a> {
     Nothing,
 }
 
+/// Sorting prepared on the thread that holds the engine and run anywhere:
+/// the rows, their keys and, where texts tie on their first bytes, a copy
+/// of the texts that settle them. Preparing reads each row once (and
+/// copies a column's text buffer whole); running is the sort.
+pub struct SortWork {
+    rows: Vec<u32>,
+    keys: Vec<u128>,
+    ties: Option<TieTexts>,
+    order: SortOrder,
+}
+
+/// The texts of the rows being sorted, for keys that tie: one buffer, the
+/// starts of its texts, and each row's text (by position) in it.
+struct TieTexts {
+    bytes: String,
+    starts: Vec<usize>,
+    codes: Vec<u32>,
+}
+
+/// No text for this row.
+const NO_TEXT: u32 = u32::MAX;
+
+impl TieTexts {
+    fn text(&self, position: u32) -> Option<&str> {
+        let code = *self.codes.get(position as usize)?;
+        if code == NO_TEXT {
+            return None;
+        }
+        let code = code as usize;
+        self.bytes.get(self.starts[code]..self.starts[code + 1])
+    }
+}
+
+impl SortWork {
+    /// The rows in order (stably: ties keep the order they were given in).
+    pub fn run(self) -> Vec<u32> {
+        let positions = sorted_positions(&self.keys);
+        let Some(ties) = &self.ties else {
+            return positions
+                .into_iter()
+                .map(|at| self.rows[at as usize])
+                .collect();
+        };
+        let mut keyed: Vec<(u128, u32)> = positions
+            .into_iter()
+            .map(|at| (self.keys[at as usize], at))
+            .collect();
+        settle_text_ties(ties, &mut keyed, self.order);
+        keyed
+            .into_iter()
+            .map(|(_, at)| self.rows[at as usize])
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
 impl Engine {
     /// `rows` (of `kind`) in the order of `property`: `id`, `segments`, a
     /// property, or (users) `account.<name>`. Rows that tie stay in the
@@ -48,14 +111,23 @@ impl Engine {
         property: &str,
         order: SortOrder,
     ) -> Vec<u32> {
+        self.sort_work(kind, rows.to_vec(), property, order).run()
+    }
+
+    /// What [`Engine::ordered_rows`] does, prepared to run on another thread.
+    pub fn sort_work(
+        &self,
+        kind: EntityKind,
+        rows: Vec<u32>,
+        property: &str,
+        order: SortOrder,
+    ) -> SortWork {
         let source = self.sort_source(kind, property);
         let ranks = text_ranks(&source, rows.len());
         let keys: Vec<u128> = rows
             .iter()
             .map(|&row| self.sort_key(kind, &source, ranks.as_deref(), row, order))
             .collect();
-        // Stable: ties keep the given order (the caller's id order).
-        let positions = sorted_positions(&keys);
         let texts_by_prefix = ranks.is_none()
             && match source {
                 Source::Id => true,
@@ -64,15 +136,66 @@ impl Engine {
                 }
                 Source::SegmentCount | Source::Nothing => false,
             };
-        if !texts_by_prefix {
-            return positions.into_iter().map(|at| rows[at as usize]).collect();
+        let ties = texts_by_prefix.then(|| self.tie_texts(kind, &source, &rows));
+        SortWork {
+            rows,
+            keys,
+            ties,
+            order,
         }
-        let mut keyed: Vec<(u128, u32)> = positions
-            .into_iter()
-            .map(|at| (keys[at as usize], rows[at as usize]))
-            .collect();
-        self.settle_text_ties(kind, &source, &mut keyed, order);
-        keyed.into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// The texts that settle ties: a column's whole text buffer (copied at
+    /// once) and each row's code in it, or the rows' ids in a new buffer.
+    fn tie_texts(&self, kind: EntityKind, source: &Source, rows: &[u32]) -> TieTexts {
+        let code_of = |column: &Column, row: u32| match column.cell(row as usize) {
+            Cell::Text(code) => code,
+            Cell::List { start, len } if len > 0 => match column.list_items(start, len)[0] {
+                Cell::Text(code) => code,
+                _ => NO_TEXT,
+            },
+            _ => NO_TEXT,
+        };
+        match source {
+            Source::Column(column) | Source::AccountColumn(column) => {
+                let (bytes, starts) = column.dictionary.raw_parts();
+                let account = matches!(source, Source::AccountColumn(_));
+                let codes = rows
+                    .iter()
+                    .map(|&row| {
+                        let row = if account {
+                            match self.account_of(row) {
+                                Some(account) => account,
+                                None => return NO_TEXT,
+                            }
+                        } else {
+                            row
+                        };
+                        code_of(column, row)
+                    })
+                    .collect();
+                TieTexts {
+                    bytes: bytes.to_string(),
+                    starts: starts.to_vec(),
+                    codes,
+                }
+            }
+            Source::Id | Source::SegmentCount | Source::Nothing => {
+                let ids = &self.table(kind).ids;
+                let mut bytes = String::new();
+                let mut starts = Vec::with_capacity(rows.len() + 1);
+                starts.push(0);
+                for &row in rows {
+                    bytes.push_str(&ids[row as usize]);
+                    starts.push(bytes.len());
+                }
+                TieTexts {
+                    bytes,
+                    starts,
+                    codes: (0..rows.len() as u32).collect(),
+                }
+            }
+        }
     }
 
     fn sort_source(&self, kind: EntityKind, property: &str) -> Source<'_> {
@@ -130,62 +253,31 @@ impl Engine {
             (Some(key), SortOrder::Descending) => (MISSING - 1) - key,
         }
     }
-
-    /// Rows whose keys are equal texts by their first eight bytes are put
-    /// in the order of their whole texts (stably).
-    fn settle_text_ties(
-        &self,
-        kind: EntityKind,
-        source: &Source,
-        keyed: &mut [(u128, u32)],
-        order: SortOrder,
-    ) {
-        let text_of = |row: u32| -> Option<&str> {
-            match source {
-                Source::Id => Some(&self.table(kind).ids[row as usize]),
-                Source::Column(column) => cell_text(column, column.cell(row as usize)),
-                Source::AccountColumn(column) => self
-                    .account_of(row)
-                    .and_then(|account| cell_text(column, column.cell(account as usize))),
-                Source::SegmentCount | Source::Nothing => None,
-            }
-        };
-        if matches!(source, Source::SegmentCount | Source::Nothing) {
-            return;
-        }
-        let mut start = 0;
-        while start < keyed.len() {
-            let key = keyed[start].0;
-            let mut end = start + 1;
-            while end < keyed.len() && keyed[end].0 == key {
-                end += 1;
-            }
-            if end - start > 1 && key != MISSING {
-                let run = &mut keyed[start..end];
-                if text_of(run[0].1).is_some() {
-                    run.sort_by(|a, b| {
-                        let ordering = text_of(a.1).cmp(&text_of(b.1));
-                        match order {
-                            SortOrder::Ascending => ordering,
-                            SortOrder::Descending => ordering.reverse(),
-                        }
-                    });
-                }
-            }
-            start = end;
-        }
-    }
 }
 
-/// The text a cell sorts by, when it is a text (or a list starting with one).
-fn cell_text(column: &Column, cell: Cell) -> Option<&str> {
-    match cell {
-        Cell::Text(code) => Some(column.dictionary.text(code)),
-        Cell::List { start, len } if len > 0 => match column.list_items(start, len)[0] {
-            Cell::Text(code) => Some(column.dictionary.text(code)),
-            _ => None,
-        },
-        _ => None,
+/// Runs of keys that are equal texts by their first eight bytes are put in
+/// the order of their whole texts (stably); `keyed` holds (key, position).
+fn settle_text_ties(ties: &TieTexts, keyed: &mut [(u128, u32)], order: SortOrder) {
+    let mut start = 0;
+    while start < keyed.len() {
+        let key = keyed[start].0;
+        let mut end = start + 1;
+        while end < keyed.len() && keyed[end].0 == key {
+            end += 1;
+        }
+        if end - start > 1 && key != MISSING {
+            let run = &mut keyed[start..end];
+            if ties.text(run[0].1).is_some() {
+                run.sort_by(|a, b| {
+                    let ordering = ties.text(a.1).cmp(&ties.text(b.1));
+                    match order {
+                        SortOrder::Ascending => ordering,
+                        SortOrder::Descending => ordering.reverse(),
+                    }
+                });
+            }
+        }
+        start = end;
     }
 }
 

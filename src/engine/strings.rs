@@ -80,6 +80,12 @@ impl StringTable {
         text_at(&self.bytes, &self.starts, code)
     }
 
+    /// Every text in one buffer, and where each starts (`starts[code]` to
+    /// `starts[code + 1]`): to copy them all at the cost of two memcpys.
+    pub fn raw_parts(&self) -> (&str, &[usize]) {
+        (&self.bytes, &self.starts)
+    }
+
     pub fn len(&self) -> usize {
         self.starts.len() - 1
     }

@@ -66,6 +66,11 @@ impl Dictionary {
         self.texts.len()
     }
 
+    /// The texts in one buffer and their starts (see `StringTable::raw_parts`).
+    pub fn raw_parts(&self) -> (&str, &[usize]) {
+        self.texts.raw_parts()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.texts.is_empty()
     }

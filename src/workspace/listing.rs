@@ -31,6 +31,30 @@ pub struct PropertyInfo {
     pub counted: EntityKind,
 }
 
+/// A sort prepared by [`Workspace::sort_job`], to run on any thread (it
+/// holds what it needs, nothing of the workspace): a list keeps drawing
+/// the order it had until the sorted set lands.
+pub struct SortJob {
+    kind: EntityKind,
+    work: crate::engine::SortWork,
+}
+
+impl SortJob {
+    /// The set in the new order.
+    pub fn run(self) -> EntitySet {
+        EntitySet::in_order(self.kind, self.work.run())
+    }
+
+    /// How many entities it sorts.
+    pub fn len(&self) -> usize {
+        self.work.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.work.is_empty()
+    }
+}
+
 impl Workspace {
     /// `set` in the order of `key` (missing values last either way; ties
     /// in the set's order, which is id order for what `query` returns).
@@ -39,6 +63,17 @@ impl Workspace {
             .engine
             .ordered_rows(set.kind(), set.rows(), &key.property, key.order);
         EntitySet::in_order(set.kind(), rows)
+    }
+
+    /// What [`Workspace::sorted`] does, prepared here (one pass over the
+    /// rows) and run wherever the caller likes.
+    pub fn sort_job(&self, set: &EntitySet, key: &SortKey) -> SortJob {
+        SortJob {
+            kind: set.kind(),
+            work: self
+                .engine
+                .sort_work(set.kind(), set.rows().to_vec(), &key.property, key.order),
+        }
     }
 
     /// The properties of `kind` a filter can name, built-ins first (`id`,

@@ -50,7 +50,7 @@ pub use edit::{
 };
 pub use entity_set::{EntityRow, EntitySet};
 pub use explain::{Clause, ClauseShape, ExplainError, Explanation};
-pub use listing::{PropertyInfo, value_text};
+pub use listing::{PropertyInfo, SortJob, value_text};
 pub use stages::{MAX_OFFERED_STAGES, StageColumn, StageColumnKind};
 pub use trends::{DayCount, MAX_TREND_DAYS, TrendError};
 pub use views::{DeleteViewFailure, ViewSummary};

@@ -456,11 +456,15 @@ impl Screen for EntitiesScreen {
     }
 
     fn tick(&mut self, now: Instant, workspace: &Workspace) -> bool {
-        self.filter.tick(now, workspace)
+        let sorted = self.table.poll_sort(workspace);
+        self.filter.tick(now, workspace) || sorted
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.filter.deadline()
+        match (self.filter.deadline(), self.table.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {

@@ -8,6 +8,8 @@
 //! sort are the workspace's.
 
 use std::cell::Cell;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -20,7 +22,7 @@ use crate::model::EntityKind;
 use crate::model::view::SortKey;
 use crate::tui::action::Action;
 use crate::tui::screens::Look;
-use crate::workspace::{EntitySet, Workspace};
+use crate::workspace::{EntitySet, SortJob, Workspace};
 
 /// Columns shown before the user chooses, when the data has them.
 const PREFERRED_COLUMNS: [&str; 10] = [
@@ -43,6 +45,13 @@ const COLUMN_SPACING: u16 = 1;
 /// Rows whose cells are read ahead of a draw, at least.
 const WINDOW_ROWS: usize = 120;
 
+/// Sets this large are sorted on a worker thread, the list drawn in the
+/// order it had until the sort lands (smaller ones sort within a frame).
+const BACKGROUND_SORT: usize = 50_000;
+
+/// How often a sort in flight is looked for.
+const SORT_POLL: Duration = Duration::from_millis(15);
+
 pub struct EntityTable {
     kind: EntityKind,
     /// The columns shown, in order (the data's defaults until chosen).
@@ -64,6 +73,28 @@ pub struct EntityTable {
     body_rows: Cell<usize>,
     /// Columns that did not fit at the last draw.
     hidden_columns: Cell<usize>,
+    /// The chips and sort the shown set answers.
+    asked: Option<(Vec<String>, Option<SortKey>)>,
+    /// A sort running on a worker thread.
+    sorting: Option<SortInFlight>,
+}
+
+/// A sort on its worker thread, and where its result arrives.
+struct SortInFlight {
+    rows: usize,
+    receiver: Receiver<EntitySet>,
+}
+
+impl SortInFlight {
+    fn start(job: SortJob) -> SortInFlight {
+        let rows = job.len();
+        let (sender, receiver) = channel();
+        std::thread::spawn(move || {
+            // The table may have moved on; nobody listening is fine.
+            let _ = sender.send(job.run());
+        });
+        SortInFlight { rows, receiver }
+    }
 }
 
 impl EntityTable {
@@ -80,6 +111,8 @@ impl EntityTable {
             window: Vec::new(),
             body_rows: Cell::new(20),
             hidden_columns: Cell::new(0),
+            asked: None,
+            sorting: None,
         }
     }
 
@@ -99,18 +132,60 @@ impl EntityTable {
         if self.columns.is_empty() {
             self.columns = default_columns(&workspace.property_names(self.kind));
         }
+        // A sort still running was for what is asked again now.
+        self.sorting = None;
         match workspace.filtered(self.kind, chips) {
             Ok(set) => {
                 self.filter_error = None;
-                self.set = Some(match &self.sort {
-                    Some(key) => workspace.sorted(&set, key),
-                    None => set,
-                });
+                let same_question =
+                    self.asked.as_ref() == Some(&(chips.to_vec(), self.sort.clone()));
+                self.asked = Some((chips.to_vec(), self.sort.clone()));
+                match &self.sort {
+                    Some(key) if set.len() >= BACKGROUND_SORT => {
+                        // The rows in the order they had (the same filter
+                        // and sort, after a change) or in id order, until
+                        // the sort lands.
+                        let job = workspace.sort_job(&set, key);
+                        if !same_question || self.set.is_none() {
+                            self.set = Some(set);
+                        }
+                        self.sorting = Some(SortInFlight::start(job));
+                    }
+                    Some(key) => self.set = Some(workspace.sorted(&set, key)),
+                    None => self.set = Some(set),
+                }
             }
             Err(message) => self.filter_error = Some(message),
         }
         self.selected = self.selected.min(self.shown().saturating_sub(1));
         self.fill_window(workspace);
+    }
+
+    /// Takes the sorted set when the worker is done; true when it landed.
+    pub fn poll_sort(&mut self, workspace: &Workspace) -> bool {
+        let Some(sorting) = &self.sorting else {
+            return false;
+        };
+        match sorting.receiver.try_recv() {
+            Ok(set) => {
+                self.sorting = None;
+                self.set = Some(set);
+                self.selected = self.selected.min(self.shown().saturating_sub(1));
+                self.fill_window(workspace);
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.sorting = None;
+                self.filter_error = Some("the sort stopped before it finished".to_string());
+                true
+            }
+        }
+    }
+
+    /// When to look for a sort in flight again.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.sorting.as_ref().map(|_| Instant::now() + SORT_POLL)
     }
 
     /// Keeps the selection in view and reads the cells of the rows in view.
@@ -170,10 +245,16 @@ impl EntityTable {
             theme.title(),
         )];
         if let Some(key) = &self.sort {
-            spans.push(Span::styled(
-                format!("   sorted by {} {}", key.property, key.order.word()),
-                theme.dim(),
-            ));
+            let what = match &self.sorting {
+                Some(sorting) => format!(
+                    "   sorting {} by {} {}…",
+                    thousands(sorting.rows as u64),
+                    key.property,
+                    key.order.word()
+                ),
+                None => format!("   sorted by {} {}", key.property, key.order.word()),
+            };
+            spans.push(Span::styled(what, theme.dim()));
         }
         let hidden = self.hidden_columns.get();
         if hidden > 0 {
