@@ -90,17 +90,8 @@ fn main() {
     bench.restart();
     detail_steps(&mut bench, runs, "in the unsorted list");
     account_steps(&mut bench, runs);
-    // The Stages screen goes here once it lands: `stage_steps(&mut bench,
-    // runs)` pressing `4`, selecting a card, then one `measure` per move:
-    //     bench.measure(
-    //         Step::new("move a stage card (L)")
-    //             .runs(runs)
-    //             .timed("L")
-    //             .expect("…the card in its new column…")
-    //             .after("H"), // back, so every run moves the same card
-    //     );
-    // and, if a peer makes sense, a `bench.peer("move a stage card", …)`
-    // in `Sqlite::peers` (an UPDATE and the segment's count).
+    eprintln!("measuring the Stages board...");
+    stage_steps(&mut bench, runs);
 
     eprintln!("SQLite: loading the same users...");
     let sqlite = Sqlite::load(&users_file, now);
@@ -199,7 +190,7 @@ fn sort_steps(bench: &mut Bench, runs: usize) {
                 .runs(runs)
                 .before(&format!("{key}{property}"))
                 .timed("<Enter>")
-                .expect(&format!("sorted by {property} {word}")),
+                .until(&format!("sorted by {property} {word}")),
         );
     }
 }
@@ -244,6 +235,20 @@ fn account_steps(bench: &mut Bench, runs: usize) {
     );
 }
 
+/// The demo's Pipeline board of 100,000 accounts: a card moved from
+/// "active" to "at_risk" (`L`) and back (`H`), each setting the property
+/// through the workspace — segments and counts everywhere recomputed.
+fn stage_steps(bench: &mut Bench, runs: usize) {
+    bench.press("4ll");
+    bench.measure(
+        Step::new("move a stage card (L)")
+            .runs(runs)
+            .timed("L")
+            .expect("→ at_risk")
+            .after("H"),
+    );
+}
+
 /// The app on a 120×40 test terminal, and the figures so far.
 struct Bench {
     app: Option<App>,
@@ -272,6 +277,9 @@ struct Step {
     timed: String,
     after: String,
     expect: Option<String>,
+    /// Text the screen shows once work the step started on a worker has
+    /// landed (a sort): the time until then is a figure of its own.
+    until: Option<String>,
 }
 
 impl Step {
@@ -283,6 +291,7 @@ impl Step {
             timed: String::new(),
             after: String::new(),
             expect: None,
+            until: None,
         }
     }
 
@@ -313,6 +322,11 @@ impl Step {
 
     fn expect(mut self, text: &str) -> Step {
         self.expect = Some(text.to_string());
+        self
+    }
+
+    fn until(mut self, text: &str) -> Step {
+        self.until = Some(text.to_string());
         self
     }
 }
@@ -374,10 +388,13 @@ impl Bench {
 
     fn measure(&mut self, step: Step) {
         let mut samples = Vec::new();
+        let mut landed = Vec::new();
         for _ in 0..step.runs {
             self.press(&step.before);
+            let mut started = Instant::now();
             for (index, code) in keys_of(&step.timed).into_iter().enumerate() {
                 let start = Instant::now();
+                started = start;
                 self.key(code);
                 let took = start.elapsed();
                 if self.slow.is_some_and(|slow| took >= slow) {
@@ -397,12 +414,34 @@ impl Bench {
                     step.label
                 );
             }
+            if let Some(until) = &step.until {
+                // The event loop's ticks, as often as a sort in flight asks.
+                let give_up = Instant::now() + Duration::from_secs(120);
+                while !self.screen().contains(until.as_str()) {
+                    assert!(
+                        Instant::now() < give_up,
+                        "{}: {until:?} never came",
+                        step.label
+                    );
+                    std::thread::sleep(Duration::from_millis(2));
+                    self.app().tick(Instant::now());
+                    self.draw();
+                }
+                landed.push(started.elapsed());
+            }
             self.press(&step.after);
         }
-        match self.figures.iter_mut().find(|f| f.label == step.label) {
+        self.record(step.label.clone(), samples);
+        if !landed.is_empty() {
+            self.record(format!("{} — until the rows land", step.label), landed);
+        }
+    }
+
+    fn record(&mut self, label: String, samples: Vec<Duration>) {
+        match self.figures.iter_mut().find(|f| f.label == label) {
             Some(figures) => figures.samples.extend(samples),
             None => self.figures.push(Figures {
-                label: step.label,
+                label,
                 samples,
                 peer: None,
             }),

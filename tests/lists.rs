@@ -233,3 +233,54 @@ fn a_sort_job_run_on_another_thread_gives_the_same_order() {
         }
     }
 }
+
+#[test]
+fn sets_stay_in_id_order_as_entities_come_and_go() {
+    let (_dir, mut workspace) = workspace();
+    let ids = |workspace: &Workspace, set: &segscope::workspace::EntitySet| -> Vec<String> {
+        set.iter().map(|e| workspace.id_of(e)).collect()
+    };
+    let all = workspace.all_entities(EntityKind::Users);
+    assert_eq!(ids(&workspace, &all), ["u1", "u2", "u3", "u4", "u5"]);
+    workspace
+        .import(
+            EntityKind::Users,
+            ImportSource::new(
+                std::io::Cursor::new(b"{\"id\":\"u25\",\"score\":1}\n{\"id\":\"u0\"}\n".to_vec()),
+                ImportFormat::JsonLines,
+            ),
+            ImportMode::Merge,
+            false,
+            &mut |_| std::ops::ControlFlow::Continue(()),
+        )
+        .expect("the import");
+    let all = workspace.all_entities(EntityKind::Users);
+    assert_eq!(
+        ids(&workspace, &all),
+        ["u0", "u1", "u2", "u25", "u3", "u4", "u5"]
+    );
+    let scored = workspace
+        .query(EntityKind::Users, "score is set")
+        .expect("checks");
+    assert_eq!(ids(&workspace, &scored), ["u1", "u2", "u25", "u3", "u4"]);
+    workspace
+        .delete(EntityKind::Users, &["u2".to_string()])
+        .expect("the delete");
+    let all = workspace.all_entities(EntityKind::Users);
+    assert_eq!(ids(&workspace, &all), ["u0", "u1", "u25", "u3", "u4", "u5"]);
+    // A property change keeps the order (and the cached order is reused).
+    workspace
+        .set(
+            EntityKind::Users,
+            "u0",
+            vec![(
+                "score".to_string(),
+                Some(segscope::model::Value::number(3.0)),
+            )],
+        )
+        .expect("the set");
+    let scored = workspace
+        .query(EntityKind::Users, "score is set")
+        .expect("checks");
+    assert_eq!(ids(&workspace, &scored), ["u0", "u1", "u25", "u3", "u4"]);
+}

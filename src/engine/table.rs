@@ -188,6 +188,9 @@ pub struct Table {
     index: RowIndex,
     /// Rows [`Table::reserve`] made room for.
     expected_rows: usize,
+    /// Counts every change of which rows are alive or what id one holds,
+    /// so an order of the ids kept elsewhere knows when it is stale.
+    generation: u64,
 }
 
 impl Table {
@@ -213,6 +216,12 @@ impl Table {
         for column in self.columns.values_mut() {
             column.reserve(rows);
         }
+    }
+
+    /// Changes when a row starts or stops living or changes its id (not
+    /// when only properties change).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Number of row slots (alive or not).
@@ -251,6 +260,7 @@ impl Table {
         if !was_alive || &*self.ids[index] != id {
             self.ids[index] = id.into();
             self.index.insert(&self.ids, row);
+            self.generation += 1;
         }
         self.alive.insert(index);
         // A row that held an entity starts empty again.
@@ -278,6 +288,9 @@ impl Table {
         let index = row as usize;
         if index >= self.ids.len() {
             return;
+        }
+        if self.alive.contains(index) {
+            self.generation += 1;
         }
         self.alive.set(index, false);
         self.index.remove(&self.ids, row);

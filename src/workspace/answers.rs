@@ -233,7 +233,10 @@ impl Workspace {
 
     pub(super) fn entity_set(&self, kind: EntityKind, rows: &FixedBitSet) -> EntitySet {
         let table = self.engine.table(kind);
-        EntitySet::new(kind, rows, |row| &table.ids[row as usize])
+        self.id_order
+            .set_of(kind, table.generation(), &table.alive, rows, |row| {
+                &table.ids[row as usize]
+            })
     }
 }
 

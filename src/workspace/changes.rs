@@ -518,6 +518,8 @@ impl Workspace {
         let (engine, registry, _) = build_engine(&self.store, self.now)?;
         self.engine = engine;
         self.registry = registry;
+        // A new snapshot counts its generations afresh.
+        self.id_order = super::entity_set::IdOrder::default();
         Ok(())
     }
 }

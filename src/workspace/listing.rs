@@ -159,6 +159,13 @@ impl Workspace {
         ids
     }
 
+    /// Where the entity `id` is in `set`, if it is there (no id is read
+    /// for the others).
+    pub fn position_in(&self, set: &EntitySet, id: &str) -> Option<usize> {
+        let row = self.engine.row_of(set.kind(), id)?;
+        set.rows().iter().position(|&r| r == row)
+    }
+
     /// The id of an entity of a set.
     pub fn id_of(&self, entity: EntityRow) -> String {
         self.engine.table(entity.kind).ids[entity.row as usize].to_string()

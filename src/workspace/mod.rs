@@ -83,6 +83,8 @@ pub struct Workspace {
     /// How membership moved since the last recorded evaluation, found at
     /// open: (segment, entered, exited).
     moved_at_open: Vec<MembershipCount>,
+    /// Each kind's living rows in id order, kept between answers.
+    id_order: entity_set::IdOrder,
 }
 
 /// A failure of the workspace: the store's, or a definition in the store
@@ -166,6 +168,7 @@ impl Workspace {
             registry,
             now,
             moved_at_open: changes::summarize(&deltas),
+            id_order: entity_set::IdOrder::default(),
         };
         if options.record {
             workspace.may_record()?;

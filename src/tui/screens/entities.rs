@@ -67,7 +67,8 @@ impl EntitiesScreen {
     fn sort_by(&mut self, property: String, order: SortOrder, workspace: &Workspace) {
         self.table.sort = Some(SortKey { property, order });
         self.table.select_first();
-        self.requery(workspace);
+        let chips = self.filter.texts();
+        self.table.resort(workspace, &chips);
     }
 
     pub fn new(id: ScreenId, kind: EntityKind) -> EntitiesScreen {

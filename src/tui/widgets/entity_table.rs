@@ -75,6 +75,8 @@ pub struct EntityTable {
     hidden_columns: Cell<usize>,
     /// The chips and sort the shown set answers.
     asked: Option<(Vec<String>, Option<SortKey>)>,
+    /// The matches of the chips in id order, for a new sort of the same.
+    base: Option<EntitySet>,
     /// A sort running on a worker thread.
     sorting: Option<SortInFlight>,
 }
@@ -112,6 +114,7 @@ impl EntityTable {
             body_rows: Cell::new(20),
             hidden_columns: Cell::new(0),
             asked: None,
+            base: None,
             sorting: None,
         }
     }
@@ -140,25 +143,44 @@ impl EntityTable {
                 let same_question =
                     self.asked.as_ref() == Some(&(chips.to_vec(), self.sort.clone()));
                 self.asked = Some((chips.to_vec(), self.sort.clone()));
-                match &self.sort {
-                    Some(key) if set.len() >= BACKGROUND_SORT => {
-                        // The rows in the order they had (the same filter
-                        // and sort, after a change) or in id order, until
-                        // the sort lands.
-                        let job = workspace.sort_job(&set, key);
-                        if !same_question || self.set.is_none() {
-                            self.set = Some(set);
-                        }
-                        self.sorting = Some(SortInFlight::start(job));
-                    }
-                    Some(key) => self.set = Some(workspace.sorted(&set, key)),
-                    None => self.set = Some(set),
-                }
+                self.base = Some(set.clone());
+                self.show_in_order(workspace, set, same_question);
             }
             Err(message) => self.filter_error = Some(message),
         }
         self.selected = self.selected.min(self.shown().saturating_sub(1));
         self.fill_window(workspace);
+    }
+
+    /// The same matches in the order of a new sort (the filter is not run
+    /// again: nothing changed but the sort).
+    pub fn resort(&mut self, workspace: &Workspace, chips: &[String]) {
+        let Some(base) = self.base.clone() else {
+            return self.requery(workspace, chips);
+        };
+        self.sorting = None;
+        self.asked = Some((chips.to_vec(), self.sort.clone()));
+        self.show_in_order(workspace, base, false);
+        self.selected = self.selected.min(self.shown().saturating_sub(1));
+        self.fill_window(workspace);
+    }
+
+    /// Shows `set` in the table's sort: at once for a small set, from a
+    /// worker for a large one — meanwhile the rows keep the order they had
+    /// when `same_question` (the same filter and sort, after a change), or
+    /// id order.
+    fn show_in_order(&mut self, workspace: &Workspace, set: EntitySet, same_question: bool) {
+        match &self.sort {
+            Some(key) if set.len() >= BACKGROUND_SORT => {
+                let job = workspace.sort_job(&set, key);
+                if !same_question || self.set.is_none() {
+                    self.set = Some(set);
+                }
+                self.sorting = Some(SortInFlight::start(job));
+            }
+            Some(key) => self.set = Some(workspace.sorted(&set, key)),
+            None => self.set = Some(set),
+        }
     }
 
     /// Takes the sorted set when the worker is done; true when it landed.

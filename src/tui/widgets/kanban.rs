@@ -128,10 +128,7 @@ impl Kanban {
             .collect();
         if let Some(id) = self.follow.take() {
             for (index, column) in self.columns.iter_mut().enumerate() {
-                let at = column
-                    .entities
-                    .iter()
-                    .position(|entity| workspace.id_of(entity) == id);
+                let at = workspace.position_in(&column.entities, &id);
                 if let Some(at) = at {
                     column.selected = at;
                     self.column = index;
