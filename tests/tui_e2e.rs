@@ -558,15 +558,12 @@ fn a_seg_file_start_prints_nothing_and_logs_its_warnings() {
     assert_eq!(printed, "", "segscope printed around its UI session");
 }
 
-/// The builder on the demo data, in the real binary: Accounts, `a`,
-/// Segments, `in`, "Enterprise ICP" found by typing, Enter — the chip shows
-/// and the count line says as many accounts as `segscope query` lists.
-#[test]
-fn demo_accounts_filtered_by_a_segment_through_the_builder() {
-    let dir = tempdir();
+/// The demo of 400 users and 40 accounts, `width` columns by 40 rows, once
+/// its Segments table is drawn.
+fn demo_of_400_users(dir: &Path, width: u16) -> Pane {
     let pane = Pane::start(
-        dir.path(),
-        120,
+        dir,
+        width,
         40,
         &[
             "--db",
@@ -583,6 +580,16 @@ fn demo_accounts_filtered_by_a_segment_through_the_builder() {
     pane.wait_until("the table header", |screen| {
         screen.lines().any(|line| line.starts_with("NAME"))
     });
+    pane
+}
+
+/// The builder on the demo data, in the real binary: Accounts, `a`,
+/// Segments, `in`, "Enterprise ICP" found by typing, Enter — the chip shows
+/// and the count line says as many accounts as `segscope query` lists.
+#[test]
+fn demo_accounts_filtered_by_a_segment_through_the_builder() {
+    let dir = tempdir();
+    let pane = demo_of_400_users(dir.path(), 120);
     pane.keys(&["3"]);
     pane.wait_for("of 40 accounts");
     pane.keys(&["a"]);
@@ -639,25 +646,7 @@ fn board_count(screen: &str, title: &str) -> Option<usize> {
 #[test]
 fn demo_stage_board_moves_a_card_to_the_next_stage() {
     let dir = tempdir();
-    let pane = Pane::start(
-        dir.path(),
-        160,
-        40,
-        &[
-            "--db",
-            "demo.redb",
-            "--now",
-            NOW,
-            "demo",
-            "--users",
-            "400",
-            "--accounts",
-            "40",
-        ],
-    );
-    pane.wait_until("the table header", |screen| {
-        screen.lines().any(|line| line.starts_with("NAME"))
-    });
+    let pane = demo_of_400_users(dir.path(), 160);
     pane.keys(&["4"]);
     let before = pane.wait_for("Pipeline · accounts by lifecycle_stage");
     let active = board_count(&before, "active").expect("an active column");

@@ -10,7 +10,7 @@ use crossterm::event::KeyCode;
 use segscope::lang::parse_datetime;
 use segscope::model::{EntityKind, Value};
 use segscope::tui::{App, KeyMap, Theme};
-use segscope::workspace::{EntityKindChoice, OpenOptions, SegmentDraft, SourceText, Workspace};
+use segscope::workspace::{OpenOptions, Workspace};
 
 mod support;
 use support::tui_session::*;
@@ -33,23 +33,7 @@ fn session_with_history() -> Session {
     let path = dir.path().join("segscope.redb");
     {
         let mut workspace = open_at(&path, "2025-12-01T09:00:00Z");
-        import_demo_data(&mut workspace);
-        workspace
-            .apply(&[SourceText {
-                origin: "fixture.seg".to_string(),
-                text: SEGMENTS.to_string(),
-            }])
-            .expect("the fixture segments apply");
-        workspace
-            .save_segment(&SegmentDraft {
-                original: None,
-                name: "Light users".to_string(),
-                kind: EntityKindChoice(EntityKind::Users),
-                description: "Fewer than four sessions in 30 days".to_string(),
-                condition: LIGHT_USERS.to_string(),
-                based_on: None,
-            })
-            .expect("a segment of the terminal UI saves");
+        set_up_fixture(&mut workspace);
     }
     let busy = [("2025-12-05", 0), ("2025-12-09", 1), ("2025-12-14", 2)];
     let more = [("2025-12-20", 3), ("2025-12-27", 4)];

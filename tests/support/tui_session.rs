@@ -78,23 +78,7 @@ impl Session {
     pub fn with_keymap(keymap: KeyMap) -> Session {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut workspace = open_workspace(&dir.path().join("segscope.redb"));
-        import_demo_data(&mut workspace);
-        workspace
-            .apply(&[SourceText {
-                origin: "fixture.seg".to_string(),
-                text: SEGMENTS.to_string(),
-            }])
-            .expect("the fixture segments apply");
-        workspace
-            .save_segment(&SegmentDraft {
-                original: None,
-                name: "Light users".to_string(),
-                kind: EntityKindChoice(EntityKind::Users),
-                description: "Fewer than four sessions in 30 days".to_string(),
-                condition: LIGHT_USERS.to_string(),
-                based_on: None,
-            })
-            .expect("a segment of the terminal UI saves");
+        set_up_fixture(&mut workspace);
         let app = App::new(workspace, keymap, Theme::plain(), vec![]);
         Session { dir, app }
     }
@@ -383,6 +367,28 @@ impl Session {
             "the job ends"
         );
     }
+}
+
+/// The fixture in a workspace: the demo data, the fixture's segments (from
+/// `fixture.seg`) and "Light users" made in the UI.
+pub fn set_up_fixture(workspace: &mut Workspace) {
+    import_demo_data(workspace);
+    workspace
+        .apply(&[SourceText {
+            origin: "fixture.seg".to_string(),
+            text: SEGMENTS.to_string(),
+        }])
+        .expect("the fixture segments apply");
+    workspace
+        .save_segment(&SegmentDraft {
+            original: None,
+            name: "Light users".to_string(),
+            kind: EntityKindChoice(EntityKind::Users),
+            description: "Fewer than four sessions in 30 days".to_string(),
+            condition: LIGHT_USERS.to_string(),
+            based_on: None,
+        })
+        .expect("a segment of the terminal UI saves");
 }
 
 pub fn open_workspace(path: &Path) -> Workspace {
