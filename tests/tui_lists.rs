@@ -572,3 +572,40 @@ fn a_large_list_sorts_on_a_worker_and_the_rows_land_later() {
     };
     assert_eq!(first, top);
 }
+
+#[test]
+fn an_edit_in_the_detail_shows_in_the_list_when_the_detail_closes() {
+    let mut session = Session::new();
+    session.type_text("2/");
+    session.type_text("in segment \"Power users\"");
+    session.settle();
+    session.press(KeyCode::Enter);
+    let before = queried(&session, EntityKind::Users, "in segment \"Power users\"").len();
+    assert_eq!(count_line(&mut session), format!("{before} of 300 users"));
+    session.press(KeyCode::Enter);
+    for _ in 0..40 {
+        if session
+            .selected_row()
+            .is_some_and(|row| row.contains("sessions_30d"))
+        {
+            break;
+        }
+        session.press(KeyCode::Down);
+    }
+    session.type_text("e");
+    for _ in 0..10 {
+        session.press(KeyCode::Backspace);
+    }
+    session.type_text("5");
+    session.press(KeyCode::Enter);
+    assert!(
+        session.status().contains("left \"Power users\""),
+        "{}",
+        session.status()
+    );
+    session.press(KeyCode::Esc);
+    assert_eq!(
+        count_line(&mut session),
+        format!("{} of 300 users", before - 1)
+    );
+}

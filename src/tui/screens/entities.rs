@@ -334,6 +334,14 @@ impl EntitiesScreen {
             DetailOutcome::Stay => {}
             DetailOutcome::Close => {
                 self.details.pop();
+                // Back on the list: what changed under the detail shows now.
+                if self.details.is_empty()
+                    && self.stale
+                    && let Some(workspace) = context.workspace.as_deref()
+                {
+                    self.stale = false;
+                    self.requery(workspace);
+                }
             }
             DetailOutcome::Open(kind, id) => self.open_detail(kind, &id, context),
         }
@@ -443,16 +451,24 @@ impl Screen for EntitiesScreen {
             self.stale = true;
             return;
         }
-        self.requery(workspace);
+        // Under an open detail the list is not in view: its query waits
+        // until the detail closes (an edit there re-reads the detail only).
         self.details.retain_mut(|detail| detail.reload(workspace));
+        if self.details.is_empty() {
+            self.requery(workspace);
+        } else {
+            self.stale = true;
+        }
     }
 
     fn set_shown(&mut self, shown: bool, workspace: &Workspace) {
         self.shown = shown;
         if shown && self.stale {
-            self.stale = false;
-            self.requery(workspace);
             self.details.retain_mut(|detail| detail.reload(workspace));
+            if self.details.is_empty() {
+                self.stale = false;
+                self.requery(workspace);
+            }
         }
     }
 

@@ -349,8 +349,14 @@ impl StagesScreen {
                 }
             }
         }
-        self.requery(workspace);
+        // Under an open detail the board is not in view: it waits.
         self.details.retain_mut(|detail| detail.reload(workspace));
+        if self.details.is_empty() {
+            self.stale = false;
+            self.requery(workspace);
+        } else {
+            self.stale = true;
+        }
     }
 
     /// Saves the board — its filter, property, stages and card fields — as
@@ -453,6 +459,13 @@ impl Screen for StagesScreen {
                 DetailOutcome::Stay => {}
                 DetailOutcome::Close => {
                     self.details.pop();
+                    if self.details.is_empty()
+                        && self.stale
+                        && let Some(workspace) = context.workspace.as_deref()
+                    {
+                        self.stale = false;
+                        self.requery(workspace);
+                    }
                 }
                 DetailOutcome::Open(kind, id) => {
                     if let Some(workspace) = context.workspace()
