@@ -232,7 +232,7 @@ fn detail_steps(bench: &mut Bench, runs: usize, list: &str) {
         bench.measure(
             Step::new(&format!("close the detail after an edit, {list} (Esc)"))
                 .timed("<Esc>")
-                .expect(" of 1,000,000 users"),
+                .expect("users"),
         );
     }
 }
