@@ -6,8 +6,10 @@
 //! opens an entity's detail on top (and from there its account or users).
 //!
 //! Every filter goes through the workspace's query — the plans segments
-//! use — as of the UI's `now`. The screen keeps the matching set in order
-//! and asks the workspace for the cells of the rows in view.
+//! use — as of the UI's `now`. The table itself (the matches in order, the
+//! cells of the rows in view, a large sort on a worker) is
+//! `widgets::entity_table`; the screen routes input, opens the choosers
+//! and views, and keeps the details opened over the list.
 
 use std::time::Instant;
 
