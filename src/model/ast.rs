@@ -282,6 +282,23 @@ pub enum PredicateKind {
 }
 
 impl PredicateKind {
+    /// The property the predicate reads, to change it in place.
+    pub fn path_mut(&mut self) -> Option<&mut PropertyPath> {
+        match self {
+            PredicateKind::Compare { path, .. }
+            | PredicateKind::InList { path, .. }
+            | PredicateKind::Text { path, .. }
+            | PredicateKind::Between { path, .. }
+            | PredicateKind::IsSet { path, .. }
+            | PredicateKind::Has { path, .. }
+            | PredicateKind::HasAny { path, .. }
+            | PredicateKind::HasAll { path, .. } => Some(path),
+            PredicateKind::InSegment { .. }
+            | PredicateKind::AccountInSegment { .. }
+            | PredicateKind::Aggregate { .. } => None,
+        }
+    }
+
     /// The property the predicate reads, if it reads one directly.
     pub fn path(&self) -> Option<&PropertyPath> {
         match self {

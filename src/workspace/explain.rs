@@ -400,7 +400,7 @@ impl ClauseWriter<'_> {
 /// 20`): the predicate written by the formatter about a placeholder.
 fn after_property(kind: &PredicateKind) -> String {
     let mut bare = kind.clone();
-    if let Some(path) = path_mut(&mut bare) {
+    if let Some(path) = PredicateKind::path_mut(&mut bare) {
         *path = placeholder();
     }
     let text = format_condition(&Condition::Predicate(Predicate {
@@ -421,22 +421,6 @@ fn placeholder() -> PropertyPath {
         scope: Scope::Own,
         name: PLACEHOLDER.to_string(),
         span: Span::default(),
-    }
-}
-
-fn path_mut(kind: &mut PredicateKind) -> Option<&mut PropertyPath> {
-    match kind {
-        PredicateKind::Compare { path, .. }
-        | PredicateKind::InList { path, .. }
-        | PredicateKind::Text { path, .. }
-        | PredicateKind::Between { path, .. }
-        | PredicateKind::IsSet { path, .. }
-        | PredicateKind::Has { path, .. }
-        | PredicateKind::HasAny { path, .. }
-        | PredicateKind::HasAll { path, .. } => Some(path),
-        PredicateKind::InSegment { .. }
-        | PredicateKind::AccountInSegment { .. }
-        | PredicateKind::Aggregate { .. } => None,
     }
 }
 

@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Paragraph;
 
-use super::entity_detail::{DetailOutcome, EntityDetail};
+use super::entity_detail::DetailStack;
 use super::segments::hints_line;
 use super::view_saving::{ViewShape, draw_name_line, save_view};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
@@ -50,8 +50,8 @@ pub struct EntitiesScreen {
     filter: FilterEditor,
     table: EntityTable,
     overlay: Overlay,
-    /// Entity details, the top one shown.
-    details: Vec<EntityDetail>,
+    /// Entity details opened over the list.
+    details: DetailStack,
     /// In view: changes are read at once; out of view they wait (`stale`).
     shown: bool,
     stale: bool,
@@ -80,7 +80,7 @@ impl EntitiesScreen {
             filter: FilterEditor::new(kind),
             table: EntityTable::new(kind),
             overlay: Overlay::None,
-            details: Vec::new(),
+            details: DetailStack::default(),
             shown: false,
             stale: true,
             view: None,
@@ -316,36 +316,14 @@ impl EntitiesScreen {
         }
     }
 
-    fn open_detail(&mut self, kind: EntityKind, id: &str, context: &mut Context) {
-        let Some(workspace) = context.workspace() else {
-            return;
-        };
-        match EntityDetail::open(workspace, kind, id) {
-            Some(detail) => self.details.push(detail),
-            None => context
-                .out
-                .error(format!("there is no {} {id}", kind.singular())),
-        }
-    }
-
     fn handle_detail(&mut self, input: &Input, context: &mut Context) {
-        let Some(detail) = self.details.last_mut() else {
-            return;
-        };
-        match detail.handle(input.key, input.action, context) {
-            DetailOutcome::Stay => {}
-            DetailOutcome::Close => {
-                self.details.pop();
-                // Back on the list: what changed under the detail shows now.
-                if self.details.is_empty()
-                    && self.stale
-                    && let Some(workspace) = context.workspace.as_deref()
-                {
-                    self.stale = false;
-                    self.requery(workspace);
-                }
-            }
-            DetailOutcome::Open(kind, id) => self.open_detail(kind, &id, context),
+        // Back on the list: what changed under the detail shows now.
+        if self.details.handle(input, context)
+            && self.stale
+            && let Some(workspace) = context.workspace.as_deref()
+        {
+            self.stale = false;
+            self.requery(workspace);
         }
     }
 
@@ -372,12 +350,8 @@ impl Screen for EntitiesScreen {
     }
 
     fn scopes(&self) -> &'static [Scope] {
-        if let Some(detail) = self.details.last() {
-            return if detail.is_editing() {
-                &[Scope::TextLine]
-            } else {
-                &[Scope::Detail, Scope::List]
-            };
+        if let Some(scopes) = self.details.scopes() {
+            return scopes;
         }
         if self.filter.is_text_only() {
             return &[Scope::TextLine];
@@ -389,13 +363,11 @@ impl Screen for EntitiesScreen {
     }
 
     fn takes_text(&self) -> bool {
-        self.filter.is_open()
-            || !matches!(self.overlay, Overlay::None)
-            || self.details.last().is_some_and(EntityDetail::is_editing)
+        self.filter.is_open() || !matches!(self.overlay, Overlay::None) || self.details.takes_text()
     }
 
     fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
-        if !self.details.is_empty() {
+        if self.details.is_open() {
             self.handle_detail(input, context);
             return Handled::Consumed;
         }
@@ -421,7 +393,7 @@ impl Screen for EntitiesScreen {
         match action {
             Action::Open => {
                 if let Some(id) = self.table.selected_id() {
-                    self.open_detail(self.kind, &id, context);
+                    self.details.open(self.kind, &id, context);
                 }
             }
             Action::Columns => self.open_columns(context),
@@ -455,8 +427,8 @@ impl Screen for EntitiesScreen {
         }
         // Under an open detail the list is not in view: its query waits
         // until the detail closes (an edit there re-reads the detail only).
-        self.details.retain_mut(|detail| detail.reload(workspace));
-        if self.details.is_empty() {
+        self.details.reload(workspace);
+        if !self.details.is_open() {
             self.requery(workspace);
         } else {
             self.stale = true;
@@ -466,8 +438,8 @@ impl Screen for EntitiesScreen {
     fn set_shown(&mut self, shown: bool, workspace: &Workspace) {
         self.shown = shown;
         if shown && self.stale {
-            self.details.retain_mut(|detail| detail.reload(workspace));
-            if self.details.is_empty() {
+            self.details.reload(workspace);
+            if !self.details.is_open() {
                 self.stale = false;
                 self.requery(workspace);
             }
@@ -487,16 +459,7 @@ impl Screen for EntitiesScreen {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
-        if let Some(detail) = self.details.last() {
-            let hint = hints_line(
-                &[
-                    (Action::OpenLinked, "open"),
-                    (Action::EditProperty, "edit property"),
-                    (Action::Back, "back"),
-                ],
-                look,
-            );
-            detail.draw(frame, area, look.theme, hint);
+        if self.details.draw(frame, area, look) {
             return;
         }
         let bar_height = self.filter.height(area.width);

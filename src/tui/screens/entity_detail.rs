@@ -14,10 +14,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
-use super::Context;
+use super::segments::hints_line;
+use super::{Context, Input, Look};
 use crate::lang::format::value_literal;
 use crate::model::{EntityKind, Value, format_instant, value_from_literal_text};
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Scope};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text::{cut, width};
 use crate::tui::widgets::text_line::TextLine;
@@ -481,5 +482,87 @@ fn type_word(value: &Value) -> &'static str {
         Value::Scalar(Scalar::Number(_)) => "number",
         Value::Scalar(Scalar::Bool(_)) => "bool",
         Value::Scalar(Scalar::DateTime(_)) => "datetime",
+    }
+}
+
+/// The details opened over a view screen (a list or the board), the top
+/// one shown: Enter on an account or user opens another on top, Esc goes
+/// back one. The screen under it asks whether one is open and hands it
+/// input, refreshes and drawing while it is.
+#[derive(Default)]
+pub struct DetailStack {
+    details: Vec<EntityDetail>,
+}
+
+impl DetailStack {
+    pub fn is_open(&self) -> bool {
+        !self.details.is_empty()
+    }
+
+    /// The scopes while a detail is open.
+    pub fn scopes(&self) -> Option<&'static [Scope]> {
+        let detail = self.details.last()?;
+        Some(if detail.is_editing() {
+            &[Scope::TextLine]
+        } else {
+            &[Scope::Detail, Scope::List]
+        })
+    }
+
+    pub fn takes_text(&self) -> bool {
+        self.details.last().is_some_and(EntityDetail::is_editing)
+    }
+
+    /// Opens the detail of an entity on top, or says it does not exist.
+    pub fn open(&mut self, kind: EntityKind, id: &str, context: &mut Context) {
+        let Some(workspace) = context.workspace() else {
+            return;
+        };
+        match EntityDetail::open(workspace, kind, id) {
+            Some(detail) => self.details.push(detail),
+            None => context
+                .out
+                .error(format!("there is no {} {id}", kind.singular())),
+        }
+    }
+
+    /// Input for the top detail; true when the last one closed.
+    pub fn handle(&mut self, input: &Input, context: &mut Context) -> bool {
+        let Some(detail) = self.details.last_mut() else {
+            return false;
+        };
+        match detail.handle(input.key, input.action, context) {
+            DetailOutcome::Stay => false,
+            DetailOutcome::Close => {
+                self.details.pop();
+                self.details.is_empty()
+            }
+            DetailOutcome::Open(kind, id) => {
+                self.open(kind, &id, context);
+                false
+            }
+        }
+    }
+
+    /// Reads every open detail again; those whose entity is gone close.
+    pub fn reload(&mut self, workspace: &Workspace) {
+        self.details.retain_mut(|detail| detail.reload(workspace));
+    }
+
+    /// Draws the top detail with its hints; false when none is open.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) -> bool {
+        let Some(detail) = self.details.last() else {
+            return false;
+        };
+        let hint = hints_line(
+            &[
+                (Action::OpenLinked, "open"),
+                (Action::EditProperty, "edit property"),
+                (Action::Back, "back"),
+            ],
+            look,
+        );
+        detail.draw(frame, area, look.theme, hint);
+        true
     }
 }

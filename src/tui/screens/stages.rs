@@ -20,7 +20,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::entity_detail::{DetailOutcome, EntityDetail, membership_note};
+use super::entity_detail::{DetailStack, membership_note};
 use super::segments::hints_line;
 use super::view_saving::{ViewShape, draw_name_line, save_view};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
@@ -68,7 +68,7 @@ pub struct StagesScreen {
     total: usize,
     filter_error: Option<String>,
     overlay: Overlay,
-    details: Vec<EntityDetail>,
+    details: DetailStack,
     /// In view: changes are read at once; out of view they wait (`stale`).
     in_view: bool,
     stale: bool,
@@ -84,13 +84,14 @@ impl StagesScreen {
             total: 0,
             filter_error: None,
             overlay: Overlay::None,
-            details: Vec::new(),
+            details: DetailStack::default(),
             in_view: false,
             stale: true,
         }
     }
 
-    /// Shows a saved stage view: its kind, property, stages and filter.
+    /// Chooses a saved stage view: its kind, property, stages and filter
+    /// (the caller reads the board).
     fn use_view(&mut self, name: &str, workspace: &Workspace) -> Result<(), String> {
         let summary = workspace
             .view(name)
@@ -107,16 +108,13 @@ impl StagesScreen {
                 .collect(),
         );
         let fields = card_fields(&view.columns, &stages.property);
-        self.show_board(
-            BoardOf {
-                kind: view.kind,
-                property: stages.property,
-                values: stages.values,
-                view: Some(view.name),
-                fields,
-            },
-            workspace,
-        );
+        self.show_board(BoardOf {
+            kind: view.kind,
+            property: stages.property,
+            values: stages.values,
+            view: Some(view.name),
+            fields,
+        });
         Ok(())
     }
 
@@ -138,17 +136,17 @@ impl StagesScreen {
             view: None,
             fields: card_fields(&fields, property),
         };
-        self.show_board(board, workspace);
+        self.show_board(board);
     }
 
-    /// Shows a board; one of other cards (kind, property, stages, fields)
-    /// starts at its first column, the same one keeps its places.
-    fn show_board(&mut self, board: BoardOf, workspace: &Workspace) {
+    /// Chooses the board (the caller reads it: `requery`); one of other
+    /// cards (kind, property, stages, fields) starts at its first column,
+    /// the same one keeps its places.
+    fn show_board(&mut self, board: BoardOf) {
         if self.board_of.as_ref() != Some(&board) {
             self.board.reset(board.fields.clone());
         }
         self.board_of = Some(board);
-        self.requery(workspace);
     }
 
     /// Reads the board again, keeping each column's place (and following
@@ -288,6 +286,7 @@ impl StagesScreen {
                     self.overlay = Overlay::None;
                     if let Some((kind, property)) = chosen {
                         self.use_property(kind, &property, workspace);
+                        self.requery(workspace);
                     }
                 }
                 _ => {
@@ -312,10 +311,11 @@ impl StagesScreen {
                 Some(Action::Accept) => {
                     let chosen = picker.chosen().map(|i| picker.items()[i].label.clone());
                     self.overlay = Overlay::None;
-                    if let Some(name) = chosen
-                        && let Err(error) = self.use_view(&name, workspace)
-                    {
-                        context.out.error(error);
+                    if let Some(name) = chosen {
+                        match self.use_view(&name, workspace) {
+                            Ok(()) => self.requery(workspace),
+                            Err(error) => context.out.error(error),
+                        }
                     }
                 }
                 _ => {
@@ -328,8 +328,8 @@ impl StagesScreen {
     /// Reads what changed: the first stage view while there is no board,
     /// a stage view's new definition, the board and the open details.
     fn catch_up(&mut self, workspace: &Workspace, changed: &Changed) {
-        // Until a board is chosen, the first saved stage view is shown.
         if self.board_of.is_none() {
+            // Until a board is chosen, the first saved stage view is shown.
             let first_stage_view = workspace
                 .views()
                 .into_iter()
@@ -337,21 +337,17 @@ impl StagesScreen {
             if let Some(summary) = first_stage_view {
                 let _ = self.use_view(&summary.view.name, workspace);
             }
-        }
-        if let Some(board) = &self.board_of {
+        } else if let Some(view) = self.board_of.as_ref().and_then(|b| b.view.clone())
+            && changed.definitions
+        {
             // A view that changed in its file gives its new stages.
-            if let Some(view) = &board.view
-                && changed.definitions
-            {
-                let view = view.clone();
-                if self.use_view(&view, workspace).is_err() {
-                    self.board_of = None;
-                }
+            if self.use_view(&view, workspace).is_err() {
+                self.board_of = None;
             }
         }
         // Under an open detail the board is not in view: it waits.
-        self.details.retain_mut(|detail| detail.reload(workspace));
-        if self.details.is_empty() {
+        self.details.reload(workspace);
+        if !self.details.is_open() {
             self.stale = false;
             self.requery(workspace);
         } else {
@@ -428,12 +424,8 @@ impl Screen for StagesScreen {
     }
 
     fn scopes(&self) -> &'static [Scope] {
-        if let Some(detail) = self.details.last() {
-            return if detail.is_editing() {
-                &[Scope::TextLine]
-            } else {
-                &[Scope::Detail, Scope::List]
-            };
+        if let Some(scopes) = self.details.scopes() {
+            return scopes;
         }
         if self.filter.is_text_only() {
             return &[Scope::TextLine];
@@ -448,32 +440,18 @@ impl Screen for StagesScreen {
     }
 
     fn takes_text(&self) -> bool {
-        self.filter.is_open()
-            || !matches!(self.overlay, Overlay::None)
-            || self.details.last().is_some_and(EntityDetail::is_editing)
+        self.filter.is_open() || !matches!(self.overlay, Overlay::None) || self.details.takes_text()
     }
 
     fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
-        if let Some(detail) = self.details.last_mut() {
-            match detail.handle(input.key, input.action, context) {
-                DetailOutcome::Stay => {}
-                DetailOutcome::Close => {
-                    self.details.pop();
-                    if self.details.is_empty()
-                        && self.stale
-                        && let Some(workspace) = context.workspace.as_deref()
-                    {
-                        self.stale = false;
-                        self.requery(workspace);
-                    }
-                }
-                DetailOutcome::Open(kind, id) => {
-                    if let Some(workspace) = context.workspace()
-                        && let Some(detail) = EntityDetail::open(workspace, kind, &id)
-                    {
-                        self.details.push(detail);
-                    }
-                }
+        if self.details.is_open() {
+            // Back on the board: what changed under the detail shows now.
+            if self.details.handle(input, context)
+                && self.stale
+                && let Some(workspace) = context.workspace.as_deref()
+            {
+                self.stale = false;
+                self.requery(workspace);
             }
             return Handled::Consumed;
         }
@@ -536,11 +514,7 @@ impl Screen for StagesScreen {
                     && let Some(board) = &self.board_of
                 {
                     let kind = board.kind;
-                    if let Some(workspace) = context.workspace()
-                        && let Some(detail) = EntityDetail::open(workspace, kind, &id)
-                    {
-                        self.details.push(detail);
-                    }
+                    self.details.open(kind, &id, context);
                 }
             }
             other => {
@@ -583,16 +557,7 @@ impl Screen for StagesScreen {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, look: &Look) {
-        if let Some(detail) = self.details.last() {
-            let hint = hints_line(
-                &[
-                    (Action::OpenLinked, "open"),
-                    (Action::EditProperty, "edit property"),
-                    (Action::Back, "back"),
-                ],
-                look,
-            );
-            detail.draw(frame, area, look.theme, hint);
+        if self.details.draw(frame, area, look) {
             return;
         }
         let theme = look.theme;
