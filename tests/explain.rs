@@ -6,7 +6,6 @@
 
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::process::Command;
 
 use proptest::prelude::*;
 use segscope::model::EntityKind;
@@ -15,7 +14,7 @@ use segscope::workspace::{
     OpenOptions, SourceText, Workspace,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_segscope");
+mod support;
 const NOW: &str = "2024-06-15T12:00:00Z";
 
 const SEGMENTS: &str = r#"
@@ -489,21 +488,7 @@ proptest! {
 // ---------------------------------------------------------------- the binary
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(BIN)
-        .args(args)
-        .arg("--db")
-        .arg(dir.join("segscope.redb"))
-        .arg("--now")
-        .arg(NOW)
-        .output()
-        .expect("the binary runs");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        stderr,
-    )
+    support::binary::run_at(dir, NOW, args)
 }
 
 #[test]

@@ -4,11 +4,10 @@
 //! through the workspace and through `segscope history --daily`.
 
 use std::path::Path;
-use std::process::Command;
 
 use segscope::workspace::{DayCount, OpenOptions, TrendError, Workspace};
 
-const BIN: &str = env!("CARGO_BIN_EXE_segscope");
+mod support;
 
 const SEGMENTS: &str = r#"segment "Admins" for users { where role = "admin" }
 segment "Big" for accounts { where seats >= 10 }
@@ -27,21 +26,7 @@ fn at(text: &str) -> i64 {
 
 /// Runs the binary as of `now`; returns (exit code, stdout, stderr).
 fn run(dir: &Path, now: &str, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(BIN)
-        .args(args)
-        .arg("--db")
-        .arg(dir.join("segscope.redb"))
-        .arg("--now")
-        .arg(now)
-        .output()
-        .expect("the binary runs");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        stderr,
-    )
+    support::binary::run_at(dir, now, args)
 }
 
 fn ok(dir: &Path, now: &str, args: &[&str]) -> String {
