@@ -609,3 +609,76 @@ fn an_edit_in_the_detail_shows_in_the_list_when_the_detail_closes() {
         format!("{} of 300 users", before - 1)
     );
 }
+
+#[test]
+fn bad_input_in_the_builder_and_the_detail_says_what_and_changes_nothing() {
+    let mut session = Session::new();
+    // `between` with one bound is no condition: the builder stays, saying why.
+    session.type_text("3a");
+    session.type_text("seats");
+    session.press(KeyCode::Enter);
+    session.type_text("between");
+    session.press(KeyCode::Enter);
+    session.type_text("10");
+    session.press(KeyCode::Enter);
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains("seats between — value"),
+        "still at the value:\n{screen}"
+    );
+    assert!(
+        screen.contains("seats between 10"),
+        "the error names the condition:\n{screen}"
+    );
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Esc);
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains("filter: none"),
+        "no chip was added:\n{screen}"
+    );
+    // A value that is no literal is refused in the detail; the entity keeps its value.
+    session.press(KeyCode::Enter);
+    for _ in 0..20 {
+        if session
+            .selected_row()
+            .is_some_and(|row| row.contains("seats"))
+        {
+            break;
+        }
+        session.press(KeyCode::Down);
+    }
+    let id = session
+        .screen(120, 40)
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("account ")
+                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("the detail's title");
+    let before = session
+        .workspace()
+        .entity(EntityKind::Accounts, &id)
+        .expect("exists")
+        .properties;
+    session.type_text("e");
+    for _ in 0..10 {
+        session.press(KeyCode::Backspace);
+    }
+    session.type_text("\"unclosed");
+    session.press(KeyCode::Enter);
+    assert!(session.status_is_error(), "{}", session.status());
+    assert!(
+        session.status().starts_with("seats:"),
+        "{}",
+        session.status()
+    );
+    let after = session
+        .workspace()
+        .entity(EntityKind::Accounts, &id)
+        .expect("exists")
+        .properties;
+    assert_eq!(before, after);
+}
