@@ -210,6 +210,16 @@ impl App {
         }
     }
 
+    /// Quits: a running job is told to stop at its next batch at once (the
+    /// event loop then waits for it), so nothing it had not committed is
+    /// written after the user asked to leave.
+    fn stop(&mut self) {
+        self.quit = true;
+        if let Some(job) = &self.job {
+            job.cancel();
+        }
+    }
+
     /// Quits at once, unless a screen holds unsaved work: then it asks
     /// first, and the same key again quits all the same.
     fn force_quit(&mut self) {
@@ -225,7 +235,7 @@ impl App {
                     Confirmation::QuitDiscarding,
                 )));
             }
-            _ => self.quit = true,
+            _ => self.stop(),
         }
     }
 
@@ -295,7 +305,7 @@ impl App {
             return;
         }
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.stop(),
             Action::Help => self.popups.push(Popup::Help(HelpPopup::default())),
             Action::Prompt => self.popups.push(Popup::Prompt(Box::default())),
             Action::Messages => self
@@ -371,13 +381,13 @@ impl App {
             self.refresh(changed);
         }
         if quit {
-            self.quit = true;
+            self.stop();
         }
         if let Some(job) = job {
             self.start_job(job);
         }
         if confirmed == Some(Confirmation::QuitDiscarding) {
-            self.quit = true;
+            self.stop();
         } else if let Some(confirmation) = confirmed {
             let index = self.screen_index(self.current);
             let page_rows = self.page_rows();
