@@ -12,8 +12,10 @@
 //! evaluation.
 
 pub mod ast;
+pub mod destination;
 mod kinds;
 mod references;
+pub mod sync_run;
 mod text;
 mod typing;
 pub mod view;
