@@ -12,5 +12,6 @@ pub mod lang;
 pub mod model;
 pub mod os_error;
 pub mod store;
+pub mod sync;
 pub mod tui;
 pub mod workspace;

@@ -234,7 +234,10 @@ mod tests {
             target: Some("segscope_account_id".into()),
         };
         assert_eq!(key.target(), "segscope_account_id");
-        assert_eq!(ConnectorKind::from_word("HubSpot"), Some(ConnectorKind::HubSpot));
+        assert_eq!(
+            ConnectorKind::from_word("HubSpot"),
+            Some(ConnectorKind::HubSpot)
+        );
         assert_eq!(ListEncoding::from_word("TEXT"), Some(ListEncoding::Text));
         assert_eq!(ListEncoding::from_word("csv"), None);
     }

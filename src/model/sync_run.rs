@@ -85,9 +85,12 @@ pub enum RunOutcome {
 }
 
 impl RunOutcome {
+    /// The word a run log shows. A run still marked running when anyone
+    /// reads the log was interrupted (the database has one writer, so the
+    /// reader is not the run).
     pub fn label(&self) -> &str {
         match self {
-            RunOutcome::Running => "running",
+            RunOutcome::Running => "interrupted",
             RunOutcome::Completed => "completed",
             RunOutcome::Cancelled => "cancelled",
             RunOutcome::Stopped(_) => "stopped",

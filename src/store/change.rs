@@ -19,9 +19,9 @@ use crate::model::EntityKind;
 const EVENTS_PER_RECORD: usize = 65_536;
 
 pub struct Change {
-    transaction: WriteTransaction,
+    pub(super) transaction: WriteTransaction,
     /// The database file, for the errors.
-    path: PathBuf,
+    pub(super) path: PathBuf,
 }
 
 impl Change {

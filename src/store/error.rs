@@ -34,6 +34,9 @@ pub enum StoreOperation {
     WriteMembers,
     ReadHistory,
     WriteHistory,
+    /// What each destination last acknowledged, and the run log.
+    ReadSyncState,
+    WriteSyncState,
     /// Making a change durable (committing the write transaction).
     Commit,
 }
@@ -49,6 +52,7 @@ impl StoreOperation {
                 | StoreOperation::ReadDefinitions
                 | StoreOperation::ReadMembers
                 | StoreOperation::ReadHistory
+                | StoreOperation::ReadSyncState
         )
     }
 
@@ -70,6 +74,10 @@ impl StoreOperation {
             StoreOperation::ReadHistory => format!("read the membership history from {path}"),
             StoreOperation::WriteHistory => {
                 format!("record the membership changes in {path}")
+            }
+            StoreOperation::ReadSyncState => format!("read the sync state and run log of {path}"),
+            StoreOperation::WriteSyncState => {
+                format!("record the sync run in {path}")
             }
             StoreOperation::Commit => format!("save the change to {path}"),
         }

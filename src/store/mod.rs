@@ -12,6 +12,7 @@ mod change;
 mod error;
 pub mod import;
 mod read;
+mod sync_state;
 mod tables;
 
 use std::path::{Path, PathBuf};

@@ -45,7 +45,11 @@ impl Store {
     }
 
     /// A record of ours that does not decode: the file is damaged.
-    fn damaged(&self, what: impl std::fmt::Display, error: postcard::Error) -> StoreError {
+    pub(super) fn damaged(
+        &self,
+        what: impl std::fmt::Display,
+        error: postcard::Error,
+    ) -> StoreError {
         StoreError::Damaged {
             path: self.path.clone(),
             reason: format!("{what}: {error}"),
@@ -330,7 +334,7 @@ impl Store {
     }
 
     /// Opens a table for reading; a table never written does not exist yet.
-    fn open_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    pub(super) fn open_table<K: redb::Key + 'static, V: redb::Value + 'static>(
         &self,
         transaction: &ReadTransaction,
         definition: TableDefinition<K, V>,

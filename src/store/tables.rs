@@ -27,3 +27,16 @@ pub const SEGMENT_MEMBERS: TableDefinition<(&str, u32), &[u8]> =
 /// sequence → postcard(EventBatch)
 pub const MEMBERSHIP_EVENTS: TableDefinition<u64, &[u8]> =
     TableDefinition::new("membership_events");
+
+/// (folded destination name, kind, key) → the payload the destination last
+/// acknowledged for that key, as canonical JSON text.
+pub const SYNC_STATE: TableDefinition<(&str, &str, &str), &str> =
+    TableDefinition::new("sync_state");
+
+/// run id → postcard(SyncRun)
+pub const SYNC_RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("sync_runs");
+
+/// folded destination name → the address it was disabled at (a webhook that
+/// answered 410 Gone); a destination pointed elsewhere is enabled again.
+pub const DISABLED_DESTINATIONS: TableDefinition<&str, &str> =
+    TableDefinition::new("disabled_destinations");

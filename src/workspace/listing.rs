@@ -119,26 +119,39 @@ impl Workspace {
     /// empty when missing. Datetimes as RFC 3339, numbers as the language
     /// writes them, lists joined with `, `.
     pub fn cell_text(&self, entity: EntityRow, column: &str) -> String {
+        match column {
+            SEGMENTS => self.engine.segments_of(entity.kind, entity.row).join(", "),
+            _ => self
+                .cell_value(entity, column)
+                .map_or_else(String::new, |value| value_text(&value)),
+        }
+    }
+
+    /// One column of an entity as a value: `id` (text), `segments` (the
+    /// names, as a list, empty when in none), a property, or (users)
+    /// `account.<name>`; `None` when missing.
+    pub fn cell_value(&self, entity: EntityRow, column: &str) -> Option<Value> {
         let EntityRow { kind, row } = entity;
         match column {
-            ID => self.engine.table(kind).ids[row as usize].to_string(),
-            SEGMENTS => self.engine.segments_of(kind, row).join(", "),
+            ID => Some(Value::string(
+                self.engine.table(kind).ids[row as usize].to_string(),
+            )),
+            SEGMENTS => Some(Value::List(
+                self.engine
+                    .segments_of(kind, row)
+                    .into_iter()
+                    .map(Scalar::String)
+                    .collect(),
+            )),
             _ => {
                 let (table, row) = match column.strip_prefix("account.") {
-                    Some(name) if kind == EntityKind::Users => {
-                        let Some(account) = self.engine.account_of(row) else {
-                            return String::new();
-                        };
-                        (
-                            self.engine.table(EntityKind::Accounts).column(name),
-                            account,
-                        )
-                    }
+                    Some(name) if kind == EntityKind::Users => (
+                        self.engine.table(EntityKind::Accounts).column(name),
+                        self.engine.account_of(row)?,
+                    ),
                     _ => (self.engine.table(kind).column(column), row),
                 };
-                table
-                    .and_then(|column| column.value(column.cell(row as usize)))
-                    .map_or_else(String::new, |value| value_text(&value))
+                table.and_then(|column| column.value(column.cell(row as usize)))
             }
         }
     }

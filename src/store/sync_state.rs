@@ -1,0 +1,171 @@
+//! What each destination last acknowledged, and the run log. The sync
+//! runner reads a destination's state once per run to diff against, and
+//! writes each acknowledged batch's state together with the run's record
+//! in one change, so the two never disagree: after a crash the state holds
+//! exactly the batches whose run record says they were sent.
+//!
+//! Payloads are stored as the canonical JSON text the runner made them
+//! into; this module does not look inside them.
+
+use std::collections::HashMap;
+
+use redb::{ReadableDatabase, ReadableTable};
+
+use super::error::OrStoreError;
+use super::tables::*;
+use super::{Change, Store, StoreError, StoreOperation};
+use crate::model::EntityKind;
+use crate::model::fold_name;
+use crate::model::sync_run::SyncRun;
+
+impl Store {
+    /// Key → acknowledged payload, for one destination (folded name) and kind.
+    pub fn acknowledged(
+        &self,
+        destination: &str,
+        kind: EntityKind,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let reading = StoreOperation::ReadSyncState;
+        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let Some(table) = self.open_table(&transaction, SYNC_STATE, reading)? else {
+            return Ok(HashMap::new());
+        };
+        let kind = kind.as_str();
+        let range = (destination, kind, "")..;
+        let mut state = HashMap::new();
+        for entry in table.range(range).or_store_error(&self.path, reading)? {
+            let (key, payload) = entry.or_store_error(&self.path, reading)?;
+            let (entry_destination, entry_kind, entity_key) = key.value();
+            if entry_destination != destination || entry_kind != kind {
+                break;
+            }
+            state.insert(entity_key.to_string(), payload.value().to_string());
+        }
+        Ok(state)
+    }
+
+    /// The runs of one destination (any case), or of all, newest first, at
+    /// most `limit`.
+    pub fn sync_runs(
+        &self,
+        destination: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SyncRun>, StoreError> {
+        let reading = StoreOperation::ReadSyncState;
+        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let Some(table) = self.open_table(&transaction, SYNC_RUNS, reading)? else {
+            return Ok(Vec::new());
+        };
+        let folded = destination.map(fold_name);
+        let mut runs = Vec::new();
+        for entry in table.iter().or_store_error(&self.path, reading)?.rev() {
+            if runs.len() == limit {
+                break;
+            }
+            let (id, bytes) = entry.or_store_error(&self.path, reading)?;
+            let run: SyncRun = postcard::from_bytes(bytes.value())
+                .map_err(|error| self.damaged(format_args!("sync run {}", id.value()), error))?;
+            if folded
+                .as_ref()
+                .is_none_or(|folded| fold_name(&run.destination) == *folded)
+            {
+                runs.push(run);
+            }
+        }
+        Ok(runs)
+    }
+
+    /// The address a destination was disabled at, if it was.
+    pub fn disabled_at(&self, destination: &str) -> Result<Option<String>, StoreError> {
+        let reading = StoreOperation::ReadSyncState;
+        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let Some(table) = self.open_table(&transaction, DISABLED_DESTINATIONS, reading)? else {
+            return Ok(None);
+        };
+        let found = table.get(destination).or_store_error(&self.path, reading)?;
+        Ok(found.map(|address| address.value().to_string()))
+    }
+
+    /// The id the next run gets.
+    pub fn next_run_id(&self) -> Result<u64, StoreError> {
+        let reading = StoreOperation::ReadSyncState;
+        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let Some(table) = self.open_table(&transaction, SYNC_RUNS, reading)? else {
+            return Ok(1);
+        };
+        let last = table.last().or_store_error(&self.path, reading)?;
+        Ok(last.map_or(1, |(id, _)| id.value() + 1))
+    }
+}
+
+impl Change {
+    /// Records what a destination acknowledged: a payload for each key it
+    /// now holds, `None` for a key it was told to forget (an exit).
+    pub fn acknowledge(
+        &self,
+        destination: &str,
+        kind: EntityKind,
+        entries: &[(String, Option<String>)],
+    ) -> Result<(), StoreError> {
+        let writing = StoreOperation::WriteSyncState;
+        let mut table = self
+            .transaction
+            .open_table(SYNC_STATE)
+            .or_store_error(&self.path, writing)?;
+        for (key, payload) in entries {
+            let entry = (destination, kind.as_str(), key.as_str());
+            match payload {
+                Some(payload) => table.insert(entry, payload.as_str()).map(drop),
+                None => table.remove(entry).map(drop),
+            }
+            .or_store_error(&self.path, writing)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets everything a destination acknowledged (its next run sends
+    /// everyone again).
+    pub fn forget_destination(&self, destination: &str) -> Result<(), StoreError> {
+        let writing = StoreOperation::WriteSyncState;
+        let mut table = self
+            .transaction
+            .open_table(SYNC_STATE)
+            .or_store_error(&self.path, writing)?;
+        table
+            .retain(|(entry_destination, _, _), _| entry_destination != destination)
+            .or_store_error(&self.path, writing)?;
+        Ok(())
+    }
+
+    /// Disables a destination at an address (`None`: enables it again).
+    pub fn set_disabled(&self, destination: &str, address: Option<&str>) -> Result<(), StoreError> {
+        let writing = StoreOperation::WriteSyncState;
+        let mut table = self
+            .transaction
+            .open_table(DISABLED_DESTINATIONS)
+            .or_store_error(&self.path, writing)?;
+        match address {
+            Some(address) => table.insert(destination, address).map(drop),
+            None => table.remove(destination).map(drop),
+        }
+        .or_store_error(&self.path, writing)?;
+        Ok(())
+    }
+
+    /// Writes (or rewrites) a run's record.
+    pub fn put_run(&self, run: &SyncRun) -> Result<(), StoreError> {
+        let writing = StoreOperation::WriteSyncState;
+        let mut table = self
+            .transaction
+            .open_table(SYNC_RUNS)
+            .or_store_error(&self.path, writing)?;
+        let bytes = postcard::to_allocvec(run).map_err(|error| StoreError::Unencodable {
+            what: format!("the record of sync run {}", run.id),
+            reason: error.to_string(),
+        })?;
+        table
+            .insert(run.id, bytes.as_slice())
+            .or_store_error(&self.path, writing)?;
+        Ok(())
+    }
+}

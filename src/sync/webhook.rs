@@ -1,0 +1,282 @@
+//! The webhook connector: batches of records (`upsert` / `exit`) posted as
+//! JSON with Standard Webhooks headers — a `webhook-id` that stays the same
+//! when a batch is sent again (the receiver's idempotency key), the
+//! timestamp, and an HMAC-SHA256 signature — retried with backoff and
+//! `Retry-After`; any 2xx acknowledges the batch, 410 disables the
+//! destination. [`sign`] is the one signing code (playbook webhooks use it).
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+
+use super::SyncError;
+use super::connector::{Connector, Rejected, Stop, SyncControl, pause};
+use super::http::{Backoff, Http, HttpRequest};
+use super::plan::{KindPlan, Record, SyncPlan};
+use crate::model::destination::{Destination, RECORDS_PER_BATCH};
+
+/// The wait after a 429 without `Retry-After`.
+const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(10);
+
+/// The most a run waits in all on rate limits before it stops.
+const RATE_LIMIT_BUDGET: Duration = Duration::from_secs(120);
+
+/// The key a Standard Webhooks secret names: a `whsec_` secret is base64
+/// after the prefix; any other secret is used as its bytes.
+pub fn signing_key(secret: &str) -> Result<Vec<u8>, String> {
+    match secret.strip_prefix("whsec_") {
+        Some(encoded) => STANDARD
+            .decode(encoded.trim())
+            .map_err(|error| format!("a whsec_ secret must be base64 after the prefix ({error})")),
+        None => Ok(secret.as_bytes().to_vec()),
+    }
+}
+
+/// `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`.
+pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
+    // HMAC takes a key of any length.
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+pub struct Webhook {
+    http: Http,
+    name: String,
+    url: String,
+    key: Option<Vec<u8>>,
+    requests: u64,
+    rate_limited: Duration,
+}
+
+impl Webhook {
+    pub fn open(destination: &Destination) -> Result<Webhook, SyncError> {
+        let url = destination.url.clone().ok_or_else(|| {
+            SyncError::Plan(format!(
+                "destination \"{}\" has no `url`: give it `url \"https://...\"`",
+                destination.name
+            ))
+        })?;
+        let key = match &destination.secret_env {
+            None => None,
+            Some(variable) => {
+                let secret = std::env::var(variable).map_err(|_| SyncError::MissingSecret {
+                    destination: destination.name.clone(),
+                    variable: variable.clone(),
+                    what: "webhook secret",
+                })?;
+                Some(signing_key(&secret).map_err(|reason| {
+                    SyncError::Plan(format!(
+                        "the webhook secret of destination \"{}\" in {variable} is not usable: {reason}",
+                        destination.name
+                    ))
+                })?)
+            }
+        };
+        Ok(Webhook {
+            http: Http::new(),
+            name: destination.name.clone(),
+            url,
+            key,
+            requests: 0,
+            rate_limited: Duration::ZERO,
+        })
+    }
+}
+
+/// The body of one batch.
+pub fn batch_body(destination: &str, kind: &KindPlan, records: &[&Record]) -> Json {
+    json!({
+        "destination": destination,
+        "kind": kind.kind().as_str(),
+        "records": records.iter().map(|record| record_json(record)).collect::<Vec<Json>>(),
+    })
+}
+
+pub fn record_json(record: &Record) -> Json {
+    json!({
+        "key": record.key,
+        "op": record.op.word(),
+        "properties": Json::Object(record.payload.clone()),
+    })
+}
+
+/// The same batch gets the same id, so a receiver can tell a resend.
+fn message_id(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("msg_{hex}")
+}
+
+impl Connector for Webhook {
+    fn prepare(&mut self, _plan: &SyncPlan, _control: &mut dyn SyncControl) -> Result<(), Stop> {
+        Ok(())
+    }
+
+    fn send(
+        &mut self,
+        kind: &KindPlan,
+        records: &[&Record],
+        control: &mut dyn SyncControl,
+    ) -> Result<Rejected, Stop> {
+        let body = batch_body(&self.name, kind, records)
+            .to_string()
+            .into_bytes();
+        let id = message_id(&body);
+        let mut backoff = Backoff::new();
+        loop {
+            let timestamp = crate::workspace::clock_now().div_euclid(1_000_000);
+            let mut headers = vec![
+                ("content-type", "application/json".to_string()),
+                ("webhook-id", id.clone()),
+                ("webhook-timestamp", timestamp.to_string()),
+            ];
+            if let Some(key) = &self.key {
+                headers.push(("webhook-signature", sign(key, &id, timestamp, &body)));
+            }
+            self.requests += 1;
+            let answer = self.http.send(HttpRequest {
+                method: "POST",
+                url: &self.url,
+                headers,
+                body: Some(body.clone()),
+            });
+            let response = match answer {
+                Ok(response) => response,
+                Err(failure) => match backoff.next_wait() {
+                    Some(wait) => {
+                        pause(
+                            control,
+                            wait,
+                            format!("the webhook did not answer ({failure}); retrying"),
+                        )?;
+                        continue;
+                    }
+                    None => {
+                        return Err(Stop::Refused(format!(
+                            "the webhook of destination \"{}\" at {} did not answer after {} tries ({failure}); nothing unacknowledged is lost: the next run sends it",
+                            self.name,
+                            self.url,
+                            backoff.tries()
+                        )));
+                    }
+                },
+            };
+            match response.status {
+                200..=299 => return Ok(Vec::new()),
+                410 => {
+                    return Err(Stop::Gone {
+                        address: self.url.clone(),
+                        reason: format!(
+                            "the webhook of destination \"{}\" at {} answered 410 Gone: the destination is disabled until its url changes",
+                            self.name, self.url
+                        ),
+                    });
+                }
+                429 => {
+                    let wait = response.retry_after().unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
+                    self.rate_limited += wait;
+                    if self.rate_limited > RATE_LIMIT_BUDGET {
+                        return Err(Stop::Refused(format!(
+                            "the webhook of destination \"{}\" kept answering 429 Too Many Requests for over {} s; the next run sends the rest",
+                            self.name,
+                            RATE_LIMIT_BUDGET.as_secs()
+                        )));
+                    }
+                    pause(control, wait, "the webhook asked to slow down (429)")?;
+                }
+                401 | 403 => {
+                    return Err(Stop::Refused(format!(
+                        "the webhook of destination \"{}\" at {} refused the request ({}): check its secret",
+                        self.name, self.url, response.status
+                    )));
+                }
+                500..=599 => match backoff.next_wait() {
+                    Some(wait) => pause(
+                        control,
+                        wait,
+                        format!("the webhook answered {}; retrying", response.status),
+                    )?,
+                    None => {
+                        return Err(Stop::Refused(format!(
+                            "the webhook of destination \"{}\" at {} answered {} {} times; the next run sends the rest",
+                            self.name,
+                            self.url,
+                            response.status,
+                            backoff.tries()
+                        )));
+                    }
+                },
+                status => {
+                    let reason = format!(
+                        "the webhook answered {status}{}",
+                        short_body(&response.body)
+                    );
+                    return Ok(records
+                        .iter()
+                        .map(|record| (record.key.clone(), reason.clone()))
+                        .collect());
+                }
+            }
+        }
+    }
+
+    fn batch_size(&self) -> usize {
+        RECORDS_PER_BATCH
+    }
+
+    fn requests(&self) -> u64 {
+        self.requests
+    }
+}
+
+/// A body's start, for a message: `: <text>` or nothing.
+pub fn short_body(body: &str) -> String {
+    let text: String = body.trim().chars().take(200).collect();
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Standard Webhooks specification's published example.
+    #[test]
+    fn signs_as_the_standard_says() {
+        let key = signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let signature = sign(
+            &key,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            br#"{"test": 2432232314}"#,
+        );
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn a_bad_whsec_secret_is_refused() {
+        assert!(signing_key("whsec_!!!").is_err());
+        assert_eq!(signing_key("plain").unwrap(), b"plain");
+    }
+
+    #[test]
+    fn the_same_batch_gets_the_same_id() {
+        assert_eq!(message_id(b"{}"), message_id(b"{}"));
+        assert_ne!(message_id(b"{}"), message_id(b"[]"));
+    }
+}
