@@ -116,6 +116,24 @@ pub enum CliError {
     },
     /// The terminal UI failed (drawing, reading the terminal).
     Terminal(String),
+    /// `sync` or `runs` names no destination.
+    UnknownDestination {
+        name: String,
+        known: Vec<String>,
+    },
+    /// A sync that could not start.
+    Sync(crate::sync::SyncError),
+    /// A sync the destination or the network stopped (its summary is
+    /// printed above).
+    SyncStopped {
+        destination: String,
+        reason: String,
+    },
+    /// Records a destination refused or that share a key (listed above).
+    SyncFailures {
+        destination: String,
+        failed: u64,
+    },
 }
 
 impl CliError {
@@ -142,6 +160,14 @@ impl CliError {
             _ => Some(CliError::Several(errors)),
         }
     }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("\"{name}\""))
+        .collect::<Vec<String>>()
+        .join(", ")
 }
 
 fn plural(count: usize, word: &str) -> String {
@@ -239,6 +265,29 @@ impl std::fmt::Display for CliError {
                 f.write_str("the files have errors; nothing was applied and the UI was closed")
             }
             CliError::Terminal(message) => f.write_str(message),
+            CliError::UnknownDestination { name, known } => {
+                write!(f, "there is no destination named \"{name}\"")?;
+                match crate::lang::validate::did_you_mean(name, known.iter().map(String::as_str)) {
+                    Some(similar) => write!(f, "; did you mean \"{similar}\"?"),
+                    None if known.is_empty() => f.write_str(
+                        " (there are none yet: define one in a .seg file, `destination \"NAME\" hubspot { ... }`, and apply it)",
+                    ),
+                    None => write!(f, " (the destinations are {})", quoted_list(known)),
+                }
+            }
+            CliError::Sync(error) => error.fmt(f),
+            CliError::SyncStopped {
+                destination,
+                reason,
+            } => write!(f, "the run of \"{destination}\" stopped: {reason}"),
+            CliError::SyncFailures {
+                destination,
+                failed,
+            } => write!(
+                f,
+                "{} of \"{destination}\" did not go (listed above); the next run tries them again",
+                plural(*failed as usize, "record")
+            ),
         }
     }
 }

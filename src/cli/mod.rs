@@ -17,10 +17,12 @@ mod import;
 mod output;
 mod query;
 mod run;
+mod runs;
 mod segments;
 mod set;
 mod show;
 mod source;
+mod sync;
 mod ui;
 mod views;
 
@@ -181,6 +183,20 @@ pub enum Command {
     /// command that records. `--dry-run` evaluates as of any instant and
     /// records nothing.
     Run(run::Args),
+    /// Send segments to a destination (HubSpot, a webhook, a file): only
+    /// what changed since the destination last acknowledged.
+    ///
+    /// Each run sends new and changed records, clears the segments of
+    /// entities that left the destination's filter once, and stores what
+    /// was acknowledged batch by batch, so an interrupted run loses nothing.
+    /// Prints the summary and each record that did not go; exits 1 when
+    /// any record failed. `--dry-run` prints the plan and sends nothing.
+    /// Tokens and secrets are read from the environment variables the
+    /// definition names, never stored or printed.
+    Sync(sync::Args),
+    /// List the sync run log, newest first: counts, outcome and the records
+    /// that did not go, with their reasons.
+    Runs(runs::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish or
     /// powershell) to stdout.
     ///
@@ -243,6 +259,8 @@ pub fn run() -> ExitCode {
         Command::History(args) => history::run(&global, args),
         Command::Explain(args) => explain::run(&global, args),
         Command::Run(args) => run::run(&global, args),
+        Command::Sync(args) => sync::run(&global, args),
+        Command::Runs(args) => runs::run(&global, args),
         Command::Completions(args) => completions::run(args),
     };
     exit_code(outcome)

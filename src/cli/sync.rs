@@ -1,0 +1,294 @@
+//! `segscope sync NAME [--dry-run]` and `segscope sync --all`: run
+//! destinations, or show what a run would send. A run prints its summary —
+//! sent, unchanged, exited, skipped without a key, in conflict, failed, and
+//! each record that did not go with its key and reason — and exits 1 when
+//! any record failed; a dry run prints the plan: counts per kind, the
+//! requests it would make and how long the destination's pace makes them
+//! take, and a few payloads exactly as they would be sent.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use super::{CliError, Global, Outcome};
+use crate::model::destination::Destination;
+use crate::model::format_count;
+use crate::model::sync_run::{ProblemClass, RunOutcome, SyncRun};
+use crate::sync::{SyncControl, SyncProgress, plan, plan_report, sample_payloads};
+use crate::workspace::Workspace;
+
+/// Records without a key a summary names before it only counts them.
+const LISTED_WITHOUT_KEY: usize = 10;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The destination to run (`destination "NAME" ...` in a .seg file).
+    #[arg(value_name = "DESTINATION", required_unless_present = "all", conflicts_with = "all")]
+    pub destination: Option<String>,
+    /// Run every destination, in name order.
+    #[arg(long)]
+    pub all: bool,
+    /// Print the plan (counts, the requests, sample payloads, how long it
+    /// would take) and send nothing; needs no token.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(global: &Global, args: Args) -> Outcome {
+    let workspace = global.open_existing(!args.dry_run)?;
+    let destinations: Vec<Destination> = if args.all {
+        workspace
+            .destinations()
+            .into_iter()
+            .map(|summary| summary.destination)
+            .collect()
+    } else {
+        let name = args.destination.unwrap_or_default();
+        match workspace.destination(&name) {
+            Some(summary) => vec![summary.destination],
+            None => {
+                return Err(CliError::UnknownDestination {
+                    name,
+                    known: workspace
+                        .destinations()
+                        .into_iter()
+                        .map(|summary| summary.destination.name)
+                        .collect(),
+                });
+            }
+        }
+    };
+    if destinations.is_empty() {
+        eprintln!("there are no destinations (define one in a .seg file: `destination \"NAME\" hubspot {{ ... }}`)");
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    for (index, destination) in destinations.iter().enumerate() {
+        if index > 0 {
+            println!();
+        }
+        let outcome = if args.dry_run {
+            dry_run(&workspace, destination)
+        } else {
+            sync_one(&workspace, destination)
+        };
+        if let Err(error) = outcome {
+            if args.all {
+                // The others still run; the error is kept for the end.
+                eprintln!("error: {error}");
+                errors.push(CliError::Reported);
+            } else {
+                errors.push(error);
+            }
+        }
+    }
+    match CliError::all(errors) {
+        None => Ok(()),
+        Some(CliError::Several(_)) => Err(CliError::Reported),
+        Some(error) => Err(error),
+    }
+}
+
+fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
+    let plan = plan(workspace, destination).map_err(CliError::Sync)?;
+    let report = plan_report(&plan);
+    println!(
+        "Dry run of \"{}\" ({}): nothing is sent.",
+        destination.name,
+        destination.connector.label()
+    );
+    for kind in &report.kinds {
+        println!(
+            "  {} → {}: {} selected — {} new, {} changed, {} unchanged, {} leaving; {} without a key, {} in a key conflict",
+            kind.kind,
+            kind.target,
+            format_count(kind.selected as usize),
+            format_count(kind.new as usize),
+            format_count(kind.changed as usize),
+            format_count(kind.unchanged as usize),
+            format_count(kind.exits as usize),
+            format_count(kind.without_key as usize),
+            format_count(kind.conflicts as usize),
+        );
+    }
+    let batches: u64 = report.kinds.iter().map(|k| k.batches).sum();
+    let checks: u64 = report.kinds.iter().map(|k| k.property_checks).sum();
+    match destination.connector {
+        crate::model::destination::ConnectorKind::HubSpot => println!(
+            "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} upsert batches of at most 100 — at least {} requests, about {} at {} requests per 10 s.",
+            report.requests,
+            duration_text(report.duration),
+            destination.rate_limit()
+        ),
+        crate::model::destination::ConnectorKind::Webhook => println!(
+            "Requests: {batches} POSTs of at most 100 records to {}.",
+            destination.url.as_deref().unwrap_or("?")
+        ),
+        crate::model::destination::ConnectorKind::File => println!(
+            "Writes {} with every selected record ({}).",
+            destination.path.as_deref().unwrap_or("?"),
+            format_count(
+                report
+                    .kinds
+                    .iter()
+                    .map(|k| (k.selected - k.without_key - k.conflicts) as usize)
+                    .sum()
+            )
+        ),
+    }
+    for kind in &plan.kinds {
+        let samples = sample_payloads(&plan, kind);
+        if samples.is_empty() {
+            continue;
+        }
+        println!("Sample payloads ({}):", kind.kind());
+        for sample in samples {
+            println!("  {sample}");
+        }
+    }
+    for kind in &plan.kinds {
+        print_problems(&kind.problems, kind.problems.len());
+    }
+    Ok(())
+}
+
+fn sync_one(workspace: &Workspace, destination: &Destination) -> Outcome {
+    let mut progress = Progress::new(&destination.name);
+    let result = crate::sync::run(workspace, destination, &mut progress);
+    progress.finish();
+    let run = result.map_err(CliError::Sync)?;
+    print_summary(&run, destination);
+    if let RunOutcome::Stopped(reason) = &run.outcome {
+        return Err(CliError::SyncStopped {
+            destination: destination.name.clone(),
+            reason: reason.clone(),
+        });
+    }
+    if run.had_failures() {
+        return Err(CliError::SyncFailures {
+            destination: destination.name.clone(),
+            failed: run.counts.failed + run.counts.conflicts,
+        });
+    }
+    Ok(())
+}
+
+/// The summary of a run, as `sync` prints it.
+pub fn print_summary(run: &SyncRun, destination: &Destination) {
+    let took = run
+        .ended_at
+        .map(|end| Duration::from_micros((end - run.started_at).max(0) as u64))
+        .unwrap_or_default();
+    println!(
+        "\"{}\" ({}): {} in {}, {} requests",
+        run.destination,
+        destination.connector.label(),
+        run.outcome.label(),
+        duration_text(took),
+        run.requests
+    );
+    println!("  {}", counts_line(run));
+    let logged = run.problems.len();
+    print_problems(&run.problems, logged);
+}
+
+/// `12 sent, 880 unchanged, 3 exited, 2 skipped without a key, 0 in a key
+/// conflict, 1 failed`.
+pub fn counts_line(run: &SyncRun) -> String {
+    let counts = run.counts;
+    format!(
+        "{} sent, {} unchanged, {} exited, {} skipped without a key, {} in a key conflict, {} failed",
+        format_count(counts.sent as usize),
+        format_count(counts.unchanged as usize),
+        format_count(counts.exited as usize),
+        format_count(counts.skipped_without_key as usize),
+        format_count(counts.conflicts as usize),
+        format_count(counts.failed as usize),
+    )
+}
+
+/// Each failure and conflict with its key and reason; entities without a
+/// key, the first few.
+pub fn print_problems(problems: &[crate::model::sync_run::RecordProblem], logged: usize) {
+    let mut without_key = 0;
+    for problem in problems.iter().take(logged) {
+        if problem.class == ProblemClass::NoKey {
+            without_key += 1;
+            if without_key > LISTED_WITHOUT_KEY {
+                continue;
+            }
+        }
+        println!(
+            "  {} {} {}: {}",
+            problem.class.label(),
+            problem.kind.singular(),
+            problem.key,
+            problem.reason
+        );
+    }
+    if without_key > LISTED_WITHOUT_KEY {
+        println!(
+            "  … and {} more without a key",
+            format_count(without_key - LISTED_WITHOUT_KEY)
+        );
+    }
+}
+
+/// `0.4 s`, `12 s`, `3 min 20 s`.
+pub fn duration_text(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds < 10.0 {
+        format!("{seconds:.1} s")
+    } else if seconds < 60.0 {
+        format!("{seconds:.0} s")
+    } else {
+        let whole = seconds.round() as u64;
+        format!("{} min {} s", whole / 60, whole % 60)
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; Ctrl-C is the
+/// process's (a run killed mid-way resends what was not acknowledged).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(name: &str) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} records ({elapsed})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(format!("syncing \"{name}\""));
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl SyncControl for Progress {
+    fn progress(&mut self, progress: SyncProgress) {
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        match progress {
+            SyncProgress::Planned { to_send } => bar.set_length(to_send),
+            SyncProgress::Sent { done, .. } => bar.set_position(done),
+            SyncProgress::Waiting { reason, seconds } => {
+                bar.println(format!("{reason} ({seconds:.1} s)"));
+            }
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
