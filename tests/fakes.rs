@@ -1,15 +1,21 @@
 //! The fakes the sync tests stand on, checked with raw HTTP: each rule the
 //! fake HubSpot enforces (auth, batch size, unknown properties, options,
-//! unique ids, string values, the rate limit, every fault). If a fake
-//! drifted from what the real service does, the sync tests built on it
-//! would prove nothing; these tests pin the fakes down.
+//! unique ids, string values, the rate limit, every fault) and each thing
+//! the webhook receiver verifies (signatures, whsec_ keys, skew, retried
+//! ids). If a fake drifted from what the real service does, the sync tests
+//! built on it would prove nothing; these tests pin the fakes down.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
+use sha2::Sha256;
 use support::fake_hubspot::{FakeHubSpot, Fault, Match};
+use support::webhook_receiver::{Op, WebhookFault, WebhookReceiver, sign, unix_now};
 
 const TOKEN: &str = "pat-na1-test-token";
 
@@ -890,4 +896,272 @@ fn hubspot_seeding_goes_through_the_same_rules() {
         1,
         "the fake outlives the refusal"
     );
+}
+
+// --- Webhooks -----------------------------------------------------------------
+
+const SECRET: &str = "whsec_c2Vnc2NvcGUgdGVzdCBrZXk=";
+
+fn batch_body(records: Value) -> Vec<u8> {
+    json!({"destination": "Ops hook", "kind": "users", "records": records})
+        .to_string()
+        .into_bytes()
+}
+
+fn deliver(
+    receiver: &WebhookReceiver,
+    id: &str,
+    timestamp: i64,
+    signature: &str,
+    body: &[u8],
+) -> u16 {
+    let timestamp = timestamp.to_string();
+    let headers = [
+        ("webhook-id", id),
+        ("webhook-timestamp", timestamp.as_str()),
+        ("webhook-signature", signature),
+        ("Content-Type", "application/json"),
+    ];
+    send(
+        &agent(Duration::from_secs(5)),
+        "POST",
+        &receiver.url(),
+        &headers,
+        Some(body),
+    )
+    .unwrap()
+    .status
+}
+
+fn deliver_signed(receiver: &WebhookReceiver, id: &str, body: &[u8]) -> u16 {
+    let now = unix_now();
+    deliver(receiver, id, now, &sign(SECRET, id, now, body), body)
+}
+
+#[test]
+fn signing_matches_the_standard_webhooks_example() {
+    // The example in the Standard Webhooks specification.
+    let signature = sign(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        1614265330,
+        br#"{"test": 2432232314}"#,
+    );
+    assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
+#[test]
+fn webhook_accepts_a_signed_batch() {
+    let receiver = WebhookReceiver::start(SECRET);
+    let body = batch_body(json!([
+        {"key": "u1", "op": "upsert", "properties": {"segments": ["Champions"], "email": "a@x.com"}},
+        {"key": "u2", "op": "exit", "properties": {"segments": []}},
+        {"key": "u3", "op": "exit"},
+    ]));
+    assert_eq!(deliver_signed(&receiver, "msg_1", &body), 200);
+    let batches = receiver.batches();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].destination, "Ops hook");
+    assert_eq!(batches[0].kind, "users");
+    assert_eq!(batches[0].webhook_id, "msg_1");
+    let latest = receiver.latest();
+    let u1 = &latest[&("users".to_string(), "u1".to_string())];
+    assert_eq!(u1.op, Op::Upsert);
+    assert_eq!(u1.properties["segments"], json!(["Champions"]));
+    assert_eq!(
+        latest[&("users".to_string(), "u3".to_string())].op,
+        Op::Exit
+    );
+    assert_eq!(receiver.records("users").len(), 3);
+    assert!(receiver.records("accounts").is_empty());
+    assert_eq!(receiver.rejected(), 0);
+    assert!(receiver.wait_for_batches(1, Duration::from_millis(10)));
+}
+
+#[test]
+fn webhook_delay_answers_late_but_records_at_once() {
+    let receiver = WebhookReceiver::start(SECRET);
+    receiver.set_delay(Duration::from_millis(100));
+    let body = batch_body(json!([{"key": "u1", "op": "upsert", "properties": {}}]));
+    let started = Instant::now();
+    assert_eq!(deliver_signed(&receiver, "msg_1", &body), 200);
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    assert_eq!(receiver.batches().len(), 1);
+}
+
+#[test]
+fn webhook_refuses_a_bad_signature() {
+    let receiver = WebhookReceiver::start(SECRET);
+    let body = batch_body(json!([{"key": "u1", "op": "upsert", "properties": {}}]));
+    let now = unix_now();
+    let good = sign(SECRET, "msg_1", now, &body);
+    let tampered = batch_body(json!([{"key": "u1", "op": "exit"}]));
+    assert_eq!(
+        deliver(&receiver, "msg_1", now, &good, &tampered),
+        401,
+        "another body"
+    );
+    assert_eq!(
+        deliver(&receiver, "msg_2", now, &good, &body),
+        401,
+        "another id"
+    );
+    assert_eq!(
+        deliver(&receiver, "msg_1", now + 1, &good, &body),
+        401,
+        "another time"
+    );
+    assert_eq!(deliver(&receiver, "msg_1", now, "v1,bm9wZQ==", &body), 401);
+    assert_eq!(
+        deliver(&receiver, "msg_1", now, &good.replace("v1,", "v2,"), &body),
+        401
+    );
+    let stale = now - 6 * 60;
+    let signed_stale = sign(SECRET, "msg_1", stale, &body);
+    assert_eq!(
+        deliver(&receiver, "msg_1", stale, &signed_stale, &body),
+        401,
+        "too old"
+    );
+    let unsigned = send(
+        &agent(Duration::from_secs(5)),
+        "POST",
+        &receiver.url(),
+        &[("Content-Type", "application/json")],
+        Some(&body),
+    )
+    .unwrap();
+    assert_eq!(unsigned.status, 401);
+    assert_eq!(receiver.rejected(), 7);
+    assert!(
+        receiver
+            .rejections()
+            .iter()
+            .any(|why| why.contains("webhook-id"))
+    );
+    assert!(receiver.batches().is_empty());
+    assert!(
+        receiver.deliveries().is_empty(),
+        "only signed deliveries are kept"
+    );
+    assert_eq!(receiver.total_requests(), 7);
+
+    let several = format!("v1,bm9wZQ== {good}");
+    assert_eq!(
+        deliver(&receiver, "msg_1", now, &several, &body),
+        200,
+        "one of several"
+    );
+}
+
+#[test]
+fn webhook_decodes_a_whsec_secret() {
+    let receiver = WebhookReceiver::start(SECRET);
+    let body = batch_body(json!([]));
+    let now = unix_now();
+    let key = BASE64
+        .decode(SECRET.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    assert_eq!(key, b"segscope test key");
+    let with = |key: &[u8]| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+        mac.update(format!("msg_1.{now}.").as_bytes());
+        mac.update(&body);
+        format!("v1,{}", BASE64.encode(mac.finalize().into_bytes()))
+    };
+    assert_eq!(
+        deliver(&receiver, "msg_1", now, &with(SECRET.as_bytes()), &body),
+        401
+    );
+    assert_eq!(deliver(&receiver, "msg_1", now, &with(&key), &body), 200);
+
+    let raw = WebhookReceiver::start("plain secret");
+    let signature = with(b"plain secret");
+    assert_eq!(
+        deliver(&raw, "msg_1", now, &signature, &body),
+        200,
+        "raw bytes as the key"
+    );
+}
+
+#[test]
+fn webhook_counts_a_retried_batch_once() {
+    let receiver = WebhookReceiver::start(SECRET);
+    receiver.fail_next(1, WebhookFault::ServerError);
+    let body = batch_body(json!([{"key": "u1", "op": "upsert", "properties": {"plan": "pro"}}]));
+    assert_eq!(deliver_signed(&receiver, "msg_1", &body), 500);
+    assert!(receiver.batches().is_empty());
+    assert_eq!(deliver_signed(&receiver, "msg_1", &body), 200);
+    assert_eq!(
+        deliver_signed(&receiver, "msg_1", &body),
+        200,
+        "a duplicate is acknowledged"
+    );
+    assert_eq!(receiver.attempts("msg_1"), 3);
+    assert_eq!(
+        receiver.batches().len(),
+        1,
+        "one batch, delivered three times"
+    );
+    assert_eq!(receiver.records("users").len(), 1);
+    assert!(receiver.conflicting_ids().is_empty());
+    let statuses: Vec<u16> = receiver.deliveries().iter().map(|d| d.status).collect();
+    assert_eq!(statuses, [500, 200, 200]);
+
+    let changed = batch_body(json!([{"key": "u1", "op": "exit"}]));
+    assert_eq!(deliver_signed(&receiver, "msg_1", &changed), 200);
+    assert_eq!(
+        receiver.conflicting_ids(),
+        ["msg_1"],
+        "same id, another body"
+    );
+    assert_eq!(deliver_signed(&receiver, "msg_2", &changed), 200);
+    assert_eq!(
+        receiver.attempts_by_id().into_iter().collect::<Vec<_>>(),
+        [("msg_1".to_string(), 4), ("msg_2".to_string(), 1)]
+    );
+}
+
+#[test]
+fn webhook_faults_and_malformed_batches() {
+    let receiver = WebhookReceiver::start(SECRET);
+    receiver.fail_next(
+        1,
+        WebhookFault::TooManyRequests {
+            retry_after_secs: 2,
+        },
+    );
+    receiver.fail_next(1, WebhookFault::Gone);
+    let body = batch_body(json!([{"key": "u1", "op": "upsert", "properties": {}}]));
+    let now = unix_now();
+    let signature = sign(SECRET, "msg_1", now, &body);
+    let headers = [
+        ("webhook-id", "msg_1"),
+        ("webhook-timestamp", &now.to_string()),
+        ("webhook-signature", signature.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let agent = agent(Duration::from_secs(5));
+    let limited = send(&agent, "POST", &receiver.url(), &headers, Some(&body)).unwrap();
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("Retry-After"), Some("2"));
+    assert_eq!(deliver_signed(&receiver, "msg_1", &body), 410);
+    assert!(receiver.batches().is_empty());
+
+    for bad in [
+        json!({"kind": "users", "records": []}),
+        json!({"destination": "Ops hook", "kind": "users", "records": [{"key": "u1", "op": "delete", "properties": {}}]}),
+        json!({"destination": "Ops hook", "kind": "users", "records": [{"key": "u1", "op": "upsert"}]}),
+        json!({"destination": "Ops hook", "kind": "users", "records": [{"key": 1, "op": "exit"}]}),
+    ] {
+        let bytes = bad.to_string().into_bytes();
+        assert_eq!(deliver_signed(&receiver, "msg_bad", &bytes), 400, "{bad}");
+    }
+    assert_eq!(receiver.malformed(), 4);
+    assert_eq!(receiver.rejected(), 0);
+    let elsewhere = format!("{}/other", receiver.url());
+    let status = send(&agent, "POST", &elsewhere, &headers, Some(&body))
+        .unwrap()
+        .status;
+    assert_eq!(status, 404);
 }

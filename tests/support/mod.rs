@@ -5,3 +5,4 @@ pub mod binary;
 pub mod fake_hubspot;
 pub mod loopback;
 pub mod tui_session;
+pub mod webhook_receiver;
