@@ -1,19 +1,19 @@
-//! The fake portal's state and the rules HubSpot applies to it: the
-//! properties of contacts and companies (built-in and created), the objects
-//! with their HubSpot ids, and what a property write or a batch upsert may
-//! do. Bodies reach here already checked against the OpenAPI shapes
-//! (`schema`); this file judges what they mean. Nothing here knows HTTP
-//! beyond the status a refusal carries.
+//! The fake portal's objects and the rules of a batch upsert: the contacts
+//! and companies with their HubSpot ids, at most 100 inputs, ids by a
+//! unique property, each once per batch, values their properties take, and
+//! a refused batch writes nothing. Bodies reach here already checked against
+//! the OpenAPI shapes (`schema`); the property catalog is `properties`.
+//! Nothing here knows HTTP beyond the status a refusal carries.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-/// HubSpot's limits that a sync has to live with.
+use super::properties::{Properties, Property};
+
+/// HubSpot's limit on a batch.
 pub const MAX_BATCH_INPUTS: usize = 100;
-pub const MAX_OPTIONS: usize = 5000;
-pub const MAX_TEXT_LENGTH: usize = 65_536;
 
 /// A request HubSpot would refuse: the status and the error body's
 /// `category`, `message` and per-problem `errors`.
@@ -36,84 +36,6 @@ impl Refusal {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct PropertyOption {
-    pub label: String,
-    pub value: String,
-    pub hidden: bool,
-    pub display_order: i64,
-    pub description: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct Property {
-    pub name: String,
-    pub label: String,
-    pub group_name: String,
-    pub kind: String,
-    pub field_type: String,
-    pub options: Vec<PropertyOption>,
-    pub has_unique_value: bool,
-    pub hidden: bool,
-    pub form_field: bool,
-    pub display_order: i64,
-    pub description: String,
-    pub hubspot_defined: bool,
-    /// Calculated by HubSpot: an upsert may not set it, nor a PATCH change it.
-    pub read_only: bool,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl Property {
-    /// The `Property` schema of the OpenAPI spec.
-    pub fn to_json(&self) -> Value {
-        let options: Vec<Value> = self
-            .options
-            .iter()
-            .map(|option| {
-                json!({
-                    "label": option.label,
-                    "value": option.value,
-                    "hidden": option.hidden,
-                    "displayOrder": option.display_order,
-                    "description": option.description,
-                })
-            })
-            .collect();
-        json!({
-            "name": self.name,
-            "label": self.label,
-            "type": self.kind,
-            "fieldType": self.field_type,
-            "description": self.description,
-            "groupName": self.group_name,
-            "options": options,
-            "displayOrder": self.display_order,
-            "calculated": false,
-            "externalOptions": false,
-            "hasUniqueValue": self.has_unique_value,
-            "hidden": self.hidden,
-            "hubspotDefined": self.hubspot_defined,
-            "formField": self.form_field,
-            "archived": false,
-            "dataSensitivity": "non_sensitive",
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "modificationMetadata": {
-                "archivable": !self.hubspot_defined,
-                "readOnlyDefinition": self.read_only,
-                "readOnlyValue": self.read_only,
-                "readOnlyOptions": self.read_only,
-            },
-        })
-    }
-
-    fn is_multi_select(&self) -> bool {
-        self.kind == "enumeration" && self.field_type == "checkbox"
-    }
-}
-
 /// One CRM object: its HubSpot id and the property values it holds (a
 /// cleared property is absent).
 #[derive(Clone, Debug)]
@@ -128,9 +50,9 @@ pub struct Record {
 }
 
 struct ObjectType {
-    groups: &'static [&'static str],
+    /// HubSpot's name for it differs between contacts and companies.
     last_modified: &'static str,
-    properties: BTreeMap<String, Property>,
+    properties: Properties,
     records: BTreeMap<u64, Record>,
 }
 
@@ -148,101 +70,20 @@ pub struct Upserted {
 
 impl Crm {
     pub fn new(now: &str) -> Crm {
-        let lifecycle = [
-            "subscriber",
-            "lead",
-            "marketingqualifiedlead",
-            "salesqualifiedlead",
-            "opportunity",
-            "customer",
-            "evangelist",
-            "other",
-        ];
-        let builtin = |name: &str, kind: &str, field_type: &str, group: &str| Property {
-            name: name.to_string(),
-            label: name.to_string(),
-            group_name: group.to_string(),
-            kind: kind.to_string(),
-            field_type: field_type.to_string(),
-            options: Vec::new(),
-            has_unique_value: false,
-            hidden: false,
-            form_field: true,
-            display_order: -1,
-            description: String::new(),
-            hubspot_defined: true,
-            read_only: false,
-            created_at: now.to_string(),
-            updated_at: now.to_string(),
-        };
-        let mut types = BTreeMap::new();
-        for (object, group, last_modified, texts, numbers) in [
-            (
-                "contacts",
-                "contactinformation",
-                "lastmodifieddate",
-                &["firstname", "lastname", "company", "website", "jobtitle"][..],
-                &[][..],
-            ),
-            (
-                "companies",
-                "companyinformation",
-                "hs_lastmodifieddate",
-                &["name", "domain", "city", "country", "website"][..],
-                &["numberofemployees", "annualrevenue"][..],
-            ),
-        ] {
-            let mut properties = Vec::new();
-            for name in texts {
-                properties.push(builtin(name, "string", "text", group));
-            }
-            for name in numbers {
-                properties.push(builtin(name, "number", "number", group));
-            }
-            properties.push(builtin("phone", "string", "phonenumber", group));
-            properties.push(builtin("createdate", "datetime", "date", group));
-            let mut stage = builtin("lifecyclestage", "enumeration", "radio", group);
-            stage.options = lifecycle
-                .iter()
-                .zip(0..)
-                .map(|(value, order)| PropertyOption {
-                    label: value.to_string(),
-                    value: value.to_string(),
-                    hidden: false,
-                    display_order: order,
-                    description: String::new(),
-                })
-                .collect();
-            properties.push(stage);
-            let mut modified = builtin(last_modified, "datetime", "date", group);
-            modified.read_only = true;
-            properties.push(modified);
-            let mut id = builtin("hs_object_id", "number", "number", group);
-            id.read_only = true;
-            id.has_unique_value = true;
-            properties.push(id);
-            if object == "contacts" {
-                let mut email = builtin("email", "string", "text", group);
-                email.has_unique_value = true;
-                properties.push(email);
-            }
-            types.insert(
-                object,
-                ObjectType {
-                    groups: if object == "contacts" {
-                        &["contactinformation"]
-                    } else {
-                        &["companyinformation"]
-                    },
-                    last_modified,
-                    properties: properties
-                        .into_iter()
-                        .map(|property| (property.name.clone(), property))
-                        .collect(),
-                    records: BTreeMap::new(),
-                },
-            );
-        }
+        let types = [
+            ("contacts", "lastmodifieddate"),
+            ("companies", "hs_lastmodifieddate"),
+        ]
+        .into_iter()
+        .map(|(object, last_modified)| {
+            let object_type = ObjectType {
+                last_modified,
+                properties: Properties::builtin(object, last_modified, now),
+                records: BTreeMap::new(),
+            };
+            (object, object_type)
+        })
+        .collect();
         Crm {
             types,
             next_id: 1001,
@@ -260,15 +101,7 @@ impl Crm {
     }
 
     pub fn property(&self, object: &str, name: &str) -> Result<&Property, Refusal> {
-        self.object_type(object)?
-            .properties
-            .get(name)
-            .ok_or_else(|| Refusal {
-                status: 404,
-                category: "OBJECT_NOT_FOUND",
-                message: format!("Unable to find property {name} for object type {object}"),
-                errors: Vec::new(),
-            })
+        self.object_type(object)?.properties.find(object, name)
     }
 
     pub fn records(&self, object: &str) -> Vec<&Record> {
@@ -286,57 +119,11 @@ impl Crm {
         now: &str,
     ) -> Result<&Property, Refusal> {
         let object_type = self.object_type_mut(object)?;
-        let text = |field: &str| body[field].as_str().unwrap_or_default().to_string();
-        let name = text("name");
-        if !is_property_name(&name) {
-            return Err(Refusal::validation(format!(
-                "Property name {name:?} is not valid: it must start with a lower-case letter and \
-                 hold only lower-case letters, digits and underscores"
-            )));
-        }
-        if object_type.properties.contains_key(&name) {
-            return Err(Refusal {
-                status: 409,
-                category: "OBJECT_ALREADY_EXISTS",
-                message: format!("A property named '{name}' already exists."),
-                errors: Vec::new(),
-            });
-        }
-        let group_name = text("groupName");
-        if !object_type.groups.contains(&group_name.as_str()) {
-            return Err(Refusal::validation(format!(
-                "Property group {group_name:?} does not exist for {object} (there is {})",
-                object_type.groups.join(", ")
-            )));
-        }
-        let property = Property {
-            name: name.clone(),
-            label: text("label"),
-            group_name,
-            kind: text("type"),
-            field_type: text("fieldType"),
-            options: options_of(&body["options"]),
-            has_unique_value: body["hasUniqueValue"].as_bool().unwrap_or(false),
-            hidden: body["hidden"].as_bool().unwrap_or(false),
-            form_field: body["formField"].as_bool().unwrap_or(false),
-            display_order: body["displayOrder"].as_i64().unwrap_or(-1),
-            description: text("description"),
-            hubspot_defined: false,
-            read_only: false,
-            created_at: now.to_string(),
-            updated_at: now.to_string(),
-        };
-        if property.kind == "enumeration" && !body["options"].is_array() {
-            return Err(Refusal::validation(
-                "options are required for an enumeration property",
-            ));
-        }
-        check_definition(&property)?;
-        Ok(object_type.properties.entry(name).or_insert(property))
+        object_type.properties.create(object, body, now)
     }
 
-    /// `PATCH /crm/v3/properties/{object}/{name}`: the fields given replace
-    /// the property's; `options`, when given, is the whole new list.
+    /// `PATCH /crm/v3/properties/{object}/{name}` with a body of the right
+    /// shape.
     pub fn update_property(
         &mut self,
         object: &str,
@@ -344,46 +131,8 @@ impl Crm {
         body: &Value,
         now: &str,
     ) -> Result<&Property, Refusal> {
-        let mut property = self.property(object, name)?.clone();
-        if property.read_only {
-            return Err(Refusal::validation(format!(
-                "Property {name} is read-only and cannot be changed"
-            )));
-        }
-        let text = |field: &str, into: &mut String| {
-            if let Some(value) = body[field].as_str() {
-                *into = value.to_string();
-            }
-        };
-        text("label", &mut property.label);
-        text("groupName", &mut property.group_name);
-        text("type", &mut property.kind);
-        text("fieldType", &mut property.field_type);
-        text("description", &mut property.description);
-        if let Some(hidden) = body["hidden"].as_bool() {
-            property.hidden = hidden;
-        }
-        if let Some(form_field) = body["formField"].as_bool() {
-            property.form_field = form_field;
-        }
-        if let Some(order) = body["displayOrder"].as_i64() {
-            property.display_order = order;
-        }
-        if body["options"].is_array() {
-            property.options = options_of(&body["options"]);
-        }
         let object_type = self.object_type_mut(object)?;
-        if !object_type.groups.contains(&property.group_name.as_str()) {
-            return Err(Refusal::validation(format!(
-                "Property group {:?} does not exist for {object}",
-                property.group_name
-            )));
-        }
-        check_definition(&property)?;
-        property.updated_at = now.to_string();
-        let slot = object_type.properties.get_mut(name).expect("found above");
-        *slot = property;
-        Ok(slot)
+        object_type.properties.update(object, name, body, now)
     }
 
     /// `POST /crm/v3/objects/{object}/batch/upsert` with a body of the right
@@ -428,13 +177,15 @@ impl Crm {
         if !invalid.is_empty() {
             return Err(invalid_values(invalid));
         }
-        let fail: BTreeSet<String> = fail_ids.iter().map(|id| id.to_lowercase()).collect();
         let mut upserted = Upserted {
             results: Vec::new(),
             errors: Vec::new(),
         };
         for write in writes {
-            if fail.contains(&write.key.to_lowercase()) {
+            if fail_ids
+                .iter()
+                .any(|id| *id == write.id_as_sent || *id == write.key)
+            {
                 upserted.errors.push(json!({
                     "status": "error",
                     "category": "VALIDATION_ERROR",
@@ -553,8 +304,8 @@ impl Write {
                 "An input has an empty id for idProperty {id_property}"
             )));
         }
-        let key = normalise(unique, &id_as_sent);
-        if let Some((code, message)) = invalid_value(unique, &key) {
+        let key = unique.normalise(&id_as_sent);
+        if let Some((code, message)) = unique.refuses(&key) {
             invalid.push(problem(id_property, &id_as_sent, code, &message));
         }
         let mut values = Vec::new();
@@ -579,7 +330,7 @@ impl Write {
                 ));
                 continue;
             }
-            let value = normalise(property, value);
+            let value = property.normalise(value);
             if name == id_property && value != key {
                 invalid.push(problem(
                     name,
@@ -590,7 +341,7 @@ impl Write {
                 continue;
             }
             if !value.is_empty()
-                && let Some((code, message)) = invalid_value(property, &value)
+                && let Some((code, message)) = property.refuses(&value)
             {
                 invalid.push(problem(name, &id_as_sent, code, &message));
                 continue;
@@ -604,159 +355,6 @@ impl Write {
             values,
         })
     }
-}
-
-/// HubSpot keeps email addresses in lower case, so `A@x.com` and `a@x.com`
-/// are one contact.
-fn normalise(property: &Property, value: &str) -> String {
-    if property.name == "email" {
-        value.to_lowercase()
-    } else {
-        value.to_string()
-    }
-}
-
-/// Why a non-empty `value` does not fit `property`, as HubSpot's error code
-/// and a message.
-fn invalid_value(property: &Property, value: &str) -> Option<(&'static str, String)> {
-    let name = &property.name;
-    match property.kind.as_str() {
-        "enumeration" => {
-            let allowed = |piece: &str| property.options.iter().any(|o| o.value == piece);
-            let pieces: Vec<&str> = if property.is_multi_select() {
-                value.split(';').collect()
-            } else {
-                vec![value]
-            };
-            let wrong: Vec<&str> = pieces.into_iter().filter(|p| !allowed(p)).collect();
-            (!wrong.is_empty()).then(|| {
-                let options: Vec<&str> =
-                    property.options.iter().map(|o| o.value.as_str()).collect();
-                (
-                    "INVALID_OPTION",
-                    format!(
-                        "{wrong:?} {} not one of the allowed options of {name}: {options:?}",
-                        if wrong.len() == 1 { "was" } else { "were" }
-                    ),
-                )
-            })
-        }
-        "number" => (!value.parse::<f64>().is_ok_and(f64::is_finite))
-            .then(|| ("INVALID_NUMBER", format!("{value:?} is not a number"))),
-        "bool" => (!value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false"))
-            .then(|| ("INVALID_BOOLEAN", format!("{value:?} is not true or false"))),
-        "date" | "datetime" => (!is_date_or_time(value)).then(|| {
-            (
-                "INVALID_DATE",
-                format!("{value:?} is neither an ISO 8601 date or time nor epoch milliseconds"),
-            )
-        }),
-        _ if value.chars().count() > MAX_TEXT_LENGTH => Some((
-            "INVALID_STRING_LENGTH",
-            format!("{name} holds at most {MAX_TEXT_LENGTH} characters"),
-        )),
-        _ if name == "email" && !is_email(value) => {
-            Some(("INVALID_EMAIL", format!("Email address {value} is invalid")))
-        }
-        _ => None,
-    }
-}
-
-fn is_email(value: &str) -> bool {
-    let mut parts = value.split('@');
-    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !value.chars().any(char::is_whitespace)
-}
-
-fn is_date_or_time(value: &str) -> bool {
-    (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()))
-        || value.parse::<jiff::Timestamp>().is_ok()
-        || value.parse::<jiff::civil::Date>().is_ok()
-}
-
-fn is_property_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// What HubSpot checks of a property definition beyond its shape: a field
-/// type that fits the type, and options only (and at most 5,000, each value
-/// once) on an enumeration.
-fn check_definition(property: &Property) -> Result<(), Refusal> {
-    let fits: &[&str] = match property.kind.as_str() {
-        "enumeration" => &[
-            "checkbox",
-            "radio",
-            "select",
-            "booleancheckbox",
-            "calculation_equation",
-        ],
-        "string" => &["text", "textarea", "html", "file", "phonenumber"],
-        "number" => &["number", "calculation_equation"],
-        "bool" => &["booleancheckbox", "calculation_equation"],
-        "date" | "datetime" => &["date"],
-        "phone_number" => &["phonenumber"],
-        _ => &[],
-    };
-    if !fits.contains(&property.field_type.as_str()) {
-        return Err(Refusal::validation(format!(
-            "fieldType {} does not fit type {} (it takes {})",
-            property.field_type,
-            property.kind,
-            fits.join(", ")
-        )));
-    }
-    if property.kind != "enumeration" && !property.options.is_empty() {
-        return Err(Refusal::validation(format!(
-            "Property {} of type {} cannot have options",
-            property.name, property.kind
-        )));
-    }
-    if property.options.len() > MAX_OPTIONS {
-        return Err(Refusal::validation(format!(
-            "Property {} has {} options; a property holds at most {MAX_OPTIONS}",
-            property.name,
-            property.options.len()
-        )));
-    }
-    let mut values = BTreeSet::new();
-    for option in &property.options {
-        if !values.insert(option.value.as_str()) {
-            return Err(Refusal::validation(format!(
-                "Option value {:?} appears twice in {}",
-                option.value, property.name
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn options_of(options: &Value) -> Vec<PropertyOption> {
-    options
-        .as_array()
-        .map(|options| {
-            options
-                .iter()
-                .map(|option| PropertyOption {
-                    label: option["label"].as_str().unwrap_or_default().to_string(),
-                    value: option["value"].as_str().unwrap_or_default().to_string(),
-                    hidden: option["hidden"].as_bool().unwrap_or(false),
-                    display_order: option["displayOrder"].as_i64().unwrap_or(-1),
-                    description: option["description"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// One invalid property value, the way HubSpot lists them inside the
