@@ -3,9 +3,10 @@
 //! and companies, the rolling rate limit with its headers, and faults a
 //! test queues (429s, 5xx, timeouts, 207s, 400s, 401s). It refuses what
 //! HubSpot refuses (bodies that break the OpenAPI schemas: `schema`; values
-//! the portal's properties do not take: `crm`), so a sync that passes here
-//! sends what the real API accepts. It keeps every request for the test to
-//! inspect, except the token, which it only compares.
+//! the portal's properties do not take: `crm`, `properties`), so a sync
+//! that passes here sends what the real API accepts. It keeps every
+//! request for the test to inspect, except the token, which it only
+//! compares.
 #![allow(dead_code)]
 
 mod crm;
