@@ -2,4 +2,7 @@
 //! folder as `mod support`).
 
 pub mod binary;
+pub mod fake_hubspot;
+pub mod loopback;
 pub mod tui_session;
+pub mod webhook_receiver;
