@@ -181,8 +181,20 @@ fn plan_kind(
     };
     // Keys first: an entity whose key another shares goes nowhere.
     let mut by_key: HashMap<String, Vec<EntityRow>> = HashMap::with_capacity(selected.len());
+    // HubSpot reads emails without case: two that differ only in case are
+    // one contact there, so they are one key here (a conflict, not an
+    // overwrite).
+    let fold_case = destination.connector == ConnectorKind::HubSpot
+        && sync.key().target().eq_ignore_ascii_case("email");
     for entity in selected.iter() {
-        match key_of(workspace, entity, sync) {
+        let key = key_of(workspace, entity, sync).map(|key| {
+            if fold_case {
+                key.trim().to_lowercase()
+            } else {
+                key
+            }
+        });
+        match key {
             Ok(key) => by_key.entry(key).or_default().push(entity),
             Err(reason) => {
                 plan.without_key += 1;
