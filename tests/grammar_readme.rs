@@ -1,10 +1,15 @@
 //! Every example in grammar/README.md is checked: `seg` blocks as files,
-//! `condition` blocks as conditions, `invalid` blocks must be rejected.
+//! `condition` blocks as conditions, `invalid` blocks must be rejected; the
+//! destinations of the `seg` blocks must read as destinations of each
+//! connector.
 
+use segscope::lang::destination::destination_from_block;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
+use segscope::model::DefinitionKind;
 use segscope::model::EntityKind;
-use segscope::model::ast::File;
+use segscope::model::ast::{Definition, File};
+use segscope::model::destination::ConnectorKind;
 
 const README: &str = include_str!("../grammar/README.md");
 
@@ -67,6 +72,29 @@ fn file_examples_check() {
 }
 
 #[test]
+fn destination_examples_mean_destinations() {
+    let mut connectors = Vec::new();
+    for (_, text) in blocks().into_iter().filter(|(i, _)| *i == "seg") {
+        for definition in parse_file(&text).0.definitions {
+            if let Definition::Block(block) = definition
+                && block.keyword == DefinitionKind::Destination
+            {
+                let destination = destination_from_block(&block)
+                    .unwrap_or_else(|d| panic!("{}", render(&text, &d)));
+                connectors.push(destination.connector);
+            }
+        }
+    }
+    for connector in ConnectorKind::ALL {
+        assert!(
+            connectors.contains(&connector),
+            "the README lost its {} destination example",
+            connector.word()
+        );
+    }
+}
+
+#[test]
 fn condition_examples_check() {
     let catalog = readme_catalog();
     let mut checked = 0;
@@ -114,6 +142,24 @@ fn quoted_messages_are_the_real_ones() {
         rendered.contains(r#"view "Callers" has more than one `sort`"#),
         "{rendered}"
     );
+    let destination = "destination \"CRM\" hubspot {\n  url \"https://crm.example.com\"\n  users { map email -> email }\n}";
+    assert!(
+        README.contains(destination),
+        "the README's bad destination changed"
+    );
+    let rendered = render(
+        destination,
+        &file_errors(destination, &SegmentCatalog::new()),
+    );
+    for message in [
+        "HubSpot destination \"CRM\" has no `token`",
+        "missing key: the `users` block of HubSpot destination \"CRM\" names no `key` to match contacts by",
+        "`url` is a setting of webhook destinations, and \"CRM\" is a HubSpot destination",
+        "a HubSpot destination's address is `base_url`",
+    ] {
+        assert!(rendered.contains(message), "{message}: {rendered}");
+        assert!(README.contains(message), "{message}");
+    }
     let missing = "segment \"Trial\" for users {\n  where plan =\n}";
     let rendered = render(missing, &file_errors(missing, &SegmentCatalog::new()));
     assert!(

@@ -2,13 +2,17 @@
 //! or with `--db` (or `SEGSCOPE_DB`) against the database as `apply` would:
 //! references resolve against its definitions, and conditions get the
 //! data's warnings (unknown properties, literals of a type never held).
+//! Either way a destination naming an environment variable that is not set
+//! is warned about.
 
 use std::path::PathBuf;
 
 use super::source::{self, LoadedSource};
 use super::{CliError, Global, Outcome};
 use crate::lang::Diagnostic;
+use crate::lang::destination::{environment_warnings, variable_is_set};
 use crate::lang::validate::{SegmentCatalog, check_texts};
+use crate::model::ast::Definition;
 
 pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
     let mut sources = Vec::new();
@@ -35,7 +39,15 @@ pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
             .collect();
         check_texts(&texts, &SegmentCatalog::new())
             .into_iter()
-            .map(|(file, diagnostics)| (file.definitions.len(), diagnostics))
+            .map(|(file, mut diagnostics)| {
+                // Without a database the environment still has a say.
+                for definition in &file.definitions {
+                    if let Definition::Block(block) = definition {
+                        diagnostics.extend(environment_warnings(block, &variable_is_set));
+                    }
+                }
+                (file.definitions.len(), diagnostics)
+            })
             .collect()
     };
     let (errors, warnings, definitions) = report(&sources, &checked);

@@ -5,12 +5,13 @@
 //! [`validate`] checks what needs no data (names, references, cycles,
 //! regexes, where aggregates may appear); [`format`] prints a tree back in
 //! canonical form; [`view`] gives a `view` block its meaning (and prints a
-//! view back); [`tokens`] cuts half-typed text into the language's tokens
+//! view back), as [`destination`] does for a `destination` block; [`tokens`] cuts half-typed text into the language's tokens
 //! for completion. This module knows nothing of storage, evaluation or
 //! screens.
 
 mod build;
 mod datetime;
+pub mod destination;
 pub mod diagnostic;
 mod expected;
 pub mod format;

@@ -1,6 +1,7 @@
 //! Checks that need no data: names, references between segments, cycles,
 //! regexes, where `account.`, aggregates and `segments` may appear, and
-//! the entries of a `view` (through [`super::view`]).
+//! the entries of a `view` and of a `destination` (through [`super::view`]
+//! and [`super::destination`]), with the segments a destination lists.
 //!
 //! Files applied together are validated together, so a segment may refer to
 //! one defined further down or in another file. Standalone conditions (the
@@ -117,11 +118,22 @@ pub fn validate_files(sources: &[SourceFile], existing: &SegmentCatalog) -> Vec<
                     let mut checker = Checker::new(&catalog);
                     checker.entries(&block.entries, block.kind);
                     diagnostics[index].extend(checker.diagnostics);
-                    // A view's entries have a meaning of their own to check.
+                    // A view's and a destination's entries have a meaning
+                    // of their own to check.
                     if block.keyword == DefinitionKind::View
                         && let Err(problems) = super::view::view_from_block(block)
                     {
                         diagnostics[index].extend(problems);
+                    }
+                    if block.keyword == DefinitionKind::Destination {
+                        if let Err(problems) = super::destination::destination_from_block(block) {
+                            diagnostics[index].extend(problems);
+                        }
+                        diagnostics[index].extend(super::destination::segment_filter_problems(
+                            block,
+                            &catalog,
+                            Some(source.text),
+                        ));
                     }
                 }
             }

@@ -88,6 +88,29 @@ impl ListEncoding {
     }
 }
 
+/// What a file destination writes, told by its path's ending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileFormat {
+    /// `.jsonl`: one JSON object per line.
+    JsonLines,
+    /// `.csv`: a header row, then one row per record.
+    Csv,
+}
+
+impl FileFormat {
+    /// The format a path names by its extension (any case), if it names one.
+    pub fn of_path(path: &str) -> Option<FileFormat> {
+        let (_, extension) = path.rsplit_once('.')?;
+        if extension.eq_ignore_ascii_case("jsonl") {
+            Some(FileFormat::JsonLines)
+        } else if extension.eq_ignore_ascii_case("csv") {
+            Some(FileFormat::Csv)
+        } else {
+            None
+        }
+    }
+}
+
 /// `map <source> -> <target> [as list|text]`: one property sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Mapping {
@@ -213,6 +236,11 @@ impl Destination {
         names
     }
 
+    /// (file) what its path says it writes.
+    pub fn file_format(&self) -> Option<FileFormat> {
+        self.path.as_deref().and_then(FileFormat::of_path)
+    }
+
     /// Requests per rolling ten seconds it allows itself.
     pub fn rate_limit(&self) -> u32 {
         self.rate_limit.unwrap_or(HUBSPOT_DEFAULT_RATE_LIMIT)
@@ -240,5 +268,9 @@ mod tests {
         );
         assert_eq!(ListEncoding::from_word("TEXT"), Some(ListEncoding::Text));
         assert_eq!(ListEncoding::from_word("csv"), None);
+        assert_eq!(FileFormat::of_path("exports/a.CSV"), Some(FileFormat::Csv));
+        assert_eq!(FileFormat::of_path("a.jsonl"), Some(FileFormat::JsonLines));
+        assert_eq!(FileFormat::of_path("a.json"), None);
+        assert_eq!(FileFormat::of_path("csv"), None);
     }
 }

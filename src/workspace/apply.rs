@@ -11,6 +11,7 @@ use super::changes::MembershipCount;
 use super::registry::Registry;
 use super::{Workspace, WorkspaceError};
 use crate::lang::Diagnostic;
+use crate::lang::destination::segment_filter_problems;
 use crate::lang::format::format_file;
 use crate::lang::validate::{
     SegmentCatalog, check_texts, definition_references, validate_condition,
@@ -108,6 +109,9 @@ impl Workspace {
                     }
                     Definition::Block(block) if block.keyword == DefinitionKind::View => {
                         diagnostics.extend(self.view_data_warnings(block));
+                    }
+                    Definition::Block(block) if block.keyword == DefinitionKind::Destination => {
+                        diagnostics.extend(self.destination_data_warnings(block));
                     }
                     Definition::Block(_) => {}
                 }
@@ -346,7 +350,10 @@ pub fn canonical_text(definition: &Definition) -> String {
 
 /// The first reference of a definition that `catalog` does not satisfy
 /// (a segment gone, or of another kind), as a message.
-fn unresolved_reference(definition: &Definition, catalog: &SegmentCatalog) -> Option<String> {
+pub(super) fn unresolved_reference(
+    definition: &Definition,
+    catalog: &SegmentCatalog,
+) -> Option<String> {
     let first_error = |diagnostics: Vec<Diagnostic>| {
         diagnostics
             .into_iter()
@@ -362,6 +369,9 @@ fn unresolved_reference(definition: &Definition, catalog: &SegmentCatalog) -> Op
         Definition::Block(block) if block.keyword == DefinitionKind::View => {
             let view = view_from_block(block).ok()?;
             first_error(validate_condition(&view.filter?, view.kind, catalog))
+        }
+        Definition::Block(block) if block.keyword == DefinitionKind::Destination => {
+            first_error(segment_filter_problems(block, catalog, None))
         }
         Definition::Block(_) => definition_references(definition)
             .into_iter()

@@ -12,7 +12,7 @@
 
 use fixedbitset::FixedBitSet;
 
-use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text};
+use super::apply::{ApplyFailure, ApplyReport, SourceText, canonical_text, unresolved_reference};
 use super::segment_file::{FileEdit, read_file_segment, rewrite_definitions};
 use super::{Workspace, WorkspaceError};
 use crate::lang::validate::{
@@ -452,6 +452,7 @@ impl Workspace {
                 problems.push(Diagnostic::error(message, Span::new(0, 0)));
             }
         }
+        problems.extend(self.views_and_destinations_left_broken(draft, &others, rename));
         if problems.is_empty() {
             Ok(())
         } else {
@@ -460,6 +461,39 @@ impl Workspace {
                 diagnostics: problems,
             })
         }
+    }
+
+    /// The views and destinations that would name a segment that is gone
+    /// or of another kind once the draft is saved over its original (a
+    /// segment turned from users to accounts, say), each as an error that
+    /// names it.
+    fn views_and_destinations_left_broken(
+        &self,
+        draft: &SegmentDefinition,
+        others: &[(&StoredDefinition, File)],
+        rename: Option<(&str, &str)>,
+    ) -> Vec<Diagnostic> {
+        let mut catalog = SegmentCatalog::from_files(others.iter().map(|(_, file)| file));
+        catalog.insert(&draft.name.text, draft.kind);
+        let mut problems = Vec::new();
+        for entry in self.registry.entries() {
+            if entry.stored.kind == DefinitionKind::Segment {
+                continue;
+            }
+            let mut definition = entry.definition.clone();
+            if let Some((old, new)) = rename {
+                rename_references(&mut definition, old, new);
+            }
+            if let Some(problem) = unresolved_reference(&definition, &catalog) {
+                let message = format!(
+                    "{} \"{}\": {problem}",
+                    entry.stored.kind.keyword(),
+                    entry.stored.name
+                );
+                problems.push(Diagnostic::error(message, Span::new(0, 0)));
+            }
+        }
+        problems
     }
 
     /// Saves a draft: into its file when the segment came from one,

@@ -16,6 +16,7 @@ mod answers;
 mod apply;
 mod changes;
 mod data_check;
+mod destinations;
 mod edit;
 mod entity_set;
 mod explain;
@@ -45,6 +46,7 @@ pub use changes::{
     ChangeFailure, ImportFailure, ImportMode, ImportProgress, ImportReport, LISTED_ROW_ERRORS,
     MembershipCount,
 };
+pub use destinations::DestinationSummary;
 pub use edit::{
     DeleteSegmentFailure, DraftField, EntityKindChoice, PREVIEW_SAMPLE, Preview, SaveFailure,
     SegmentDraft,
