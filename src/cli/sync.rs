@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::{CliError, Global, Outcome};
-use crate::model::destination::Destination;
+use crate::model::destination::{ConnectorKind, Destination};
 use crate::model::format_count;
 use crate::model::sync_run::{ProblemClass, RunOutcome, SyncRun};
 use crate::sync::{SyncControl, SyncProgress, plan, plan_report, sample_payloads};
@@ -22,7 +22,11 @@ const LISTED_WITHOUT_KEY: usize = 10;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The destination to run (`destination "NAME" ...` in a .seg file).
-    #[arg(value_name = "DESTINATION", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "DESTINATION",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub destination: Option<String>,
     /// Run every destination, in name order.
     #[arg(long)]
@@ -58,7 +62,9 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         }
     };
     if destinations.is_empty() {
-        eprintln!("there are no destinations (define one in a .seg file: `destination \"NAME\" hubspot {{ ... }}`)");
+        eprintln!(
+            "there are no destinations (define one in a .seg file: `destination \"NAME\" hubspot {{ ... }}`)"
+        );
         return Ok(());
     }
     let mut errors = Vec::new();
@@ -101,36 +107,40 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
             "  {} → {}: {} selected — {} new, {} changed, {} unchanged, {} leaving; {} without a key, {} in a key conflict",
             kind.kind,
             kind.target,
-            format_count(kind.selected as usize),
-            format_count(kind.new as usize),
-            format_count(kind.changed as usize),
-            format_count(kind.unchanged as usize),
-            format_count(kind.exits as usize),
-            format_count(kind.without_key as usize),
-            format_count(kind.conflicts as usize),
+            format_count(kind.selected),
+            format_count(kind.new),
+            format_count(kind.changed),
+            format_count(kind.unchanged),
+            format_count(kind.exits),
+            format_count(kind.without_key),
+            format_count(kind.conflicts),
         );
     }
     let batches: u64 = report.kinds.iter().map(|k| k.batches).sum();
     let checks: u64 = report.kinds.iter().map(|k| k.property_checks).sum();
     match destination.connector {
-        crate::model::destination::ConnectorKind::HubSpot => println!(
-            "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} upsert batches of at most 100 — at least {} requests, about {} at {} requests per 10 s.",
+        ConnectorKind::HubSpot => println!(
+            "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} upsert batches of at most 100 — at least {} requests, {} at {} requests per 10 s.",
             report.requests,
-            duration_text(report.duration),
+            if report.duration.is_zero() {
+                "within one rate-limit window".to_string()
+            } else {
+                format!("about {}", duration_text(report.duration))
+            },
             destination.rate_limit()
         ),
-        crate::model::destination::ConnectorKind::Webhook => println!(
+        ConnectorKind::Webhook => println!(
             "Requests: {batches} POSTs of at most 100 records to {}.",
             destination.url.as_deref().unwrap_or("?")
         ),
-        crate::model::destination::ConnectorKind::File => println!(
+        ConnectorKind::File => println!(
             "Writes {} with every selected record ({}).",
             destination.path.as_deref().unwrap_or("?"),
             format_count(
                 report
                     .kinds
                     .iter()
-                    .map(|k| (k.selected - k.without_key - k.conflicts) as usize)
+                    .map(|k| k.selected - k.without_key - k.conflicts)
                     .sum()
             )
         ),
@@ -178,13 +188,23 @@ pub fn print_summary(run: &SyncRun, destination: &Destination) {
         .ended_at
         .map(|end| Duration::from_micros((end - run.started_at).max(0) as u64))
         .unwrap_or_default();
+    let work = match destination.connector {
+        ConnectorKind::File => format!(
+            "wrote {}",
+            destination.path.as_deref().unwrap_or("the file")
+        ),
+        _ => format!(
+            "{} request{}",
+            run.requests,
+            if run.requests == 1 { "" } else { "s" }
+        ),
+    };
     println!(
-        "\"{}\" ({}): {} in {}, {} requests",
+        "\"{}\" ({}): {} in {}, {work}",
         run.destination,
         destination.connector.label(),
         run.outcome.label(),
         duration_text(took),
-        run.requests
     );
     println!("  {}", counts_line(run));
     let logged = run.problems.len();
@@ -197,12 +217,12 @@ pub fn counts_line(run: &SyncRun) -> String {
     let counts = run.counts;
     format!(
         "{} sent, {} unchanged, {} exited, {} skipped without a key, {} in a key conflict, {} failed",
-        format_count(counts.sent as usize),
-        format_count(counts.unchanged as usize),
-        format_count(counts.exited as usize),
-        format_count(counts.skipped_without_key as usize),
-        format_count(counts.conflicts as usize),
-        format_count(counts.failed as usize),
+        format_count(counts.sent),
+        format_count(counts.unchanged),
+        format_count(counts.exited),
+        format_count(counts.skipped_without_key),
+        format_count(counts.conflicts),
+        format_count(counts.failed),
     )
 }
 
@@ -228,7 +248,7 @@ pub fn print_problems(problems: &[crate::model::sync_run::RecordProblem], logged
     if without_key > LISTED_WITHOUT_KEY {
         println!(
             "  … and {} more without a key",
-            format_count(without_key - LISTED_WITHOUT_KEY)
+            format_count((without_key - LISTED_WITHOUT_KEY) as u64)
         );
     }
 }
