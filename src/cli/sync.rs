@@ -22,7 +22,11 @@ const LISTED_WITHOUT_KEY: usize = 10;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The destination to run (`destination "NAME" ...` in a .seg file).
-    #[arg(value_name = "DESTINATION", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "DESTINATION",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub destination: Option<String>,
     /// Run every destination, in name order.
     #[arg(long)]
@@ -58,7 +62,9 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         }
     };
     if destinations.is_empty() {
-        eprintln!("there are no destinations (define one in a .seg file: `destination \"NAME\" hubspot {{ ... }}`)");
+        eprintln!(
+            "there are no destinations (define one in a .seg file: `destination \"NAME\" hubspot {{ ... }}`)"
+        );
         return Ok(());
     }
     let mut errors = Vec::new();
@@ -101,13 +107,13 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
             "  {} → {}: {} selected — {} new, {} changed, {} unchanged, {} leaving; {} without a key, {} in a key conflict",
             kind.kind,
             kind.target,
-            format_count(kind.selected as usize),
-            format_count(kind.new as usize),
-            format_count(kind.changed as usize),
-            format_count(kind.unchanged as usize),
-            format_count(kind.exits as usize),
-            format_count(kind.without_key as usize),
-            format_count(kind.conflicts as usize),
+            format_count(kind.selected),
+            format_count(kind.new),
+            format_count(kind.changed),
+            format_count(kind.unchanged),
+            format_count(kind.exits),
+            format_count(kind.without_key),
+            format_count(kind.conflicts),
         );
     }
     let batches: u64 = report.kinds.iter().map(|k| k.batches).sum();
@@ -130,7 +136,7 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
                 report
                     .kinds
                     .iter()
-                    .map(|k| (k.selected - k.without_key - k.conflicts) as usize)
+                    .map(|k| k.selected - k.without_key - k.conflicts)
                     .sum()
             )
         ),
@@ -197,12 +203,12 @@ pub fn counts_line(run: &SyncRun) -> String {
     let counts = run.counts;
     format!(
         "{} sent, {} unchanged, {} exited, {} skipped without a key, {} in a key conflict, {} failed",
-        format_count(counts.sent as usize),
-        format_count(counts.unchanged as usize),
-        format_count(counts.exited as usize),
-        format_count(counts.skipped_without_key as usize),
-        format_count(counts.conflicts as usize),
-        format_count(counts.failed as usize),
+        format_count(counts.sent),
+        format_count(counts.unchanged),
+        format_count(counts.exited),
+        format_count(counts.skipped_without_key),
+        format_count(counts.conflicts),
+        format_count(counts.failed),
     )
 }
 
@@ -228,7 +234,7 @@ pub fn print_problems(problems: &[crate::model::sync_run::RecordProblem], logged
     if without_key > LISTED_WITHOUT_KEY {
         println!(
             "  … and {} more without a key",
-            format_count(without_key - LISTED_WITHOUT_KEY)
+            format_count((without_key - LISTED_WITHOUT_KEY) as u64)
         );
     }
 }
