@@ -72,7 +72,10 @@ fn start_fake() -> Fake {
                 match method.as_str() {
                     "GET" => match known.get(&url) {
                         Some(property) => (200, property.to_string()),
-                        None => (404, r#"{"status":"error","message":"not found"}"#.to_string()),
+                        None => (
+                            404,
+                            r#"{"status":"error","message":"not found"}"#.to_string(),
+                        ),
                     },
                     "POST" => {
                         let mut property: serde_json::Value =
@@ -85,7 +88,8 @@ fn start_fake() -> Fake {
                         (201, property.to_string())
                     }
                     _ => {
-                        let patch: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                        let patch: serde_json::Value =
+                            serde_json::from_str(&body).unwrap_or_default();
                         if let Some(property) = known.get_mut(&url) {
                             property["options"] = patch["options"].clone();
                         }
@@ -93,7 +97,8 @@ fn start_fake() -> Fake {
                     }
                 }
             };
-            let _ = request.respond(tiny_http::Response::from_string(answer).with_status_code(status));
+            let _ =
+                request.respond(tiny_http::Response::from_string(answer).with_status_code(status));
         }
     });
     Fake {
@@ -119,7 +124,10 @@ fn main() {
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         if argument == "--users" {
-            users = arguments.next().and_then(|n| n.parse().ok()).expect("--users N");
+            users = arguments
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("--users N");
         }
     }
     let accounts = (users / 10).max(1);
@@ -139,7 +147,10 @@ fn main() {
     segscope::demo::write_accounts(&mut account_rows, accounts, 7, now).unwrap();
     let mut user_rows = Vec::new();
     segscope::demo::write_users(&mut user_rows, users, accounts, 7, now).unwrap();
-    for (kind, rows) in [(EntityKind::Accounts, account_rows), (EntityKind::Users, user_rows)] {
+    for (kind, rows) in [
+        (EntityKind::Accounts, account_rows),
+        (EntityKind::Users, user_rows),
+    ] {
         workspace
             .import(
                 kind,
@@ -178,8 +189,16 @@ fn main() {
         let upserts = fake.upserts.load(Ordering::Relaxed) - before.0;
         let records = fake.records.load(Ordering::Relaxed) - before.1;
         let property_calls = fake.property_calls.load(Ordering::Relaxed) - before.2;
-        assert_eq!(run.requests, upserts + property_calls, "every request counted");
-        assert_eq!(upserts, changed.div_ceil(100), "{what}: ⌈changed ÷ 100⌉ upserts");
+        assert_eq!(
+            run.requests,
+            upserts + property_calls,
+            "every request counted"
+        );
+        assert_eq!(
+            upserts,
+            changed.div_ceil(100),
+            "{what}: ⌈changed ÷ 100⌉ upserts"
+        );
         assert_eq!(records, changed, "{what}: exactly the changed records");
         rows.push(Row {
             what,
@@ -220,17 +239,24 @@ fn main() {
     workspace
         .forget_destination_state("Bench")
         .expect("the state is forgotten");
-    measure(&workspace, "peer: dump-based (no acknowledged state)", with_email);
-    println!("bench_sync: {users} users through the HubSpot connector, loopback fake answering at once");
-    println!(
-        "| run | changed | requests | upserts | records sent | took | per 100-record batch |"
+    measure(
+        &workspace,
+        "peer: dump-based (no acknowledged state)",
+        with_email,
     );
+    println!(
+        "bench_sync: {users} users through the HubSpot connector, loopback fake answering at once"
+    );
+    println!("| run | changed | requests | upserts | records sent | took | per 100-record batch |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for row in &rows {
         let per_batch = if row.batches == 0 {
             "—".to_string()
         } else {
-            format!("{:.2} ms", row.took.as_secs_f64() * 1000.0 / row.batches as f64)
+            format!(
+                "{:.2} ms",
+                row.took.as_secs_f64() * 1000.0 / row.batches as f64
+            )
         };
         println!(
             "| {} | {} | {} | {} | {} | {:.3} s | {per_batch} |",
@@ -246,7 +272,8 @@ fn main() {
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
-    let directory = std::env::temp_dir().join(format!("segscope-bench-sync-{}", std::process::id()));
+    let directory =
+        std::env::temp_dir().join(format!("segscope-bench-sync-{}", std::process::id()));
     std::fs::create_dir_all(&directory).expect("a temporary directory");
     directory
 }

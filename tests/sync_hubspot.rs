@@ -1024,3 +1024,19 @@ fn changing_a_mapping_sends_everyone_again_to_the_new_property() {
         Some(&"pro".to_string())
     );
 }
+
+/// A property created whose answer came too late: the retried create finds
+/// it there (409), which is the property wanted, not a refusal.
+#[test]
+fn a_late_answer_to_a_property_create_is_not_a_conflict() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let mut db = hubspot_db(&fake);
+    db.set_env("SEGSCOPE_HTTP_TIMEOUT", "1");
+    fake.inject(
+        Fault::LateAnswer(Duration::from_secs(3)),
+        Match::PropertyWrites,
+    );
+    let ran = db.sync(NAME).expect(0);
+    assert!(ran.stdout.contains(&counts_line(6, 0, 0, 1, 0)), "{ran}");
+    assert_clean_state(&fake);
+}

@@ -95,8 +95,18 @@ fn table(runs: &[SyncRun]) -> std::io::Result<()> {
         .collect();
     print_table(
         &[
-            "RUN", "DESTINATION", "STARTED", "TOOK", "OUTCOME", "SENT", "UNCHANGED", "EXITED",
-            "NO KEY", "CONFLICTS", "FAILED", "REQUESTS",
+            "RUN",
+            "DESTINATION",
+            "STARTED",
+            "TOOK",
+            "OUTCOME",
+            "SENT",
+            "UNCHANGED",
+            "EXITED",
+            "NO KEY",
+            "CONFLICTS",
+            "FAILED",
+            "REQUESTS",
         ],
         &rows,
     )?;

@@ -331,17 +331,19 @@ impl HubSpot {
         }
     }
 
-    /// Makes one property what the plan needs, creating or patching it.
+    /// Makes one property what the plan needs, creating (when `may_create`)
+    /// or patching it.
     fn ensure(
         &mut self,
         object: &str,
         wanted: &WantedProperty,
+        may_create: bool,
         control: &mut dyn SyncControl,
     ) -> Result<(), Stop> {
         let path = format!("/crm/v3/properties/{object}/{}", wanted.name);
         let found = self.call("GET", &path, None, control)?;
         match found.status {
-            404 => return self.create(object, wanted, control),
+            404 if may_create => return self.create(object, wanted, control),
             200 => {}
             status => {
                 return Err(self.refused(
@@ -467,6 +469,9 @@ impl HubSpot {
         let created = self.call("POST", &path, Some(&body), control)?;
         match created.status {
             200..=299 => Ok(()),
+            // A create retried after its answer was lost (a timeout) finds
+            // the property it made: check that one like any existing one.
+            409 => self.ensure(object, wanted, false, control),
             status => Err(self.refused(
                 &format!("creating the {object} property `{}`", wanted.name),
                 status,
@@ -514,7 +519,7 @@ impl Connector for HubSpot {
             let mut seen = BTreeSet::new();
             for wanted in wanted_properties(kind) {
                 if seen.insert(fold_name(&wanted.name)) {
-                    self.ensure(&object, &wanted, control)?;
+                    self.ensure(&object, &wanted, true, control)?;
                 }
             }
         }
