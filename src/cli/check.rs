@@ -14,6 +14,20 @@ use crate::lang::destination::{environment_warnings, variable_is_set};
 use crate::lang::validate::{SegmentCatalog, check_texts};
 use crate::model::ast::Definition;
 
+/// Warnings for the environment variables destinations name that are not
+/// set here. Only `check` gives them: `apply` (and the UI) often run where
+/// syncs do not, and a sync names a missing variable itself.
+fn unset_variables(definitions: &[Definition]) -> Vec<Diagnostic> {
+    definitions
+        .iter()
+        .filter_map(|definition| match definition {
+            Definition::Block(block) => Some(environment_warnings(block, &variable_is_set)),
+            Definition::Segment(_) => None,
+        })
+        .flatten()
+        .collect()
+}
+
 pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
     let mut sources = Vec::new();
     let mut unreadable = Vec::new();
@@ -29,8 +43,11 @@ pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
         checked
             .files
             .iter()
-            .map(|file| file.definitions.len())
             .zip(checked.diagnostics)
+            .map(|(file, mut diagnostics)| {
+                diagnostics.extend(unset_variables(&file.definitions));
+                (file.definitions.len(), diagnostics)
+            })
             .collect()
     } else {
         let texts: Vec<(&str, &str)> = sources
@@ -40,12 +57,7 @@ pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
         check_texts(&texts, &SegmentCatalog::new())
             .into_iter()
             .map(|(file, mut diagnostics)| {
-                // Without a database the environment still has a say.
-                for definition in &file.definitions {
-                    if let Definition::Block(block) = definition {
-                        diagnostics.extend(environment_warnings(block, &variable_is_set));
-                    }
-                }
+                diagnostics.extend(unset_variables(&file.definitions));
                 (file.definitions.len(), diagnostics)
             })
             .collect()

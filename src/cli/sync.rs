@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::{CliError, Global, Outcome};
-use crate::model::destination::Destination;
+use crate::model::destination::{ConnectorKind, Destination};
 use crate::model::format_count;
 use crate::model::sync_run::{ProblemClass, RunOutcome, SyncRun};
 use crate::sync::{SyncControl, SyncProgress, plan, plan_report, sample_payloads};
@@ -119,17 +119,21 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
     let batches: u64 = report.kinds.iter().map(|k| k.batches).sum();
     let checks: u64 = report.kinds.iter().map(|k| k.property_checks).sum();
     match destination.connector {
-        crate::model::destination::ConnectorKind::HubSpot => println!(
-            "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} upsert batches of at most 100 — at least {} requests, about {} at {} requests per 10 s.",
+        ConnectorKind::HubSpot => println!(
+            "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} upsert batches of at most 100 — at least {} requests, {} at {} requests per 10 s.",
             report.requests,
-            duration_text(report.duration),
+            if report.duration.is_zero() {
+                "within one rate-limit window".to_string()
+            } else {
+                format!("about {}", duration_text(report.duration))
+            },
             destination.rate_limit()
         ),
-        crate::model::destination::ConnectorKind::Webhook => println!(
+        ConnectorKind::Webhook => println!(
             "Requests: {batches} POSTs of at most 100 records to {}.",
             destination.url.as_deref().unwrap_or("?")
         ),
-        crate::model::destination::ConnectorKind::File => println!(
+        ConnectorKind::File => println!(
             "Writes {} with every selected record ({}).",
             destination.path.as_deref().unwrap_or("?"),
             format_count(
@@ -184,13 +188,23 @@ pub fn print_summary(run: &SyncRun, destination: &Destination) {
         .ended_at
         .map(|end| Duration::from_micros((end - run.started_at).max(0) as u64))
         .unwrap_or_default();
+    let work = match destination.connector {
+        ConnectorKind::File => format!(
+            "wrote {}",
+            destination.path.as_deref().unwrap_or("the file")
+        ),
+        _ => format!(
+            "{} request{}",
+            run.requests,
+            if run.requests == 1 { "" } else { "s" }
+        ),
+    };
     println!(
-        "\"{}\" ({}): {} in {}, {} requests",
+        "\"{}\" ({}): {} in {}, {work}",
         run.destination,
         destination.connector.label(),
         run.outcome.label(),
         duration_text(took),
-        run.requests
     );
     println!("  {}", counts_line(run));
     let logged = run.problems.len();

@@ -12,26 +12,8 @@ use serde_json::Value as Json;
 use super::SyncError;
 use super::connector::{Connector, Rejected, Stop, SyncControl};
 use super::plan::{KindPlan, Record, SyncPlan};
-use crate::model::destination::Destination;
+use crate::model::destination::{Destination, FileFormat};
 use crate::model::{Value, csv_cell, datetime_from_text};
-
-/// The format a path names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum FileFormat {
-    JsonLines,
-    Csv,
-}
-
-fn format_of(path: &str) -> Option<FileFormat> {
-    let lower = path.to_ascii_lowercase();
-    if lower.ends_with(".jsonl") {
-        Some(FileFormat::JsonLines)
-    } else if lower.ends_with(".csv") {
-        Some(FileFormat::Csv)
-    } else {
-        None
-    }
-}
 
 /// A file holds one kind.
 pub fn check_plan(plan: &SyncPlan) -> Result<(), SyncError> {
@@ -42,7 +24,7 @@ pub fn check_plan(plan: &SyncPlan) -> Result<(), SyncError> {
             destination.name
         )));
     };
-    if format_of(path).is_none() {
+    if FileFormat::of_path(path).is_none() {
         return Err(SyncError::Plan(format!(
             "destination \"{}\" writes {path}, which is neither .jsonl nor .csv",
             destination.name
@@ -66,7 +48,7 @@ pub struct FileConnector {
 impl FileConnector {
     pub fn open(destination: &Destination) -> Result<FileConnector, SyncError> {
         let path = destination.path.clone().unwrap_or_default();
-        let format = format_of(&path).ok_or_else(|| {
+        let format = FileFormat::of_path(&path).ok_or_else(|| {
             SyncError::Plan(format!(
                 "destination \"{}\" writes {path}, which is neither .jsonl nor .csv",
                 destination.name

@@ -132,7 +132,10 @@ impl Workspace {
     /// the kind has data), and environment variables it names that are not
     /// set. They never stop a save or a sync plan.
     pub fn destination_warnings(&self, destination: &Destination) -> Vec<String> {
-        self.destination_data_warnings(&destination_definition(destination))
+        let block = destination_definition(destination);
+        let mut warnings = environment_warnings(&block, &variable_is_set);
+        warnings.extend(self.destination_data_warnings(&block));
+        warnings
             .into_iter()
             .map(|warning| match warning.help {
                 Some(help) => format!("{}; {help}", warning.message),
@@ -143,9 +146,10 @@ impl Workspace {
 
     /// The warnings about a `destination` block, located: each kind's key
     /// and mapped properties that no entity of the kind has (for users,
-    /// `account.<p>` against accounts), and unset environment variables.
+    /// `account.<p>` against accounts). (Unset environment variables are
+    /// `check`'s to warn about: `apply` often runs where syncs do not.)
     pub(super) fn destination_data_warnings(&self, block: &BlockDefinition) -> Vec<Diagnostic> {
-        let mut warnings = environment_warnings(block, &variable_is_set);
+        let mut warnings = Vec::new();
         for (kind, entries) in kind_blocks(block) {
             for entry in entries {
                 let Some(Subject::Property(path)) = &entry.subject else {
