@@ -1035,3 +1035,36 @@ fn a_late_answer_to_a_property_create_is_not_a_conflict() {
     assert!(ran.stdout.contains(&counts_line(6, 0, 0, 1, 0)), "{ran}");
     assert_clean_state(&fake);
 }
+
+/// HubSpot refuses a whole batch for one bad value (here an email it does
+/// not take), naming the input: that record fails with HubSpot's reason and
+/// the rest of the batch still goes, in the same run.
+#[test]
+fn a_record_hubspot_refuses_does_not_hold_back_the_rest_of_its_batch() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = hubspot_db(&fake);
+    db.import(
+        "users",
+        "bad.jsonl",
+        r#"{"id": "u6", "email": "not-an-email", "role": "admin", "plan": "pro"}"#,
+    )
+    .expect(0);
+    let ran = db.sync(NAME).expect(1);
+    assert!(
+        ran.stdout.contains("failed user not-an-email: ") && ran.stdout.contains("INVALID_EMAIL"),
+        "{ran}"
+    );
+    assert!(ran.stdout.contains(&counts_line(6, 0, 0, 1, 1)), "{ran}");
+    assert_clean_state(&fake);
+    let run = db.last_run(NAME);
+    assert_eq!(run["failed"], 1, "{run}");
+
+    // Retried by the next run, alone; refused again, the rest untouched.
+    let before = fake.upsert_requests();
+    db.sync(NAME).expect(1);
+    assert_eq!(
+        fake.upserted_ids()[before..],
+        [vec!["not-an-email".to_string()]]
+    );
+    assert_clean_state(&fake);
+}
