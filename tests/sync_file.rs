@@ -247,3 +247,39 @@ fn sync_all_runs_every_destination() {
     // Newest first; run in name order.
     assert_eq!(names, ["Export", "Champions file"]);
 }
+
+/// A user's record carries its account's name: renaming the account
+/// changes exactly the records of its users.
+#[test]
+fn an_accounts_change_reaches_the_records_of_its_users() {
+    let db = SyncDb::seeded();
+    db.apply("destinations.seg", JSONL_DESTINATION).expect(0);
+    db.sync("Champions file").expect(0);
+    db.import(
+        "accounts",
+        "rename.jsonl",
+        r#"{"id": "a1", "name": "Acme Corp"}"#,
+    )
+    .expect(0);
+    let ran = db.sync("Champions file").expect(0);
+    assert!(ran.stdout.contains(&counts_line(2, 1, 0)), "{ran}");
+    let companies: Vec<(String, String)> = db
+        .read("champions.jsonl")
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).unwrap();
+            (
+                record["id"].as_str().unwrap().to_string(),
+                record["company"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        companies,
+        [
+            ("u1".to_string(), "Acme Corp".to_string()),
+            ("u3".to_string(), "Cyan".to_string()),
+            ("u5".to_string(), "Acme Corp".to_string()),
+        ]
+    );
+}

@@ -1068,3 +1068,75 @@ fn a_record_hubspot_refuses_does_not_hold_back_the_rest_of_its_batch() {
     );
     assert_clean_state(&fake);
 }
+
+/// The run keeps inside the limit HubSpot's headers announce, so HubSpot
+/// never has to answer 429.
+#[test]
+fn the_run_paces_itself_by_the_rate_limit_headers() {
+    const USERS: usize = 350;
+    let fake = FakeHubSpot::start(TOKEN);
+    fake.set_rate_limit(4, Duration::from_secs(1));
+    let db = SyncDb::new();
+    db.apply("segments.seg", SEGMENTS).expect(0);
+    db.import("users", "many.jsonl", &many_users(USERS))
+        .expect(0);
+    db.apply("destinations.seg", &hubspot_destination(&fake.base_url()))
+        .expect(0);
+    let started = Instant::now();
+    db.sync(NAME).expect(0);
+    let took = started.elapsed();
+    let requests = fake.requests();
+    // 5 property requests and 4 batches, at most 4 a second.
+    assert_eq!(requests.len(), 9);
+    assert!(
+        requests.iter().all(|request| request.status != 429),
+        "HubSpot had to refuse: {:?}",
+        requests
+            .iter()
+            .map(|request| request.status)
+            .collect::<Vec<_>>()
+    );
+    assert!(took >= Duration::from_secs(2), "took only {took:?}");
+    assert_eq!(fake.objects("contacts"), many_contacts(USERS));
+}
+
+/// Two users whose emails differ only in case are one contact to HubSpot:
+/// neither is sent, both are named, and the run says it did not all go.
+#[test]
+fn users_sharing_an_email_are_a_conflict_and_neither_is_sent() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = hubspot_db(&fake);
+    db.import(
+        "users",
+        "twin.jsonl",
+        r#"{"id": "u7", "email": "ANN@acme.example", "role": "admin", "plan": "pro"}"#,
+    )
+    .expect(0);
+    let ran = db.sync(NAME).expect(1);
+    assert!(
+        ran.stdout
+            .contains("conflict user ann@acme.example: not sent: users u1, u7 share the email"),
+        "{ran}"
+    );
+    let mut contacts = expected_contacts();
+    contacts.remove("ann@acme.example");
+    assert_eq!(fake.objects("contacts"), contacts);
+    assert_eq!(db.last_run(NAME)["conflicts"], 2);
+}
+
+/// HubSpot puts `;` between a multi-select's values: a segment name with
+/// one cannot be an option, which the plan says before anything is sent.
+#[test]
+fn a_segment_name_with_a_semicolon_is_refused_at_plan_time() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = hubspot_db(&fake);
+    db.apply(
+        "odd.seg",
+        "segment \"Sales; EMEA\" for users {\n  where role = \"admin\"\n}\n",
+    )
+    .expect(0);
+    let ran = db.sync(NAME).expect(1);
+    assert!(ran.stderr.contains("\"Sales; EMEA\""), "{ran}");
+    assert!(ran.stderr.contains("as text"), "{ran}");
+    assert_eq!(fake.total_requests(), 0);
+}
