@@ -6,21 +6,9 @@
 use std::path::Path;
 
 pub fn write_replacing(path: &Path, contents: &str) -> std::io::Result<()> {
-    let directory = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = directory.join(format!(".{name}.segscope-tmp"));
-    let permissions = std::fs::metadata(path)?.permissions();
-    std::fs::write(&temporary, contents)?;
-    std::fs::set_permissions(&temporary, permissions)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
+    // The file must exist: this replaces, it never creates.
+    std::fs::metadata(path)?;
+    write_atomically(path, contents.as_bytes())
 }
 
 /// Writes a whole file at once, new or not: into a temporary file in the

@@ -99,6 +99,17 @@ impl Store {
 }
 
 impl Change {
+    /// Lets this change commit without waiting for the disk: it is kept in
+    /// this process until a later durable commit writes it out, and a crash
+    /// before then loses it whole (never part of it). For a sync's
+    /// intermediate batches that is safe — what is lost is resent — and it
+    /// spares a disk flush per batch.
+    pub fn without_waiting_for_the_disk(&mut self) {
+        // Refused only in modes that share the database between processes,
+        // which segscope never opens: then the commit simply waits.
+        let _ = self.transaction.set_durability(redb::Durability::None);
+    }
+
     /// Records what a destination acknowledged: a payload for each key it
     /// now holds, `None` for a key it was told to forget (an exit).
     pub fn acknowledge(

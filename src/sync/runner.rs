@@ -4,12 +4,18 @@
 //! Cancelling (between batches, or during a wait) and stops leave exactly
 //! the acknowledged state; the run's record says how it ended.
 
+use std::time::{Duration, Instant};
+
 use super::connector::{Connector, Stop, SyncControl, SyncProgress};
 use super::plan::{Record, RecordOp, SyncPlan, plan};
 use super::{SyncError, file, hubspot, webhook};
 use crate::model::destination::{ConnectorKind, Destination};
 use crate::model::sync_run::{ProblemClass, RecordProblem, RunOutcome, SyncCounts, SyncRun};
 use crate::workspace::{Acknowledged, Workspace, clock_now};
+
+/// How often a run's acknowledged state is flushed to disk, at most; in
+/// between, batches commit without waiting for the disk.
+const DURABLE_EVERY: Duration = Duration::from_secs(1);
 
 /// Runs a destination: sends what changed since it last acknowledged, and
 /// returns the run's record (also stored in the run log).
@@ -53,7 +59,7 @@ pub fn run(
         // Pointed at a new address since it was disabled: enabled again.
         workspace.set_destination_disabled(&run, None)?;
     } else {
-        workspace.record_sync(&run, None)?;
+        workspace.record_sync(&run, None, true)?;
     }
     let total: u64 = plan.kinds.iter().map(|k| k.to_send_count() as u64).sum();
     control.progress(SyncProgress::Planned { to_send: total });
@@ -77,7 +83,7 @@ pub fn run(
             return Ok(run);
         }
     };
-    workspace.record_sync(&run, None)?;
+    workspace.record_sync(&run, None, true)?;
     Ok(run)
 }
 
@@ -97,6 +103,7 @@ fn send_plan(
         return Ok(Some(stop));
     }
     let mut done = 0u64;
+    let mut last_durable = Instant::now();
     for kind in &plan.kinds {
         let whole_file = plan.destination.connector == ConnectorKind::File;
         // Each record with whether it is a change (not merely rewritten).
@@ -163,7 +170,13 @@ fn send_plan(
             }
             run.counts.add(&batch_counts);
             run.requests = connector.requests();
-            workspace.record_sync(run, Some((kind.kind(), &acknowledged)))?;
+            // A flush to disk at most every DURABLE_EVERY: a crash loses at
+            // most that much acknowledged state, which the next run resends.
+            let durable = last_durable.elapsed() >= DURABLE_EVERY;
+            workspace.record_sync(run, Some((kind.kind(), &acknowledged)), durable)?;
+            if durable {
+                last_durable = Instant::now();
+            }
             done += batch.len() as u64;
             control.progress(SyncProgress::Sent {
                 done: done.min(total),

@@ -37,21 +37,13 @@ impl Workspace {
     pub fn destinations(&self) -> Vec<DestinationSummary> {
         let mut destinations: Vec<DestinationSummary> = self
             .registry
-            .entries()
-            .iter()
-            .filter_map(|entry| {
-                let Definition::Block(block) = &entry.definition else {
-                    return None;
-                };
-                if block.keyword != DefinitionKind::Destination {
-                    return None;
-                }
-                // Every stored destination was checked when it entered.
-                let destination = destination_from_block(block).ok()?;
+            .blocks(DefinitionKind::Destination)
+            // Every stored destination was checked when it entered.
+            .filter_map(|(block, stored)| {
                 Some(DestinationSummary {
-                    destination,
-                    origin: entry.stored.origin.clone(),
-                    updated_at: entry.stored.updated_at,
+                    destination: destination_from_block(block).ok()?,
+                    origin: stored.origin.clone(),
+                    updated_at: stored.updated_at,
                 })
             })
             .collect();
@@ -86,45 +78,12 @@ impl Workspace {
             None => None,
         };
         self.check_destination(destination, original.as_ref())?;
-        let text = destination_text(destination);
-        if let Some(StoredDefinition {
-            origin: Origin::File(path),
-            name,
-            text: stored_text,
-            ..
-        }) = &original
-        {
-            return self.save_into_file(
-                DefinitionKind::Destination,
-                path,
-                name,
-                &text,
-                Some(stored_text),
-            );
-        }
-        let replaced = original.as_ref().map(|o| fold_name(&o.name));
-        let mut next: Vec<StoredDefinition> = self
-            .registry
-            .stored()
-            .filter(|d| {
-                !(d.kind == DefinitionKind::Destination
-                    && replaced.as_deref() == Some(fold_name(&d.name).as_str()))
-            })
-            .cloned()
-            .collect();
-        next.push(StoredDefinition {
-            name: destination.name.clone(),
-            kind: DefinitionKind::Destination,
-            text,
-            origin: Origin::Interactive,
-            updated_at: self.now,
-        });
-        let mut report = ApplyReport::default();
-        match &original {
-            Some(_) => report.changed.push(destination.name.clone()),
-            None => report.added.push(destination.name.clone()),
-        }
-        Ok(self.replace_definitions(next, report)?)
+        self.save_block_text(
+            DefinitionKind::Destination,
+            &destination.name,
+            destination_text(destination),
+            original.as_ref(),
+        )
     }
 
     /// The warnings a destination earns, one line each ("message; help"):
@@ -178,10 +137,8 @@ impl Workspace {
     }
 
     fn stored_destination(&self, name: &str) -> Option<&StoredDefinition> {
-        let folded = fold_name(name);
         self.registry
-            .stored()
-            .find(|d| d.kind == DefinitionKind::Destination && fold_name(&d.name) == folded)
+            .stored_named(DefinitionKind::Destination, name)
     }
 
     /// A destination about to be saved: its name free and well-formed, its

@@ -23,6 +23,7 @@ mod explain;
 mod listing;
 mod registry;
 mod rename;
+mod saving;
 mod segment_file;
 mod stages;
 mod sync_state;

@@ -9,7 +9,8 @@ use super::WorkspaceError;
 use crate::engine::SegmentSpec;
 use crate::lang::parse_file;
 use crate::lang::validate::definition_references;
-use crate::model::ast::{Definition, SegmentDefinition};
+use crate::model::DefinitionKind;
+use crate::model::ast::{BlockDefinition, Definition, SegmentDefinition};
 use crate::model::{ReferenceGraph, fold_name};
 use crate::store::StoredDefinition;
 
@@ -69,6 +70,29 @@ impl Registry {
     /// Every definition, stored and parsed.
     pub fn entries(&self) -> &[Registered] {
         &self.entries
+    }
+
+    /// The blocks of one keyword (views, destinations), each with how it
+    /// is stored.
+    pub fn blocks(
+        &self,
+        keyword: DefinitionKind,
+    ) -> impl Iterator<Item = (&BlockDefinition, &StoredDefinition)> {
+        self.entries
+            .iter()
+            .filter_map(move |entry| match &entry.definition {
+                Definition::Block(block) if block.keyword == keyword => {
+                    Some((block, &entry.stored))
+                }
+                _ => None,
+            })
+    }
+
+    /// The stored definition of a kind by name, ignoring case.
+    pub fn stored_named(&self, kind: DefinitionKind, name: &str) -> Option<&StoredDefinition> {
+        let folded = fold_name(name);
+        self.stored()
+            .find(|d| d.kind == kind && fold_name(&d.name) == folded)
     }
 
     /// The stored definitions, as a list to change and apply.

@@ -33,12 +33,19 @@ impl Workspace {
 
     /// Writes a run's record, and with it (in the same change) what one
     /// acknowledged batch of `kind` changes in the destination's state.
+    /// Not `durable`, the change commits without waiting for the disk: a
+    /// crash before the next durable one loses it whole, state and record
+    /// together, and the next run resends those records (at least once).
     pub fn record_sync(
         &self,
         run: &SyncRun,
         batch: Option<(EntityKind, &Acknowledged)>,
+        durable: bool,
     ) -> Result<(), StoreError> {
-        let change = self.store.begin()?;
+        let mut change = self.store.begin()?;
+        if !durable {
+            change.without_waiting_for_the_disk();
+        }
         if let Some((kind, entries)) = batch {
             change.acknowledge(&fold_name(&run.destination), kind, entries)?;
         }

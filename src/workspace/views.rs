@@ -74,21 +74,13 @@ impl Workspace {
     pub fn views(&self) -> Vec<ViewSummary> {
         let mut views: Vec<ViewSummary> = self
             .registry
-            .entries()
-            .iter()
-            .filter_map(|entry| {
-                let Definition::Block(block) = &entry.definition else {
-                    return None;
-                };
-                if block.keyword != DefinitionKind::View {
-                    return None;
-                }
-                // Every stored view was checked when it entered.
-                let view = view_from_block(block).ok()?;
+            .blocks(DefinitionKind::View)
+            // Every stored view was checked when it entered.
+            .filter_map(|(block, stored)| {
                 Some(ViewSummary {
-                    view,
-                    origin: entry.stored.origin.clone(),
-                    updated_at: entry.stored.updated_at,
+                    view: view_from_block(block).ok()?,
+                    origin: stored.origin.clone(),
+                    updated_at: stored.updated_at,
                 })
             })
             .collect();
@@ -144,39 +136,12 @@ impl Workspace {
                 None => None,
             };
         self.check_view(view, original.as_ref())?;
-        let text = view_text(view);
-        if let Some(StoredDefinition {
-            origin: Origin::File(path),
-            name,
-            text: stored_text,
-            ..
-        }) = &original
-        {
-            return self.save_into_file(DefinitionKind::View, path, name, &text, Some(stored_text));
-        }
-        let replaced = original.as_ref().map(|o| fold_name(&o.name));
-        let mut next: Vec<StoredDefinition> = self
-            .registry
-            .stored()
-            .filter(|d| {
-                !(d.kind == DefinitionKind::View
-                    && replaced.as_deref() == Some(fold_name(&d.name).as_str()))
-            })
-            .cloned()
-            .collect();
-        next.push(StoredDefinition {
-            name: view.name.clone(),
-            kind: DefinitionKind::View,
-            text,
-            origin: Origin::Interactive,
-            updated_at: self.now,
-        });
-        let mut report = ApplyReport::default();
-        match &original {
-            Some(_) => report.changed.push(view.name.clone()),
-            None => report.added.push(view.name.clone()),
-        }
-        Ok(self.replace_definitions(next, report)?)
+        self.save_block_text(
+            DefinitionKind::View,
+            &view.name,
+            view_text(view),
+            original.as_ref(),
+        )
     }
 
     /// Deletes a view made in the terminal UI; one from a file goes when it
@@ -248,10 +213,7 @@ impl Workspace {
     }
 
     fn stored_view(&self, name: &str) -> Option<&StoredDefinition> {
-        let folded = fold_name(name);
-        self.registry
-            .stored()
-            .find(|d| d.kind == DefinitionKind::View && fold_name(&d.name) == folded)
+        self.registry.stored_named(DefinitionKind::View, name)
     }
 
     /// A view about to be saved: its name free and well-formed, its entries
