@@ -252,6 +252,13 @@ fn a_missing_or_wrong_secret_is_refused_clearly() {
     assert!(ran.stdout.contains("nothing is sent"), "{ran}");
     assert_eq!(receiver.total_requests(), 0);
 
+    // Set but empty is no secret either: nothing is signed with an empty
+    // key.
+    db.set_env("HOOK_SECRET", "");
+    let ran = db.sync(NAME).expect(1);
+    assert!(ran.stderr.contains("HOOK_SECRET"), "{ran}");
+    assert_eq!(receiver.total_requests(), 0);
+
     db.set_env("HOOK_SECRET", "whsec_not base64!");
     let ran = db.sync(NAME).expect(1);
     assert!(ran.stderr.contains("HOOK_SECRET"), "{ran}");
