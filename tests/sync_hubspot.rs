@@ -591,30 +591,45 @@ fn many_contacts(n: usize) -> Objects {
         .collect()
 }
 
-#[test]
-fn a_run_killed_mid_way_loses_nothing_and_shows_as_interrupted() {
-    const USERS: usize = 350;
-    let fake = FakeHubSpot::start(TOKEN);
-    let db = SyncDb::new();
-    db.apply("segments.seg", SEGMENTS).expect(0);
-    db.import("users", "many.jsonl", &many_users(USERS))
-        .expect(0);
-    db.apply("destinations.seg", &hubspot_destination(&fake.base_url()))
-        .expect(0);
-
-    fake.set_delay(Duration::from_millis(300));
+/// Starts a sync of `USERS` contacts whose first batch is answered after
+/// `first_answer` and whose second is written in HubSpot but never
+/// answered, and kills it (-9) while it waits for that answer. Returns the
+/// ids of the first batch.
+fn kill_mid_way(db: &SyncDb, fake: &FakeHubSpot, first_answer: Duration) -> BTreeSet<String> {
+    fake.inject(Fault::LateAnswer(first_answer), Match::Upserts);
+    fake.inject(Fault::LateAnswer(Duration::from_secs(30)), Match::Upserts);
     let mut child = db.spawn(&["sync", NAME]);
-    // The second batch has arrived: the first is acknowledged, the second
-    // is written in HubSpot but its answer is not back yet.
     assert!(
         fake.wait_for_upserts(2, Duration::from_secs(30)),
         "the run never sent its second batch"
     );
     child.kill().expect("kill -9 the sync");
     child.wait().expect("the killed sync is reaped");
-    fake.set_delay(Duration::ZERO);
     let first_batch: BTreeSet<String> = fake.upserted_ids()[0].iter().cloned().collect();
     assert_eq!(first_batch.len(), 100);
+    first_batch
+}
+
+const MANY_USERS: usize = 350;
+
+fn many_users_db(fake: &FakeHubSpot) -> SyncDb {
+    let db = SyncDb::new();
+    db.apply("segments.seg", SEGMENTS).expect(0);
+    db.import("users", "many.jsonl", &many_users(MANY_USERS))
+        .expect(0);
+    db.apply("destinations.seg", &hubspot_destination(&fake.base_url()))
+        .expect(0);
+    db
+}
+
+/// The runner flushes its state to disk at most every second, so a batch
+/// acknowledged more than a second into the run is on disk when the run is
+/// killed: the next run sends only what came after.
+#[test]
+fn a_run_killed_mid_way_loses_nothing_and_shows_as_interrupted() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = many_users_db(&fake);
+    let first_batch = kill_mid_way(&db, &fake, Duration::from_millis(1300));
 
     let runs = db.runs(Some(NAME));
     assert_eq!(runs.len(), 1);
@@ -632,12 +647,12 @@ fn a_run_killed_mid_way_loses_nothing_and_shows_as_interrupted() {
         resent.is_disjoint(&first_batch),
         "an acknowledged batch was sent again"
     );
-    assert_eq!(resent.len(), USERS - 100, "{ran}");
+    assert_eq!(resent.len(), MANY_USERS - 100, "{ran}");
     assert!(
         ran.stdout.contains(&counts_line(250, 100, 0, 0, 0)),
         "{ran}"
     );
-    assert_eq!(fake.objects("contacts"), many_contacts(USERS));
+    assert_eq!(fake.objects("contacts"), many_contacts(MANY_USERS));
     assert!(fake.objects("companies").is_empty());
 
     let runs = db.runs(Some(NAME));
@@ -646,6 +661,24 @@ fn a_run_killed_mid_way_loses_nothing_and_shows_as_interrupted() {
         .map(|run| run["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, ["completed", "interrupted"]);
+}
+
+/// Killed within its first second, a run may lose its acknowledgements
+/// (they were not on disk yet): the next run sends those records again,
+/// and HubSpot still ends exactly right.
+#[test]
+fn a_run_killed_before_its_first_flush_is_resent_whole_and_loses_nothing() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = many_users_db(&fake);
+    kill_mid_way(&db, &fake, Duration::ZERO);
+    assert_eq!(db.runs(Some(NAME))[0]["outcome"], "interrupted");
+
+    let ran = db.sync(NAME).expect(0);
+    assert_eq!(fake.objects("contacts"), many_contacts(MANY_USERS));
+    let runs = db.runs(Some(NAME));
+    assert_eq!(runs[0]["outcome"], "completed", "{ran}");
+    let sent = runs[0]["sent"].as_u64().unwrap() + runs[1]["sent"].as_u64().unwrap();
+    assert_eq!(sent, MANY_USERS as u64, "{ran}");
 }
 
 // ---------------------------------------------------------------- secrets
@@ -1097,7 +1130,7 @@ fn the_run_paces_itself_by_the_rate_limit_headers() {
             .collect::<Vec<_>>()
     );
     assert!(took >= Duration::from_secs(2), "took only {took:?}");
-    assert_eq!(fake.objects("contacts"), many_contacts(USERS));
+    assert_eq!(fake.objects("contacts"), many_contacts(MANY_USERS));
 }
 
 /// Two users whose emails differ only in case are one contact to HubSpot:
