@@ -46,7 +46,7 @@ fn snapshot_help_80x24_and_120x40() {
 }
 
 #[test]
-fn snapshot_planned_destinations_screen() {
+fn snapshot_destinations_screen_without_destinations() {
     let mut session = Session::new();
     session.press(KeyCode::Char('5'));
     insta::assert_snapshot!("destinations_80x24", session.snapshot(80, 24));
@@ -404,7 +404,7 @@ fn tab_and_digits_switch_screens() {
     );
     assert_eq!(title(&mut session), "Playbooks — not built yet");
     session.press(KeyCode::BackTab);
-    assert_eq!(title(&mut session), "Destinations — not built yet");
+    assert_eq!(title(&mut session), "No destinations yet");
     session.press(KeyCode::Char('4'));
     assert_eq!(title(&mut session), "No stage board yet");
     session.press(KeyCode::Char('n'));

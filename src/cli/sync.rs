@@ -102,6 +102,11 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
         destination.name,
         destination.connector.label()
     );
+    if let Some(address) = workspace.destination_disabled_at(&destination.name)?
+        && destination.url.as_deref() == Some(address.as_str())
+    {
+        println!("  Disabled: {address} answered 410 Gone; a run refuses until the url changes.");
+    }
     for kind in &report.kinds {
         println!(
             "  {} → {}: {} selected — {} new, {} changed, {} unchanged, {} leaving; {} without a key, {} in a key conflict",

@@ -76,6 +76,17 @@ pub enum Action {
     MoveCardBack,
     MoveCardForward,
     StageProperty,
+    SaveTicked,
+    DryRun,
+    Sync,
+    EditSegmentFilter,
+    ToggleSegmentsEncoding,
+    CancelSync,
+    DestinationUsers,
+    DestinationAccounts,
+    NextRun,
+    PreviousRun,
+    ShowPlan,
 }
 
 impl Action {
@@ -131,11 +142,13 @@ pub enum Scope {
     Picker,
     /// The Stages board.
     Stages,
+    /// The Destinations screen.
+    Destinations,
 }
 
 impl Scope {
     /// Every scope, in the order help lists them.
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 13] = [
         Scope::Anywhere,
         Scope::Global,
         Scope::List,
@@ -144,6 +157,7 @@ impl Scope {
         Scope::Views,
         Scope::Entities,
         Scope::Stages,
+        Scope::Destinations,
         Scope::Detail,
         Scope::Picker,
         Scope::TextLine,
@@ -164,6 +178,7 @@ impl Scope {
             Scope::Detail => "An entity's detail",
             Scope::Picker => "Lists to pick from while typing",
             Scope::Stages => "Stages board",
+            Scope::Destinations => "Destinations screen",
         }
     }
 }
@@ -644,6 +659,83 @@ pub const COMMANDS: &[Command] = &[
         &["p"],
         PROMPT,
         "make a board of another property (users' or accounts')",
+    ),
+    row(
+        Action::SaveTicked,
+        Scope::Picker,
+        &["ctrl-s"],
+        KEYS,
+        "save what is ticked (a destination's segment filter; enter ticks, esc leaves it as it was)",
+    ),
+    row(
+        Action::DryRun,
+        Scope::Destinations,
+        &["d"],
+        Some("[NAME]"),
+        "dry run: the plan of the selected destination (or NAME) — counts, requests, sample payloads; nothing is sent",
+    ),
+    row(
+        Action::Sync,
+        Scope::Destinations,
+        &["S"],
+        Some("[NAME]"),
+        "sync now: send what changed to the selected destination (or NAME), in the background",
+    ),
+    row(
+        Action::EditSegmentFilter,
+        Scope::Destinations,
+        &["enter", "e"],
+        PROMPT,
+        "edit the segment filter of the selected part (users or accounts): tick segments; none ticked sends everyone",
+    ),
+    row(
+        Action::ToggleSegmentsEncoding,
+        Scope::Destinations,
+        &["m"],
+        PROMPT,
+        "send the selected part's Segments mapping as a List or as Multi-line text (saved at once)",
+    ),
+    row(
+        Action::CancelSync,
+        Scope::Destinations,
+        &["c"],
+        KEYS,
+        "cancel the running sync or dry run (a sync stops after the current batch; what was sent is kept)",
+    ),
+    row(
+        Action::DestinationUsers,
+        Scope::Destinations,
+        &["h", "left"],
+        KEYS,
+        "select the destination's users part (what e and m change)",
+    ),
+    row(
+        Action::DestinationAccounts,
+        Scope::Destinations,
+        &["l", "right"],
+        KEYS,
+        "select the destination's accounts part (what e and m change)",
+    ),
+    row(
+        Action::NextRun,
+        Scope::Destinations,
+        &["J"],
+        KEYS,
+        "the next (older) run of the history; its record errors show below",
+    ),
+    row(
+        Action::PreviousRun,
+        Scope::Destinations,
+        &["K"],
+        KEYS,
+        "the previous (newer) run of the history",
+    ),
+    row(
+        Action::ShowPlan,
+        Scope::Destinations,
+        &["p"],
+        PROMPT,
+        "show the last dry run's plan, or the run history again",
     ),
     row(Action::Yes, Scope::Confirm, &["y", "enter"], KEYS, "yes"),
     row(Action::No, Scope::Confirm, &["n", "esc"], KEYS, "no"),

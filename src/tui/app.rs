@@ -340,6 +340,7 @@ impl App {
         let home = match scope {
             Scope::Segments => Some(ScreenId::Segments),
             Scope::Stages => Some(ScreenId::Stages),
+            Scope::Destinations => Some(ScreenId::Destinations),
             _ => None,
         };
         match home {

@@ -373,6 +373,16 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_bind_no_key_twice_in_a_scope() {
+        assert_eq!(KeyMap::with_overrides("[keys]\n").err(), None);
+        let destinations = [Scope::Destinations, Scope::List];
+        let map = KeyMap::defaults();
+        assert_eq!(map.action(&destinations, key("d")), Some(Action::DryRun));
+        assert_eq!(map.action(&destinations, key("S")), Some(Action::Sync));
+        assert_eq!(map.action(&destinations, key("j")), Some(Action::Down));
+    }
+
+    #[test]
     fn the_same_key_in_two_scopes_is_fine() {
         // Tab is next-screen globally and next-field in the editor.
         assert!(KeyMap::with_overrides("[keys]\nnext-field = [\"tab\"]\n").is_ok());

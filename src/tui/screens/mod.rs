@@ -8,6 +8,7 @@
 //! screen: what it asks of the rest of the UI (a message, a popup, a job,
 //! "the definitions changed") goes into the [`Outbox`] of its [`Context`].
 
+mod destinations;
 mod entities;
 mod entity_detail;
 mod planned;
@@ -22,6 +23,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+pub use destinations::DestinationsScreen;
 pub use entities::EntitiesScreen;
 pub use planned::PlannedScreen;
 pub use segments::SegmentsScreen;
@@ -289,6 +291,7 @@ pub fn all_screens() -> Vec<Box<dyn Screen>> {
                 ScreenId::Users => Box::new(EntitiesScreen::new(id, EntityKind::Users)),
                 ScreenId::Accounts => Box::new(EntitiesScreen::new(id, EntityKind::Accounts)),
                 ScreenId::Stages => Box::new(StagesScreen::new()),
+                ScreenId::Destinations => Box::new(DestinationsScreen::new()),
                 other => Box::new(PlannedScreen::new(other)),
             }
         })

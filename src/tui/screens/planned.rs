@@ -20,14 +20,7 @@ impl PlannedScreen {
     }
 
     fn explanation(&self) -> &'static str {
-        match self.id {
-            ScreenId::Destinations => {
-                "Destinations: HubSpot, webhook and file connectors with their segment filters, the Segments property mapped downstream, dry runs and sync runs. They arrive with the sync work."
-            }
-            _ => {
-                "Playbooks: automations that fire when an entity enters a condition, with actions that are never lost or run twice. They arrive with the playbook work."
-            }
-        }
+        "Playbooks: automations that fire when an entity enters a condition, with actions that are never lost or run twice. They arrive with the playbook work."
     }
 }
 
