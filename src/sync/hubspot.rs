@@ -331,17 +331,19 @@ impl HubSpot {
         }
     }
 
-    /// Makes one property what the plan needs, creating or patching it.
+    /// Makes one property what the plan needs, creating (when `may_create`)
+    /// or patching it.
     fn ensure(
         &mut self,
         object: &str,
         wanted: &WantedProperty,
+        may_create: bool,
         control: &mut dyn SyncControl,
     ) -> Result<(), Stop> {
         let path = format!("/crm/v3/properties/{object}/{}", wanted.name);
         let found = self.call("GET", &path, None, control)?;
         match found.status {
-            404 => return self.create(object, wanted, control),
+            404 if may_create => return self.create(object, wanted, control),
             200 => {}
             status => {
                 return Err(self.refused(
@@ -467,6 +469,9 @@ impl HubSpot {
         let created = self.call("POST", &path, Some(&body), control)?;
         match created.status {
             200..=299 => Ok(()),
+            // A create retried after its answer was lost (a timeout) finds
+            // the property it made: check that one like any existing one.
+            409 => self.ensure(object, wanted, false, control),
             status => Err(self.refused(
                 &format!("creating the {object} property `{}`", wanted.name),
                 status,
@@ -514,7 +519,7 @@ impl Connector for HubSpot {
             let mut seen = BTreeSet::new();
             for wanted in wanted_properties(kind) {
                 if seen.insert(fold_name(&wanted.name)) {
-                    self.ensure(&object, &wanted, control)?;
+                    self.ensure(&object, &wanted, true, control)?;
                 }
             }
         }
@@ -528,35 +533,52 @@ impl Connector for HubSpot {
         control: &mut dyn SyncControl,
     ) -> Result<Rejected, Stop> {
         // An exit with nothing to clear needs no request: it is forgotten.
-        let sending: Vec<&Record> = records
+        let mut sending: Vec<&Record> = records
             .iter()
             .copied()
             .filter(|record| record.op == RecordOp::Upsert || !record.payload.is_empty())
             .collect();
-        if sending.is_empty() {
-            return Ok(Vec::new());
-        }
         let path = format!("/crm/v3/objects/{}/batch/upsert", kind.sync.object());
-        let response = self.call("POST", &path, Some(&upsert_body(kind, &sending)), control)?;
-        let all_rejected = |reason: String| -> Rejected {
-            sending
-                .iter()
-                .map(|record| (record.key.clone(), reason.clone()))
-                .collect()
-        };
-        match response.status {
-            200 | 201 => Ok(Vec::new()),
-            207 => Ok(multi_status_failures(&response, &sending)),
-            404 => Err(Stop::Refused(format!(
-                "HubSpot has no object type `{}` (404 on {path}) for destination \"{}\"",
-                kind.sync.object(),
-                self.name
-            ))),
-            status => Ok(all_rejected(format!(
-                "HubSpot refused the batch ({status}){}",
-                short_body(&error_message(&response))
-            ))),
+        let mut rejected: Rejected = Vec::new();
+        while !sending.is_empty() {
+            let response = self.call("POST", &path, Some(&upsert_body(kind, &sending)), control)?;
+            match response.status {
+                200 | 201 => break,
+                207 => {
+                    rejected.extend(multi_status_failures(&response, &sending));
+                    break;
+                }
+                404 => {
+                    return Err(Stop::Refused(format!(
+                        "HubSpot has no object type `{}` (404 on {path}) for destination \"{}\"",
+                        kind.sync.object(),
+                        self.name
+                    )));
+                }
+                status => {
+                    // HubSpot refuses a whole batch for one bad value, naming
+                    // the inputs at fault: those fail with their reason and
+                    // the rest go again without them (each round is smaller).
+                    let named = refused_inputs(&response, &sending);
+                    if !named.is_empty() {
+                        sending.retain(|record| !named.iter().any(|(key, _)| *key == record.key));
+                        rejected.extend(named);
+                        continue;
+                    }
+                    let reason = format!(
+                        "HubSpot refused the batch ({status}){}",
+                        short_body(&error_message(&response))
+                    );
+                    rejected.extend(
+                        sending
+                            .iter()
+                            .map(|record| (record.key.clone(), reason.clone())),
+                    );
+                    break;
+                }
+            }
         }
+        Ok(rejected)
     }
 
     fn batch_size(&self) -> usize {
@@ -566,6 +588,40 @@ impl Connector for HubSpot {
     fn requests(&self) -> u64 {
         self.requests
     }
+}
+
+/// The records a refused batch (400) names in its `errors` (each error's
+/// `context.ids`), with each one's code and message; none when it names
+/// none of those sent (then the whole batch is refused).
+fn refused_inputs(response: &HttpResponse, sent: &[&Record]) -> Rejected {
+    let body = response.json().unwrap_or(Json::Null);
+    let mut rejected: Rejected = Vec::new();
+    for error in body
+        .get("errors")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let text = |field: &str| error.get(field).and_then(Json::as_str).unwrap_or("");
+        let reason = match (text("code"), text("message")) {
+            ("", "") => "refused".to_string(),
+            ("", message) => message.to_string(),
+            (code, "") => code.to_string(),
+            (code, message) => format!("{code}: {message}"),
+        };
+        let ids = error
+            .get("context")
+            .and_then(|context| context.get("ids"))
+            .and_then(Json::as_array);
+        for id in ids.into_iter().flatten().filter_map(Json::as_str) {
+            if let Some(record) = sent.iter().find(|record| record.key == id)
+                && !rejected.iter().any(|(key, _)| *key == record.key)
+            {
+                rejected.push((record.key.clone(), reason.clone()));
+            }
+        }
+    }
+    rejected
 }
 
 /// The records a 207 answer names as failed, with HubSpot's message. An

@@ -68,11 +68,15 @@ impl Webhook {
         let key = match &destination.secret_env {
             None => None,
             Some(variable) => {
-                let secret = std::env::var(variable).map_err(|_| SyncError::MissingSecret {
-                    destination: destination.name.clone(),
-                    variable: variable.clone(),
-                    what: "webhook secret",
-                })?;
+                // Set but empty is not set: nothing is signed with an empty key.
+                let secret = std::env::var(variable)
+                    .ok()
+                    .filter(|secret| !secret.trim().is_empty())
+                    .ok_or_else(|| SyncError::MissingSecret {
+                        destination: destination.name.clone(),
+                        variable: variable.clone(),
+                        what: "webhook secret",
+                    })?;
                 Some(signing_key(&secret).map_err(|reason| {
                     SyncError::Plan(format!(
                         "the webhook secret of destination \"{}\" in {variable} is not usable: {reason}",

@@ -4,5 +4,6 @@
 pub mod binary;
 pub mod fake_hubspot;
 pub mod loopback;
+pub mod sync_setup;
 pub mod tui_session;
 pub mod webhook_receiver;
