@@ -1173,3 +1173,49 @@ fn a_segment_name_with_a_semicolon_is_refused_at_plan_time() {
     assert!(ran.stderr.contains("as text"), "{ran}");
     assert_eq!(fake.total_requests(), 0);
 }
+
+/// Numbers and booleans mapped to properties HubSpot lacks are created as
+/// number and boolean-checkbox properties (the latter with its true/false
+/// options, as HubSpot's own are), and sent as HubSpot's strings.
+#[test]
+fn numbers_and_booleans_get_properties_of_their_type() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = SyncDb::seeded();
+    db.import(
+        "users",
+        "verified.jsonl",
+        r#"{"id": "u1", "verified": true}
+{"id": "u3", "verified": false}"#,
+    )
+    .expect(0);
+    let destination = hubspot_destination(&fake.base_url()).replace(
+        "    map plan -> plan_tier\n",
+        "    map plan -> plan_tier\n    map sessions -> sessions_count\n    map verified -> email_verified\n",
+    );
+    db.apply("destinations.seg", &destination).expect(0);
+    let ran = db.sync(NAME).expect(0);
+    let sessions = fake
+        .property("contacts", "sessions_count")
+        .expect("created");
+    assert_eq!(
+        (&sessions["type"], &sessions["fieldType"]),
+        (&json!("number"), &json!("number")),
+        "{ran}"
+    );
+    let verified = fake
+        .property("contacts", "email_verified")
+        .expect("created");
+    assert_eq!(
+        (&verified["type"], &verified["fieldType"]),
+        (&json!("bool"), &json!("booleancheckbox"))
+    );
+    assert_eq!(
+        fake.option_values("contacts", "email_verified"),
+        ["false", "true"]
+    );
+    let ann = &fake.objects("contacts")["ann@acme.example"];
+    assert_eq!(ann.get("sessions_count"), Some(&"30".to_string()));
+    assert_eq!(ann.get("email_verified"), Some(&"true".to_string()));
+    let cy = &fake.objects("contacts")["cy@mail.example"];
+    assert_eq!(cy.get("email_verified"), Some(&"false".to_string()));
+}

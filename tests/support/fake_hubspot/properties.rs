@@ -3,7 +3,7 @@
 //! not-unique `domain`, the read-only `hs_object_id`, …), the ones a sync
 //! creates or patches, and what values each takes. What HubSpot checks of a
 //! definition beyond the OpenAPI shape (field type against type, options
-//! only on enumerations and at most 5,000) is here too.
+//! only on enumerations — and a boolean's true/false — and at most 5,000) is here too.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -376,7 +376,14 @@ impl Properties {
                 fits.join(", ")
             )));
         }
-        if property.kind != "enumeration" && !property.options.is_empty() {
+        // A boolean checkbox lists its two values as options, as HubSpot's
+        // own boolean properties do; any other non-enumeration has none.
+        let boolean_options = property.kind == "bool"
+            && property
+                .options
+                .iter()
+                .all(|o| o.value == "true" || o.value == "false");
+        if property.kind != "enumeration" && !property.options.is_empty() && !boolean_options {
             return Err(Refusal::validation(format!(
                 "Property {} of type {} cannot have options",
                 property.name, property.kind
