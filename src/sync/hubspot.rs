@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
-use super::connector::{Connector, Rejected, Stop, SyncControl, pause};
-use super::http::{Backoff, Http, HttpRequest, HttpResponse};
+use super::connector::{Connector, Rejected, Stop, SyncControl};
+use super::http::{Http, HttpRequest, HttpResponse};
 use super::pace::Pace;
 use super::plan::{KindPlan, Record, RecordOp, SyncPlan};
-use super::webhook::short_body;
+use super::retry::{Retries, short_body};
 use super::{SyncError, json_text};
 use crate::model::destination::{Destination, ListEncoding, RECORDS_PER_BATCH};
 use crate::model::{SEGMENTS, fold_name};
@@ -25,12 +25,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
 
 /// HubSpot's limit on an enumeration property's options.
 pub const MAX_OPTIONS: usize = 5000;
-
-/// The wait after a 429 without `Retry-After`.
-const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(10);
-
-/// The most a run waits in all on 429s before it stops.
-const RATE_LIMIT_BUDGET: Duration = Duration::from_secs(120);
 
 /// The property a mapping needs in HubSpot.
 #[derive(Clone, Debug, PartialEq)]
@@ -240,7 +234,8 @@ impl HubSpot {
     ) -> Result<HttpResponse, Stop> {
         let url = format!("{}{path}", self.base_url);
         let bytes = body.map(|body| body.to_string().into_bytes());
-        let mut backoff = Backoff::new();
+        let endpoint = format!("HubSpot at {}", self.base_url);
+        let mut retries = Retries::new(&endpoint, &self.name, &mut self.rate_limited);
         loop {
             self.pace.before_request(control)?;
             self.requests += 1;
@@ -254,79 +249,32 @@ impl HubSpot {
                 headers,
                 body: bytes.clone(),
             });
-            let response = match answer {
-                Ok(response) => response,
-                Err(failure) => match backoff.next_wait() {
-                    Some(wait) => {
-                        pause(
-                            control,
-                            wait,
-                            format!("HubSpot did not answer ({failure}); retrying"),
-                        )?;
-                        continue;
-                    }
-                    None => {
+            if let Ok(response) = &answer {
+                self.pace.observe(response);
+                match response.status {
+                    401 => {
                         return Err(Stop::Refused(format!(
-                            "HubSpot at {} did not answer destination \"{}\" after {} tries ({failure}); nothing unacknowledged is lost: the next run sends it",
-                            self.base_url,
-                            self.name,
-                            backoff.tries()
+                            "HubSpot refused the token of destination \"{}\" (401 Unauthorized): the private app token in {} is wrong, expired or revoked",
+                            self.name, self.token_variable
                         )));
                     }
-                },
-            };
-            self.pace.observe(&response);
-            match response.status {
-                401 => {
-                    return Err(Stop::Refused(format!(
-                        "HubSpot refused the token of destination \"{}\" (401 Unauthorized): the private app token in {} is wrong, expired or revoked",
-                        self.name, self.token_variable
-                    )));
-                }
-                403 => {
-                    return Err(Stop::Refused(format!(
-                        "HubSpot refused destination \"{}\" access to {method} {path} (403 Forbidden): give the private app the CRM scopes for the object (read, write, and schema write to create properties)",
-                        self.name
-                    )));
-                }
-                429 => {
-                    let policy = response
-                        .json()
-                        .and_then(|body| body.get("policyName")?.as_str().map(str::to_string));
-                    if policy.as_deref() == Some("DAILY") {
+                    403 => {
+                        return Err(Stop::Refused(format!(
+                            "HubSpot refused destination \"{}\" access to {method} {path} (403 Forbidden): give the private app the CRM scopes for the object (read, write, and schema write to create properties)",
+                            self.name
+                        )));
+                    }
+                    429 if policy_of(response).as_deref() == Some("DAILY") => {
                         return Err(Stop::Refused(format!(
                             "HubSpot's daily API limit for destination \"{}\" is used up (429, policy DAILY): it resets at midnight in the HubSpot account's time zone; the next run after that sends the rest",
                             self.name
                         )));
                     }
-                    let wait = response.retry_after().unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
-                    self.rate_limited += wait;
-                    if self.rate_limited > RATE_LIMIT_BUDGET {
-                        return Err(Stop::Refused(format!(
-                            "HubSpot kept answering destination \"{}\" with 429 Too Many Requests for over {} s; the next run sends the rest",
-                            self.name,
-                            RATE_LIMIT_BUDGET.as_secs()
-                        )));
-                    }
-                    pause(control, wait, "HubSpot's rate limit (429); waiting")?;
+                    _ => {}
                 }
-                500..=599 => match backoff.next_wait() {
-                    Some(wait) => pause(
-                        control,
-                        wait,
-                        format!("HubSpot answered {}; retrying", response.status),
-                    )?,
-                    None => {
-                        return Err(Stop::Refused(format!(
-                            "HubSpot answered destination \"{}\" with {} {} times on {method} {path}{}; the next run sends the rest",
-                            self.name,
-                            response.status,
-                            backoff.tries(),
-                            short_body(&error_message(&response))
-                        )));
-                    }
-                },
-                _ => return Ok(response),
+            }
+            if let Some(response) = retries.judge(answer, control)? {
+                return Ok(response);
             }
         }
     }
@@ -484,7 +432,7 @@ impl HubSpot {
         Stop::Refused(format!(
             "HubSpot answered {status} to destination \"{}\" {doing}{}",
             self.name,
-            short_body(&error_message(response))
+            short_body(&response.body)
         ))
     }
 }
@@ -501,12 +449,11 @@ fn group_of(object: &str) -> String {
     }
 }
 
-/// HubSpot's `message`, or the body.
-fn error_message(response: &HttpResponse) -> String {
+/// A 429's `policyName` (`DAILY`, `TEN_SECONDLY_ROLLING`).
+fn policy_of(response: &HttpResponse) -> Option<String> {
     response
         .json()
-        .and_then(|body| body.get("message")?.as_str().map(str::to_string))
-        .unwrap_or_else(|| response.body.clone())
+        .and_then(|body| body.get("policyName")?.as_str().map(str::to_string))
 }
 
 impl Connector for HubSpot {
@@ -567,7 +514,7 @@ impl Connector for HubSpot {
                     }
                     let reason = format!(
                         "HubSpot refused the batch ({status}){}",
-                        short_body(&error_message(&response))
+                        short_body(&response.body)
                     );
                     rejected.extend(
                         sending

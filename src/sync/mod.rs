@@ -19,6 +19,7 @@ mod pace;
 mod payload;
 mod plan;
 mod report;
+mod retry;
 mod runner;
 mod webhook;
 

@@ -14,16 +14,11 @@ use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::SyncError;
-use super::connector::{Connector, Rejected, Stop, SyncControl, pause};
-use super::http::{Backoff, Http, HttpRequest};
+use super::connector::{Connector, Rejected, Stop, SyncControl};
+use super::http::{Http, HttpRequest};
 use super::plan::{KindPlan, Record, SyncPlan};
+use super::retry::{Retries, short_body};
 use crate::model::destination::{Destination, RECORDS_PER_BATCH};
-
-/// The wait after a 429 without `Retry-After`.
-const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(10);
-
-/// The most a run waits in all on rate limits before it stops.
-const RATE_LIMIT_BUDGET: Duration = Duration::from_secs(120);
 
 /// The key a Standard Webhooks secret names: a `whsec_` secret is base64
 /// after the prefix; any other secret is used as its bytes.
@@ -138,8 +133,10 @@ impl Connector for Webhook {
             .to_string()
             .into_bytes();
         let id = message_id(&body);
-        let mut backoff = Backoff::new();
+        let endpoint = format!("the webhook at {}", self.url);
+        let mut retries = Retries::new(&endpoint, &self.name, &mut self.rate_limited);
         loop {
+            // Signed anew each try (the timestamp moves); the id stays.
             let timestamp = crate::workspace::clock_now().div_euclid(1_000_000);
             let mut headers = vec![
                 ("content-type", "application/json".to_string()),
@@ -156,83 +153,33 @@ impl Connector for Webhook {
                 headers,
                 body: Some(body.clone()),
             });
-            let response = match answer {
-                Ok(response) => response,
-                Err(failure) => match backoff.next_wait() {
-                    Some(wait) => {
-                        pause(
-                            control,
-                            wait,
-                            format!("the webhook did not answer ({failure}); retrying"),
-                        )?;
-                        continue;
-                    }
-                    None => {
-                        return Err(Stop::Refused(format!(
-                            "the webhook of destination \"{}\" at {} did not answer after {} tries ({failure}); nothing unacknowledged is lost: the next run sends it",
-                            self.name,
-                            self.url,
-                            backoff.tries()
-                        )));
-                    }
-                },
+            let Some(response) = retries.judge(answer, control)? else {
+                continue;
             };
-            match response.status {
-                200..=299 => return Ok(Vec::new()),
-                410 => {
-                    return Err(Stop::Gone {
-                        address: self.url.clone(),
-                        reason: format!(
-                            "the webhook of destination \"{}\" at {} answered 410 Gone: the destination is disabled until its url changes",
-                            self.name, self.url
-                        ),
-                    });
-                }
-                429 => {
-                    let wait = response.retry_after().unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
-                    self.rate_limited += wait;
-                    if self.rate_limited > RATE_LIMIT_BUDGET {
-                        return Err(Stop::Refused(format!(
-                            "the webhook of destination \"{}\" kept answering 429 Too Many Requests for over {} s; the next run sends the rest",
-                            self.name,
-                            RATE_LIMIT_BUDGET.as_secs()
-                        )));
-                    }
-                    pause(control, wait, "the webhook asked to slow down (429)")?;
-                }
-                401 | 403 => {
-                    return Err(Stop::Refused(format!(
-                        "the webhook of destination \"{}\" at {} refused the request ({}): check its secret",
-                        self.name, self.url, response.status
-                    )));
-                }
-                500..=599 => match backoff.next_wait() {
-                    Some(wait) => pause(
-                        control,
-                        wait,
-                        format!("the webhook answered {}; retrying", response.status),
-                    )?,
-                    None => {
-                        return Err(Stop::Refused(format!(
-                            "the webhook of destination \"{}\" at {} answered {} {} times; the next run sends the rest",
-                            self.name,
-                            self.url,
-                            response.status,
-                            backoff.tries()
-                        )));
-                    }
-                },
+            return match response.status {
+                200..=299 => Ok(Vec::new()),
+                410 => Err(Stop::Gone {
+                    address: self.url.clone(),
+                    reason: format!(
+                        "the webhook of destination \"{}\" at {} answered 410 Gone: the destination is disabled until its url changes",
+                        self.name, self.url
+                    ),
+                }),
+                401 | 403 => Err(Stop::Refused(format!(
+                    "the webhook of destination \"{}\" at {} refused the request ({}): check its secret",
+                    self.name, self.url, response.status
+                ))),
                 status => {
                     let reason = format!(
                         "the webhook answered {status}{}",
                         short_body(&response.body)
                     );
-                    return Ok(records
+                    Ok(records
                         .iter()
                         .map(|record| (record.key.clone(), reason.clone()))
-                        .collect());
+                        .collect())
                 }
-            }
+            };
         }
     }
 
@@ -242,16 +189,6 @@ impl Connector for Webhook {
 
     fn requests(&self) -> u64 {
         self.requests
-    }
-}
-
-/// A body's start, for a message: `: <text>` or nothing.
-pub fn short_body(body: &str) -> String {
-    let text: String = body.trim().chars().take(200).collect();
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(": {text}")
     }
 }
 
