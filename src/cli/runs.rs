@@ -3,15 +3,13 @@
 //! requests — and under each run the records that did not go, with their
 //! keys and reasons.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use super::output::{ListFormat, finish_output, print_table, write_records};
-use super::sync::duration_text;
 use super::{CliError, Global, Outcome};
 use crate::model::format_instant;
 use crate::model::sync_run::SyncRun;
+use crate::sync::summary::{duration_text, problem_text, run_duration};
 
 /// Problems listed under a run in the table; the JSON has them all.
 const LISTED_PROBLEMS: usize = 20;
@@ -79,9 +77,8 @@ fn table(runs: &[SyncRun]) -> std::io::Result<()> {
                 run.id.to_string(),
                 run.destination.clone(),
                 format_instant(run.started_at),
-                run.ended_at.map_or_else(String::new, |end| {
-                    duration_text(Duration::from_micros((end - run.started_at).max(0) as u64))
-                }),
+                run.ended_at
+                    .map_or_else(String::new, |_| duration_text(run_duration(run))),
                 run.outcome.label().to_string(),
                 counts.sent.to_string(),
                 counts.unchanged.to_string(),
@@ -115,14 +112,7 @@ fn table(runs: &[SyncRun]) -> std::io::Result<()> {
             println!("run {}: stopped: {reason}", run.id);
         }
         for problem in run.problems.iter().take(LISTED_PROBLEMS) {
-            println!(
-                "run {}: {} {} {}: {}",
-                run.id,
-                problem.class.label(),
-                problem.kind.singular(),
-                problem.key,
-                problem.reason
-            );
+            println!("run {}: {}", run.id, problem_text(problem));
         }
         if run.problems.len() > LISTED_PROBLEMS {
             println!(

@@ -7,12 +7,12 @@
 //! take, and a few payloads exactly as they would be sent.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use super::{CliError, Global, Outcome};
 use crate::model::destination::{ConnectorKind, Destination};
 use crate::model::format_count;
 use crate::model::sync_run::{ProblemClass, RunOutcome, SyncRun};
+use crate::sync::summary::{counts_text, duration_text, problem_text, run_headline};
 use crate::sync::{SyncControl, SyncProgress, plan, plan_report, sample_payloads};
 use crate::workspace::Workspace;
 
@@ -189,46 +189,9 @@ fn sync_one(workspace: &Workspace, destination: &Destination) -> Outcome {
 
 /// The summary of a run, as `sync` prints it.
 pub fn print_summary(run: &SyncRun, destination: &Destination) {
-    let took = run
-        .ended_at
-        .map(|end| Duration::from_micros((end - run.started_at).max(0) as u64))
-        .unwrap_or_default();
-    let work = match destination.connector {
-        ConnectorKind::File => format!(
-            "wrote {}",
-            destination.path.as_deref().unwrap_or("the file")
-        ),
-        _ => format!(
-            "{} request{}",
-            run.requests,
-            if run.requests == 1 { "" } else { "s" }
-        ),
-    };
-    println!(
-        "\"{}\" ({}): {} in {}, {work}",
-        run.destination,
-        destination.connector.label(),
-        run.outcome.label(),
-        duration_text(took),
-    );
-    println!("  {}", counts_line(run));
-    let logged = run.problems.len();
-    print_problems(&run.problems, logged);
-}
-
-/// `12 sent, 880 unchanged, 3 exited, 2 skipped without a key, 0 in a key
-/// conflict, 1 failed`.
-pub fn counts_line(run: &SyncRun) -> String {
-    let counts = run.counts;
-    format!(
-        "{} sent, {} unchanged, {} exited, {} skipped without a key, {} in a key conflict, {} failed",
-        format_count(counts.sent),
-        format_count(counts.unchanged),
-        format_count(counts.exited),
-        format_count(counts.skipped_without_key),
-        format_count(counts.conflicts),
-        format_count(counts.failed),
-    )
+    println!("{}", run_headline(run, destination));
+    println!("  {}", counts_text(&run.counts));
+    print_problems(&run.problems, run.problems.len());
 }
 
 /// Each failure and conflict with its key and reason; entities without a
@@ -242,32 +205,13 @@ pub fn print_problems(problems: &[crate::model::sync_run::RecordProblem], logged
                 continue;
             }
         }
-        println!(
-            "  {} {} {}: {}",
-            problem.class.label(),
-            problem.kind.singular(),
-            problem.key,
-            problem.reason
-        );
+        println!("  {}", problem_text(problem));
     }
     if without_key > LISTED_WITHOUT_KEY {
         println!(
             "  … and {} more without a key",
             format_count((without_key - LISTED_WITHOUT_KEY) as u64)
         );
-    }
-}
-
-/// `0.4 s`, `12 s`, `3 min 20 s`.
-pub fn duration_text(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
-    if seconds < 10.0 {
-        format!("{seconds:.1} s")
-    } else if seconds < 60.0 {
-        format!("{seconds:.0} s")
-    } else {
-        let whole = seconds.round() as u64;
-        format!("{} min {} s", whole / 60, whole % 60)
     }
 }
 

@@ -21,6 +21,7 @@ mod plan;
 mod report;
 mod retry;
 mod runner;
+pub mod summary;
 mod webhook;
 
 use std::fmt;

@@ -6,12 +6,12 @@
 //! from there at its next refresh, and reads a running sync's counts while
 //! drawing. Each job ends with a message in the words `segscope sync` uses.
 
+use crate::sync::summary::{counts_text, problem_text, run_headline};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use crate::model::EntityKind;
-use crate::model::destination::{ConnectorKind, Destination};
-use crate::model::sync_run::{ProblemClass, RecordProblem, RunOutcome, SyncCounts, SyncRun};
+use crate::model::destination::Destination;
+use crate::model::sync_run::{RecordProblem, RunOutcome, SyncCounts, SyncRun};
 use crate::sync::{PlanReport, SyncControl, SyncProgress, plan, plan_report, sample_payloads};
 use crate::tui::jobs::{Job, JobControl, JobOutcome};
 use crate::tui::messages::Message;
@@ -116,7 +116,7 @@ fn make_dry_run(workspace: &Workspace, destination: &Destination) -> Result<DryR
         problems: problems
             .iter()
             .take(LISTED_PROBLEMS)
-            .map(|problem| problem_line(problem))
+            .map(|problem| problem_text(problem))
             .collect(),
         problem_count: problems.len(),
         made_at: clock_now(),
@@ -213,28 +213,10 @@ impl SyncControl for JobSync<'_> {
 /// A run's summary: how it ended, how long it took and what it did on the
 /// first line; then each record that did not go.
 pub fn run_message(run: &SyncRun, destination: &Destination) -> Message {
-    let took = run
-        .ended_at
-        .map(|end| Duration::from_micros((end - run.started_at).max(0) as u64))
-        .unwrap_or_default();
-    let work = match destination.connector {
-        ConnectorKind::File => format!(
-            "wrote {}",
-            destination.path.as_deref().unwrap_or("the file")
-        ),
-        _ => format!(
-            "{} request{}",
-            run.requests,
-            if run.requests == 1 { "" } else { "s" }
-        ),
-    };
     let mut text = format!(
-        "\"{}\" ({}): {} in {}, {work} — {}",
-        run.destination,
-        destination.connector.label(),
-        run.outcome.label(),
-        duration_text(took),
-        counts_line(&run.counts),
+        "{} — {}",
+        run_headline(run, destination),
+        counts_text(&run.counts)
     );
     match &run.outcome {
         RunOutcome::Stopped(reason) => text.push_str(&format!("\nstopped: {reason}")),
@@ -245,7 +227,7 @@ pub fn run_message(run: &SyncRun, destination: &Destination) -> Message {
     }
     for problem in run.problems.iter().take(LISTED_PROBLEMS) {
         text.push('\n');
-        text.push_str(&problem_line(problem));
+        text.push_str(&problem_text(problem));
     }
     if run.problems.len() > LISTED_PROBLEMS {
         text.push_str(&format!(
@@ -258,47 +240,6 @@ pub fn run_message(run: &SyncRun, destination: &Destination) -> Message {
         Message::error(text)
     } else {
         Message::info(text)
-    }
-}
-
-/// `12 sent, 880 unchanged, 3 exited, 2 skipped without a key, 0 in a key
-/// conflict, 1 failed`.
-pub fn counts_line(counts: &SyncCounts) -> String {
-    format!(
-        "{} sent, {} unchanged, {} exited, {} skipped without a key, {} in a key conflict, {} failed",
-        thousands(counts.sent),
-        thousands(counts.unchanged),
-        thousands(counts.exited),
-        thousands(counts.skipped_without_key),
-        thousands(counts.conflicts),
-        thousands(counts.failed),
-    )
-}
-
-/// `failed user a@x.com: INVALID_EMAIL …`.
-pub fn problem_line(problem: &RecordProblem) -> String {
-    let class = match problem.class {
-        ProblemClass::NoKey => "skipped",
-        other => other.label(),
-    };
-    format!(
-        "{class} {} {}: {}",
-        problem.kind.singular(),
-        problem.key,
-        problem.reason
-    )
-}
-
-/// `0.4 s`, `12 s`, `3 min 20 s`.
-pub fn duration_text(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
-    if seconds < 10.0 {
-        format!("{seconds:.1} s")
-    } else if seconds < 60.0 {
-        format!("{seconds:.0} s")
-    } else {
-        let whole = seconds.round() as u64;
-        format!("{} min {} s", whole / 60, whole % 60)
     }
 }
 
@@ -330,12 +271,5 @@ mod tests {
         assert_eq!(ago(0, 24 * 60 * minute), "1 day ago");
         assert_eq!(ago(0, 72 * 60 * minute), "3 days ago");
         assert_eq!(ago(5 * minute, 0), "just now", "a clock that went back");
-    }
-
-    #[test]
-    fn durations_read_in_seconds_then_minutes() {
-        assert_eq!(duration_text(Duration::from_millis(400)), "0.4 s");
-        assert_eq!(duration_text(Duration::from_secs(12)), "12 s");
-        assert_eq!(duration_text(Duration::from_secs(200)), "3 min 20 s");
     }
 }

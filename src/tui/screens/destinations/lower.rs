@@ -7,10 +7,11 @@
 use ratatui::text::Line;
 
 use super::draw::{live_line, span};
-use super::jobs::{DryRun, ago, counts_line, duration_text, landed, problem_line};
+use super::jobs::{DryRun, ago, landed};
 use super::{DestinationsScreen, Entry, Lower};
 use crate::model::destination::{ConnectorKind, Destination};
 use crate::model::sync_run::{RunOutcome, SyncRun};
+use crate::sync::summary::{counts_text, duration_text, problem_text};
 use crate::tui::action::Action;
 use crate::tui::screens::Look;
 use crate::tui::widgets::text::{cut, thousands, width};
@@ -147,7 +148,7 @@ fn run_details(run: &SyncRun, now: i64, look: &Look) -> Vec<Line<'static>> {
             ),
             theme.title(),
         )),
-        Line::from(span(counts_line(&run.counts), theme.dim())),
+        Line::from(span(counts_text(&run.counts), theme.dim())),
     ];
     if let RunOutcome::Stopped(reason) = &run.outcome {
         lines.push(Line::from(span(
@@ -159,7 +160,7 @@ fn run_details(run: &SyncRun, now: i64, look: &Look) -> Vec<Line<'static>> {
         lines.push(Line::from(span("no record errors", theme.dim())));
     }
     for problem in run.problems.iter().take(super::jobs::LISTED_PROBLEMS * 5) {
-        lines.push(Line::from(span(problem_line(problem), theme.normal())));
+        lines.push(Line::from(span(problem_text(problem), theme.normal())));
     }
     lines
 }
