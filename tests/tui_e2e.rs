@@ -675,3 +675,46 @@ fn demo_stage_board_moves_a_card_to_the_next_stage() {
     );
     assert_eq!(ids.lines().count(), at_risk + 1);
 }
+
+/// The demo's "Nightly export" synced from the Destinations screen in the
+/// real binary: `5`, the second destination, `S`; the run's summary shows
+/// in its history, the CSV holds every account, and `segscope runs` (the
+/// CLI reading the same database) lists the run.
+#[test]
+fn demo_nightly_export_synced_from_the_destinations_screen() {
+    let dir = tempdir();
+    let pane = demo_of_400_users(dir.path(), 120);
+    pane.keys(&["5"]);
+    pane.wait_for("Destinations (2)");
+    pane.keys(&["j"]);
+    pane.wait_for("path exports/accounts.csv");
+    pane.keys(&["S"]);
+    pane.wait_until("the run in the history", |screen| {
+        screen.contains("completed") && screen.contains("40 sent")
+    });
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let file = dir.path().join("exports").join("accounts.csv");
+    let mut reader = csv::Reader::from_path(&file).expect("the export was written");
+    let headers = reader.headers().expect("a header").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["id", "segments", "domain", "plan"]
+    );
+    assert_eq!(reader.records().count(), 40, "every account, one row each");
+    let runs = segscope(
+        dir.path(),
+        &[
+            "--db",
+            "demo.redb",
+            "runs",
+            "Nightly export",
+            "--format",
+            "jsonl",
+        ],
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(runs.lines().next().expect("one run")).expect("JSON");
+    assert_eq!(run["outcome"], "completed", "{runs}");
+    assert_eq!(run["sent"], 40, "{runs}");
+}
