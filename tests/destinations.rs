@@ -13,8 +13,7 @@ use std::process::Command;
 
 use segscope::lang::destination::{destination_from_block, destination_text};
 use segscope::lang::format::format_file;
-use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_files};
-use segscope::lang::{line_column, parse_file};
+use segscope::lang::parse_file;
 use segscope::model::EntityKind;
 use segscope::model::Origin;
 use segscope::model::ast::Definition;
@@ -25,6 +24,7 @@ use segscope::workspace::{
     DeleteSegmentFailure, EntityKindChoice, OpenOptions, SaveFailure, SegmentDraft, Workspace,
 };
 use support::binary::run_at;
+use support::checked::errors_after;
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_segscope");
@@ -279,32 +279,7 @@ fn canonical_text_reads_back_as_the_same_destination() {
 /// Every error of checking `text` (after the segments above), as
 /// `line:column message | help`, lines counted in `text`.
 fn errors(text: &str) -> Vec<String> {
-    let whole = format!("{SEGMENTS}{text}");
-    let (file, mut diagnostics) = parse_file(&whole);
-    let source = SourceFile {
-        origin: "case.seg",
-        text: &whole,
-        file: &file,
-    };
-    diagnostics.extend(validate_files(&[source], &SegmentCatalog::new()).remove(0));
-    let offset_lines = SEGMENTS.lines().count();
-    diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| {
-            let at = line_column(&whole, d.span.start);
-            let help = d
-                .help
-                .as_deref()
-                .map_or(String::new(), |h| format!(" | {h}"));
-            format!(
-                "{}:{} {}{help}",
-                at.line - offset_lines,
-                at.column,
-                d.message
-            )
-        })
-        .collect()
+    errors_after(SEGMENTS, "case.seg", text)
 }
 
 /// Each bad destination and the errors it earns.

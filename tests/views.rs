@@ -8,10 +8,12 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod support;
+
 use segscope::lang::format::format_file;
+use segscope::lang::parse_file;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_files};
 use segscope::lang::view::{view_from_block, view_text};
-use segscope::lang::{line_column, parse_file};
 use segscope::model::ast::{Definition, Node};
 use segscope::model::view::{SortKey, SortOrder, StageLayout, View};
 use segscope::model::{EntityKind, Origin, Scalar};
@@ -20,6 +22,7 @@ use segscope::workspace::{
     SegmentDraft, Workspace,
 };
 use serde_json::Value;
+use support::checked::errors_after;
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_segscope");
@@ -74,32 +77,7 @@ fn view_of(text: &str) -> View {
 /// Every error of checking `text` alone (with the segments above), as
 /// `line:column message`.
 fn errors(text: &str) -> Vec<String> {
-    let whole = format!("{SEGMENTS}{text}");
-    let (file, mut diagnostics) = parse_file(&whole);
-    let source = SourceFile {
-        origin: "views.seg",
-        text: &whole,
-        file: &file,
-    };
-    diagnostics.extend(validate_files(&[source], &SegmentCatalog::new()).remove(0));
-    let offset_lines = SEGMENTS.lines().count();
-    diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| {
-            let at = line_column(&whole, d.span.start);
-            let help = d
-                .help
-                .as_deref()
-                .map_or(String::new(), |h| format!(" | {h}"));
-            format!(
-                "{}:{} {}{help}",
-                at.line - offset_lines,
-                at.column,
-                d.message
-            )
-        })
-        .collect()
+    errors_after(SEGMENTS, "views.seg", text)
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! folder as `mod support`).
 
 pub mod binary;
+pub mod checked;
 pub mod fake_hubspot;
 pub mod loopback;
 pub mod sync_setup;
