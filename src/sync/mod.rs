@@ -97,6 +97,24 @@ impl From<StoreError> for SyncError {
     }
 }
 
+/// A secret from the environment variable a destination names; set but
+/// empty (or blank) is not set: nothing is sent with an empty token or
+/// signed with an empty key.
+pub(crate) fn secret_from_env(
+    destination: &str,
+    variable: &str,
+    what: &'static str,
+) -> Result<String, SyncError> {
+    std::env::var(variable)
+        .ok()
+        .filter(|secret| !secret.trim().is_empty())
+        .ok_or_else(|| SyncError::MissingSecret {
+            destination: destination.to_string(),
+            variable: variable.to_string(),
+            what,
+        })
+}
+
 /// A JSON value as the text a destination that takes only text gets:
 /// strings as they are, everything else as JSON writes it.
 pub(crate) fn json_text(value: &serde_json::Value) -> String {

@@ -13,11 +13,11 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::SyncError;
 use super::connector::{Connector, Rejected, Stop, SyncControl};
 use super::http::{Http, HttpRequest};
 use super::plan::{KindPlan, Record, SyncPlan};
 use super::retry::{Retries, short_body};
+use super::{SyncError, secret_from_env};
 use crate::model::destination::{Destination, RECORDS_PER_BATCH};
 
 /// The key a Standard Webhooks secret names: a `whsec_` secret is base64
@@ -63,15 +63,7 @@ impl Webhook {
         let key = match &destination.secret_env {
             None => None,
             Some(variable) => {
-                // Set but empty is not set: nothing is signed with an empty key.
-                let secret = std::env::var(variable)
-                    .ok()
-                    .filter(|secret| !secret.trim().is_empty())
-                    .ok_or_else(|| SyncError::MissingSecret {
-                        destination: destination.name.clone(),
-                        variable: variable.clone(),
-                        what: "webhook secret",
-                    })?;
+                let secret = secret_from_env(&destination.name, variable, "webhook secret")?;
                 Some(signing_key(&secret).map_err(|reason| {
                     SyncError::Plan(format!(
                         "the webhook secret of destination \"{}\" in {variable} is not usable: {reason}",

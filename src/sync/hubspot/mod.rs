@@ -18,7 +18,7 @@ use super::http::{Http, HttpRequest, HttpResponse};
 use super::pace::Pace;
 use super::plan::{KindPlan, Record, RecordOp, SyncPlan};
 use super::retry::{Retries, short_body};
-use super::{SyncError, json_text};
+use super::{SyncError, json_text, secret_from_env};
 use crate::model::destination::{Destination, RECORDS_PER_BATCH};
 use crate::model::fold_name;
 
@@ -82,14 +82,7 @@ impl HubSpot {
                 destination.name
             ))
         })?;
-        let token = std::env::var(&variable)
-            .ok()
-            .filter(|token| !token.trim().is_empty())
-            .ok_or_else(|| SyncError::MissingSecret {
-                destination: destination.name.clone(),
-                variable: variable.clone(),
-                what: "HubSpot token",
-            })?;
+        let token = secret_from_env(&destination.name, &variable, "HubSpot token")?;
         Ok(HubSpot {
             http: Http::new(),
             name: destination.name.clone(),
