@@ -6,12 +6,12 @@
 //! from there at its next refresh, and reads a running sync's counts while
 //! drawing. Each job ends with a message in the words `segscope sync` uses.
 
-use crate::sync::summary::{counts_text, problem_text, run_headline};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::model::EntityKind;
 use crate::model::destination::Destination;
 use crate::model::sync_run::{RecordProblem, RunOutcome, SyncCounts, SyncRun};
+use crate::sync::summary::{counts_text, problem_text, run_headline};
 use crate::sync::{PlanReport, SyncControl, SyncProgress, plan, plan_report, sample_payloads};
 use crate::tui::jobs::{Job, JobControl, JobOutcome};
 use crate::tui::messages::Message;
