@@ -1165,3 +1165,22 @@ fn a_destination_made_in_the_terminal_ui_is_stored_as_the_uis() {
         .expect("stored");
     assert_eq!(stored.text, destination_text(&mine));
 }
+
+/// A token written in a definition is refused without being repeated: the
+/// caret diagnostic shows its line with the value as `*`s.
+#[test]
+fn a_literal_token_is_refused_without_being_shown() {
+    let db = Db::empty();
+    let file = db.write(
+        "leak.seg",
+        "destination \"CRM\" hubspot {\n  token \"pat-na1-do-not-print\"\n  users { key email }\n}\n",
+    );
+    let (code, output) = db.run_with_env(&["check", &file], &[], &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("a token is never written in a definition"),
+        "{output}"
+    );
+    assert!(!output.contains("do-not-print"), "{output}");
+    assert!(output.contains("token ******"), "{output}");
+}

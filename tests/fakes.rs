@@ -200,7 +200,8 @@ fn hubspot_has_the_built_in_properties() {
     let fake = FakeHubSpot::start(TOKEN);
     let email = hubspot(&fake, "GET", "/crm/v3/properties/contacts/email", None);
     assert_eq!(email.status, 200);
-    assert_eq!(email.body["hasUniqueValue"], true);
+    // As HubSpot describes it: the identifier of contacts, not marked unique.
+    assert_eq!(email.body["hasUniqueValue"], false);
     assert_eq!(email.body["type"], "string");
     assert_eq!(email.body["fieldType"], "text");
     for required in [

@@ -66,7 +66,8 @@ fn assert_properties(fake: &FakeHubSpot, options: &[&str]) {
         shape("contacts", "plan_tier"),
         owned("string", "text", false)
     );
-    assert_eq!(shape("contacts", "email"), owned("string", "text", true));
+    // The contacts' identifier, which HubSpot describes as not unique.
+    assert_eq!(shape("contacts", "email"), owned("string", "text", false));
     assert_eq!(
         shape("companies", "segscope_segments"),
         owned("string", "textarea", false)

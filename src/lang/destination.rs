@@ -399,15 +399,24 @@ impl Reader<'_> {
                 }
             }
             (None, [Argument::Value(Value::Literal(Literal::String(_)))]) => {
-                self.error(
-                    format!(
-                        "a {key} is never written in a definition: it is read from an environment variable"
-                    ),
-                    entry.span,
-                    format!(
+                // The value is a secret: the message points at the key and
+                // its rendering shows the rest of the entry as `*`s.
+                let value = Span {
+                    start: entry.key.span.end,
+                    end: entry.span.end,
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!(
+                            "a {key} is never written in a definition: it is read from an environment variable"
+                        ),
+                        entry.key.span,
+                    )
+                    .with_help(format!(
                         "{} and set that variable where segscope runs; it is never stored or shown",
                         shape_help(key)
-                    ),
+                    ))
+                    .concealing(value),
                 );
                 None
             }

@@ -30,6 +30,9 @@ pub struct Diagnostic {
     /// It names a segment that does not exist (this name, folded) — which
     /// may only mean that the definition of that name failed to parse.
     pub unknown_reference: Option<String>,
+    /// Text the rendering must not repeat (a secret written where it does
+    /// not belong): shown as `*`s in the source line.
+    pub conceal: Option<Span>,
 }
 
 impl Diagnostic {
@@ -41,6 +44,7 @@ impl Diagnostic {
             label: None,
             help: None,
             unknown_reference: None,
+            conceal: None,
         }
     }
 
@@ -61,12 +65,19 @@ impl Diagnostic {
         self
     }
 
+    /// Leaves `span`'s text out of the rendered source line.
+    pub fn concealing(mut self, span: Span) -> Diagnostic {
+        self.conceal = Some(span);
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 
     pub fn shifted(mut self, by: usize) -> Diagnostic {
         self.span = self.span.shifted(by);
+        self.conceal = self.conceal.map(|span| span.shifted(by));
         self
     }
 }
@@ -144,9 +155,10 @@ impl Renderer<'_> {
             report = report.with_help(help);
         }
         let mut out = Vec::new();
-        let written = report
-            .finish()
-            .write((origin, Source::from(self.text)), &mut out);
+        let written = report.finish().write(
+            (origin, Source::from(self.shown_text(diagnostic))),
+            &mut out,
+        );
         match written {
             Ok(()) => String::from_utf8_lossy(&out).into_owned(),
             // Rendering into memory cannot really fail; keep the headline.
@@ -160,6 +172,27 @@ impl Renderer<'_> {
             .map(|diagnostic| self.render(diagnostic))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// The source as a diagnostic may show it: its concealed text as `*`s,
+    /// byte for byte, so every offset still points where it did.
+    fn shown_text(&self, diagnostic: &Diagnostic) -> std::borrow::Cow<'_, str> {
+        let Some(hidden) = diagnostic.conceal else {
+            return std::borrow::Cow::Borrowed(self.text);
+        };
+        let hidden = self.clamped(hidden);
+        let masked: String = self
+            .text
+            .char_indices()
+            .map(|(at, c)| {
+                if (hidden.start..hidden.end).contains(&at) && !c.is_whitespace() {
+                    "*".repeat(c.len_utf8())
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        std::borrow::Cow::Owned(masked)
     }
 
     /// A span inside the text on character boundaries, at least one byte wide

@@ -132,7 +132,8 @@ pub fn environment_warnings(
         .collect()
 }
 
-/// Whether the process's environment has `name` set to something.
+/// Whether the process's environment has `name` set to something (blank
+/// is not set: a sync refuses a blank token or secret too).
 pub fn variable_is_set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|value| !value.is_empty())
+    std::env::var_os(name).is_some_and(|value| !value.to_string_lossy().trim().is_empty())
 }

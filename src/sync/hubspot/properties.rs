@@ -180,7 +180,13 @@ impl HubSpot {
                 }
             )));
         }
-        if wanted.unique && existing.get("hasUniqueValue").and_then(Json::as_bool) != Some(true) {
+        // A contact's `email` is HubSpot's own identifier: it takes it as
+        // `idProperty` although its definition says `hasUniqueValue: false`.
+        let builtin_identifier = object == "contacts" && wanted.name == "email";
+        if wanted.unique
+            && !builtin_identifier
+            && existing.get("hasUniqueValue").and_then(Json::as_bool) != Some(true)
+        {
             return Err(Stop::Refused(format!(
                 "HubSpot's {object} property `{}` is the key of destination \"{}\" but does not have unique values: use a unique property (contacts: `email`; companies: a custom one such as `key id -> segscope_account_id`, created unique when missing)",
                 wanted.name, self.name

@@ -289,10 +289,9 @@ impl Write {
                  property its ids are values of"
             )));
         };
-        let unique = object_type
-            .properties
-            .get(id_property)
-            .filter(|property| property.has_unique_value && !property.read_only);
+        let unique = object_type.properties.get(id_property).filter(|property| {
+            (property.has_unique_value || property.identifier) && !property.read_only
+        });
         let Some(unique) = unique else {
             return Err(Refusal::validation(format!(
                 "idProperty {id_property:?} is not a unique property of this object type; \

@@ -33,6 +33,9 @@ pub struct Property {
     pub field_type: String,
     pub options: Vec<PropertyOption>,
     pub has_unique_value: bool,
+    /// An object type's own identifier (contacts' `email`): an upsert may
+    /// name it as `idProperty` whatever `hasUniqueValue` says.
+    pub identifier: bool,
     pub hidden: bool,
     pub form_field: bool,
     pub display_order: i64,
@@ -54,6 +57,7 @@ impl Property {
             field_type: field_type.to_string(),
             options: Vec::new(),
             has_unique_value: false,
+            identifier: false,
             hidden: false,
             form_field: true,
             display_order: -1,
@@ -223,8 +227,10 @@ impl Properties {
         id.has_unique_value = true;
         properties.push(id);
         if object == "contacts" {
+            // As in HubSpot: the contacts' identifier, whose definition
+            // nonetheless says `hasUniqueValue: false`.
             let mut email = builtin("email", "string", "text");
-            email.has_unique_value = true;
+            email.identifier = true;
             properties.push(email);
         }
         Properties {
@@ -285,6 +291,7 @@ impl Properties {
             field_type: text("fieldType"),
             options: options_of(&body["options"]),
             has_unique_value: body["hasUniqueValue"].as_bool().unwrap_or(false),
+            identifier: false,
             hidden: body["hidden"].as_bool().unwrap_or(false),
             form_field: body["formField"].as_bool().unwrap_or(false),
             display_order: body["displayOrder"].as_i64().unwrap_or(-1),
