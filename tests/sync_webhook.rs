@@ -290,3 +290,26 @@ fn a_missing_or_wrong_secret_is_refused_clearly() {
             .any(|window| window == SECRET.as_bytes())
     );
 }
+
+/// An entity that leaves, comes back and leaves again is sent two exits
+/// with the same body; each is a delivery of its own (a new webhook-id), so
+/// a receiver that drops repeated ids takes both.
+#[test]
+fn a_batch_like_an_earlier_one_gets_a_new_id() {
+    let receiver = WebhookReceiver::start(SECRET);
+    let db = webhook_db(&receiver);
+    db.sync(NAME).expect(0);
+    for role in ["member", "admin", "member"] {
+        db.run(&["set", "--kind", "users", "u3", &format!("role=\"{role}\"")])
+            .expect(0);
+        db.sync(NAME).expect(0);
+    }
+    let exits: Vec<Batch> = receiver
+        .batches()
+        .into_iter()
+        .filter(|batch| batch.records == [exit("u3")])
+        .collect();
+    assert_eq!(exits.len(), 2, "{:#?}", receiver.batches());
+    assert_ne!(exits[0].webhook_id, exits[1].webhook_id);
+    assert!(receiver.conflicting_ids().is_empty());
+}

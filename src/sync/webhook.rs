@@ -1,6 +1,7 @@
 //! The webhook connector: batches of records (`upsert` / `exit`) posted as
 //! JSON with Standard Webhooks headers — a `webhook-id` that stays the same
-//! when a batch is sent again (the receiver's idempotency key), the
+//! when a batch is retried and differs for every other batch (the
+//! receiver's idempotency key), the
 //! timestamp, and an HMAC-SHA256 signature — retried with backoff and
 //! `Retry-After`; any 2xx acknowledges the batch, 410 disables the
 //! destination. [`sign`] is the one signing code (playbook webhooks use it).
@@ -50,6 +51,10 @@ pub struct Webhook {
     key: Option<Vec<u8>>,
     requests: u64,
     rate_limited: Duration,
+    /// This run's connector, told apart from every other (the clock and
+    /// the process), and the batches it has sent: what makes ids unique.
+    instance: String,
+    batches: u64,
 }
 
 impl Webhook {
@@ -79,6 +84,13 @@ impl Webhook {
             key,
             requests: 0,
             rate_limited: Duration::ZERO,
+            instance: format!(
+                "{}/{}/{}",
+                destination.name,
+                crate::workspace::clock_now(),
+                std::process::id()
+            ),
+            batches: 0,
         })
     }
 }
@@ -100,9 +112,16 @@ pub fn record_json(record: &Record) -> Json {
     })
 }
 
-/// The same batch gets the same id, so a receiver can tell a resend.
-fn message_id(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
+/// A delivery's id: the same for every try of one batch (so a receiver
+/// can tell a retry), different for every batch — even one whose body is
+/// byte for byte an earlier one's (an entity that left, came back and left
+/// again), which a receiver that drops repeated ids must still take.
+fn message_id(connector: &str, batch: u64, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(connector.as_bytes());
+    hasher.update(batch.to_le_bytes());
+    hasher.update(body);
+    let digest = hasher.finalize();
     let hex: String = digest[..16]
         .iter()
         .map(|byte| format!("{byte:02x}"))
@@ -124,7 +143,8 @@ impl Connector for Webhook {
         let body = batch_body(&self.name, kind, records)
             .to_string()
             .into_bytes();
-        let id = message_id(&body);
+        self.batches += 1;
+        let id = message_id(&self.instance, self.batches, &body);
         let endpoint = format!("the webhook at {}", self.url);
         let mut retries = Retries::new(&endpoint, &self.name, &mut self.rate_limited);
         loop {
@@ -208,8 +228,9 @@ mod tests {
     }
 
     #[test]
-    fn the_same_batch_gets_the_same_id() {
-        assert_eq!(message_id(b"{}"), message_id(b"{}"));
-        assert_ne!(message_id(b"{}"), message_id(b"[]"));
+    fn every_batch_gets_an_id_of_its_own() {
+        assert_eq!(message_id("run", 1, b"{}"), message_id("run", 1, b"{}"));
+        assert_ne!(message_id("run", 1, b"{}"), message_id("run", 2, b"{}"));
+        assert_ne!(message_id("run", 1, b"{}"), message_id("other", 1, b"{}"));
     }
 }
