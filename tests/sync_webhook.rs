@@ -313,3 +313,22 @@ fn a_batch_like_an_earlier_one_gets_a_new_id() {
     assert_ne!(exits[0].webhook_id, exits[1].webhook_id);
     assert!(receiver.conflicting_ids().is_empty());
 }
+
+/// A destination enabled again at a new address starts afresh: what the
+/// gone address acknowledged says nothing of the new one, which gets
+/// everyone, not only what changed since.
+#[test]
+fn a_new_address_after_a_410_gets_everyone() {
+    let receiver = WebhookReceiver::start(SECRET);
+    let db = webhook_db(&receiver);
+    db.sync(NAME).expect(0);
+    db.run(&["set", "--kind", "users", "u1", "sessions=5"])
+        .expect(0);
+    receiver.fail_next(1, WebhookFault::Gone);
+    db.sync(NAME).expect(1);
+    let moved = format!("{}?v=2", receiver.url());
+    db.apply("destinations.seg", &webhook_destination(&moved))
+        .expect(0);
+    let ran = db.sync(NAME).expect(0);
+    assert!(ran.stdout.contains(&counts_line(6, 0, 0)), "{ran}");
+}

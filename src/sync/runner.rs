@@ -24,13 +24,17 @@ pub fn run(
     destination: &Destination,
     control: &mut dyn SyncControl,
 ) -> Result<SyncRun, SyncError> {
-    if let Some(address) = workspace.destination_disabled_at(&destination.name)?
-        && Some(&address) == destination.url.as_ref()
-    {
-        return Err(SyncError::Disabled {
-            destination: destination.name.clone(),
-            address,
-        });
+    if let Some(address) = workspace.destination_disabled_at(&destination.name)? {
+        if Some(&address) == destination.url.as_ref() {
+            return Err(SyncError::Disabled {
+                destination: destination.name.clone(),
+                address,
+            });
+        }
+        // Pointed at a new address since the old one was gone: enabled
+        // again, and what the old one acknowledged says nothing of the new
+        // one, which gets everyone.
+        workspace.enable_destination_afresh(&destination.name)?;
     }
     let plan = plan(workspace, destination)?;
     let mut connector = open_connector(destination)?;
@@ -52,15 +56,7 @@ pub fn run(
             run.note(problem.clone());
         }
     }
-    if workspace
-        .destination_disabled_at(&destination.name)?
-        .is_some()
-    {
-        // Pointed at a new address since it was disabled: enabled again.
-        workspace.set_destination_disabled(&run, None)?;
-    } else {
-        workspace.record_sync(&run, None, true)?;
-    }
+    workspace.record_sync(&run, None, true)?;
     let total: u64 = plan.kinds.iter().map(|k| k.to_send_count() as u64).sum();
     control.progress(SyncProgress::Planned { to_send: total });
     let stopped = send_plan(
@@ -79,7 +75,7 @@ pub fn run(
         Some(Stop::Refused(reason)) => RunOutcome::Stopped(reason),
         Some(Stop::Gone { address, reason }) => {
             run.outcome = RunOutcome::Stopped(reason);
-            workspace.set_destination_disabled(&run, Some(&address))?;
+            workspace.set_destination_disabled(&run, &address)?;
             return Ok(run);
         }
     };

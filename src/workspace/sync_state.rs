@@ -69,15 +69,21 @@ impl Workspace {
     }
 
     /// Disables a destination at an address, with the run that found it
-    /// gone; `None` enables it again.
-    pub fn set_destination_disabled(
-        &self,
-        run: &SyncRun,
-        address: Option<&str>,
-    ) -> Result<(), StoreError> {
+    /// gone.
+    pub fn set_destination_disabled(&self, run: &SyncRun, address: &str) -> Result<(), StoreError> {
         let change = self.store.begin()?;
-        change.set_disabled(&fold_name(&run.destination), address)?;
+        change.set_disabled(&fold_name(&run.destination), Some(address))?;
         change.put_run(run)?;
+        change.commit()
+    }
+
+    /// Enables a disabled destination again, forgetting (in the same change)
+    /// what its old address acknowledged: the next run sends everyone.
+    pub fn enable_destination_afresh(&self, destination: &str) -> Result<(), StoreError> {
+        let folded = fold_name(destination);
+        let change = self.store.begin()?;
+        change.set_disabled(&folded, None)?;
+        change.forget_destination(&folded)?;
         change.commit()
     }
 
