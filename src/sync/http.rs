@@ -39,6 +39,16 @@ impl HttpResponse {
             .then(|| Duration::from_secs_f64(seconds.min(3600.0)))
     }
 
+    /// An answer made by hand, for tests of what connectors read from one.
+    #[cfg(test)]
+    pub fn for_test(status: u16, body: String) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
     /// The body as JSON, when it is JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_str(&self.body).ok()

@@ -288,9 +288,19 @@ fn refused_inputs(response: &HttpResponse, sent: &[&Record]) -> Rejected {
     rejected
 }
 
+/// Do a 207's results and failures together fall short of what was sent?
+fn results_short(body: &Json, sent: usize, rejected: usize) -> bool {
+    let results = body
+        .get("results")
+        .and_then(Json::as_array)
+        .map_or(0, Vec::len);
+    results + rejected < sent
+}
+
 /// The records a 207 answer names as failed, with HubSpot's message. An
-/// error that names no ids fails the whole batch (it is resent next run:
-/// upserts are idempotent).
+/// error that names no ids, or names one not sent, or results that leave
+/// records out, fail the whole batch (it is resent next run: upserts are
+/// idempotent).
 fn multi_status_failures(response: &HttpResponse, sent: &[&Record]) -> Rejected {
     let body = response.json().unwrap_or(Json::Null);
     let errors = body
@@ -324,29 +334,37 @@ fn multi_status_failures(response: &HttpResponse, sent: &[&Record]) -> Rejected 
                 .collect();
         }
         for id in ids {
-            if let Some(record) = sent.iter().find(|record| record.key == id) {
-                rejected.push((record.key.clone(), reason.clone()));
+            // HubSpot may give an email back in another case.
+            match sent
+                .iter()
+                .find(|record| record.key.eq_ignore_ascii_case(id))
+            {
+                Some(record) => rejected.push((record.key.clone(), reason.clone())),
+                // A failure that names no record sent cannot be placed:
+                // nothing of the batch counts as acknowledged, and the next
+                // run resends it (upserts are idempotent).
+                None => {
+                    let unplaced = format!("{reason} (HubSpot named {id:?}, which was not sent)");
+                    return sent
+                        .iter()
+                        .map(|record| (record.key.clone(), unplaced.clone()))
+                        .collect();
+                }
             }
         }
     }
-    if errors.is_empty() {
-        // 207 without errors says nothing was refused... but not that all
-        // went: treat it as a refusal of none only when results cover all.
-        let results = body
-            .get("results")
-            .and_then(Json::as_array)
-            .map_or(0, Vec::len);
-        if results < sent.len() {
-            return sent
-                .iter()
-                .map(|record| {
-                    (
-                        record.key.clone(),
-                        "HubSpot answered 207 without saying which records failed".to_string(),
-                    )
-                })
-                .collect();
-        }
+    // Results and failures must account for every record sent; what they
+    // leave out is not known to have gone.
+    if results_short(&body, sent.len(), rejected.len()) {
+        return sent
+            .iter()
+            .map(|record| {
+                (
+                    record.key.clone(),
+                    "HubSpot answered 207 without accounting for every record sent".to_string(),
+                )
+            })
+            .collect();
     }
     rejected
 }
@@ -363,5 +381,38 @@ mod tests {
         assert_eq!(wire_value(&json!(50)), "50");
         assert_eq!(wire_value(&json!(true)), "true");
         assert_eq!(wire_value(&json!("a\nb")), "a\nb");
+    }
+
+    fn answer(body: Json) -> HttpResponse {
+        HttpResponse::for_test(207, body.to_string())
+    }
+
+    fn records(keys: &[&str]) -> Vec<Record> {
+        keys.iter()
+            .map(|key| Record {
+                key: key.to_string(),
+                op: RecordOp::Upsert,
+                payload: Default::default(),
+                text: "{}".to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_207_fails_only_what_it_accounts_for() {
+        let sent = records(&["a@x.com", "b@x.com"]);
+        let sent: Vec<&Record> = sent.iter().collect();
+        let error = |id: &str| json!({"category": "VALIDATION_ERROR", "message": "bad", "context": {"ids": [id]}});
+        // One failed (named in another case), one went.
+        let named = answer(json!({"results": [{"id": "1"}], "errors": [error("B@x.com")]}));
+        let rejected = multi_status_failures(&named, &sent);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].0, "b@x.com");
+        // A failure naming a record not sent: nothing counts as gone.
+        let stranger = answer(json!({"results": [{"id": "1"}], "errors": [error("c@x.com")]}));
+        assert_eq!(multi_status_failures(&stranger, &sent).len(), 2);
+        // Results and failures that leave a record out: nothing counts as gone.
+        let short = answer(json!({"results": [], "errors": [error("a@x.com")]}));
+        assert_eq!(multi_status_failures(&short, &sent).len(), 2);
     }
 }
