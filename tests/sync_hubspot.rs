@@ -1220,3 +1220,48 @@ fn numbers_and_booleans_get_properties_of_their_type() {
     let cy = &fake.objects("contacts")["cy@mail.example"];
     assert_eq!(cy.get("email_verified"), Some(&"false".to_string()));
 }
+
+/// A kind keyed anew starts afresh: its old keys name other things, so they
+/// are not sent as exits under the new key (which would make records of
+/// them); everyone goes under the new key.
+#[test]
+fn a_new_key_sends_everyone_under_it_and_no_old_key() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = hubspot_db(&fake);
+    db.sync(NAME).expect(0);
+    let rekeyed = hubspot_destination(&fake.base_url()).replace(
+        "key id -> segscope_account_id",
+        "key name -> segscope_company_name",
+    );
+    db.apply("destinations.seg", &rekeyed).expect(0);
+    let before = fake.requests().len();
+    db.sync(NAME).expect(0);
+    let inputs: Vec<(String, String)> = fake.requests()[before..]
+        .iter()
+        .filter(|request| request.path.contains("/objects/companies/batch/upsert"))
+        .flat_map(|request| {
+            let body = request.body.clone().unwrap_or_default();
+            body["inputs"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|input| {
+                    (
+                        input["idProperty"].as_str().unwrap_or("").to_string(),
+                        input["id"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let key = "segscope_company_name".to_string();
+    assert_eq!(
+        inputs,
+        [
+            (key.clone(), "Acme".to_string()),
+            (key.clone(), "Bolt".to_string()),
+            (key, "Cyan".to_string())
+        ]
+    );
+}

@@ -14,29 +14,28 @@ use redb::{ReadableDatabase, ReadableTable};
 use super::error::OrStoreError;
 use super::tables::*;
 use super::{Change, Store, StoreError, StoreOperation};
-use crate::model::EntityKind;
 use crate::model::fold_name;
 use crate::model::sync_run::SyncRun;
 
 impl Store {
-    /// Key → acknowledged payload, for one destination (folded name) and kind.
+    /// Key → acknowledged payload, for one destination (folded name) and
+    /// scope (a kind and the property its keys are values of).
     pub fn acknowledged(
         &self,
         destination: &str,
-        kind: EntityKind,
+        scope: &str,
     ) -> Result<HashMap<String, String>, StoreError> {
         let reading = StoreOperation::ReadSyncState;
         let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
         let Some(table) = self.open_table(&transaction, SYNC_STATE, reading)? else {
             return Ok(HashMap::new());
         };
-        let kind = kind.as_str();
-        let range = (destination, kind, "")..;
+        let range = (destination, scope, "")..;
         let mut state = HashMap::new();
         for entry in table.range(range).or_store_error(&self.path, reading)? {
             let (key, payload) = entry.or_store_error(&self.path, reading)?;
             let (entry_destination, entry_kind, entity_key) = key.value();
-            if entry_destination != destination || entry_kind != kind {
+            if entry_destination != destination || entry_kind != scope {
                 break;
             }
             state.insert(entity_key.to_string(), payload.value().to_string());
@@ -115,7 +114,7 @@ impl Change {
     pub fn acknowledge(
         &self,
         destination: &str,
-        kind: EntityKind,
+        scope: &str,
         entries: &[(String, Option<String>)],
     ) -> Result<(), StoreError> {
         let writing = StoreOperation::WriteSyncState;
@@ -124,7 +123,7 @@ impl Change {
             .open_table(SYNC_STATE)
             .or_store_error(&self.path, writing)?;
         for (key, payload) in entries {
-            let entry = (destination, kind.as_str(), key.as_str());
+            let entry = (destination, scope, key.as_str());
             match payload {
                 Some(payload) => table.insert(entry, payload.as_str()).map(drop),
                 None => table.remove(entry).map(drop),

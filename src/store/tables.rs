@@ -28,8 +28,9 @@ pub const SEGMENT_MEMBERS: TableDefinition<(&str, u32), &[u8]> =
 pub const MEMBERSHIP_EVENTS: TableDefinition<u64, &[u8]> =
     TableDefinition::new("membership_events");
 
-/// (folded destination name, kind, key) → the payload the destination last
-/// acknowledged for that key, as canonical JSON text.
+/// (folded destination name, scope — `kind:key property`, e.g.
+/// `users:email` —, key) → the payload the destination last acknowledged
+/// for that key, as canonical JSON text.
 pub const SYNC_STATE: TableDefinition<(&str, &str, &str), &str> =
     TableDefinition::new("sync_state");
 

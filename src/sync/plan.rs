@@ -160,7 +160,7 @@ fn plan_kind(
             .members_of_any(kind, &sync.segments)
             .map_err(|error| SyncError::Plan(filter_error(destination, error)))?
     };
-    let acknowledged = workspace.acknowledged(&destination.name, kind)?;
+    let acknowledged = workspace.acknowledged(&destination.name, kind, sync.key().target())?;
     let mut plan = KindPlan {
         sync: sync.clone(),
         selected: selected.len() as u64,

@@ -169,7 +169,9 @@ fn send_plan(
             // A flush to disk at most every DURABLE_EVERY: a crash loses at
             // most that much acknowledged state, which the next run resends.
             let durable = last_durable.elapsed() >= DURABLE_EVERY;
-            workspace.record_sync(run, Some((kind.kind(), &acknowledged)), durable)?;
+            let key_property = kind.sync.key().target().to_string();
+            let acknowledged_batch = Some((kind.kind(), key_property.as_str(), &acknowledged));
+            workspace.record_sync(run, acknowledged_batch, durable)?;
             if durable {
                 last_durable = Instant::now();
             }

@@ -17,13 +17,17 @@ use crate::store::StoreError;
 pub type Acknowledged = Vec<(String, Option<String>)>;
 
 impl Workspace {
-    /// Key → payload a destination last acknowledged, for one kind.
+    /// Key → payload a destination last acknowledged, for one kind and
+    /// the property its keys are values of (a destination keyed anew starts
+    /// afresh: its old keys name other things).
     pub fn acknowledged(
         &self,
         destination: &str,
         kind: EntityKind,
+        key_property: &str,
     ) -> Result<HashMap<String, String>, StoreError> {
-        self.store.acknowledged(&fold_name(destination), kind)
+        self.store
+            .acknowledged(&fold_name(destination), &scope(kind, key_property))
     }
 
     /// The id the next run gets.
@@ -32,22 +36,23 @@ impl Workspace {
     }
 
     /// Writes a run's record, and with it (in the same change) what one
-    /// acknowledged batch of `kind` changes in the destination's state.
+    /// acknowledged batch of `kind` (keyed by `key_property`) changes in the destination's state.
     /// Not `durable`, the change commits without waiting for the disk: a
     /// crash before the next durable one loses it whole, state and record
     /// together, and the next run resends those records (at least once).
     pub fn record_sync(
         &self,
         run: &SyncRun,
-        batch: Option<(EntityKind, &Acknowledged)>,
+        batch: Option<(EntityKind, &str, &Acknowledged)>,
         durable: bool,
     ) -> Result<(), StoreError> {
         let mut change = self.store.begin()?;
         if !durable {
             change.without_waiting_for_the_disk();
         }
-        if let Some((kind, entries)) = batch {
-            change.acknowledge(&fold_name(&run.destination), kind, entries)?;
+        if let Some((kind, key_property, entries)) = batch {
+            let scope = scope(kind, key_property);
+            change.acknowledge(&fold_name(&run.destination), &scope, entries)?;
         }
         change.put_run(run)?;
         change.commit()
@@ -93,4 +98,9 @@ impl Workspace {
         change.forget_destination(&fold_name(destination))?;
         change.commit()
     }
+}
+
+/// Where a kind's acknowledged payloads are kept: `users:email`.
+fn scope(kind: EntityKind, key_property: &str) -> String {
+    format!("{}:{key_property}", kind.as_str())
 }
