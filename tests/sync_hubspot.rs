@@ -261,9 +261,14 @@ fn an_entity_leaving_is_cleared_once_then_never_sent_again() {
     let ran = db.sync(NAME).expect(0);
 
     let requests = fake.requests();
-    let sent = upserts(&requests[before..]);
+    assert!(upserts(&requests[before..]).is_empty());
+    // An exit is an update (it never makes a record), and only the
+    // segments are cleared; nothing else is touched.
+    let sent: Vec<&LoggedRequest> = requests[before..]
+        .iter()
+        .filter(|request| request.path.ends_with("/batch/update"))
+        .collect();
     assert_eq!(sent.len(), 1, "{sent:?}");
-    // Only the segments are cleared; nothing else is touched.
     assert_eq!(
         sent[0].body.as_ref().unwrap(),
         &json!({"inputs": [
@@ -281,9 +286,13 @@ fn an_entity_leaving_is_cleared_once_then_never_sent_again() {
     assert_eq!(fake.objects("contacts"), contacts);
 
     // Forgotten: never sent again.
-    let upserted = fake.upsert_requests();
+    let upserted = fake.upsert_requests() + fake.update_requests();
     let ran = db.sync(NAME).expect(0);
-    assert_eq!(fake.upsert_requests(), upserted, "sent again after leaving");
+    assert_eq!(
+        fake.upsert_requests() + fake.update_requests(),
+        upserted,
+        "sent again after leaving"
+    );
     assert!(ran.stdout.contains(&counts_line(0, 4, 0, 1, 0)), "{ran}");
     assert_eq!(fake.objects("contacts"), contacts);
 }
@@ -793,7 +802,7 @@ fn a_dry_run_needs_no_token_and_sends_nothing() {
         "{ran}"
     );
     assert!(out.contains("5 property checks"), "{ran}");
-    assert!(out.contains("2 upsert batches"), "{ran}");
+    assert!(out.contains("2 batch writes"), "{ran}");
     assert_eq!(
         samples(out, "users"),
         [
@@ -1264,4 +1273,23 @@ fn a_new_key_sends_everyone_under_it_and_no_old_key() {
             (key, "Cyan".to_string())
         ]
     );
+}
+
+/// A contact deleted in HubSpot since it was synced is not made again when
+/// it leaves the filter: its exit is an update, and "not found" is done.
+#[test]
+fn a_contact_deleted_in_hubspot_is_not_made_again_by_its_exit() {
+    let fake = FakeHubSpot::start(TOKEN);
+    let db = hubspot_db(&fake);
+    db.sync(NAME).expect(0);
+    fake.delete_object("contacts", "email", "cy@mail.example");
+    db.run(&["set", "--kind", "users", "u3", r#"role="member""#])
+        .expect(0);
+    let ran = db.sync(NAME).expect(0);
+    assert!(ran.stdout.contains(&counts_line(0, 5, 1, 1, 0)), "{ran}");
+    assert!(!fake.objects("contacts").contains_key("cy@mail.example"));
+    // Forgotten like any exit.
+    let writes = fake.upsert_requests() + fake.update_requests();
+    db.sync(NAME).expect(0);
+    assert_eq!(fake.upsert_requests() + fake.update_requests(), writes);
 }

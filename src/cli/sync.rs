@@ -125,7 +125,7 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
     let checks: u64 = report.kinds.iter().map(|k| k.property_checks).sum();
     match destination.connector {
         ConnectorKind::HubSpot => println!(
-            "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} upsert batches of at most 100 — at least {} requests, {} at {} requests per 10 s.",
+            "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} batch writes of at most 100 (upserts; exits as updates) — at least {} requests, {} at {} requests per 10 s.",
             report.requests,
             if report.duration.is_zero() {
                 "within one rate-limit window".to_string()

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 
 use super::hubspot::{upsert_body, wanted_properties};
 use super::pace::Pace;
-use super::plan::{KindPlan, SyncPlan};
+use super::plan::{KindPlan, Record, RecordOp, SyncPlan};
 use super::webhook::batch_body;
 use crate::model::EntityKind;
 use crate::model::destination::{ConnectorKind, RECORDS_PER_BATCH};
@@ -76,20 +76,25 @@ fn kind_report(kind: &KindPlan, connector: ConnectorKind) -> KindReport {
     let to_send = kind.to_send_count() as u64;
     let (target, batches, property_checks) = match connector {
         ConnectorKind::HubSpot => {
-            let sending = kind
-                .upserts
-                .len()
-                .saturating_add(kind.exits.iter().filter(|e| !e.payload.is_empty()).count());
+            // Each batch of the runner is an upsert request for its upserts
+            // and an update request for its exits with something to clear.
+            let records: Vec<&Record> = kind.to_send().collect();
+            let requests: usize = records
+                .chunks(RECORDS_PER_BATCH)
+                .map(|batch| {
+                    let upserts = batch.iter().any(|r| r.op == RecordOp::Upsert);
+                    let exits = batch
+                        .iter()
+                        .any(|r| r.op == RecordOp::Exit && !r.payload.is_empty());
+                    usize::from(upserts) + usize::from(exits)
+                })
+                .sum();
             let checks = if to_send == 0 {
                 0
             } else {
                 wanted_properties(kind).len() as u64
             };
-            (
-                kind.sync.object().to_string(),
-                sending.div_ceil(RECORDS_PER_BATCH) as u64,
-                checks,
-            )
+            (kind.sync.object().to_string(), requests as u64, checks)
         }
         ConnectorKind::Webhook => (
             "webhook".to_string(),

@@ -59,6 +59,8 @@ pub enum Match {
     Upserts,
     /// A batch upsert of this object type (`contacts`, `companies`).
     UpsertsOf(String),
+    /// Batch updates (what an exit is sent as).
+    Updates,
     /// Any properties request (read or write).
     Properties,
     /// A property create or update.
@@ -172,7 +174,7 @@ impl FakeHubSpot {
             .collect();
         let body =
             json!({"inputs": [{"idProperty": id_property, "id": id, "properties": properties}]});
-        let upserted = self.state().crm.upsert(object, &body, &[], &now());
+        let upserted = self.state().crm.upsert(object, &body, &[], true, &now());
         let upserted =
             upserted.unwrap_or_else(|refusal| panic!("the fake refuses the object: {refusal:?}"));
         upserted.results[0]["id"].as_str().unwrap().to_string()
@@ -230,6 +232,21 @@ impl FakeHubSpot {
     /// Requests to a batch upsert endpoint, whatever was answered.
     pub fn upsert_requests(&self) -> usize {
         self.state().upserted_ids.len()
+    }
+
+    /// Requests to a batch update endpoint, whatever was answered.
+    pub fn update_requests(&self) -> usize {
+        let state = self.state();
+        state
+            .log
+            .iter()
+            .filter(|request| request.path.ends_with("/batch/update"))
+            .count()
+    }
+
+    /// Deletes a record, as a user deleting a contact in HubSpot would.
+    pub fn delete_object(&self, object: &str, key_property: &str, key: &str) {
+        self.state().crm.delete_record(object, key_property, key);
     }
 
     /// Requests to a properties endpoint, whatever was answered.

@@ -173,43 +173,31 @@ fn policy_of(response: &HttpResponse) -> Option<String> {
         .and_then(|body| body.get("policyName")?.as_str().map(str::to_string))
 }
 
-impl Connector for HubSpot {
-    fn prepare(&mut self, plan: &SyncPlan, control: &mut dyn SyncControl) -> Result<(), Stop> {
-        for kind in &plan.kinds {
-            if kind.to_send_count() == 0 {
-                continue;
-            }
-            let object = kind.sync.object().to_string();
-            let mut seen = BTreeSet::new();
-            for wanted in wanted_properties(kind) {
-                if seen.insert(fold_name(&wanted.name)) {
-                    self.ensure(&object, &wanted, true, control)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn send(
+impl HubSpot {
+    /// One batch write (`upsert` or `update`) of these records; the
+    /// records refused, with HubSpot's reasons. An update of a record that
+    /// is not there (deleted in HubSpot) is done: there is nothing to clear.
+    fn write(
         &mut self,
         kind: &KindPlan,
-        records: &[&Record],
+        endpoint: &str,
+        mut sending: Vec<&Record>,
         control: &mut dyn SyncControl,
     ) -> Result<Rejected, Stop> {
-        // An exit with nothing to clear needs no request: it is forgotten.
-        let mut sending: Vec<&Record> = records
-            .iter()
-            .copied()
-            .filter(|record| record.op == RecordOp::Upsert || !record.payload.is_empty())
-            .collect();
-        let path = format!("/crm/v3/objects/{}/batch/upsert", kind.sync.object());
+        let path = format!("/crm/v3/objects/{}/batch/{endpoint}", kind.sync.object());
         let mut rejected: Rejected = Vec::new();
         while !sending.is_empty() {
             let response = self.call("POST", &path, Some(&upsert_body(kind, &sending)), control)?;
             match response.status {
                 200 | 201 => break,
                 207 => {
-                    rejected.extend(multi_status_failures(&response, &sending));
+                    rejected.extend(
+                        multi_status_failures(&response, &sending)
+                            .into_iter()
+                            .filter(|(_, reason)| {
+                                !(endpoint == "update" && reason.starts_with(NOT_FOUND))
+                            }),
+                    );
                     break;
                 }
                 404 => {
@@ -242,6 +230,51 @@ impl Connector for HubSpot {
                 }
             }
         }
+        Ok(rejected)
+    }
+}
+
+/// How a 207 failure's reason begins when HubSpot has no such record.
+const NOT_FOUND: &str = "OBJECT_NOT_FOUND:";
+
+impl Connector for HubSpot {
+    fn prepare(&mut self, plan: &SyncPlan, control: &mut dyn SyncControl) -> Result<(), Stop> {
+        for kind in &plan.kinds {
+            if kind.to_send_count() == 0 {
+                continue;
+            }
+            let object = kind.sync.object().to_string();
+            let mut seen = BTreeSet::new();
+            for wanted in wanted_properties(kind) {
+                if seen.insert(fold_name(&wanted.name)) {
+                    self.ensure(&object, &wanted, true, control)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn send(
+        &mut self,
+        kind: &KindPlan,
+        records: &[&Record],
+        control: &mut dyn SyncControl,
+    ) -> Result<Rejected, Stop> {
+        // Upserts create or update; an exit only updates (`batch/update`),
+        // so a record deleted in HubSpot since is not made again. An exit
+        // with nothing to clear needs no request: it is forgotten.
+        let upserts: Vec<&Record> = records
+            .iter()
+            .copied()
+            .filter(|record| record.op == RecordOp::Upsert)
+            .collect();
+        let exits: Vec<&Record> = records
+            .iter()
+            .copied()
+            .filter(|record| record.op == RecordOp::Exit && !record.payload.is_empty())
+            .collect();
+        let mut rejected = self.write(kind, "upsert", upserts, control)?;
+        rejected.extend(self.write(kind, "update", exits, control)?);
         Ok(rejected)
     }
 

@@ -144,6 +144,7 @@ impl Crm {
         object: &str,
         body: &Value,
         fail_ids: &[String],
+        create: bool,
         now: &str,
     ) -> Result<Upserted, Refusal> {
         let object_type = self.object_type(object)?;
@@ -196,10 +197,44 @@ impl Crm {
                 }));
                 continue;
             }
+            if !create && !self.holds(object, &write) {
+                upserted.errors.push(json!({
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": format!("Could not get some {object} objects, they may be deleted or not exist"),
+                    "context": { "ids": [write.id_as_sent] },
+                    "errors": [],
+                    "links": {},
+                }));
+                continue;
+            }
             let result = self.apply(object, write, now);
             upserted.results.push(result);
         }
         Ok(upserted)
+    }
+
+    /// Is there a record this write names?
+    fn holds(&self, object: &str, write: &Write) -> bool {
+        self.types.get(object).is_some_and(|object_type| {
+            object_type.records.values().any(|record| {
+                record
+                    .properties
+                    .get(&write.id_property)
+                    .map(String::as_str)
+                    == Some(write.key.as_str())
+            })
+        })
+    }
+
+    /// Removes the record an upsert keyed `key_property = key` made (a
+    /// contact deleted in HubSpot).
+    pub fn delete_record(&mut self, object: &str, key_property: &str, key: &str) {
+        if let Some(object_type) = self.types.get_mut(object) {
+            object_type.records.retain(|_, record| {
+                record.properties.get(key_property).map(String::as_str) != Some(key)
+            });
+        }
     }
 
     fn apply(&mut self, object: &str, write: Write, now: &str) -> Value {

@@ -69,6 +69,10 @@ enum Route {
     Upsert {
         object: String,
     },
+    /// `batch/update`: writes existing records only.
+    Update {
+        object: String,
+    },
     /// A known path with a method it does not take.
     WrongMethod,
     Unknown,
@@ -93,9 +97,13 @@ impl Route {
             ("POST", ["", "crm", "v3", "objects", object, "batch", "upsert"]) => Route::Upsert {
                 object: owned(object),
             },
+            ("POST", ["", "crm", "v3", "objects", object, "batch", "update"]) => Route::Update {
+                object: owned(object),
+            },
             (_, ["", "crm", "v3", "properties", _, _])
             | (_, ["", "crm", "v3", "properties", _])
-            | (_, ["", "crm", "v3", "objects", _, "batch", "upsert"]) => Route::WrongMethod,
+            | (_, ["", "crm", "v3", "objects", _, "batch", "upsert"])
+            | (_, ["", "crm", "v3", "objects", _, "batch", "update"]) => Route::WrongMethod,
             _ => Route::Unknown,
         }
     }
@@ -112,6 +120,7 @@ impl Route {
             Match::Any => true,
             Match::Upserts => matches!(self, Route::Upsert { .. }),
             Match::UpsertsOf(of) => matches!(self, Route::Upsert { object } if object == of),
+            Match::Updates => matches!(self, Route::Update { .. }),
             Match::Properties => self.is_property(),
             Match::PropertyWrites => matches!(
                 self,
@@ -312,8 +321,14 @@ impl State {
                 .map(|property| (200, property.to_json())),
             Route::Upsert { object } => schema::check_batch_upsert(body)
                 .map_err(Refusal::validation)
-                .and_then(|()| self.crm.upsert(object, body, fail_ids, &now))
+                .and_then(|()| self.crm.upsert(object, body, fail_ids, true, &now))
                 .map(|upserted| upsert_answer(upserted, &now)),
+            // The same input shape as an upsert; records not there fail
+            // (OBJECT_NOT_FOUND) instead of being made.
+            Route::Update { object } => schema::check_batch_upsert(body)
+                .map_err(Refusal::validation)
+                .and_then(|()| self.crm.upsert(object, body, fail_ids, false, &now))
+                .map(|updated| upsert_answer(updated, &now)),
             Route::WrongMethod => Err(Refusal {
                 status: 405,
                 category: "VALIDATION_ERROR",

@@ -297,7 +297,7 @@ fn requests_lines(screen: &DestinationsScreen, dry: &DryRun) -> Vec<String> {
             };
             vec![
                 format!(
-                    "Requests: at least {} — {checks} property checks, {batches} upsert batches of at most 100",
+                    "Requests: at least {} — {checks} property checks, {batches} batch writes of at most 100",
                     report.requests
                 ),
                 format!("  {time} at {pace} requests per 10 s"),
