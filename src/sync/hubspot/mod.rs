@@ -377,7 +377,7 @@ fn multi_status_failures(response: &HttpResponse, sent: &[&Record]) -> Rejected 
                 // nothing of the batch counts as acknowledged, and the next
                 // run resends it (upserts are idempotent).
                 None => {
-                    let unplaced = format!("{reason} (HubSpot named {id:?}, which was not sent)");
+                    let unplaced = format!("HubSpot named {id:?}, which was not sent: {reason}");
                     return sent
                         .iter()
                         .map(|record| (record.key.clone(), unplaced.clone()))
