@@ -14,6 +14,8 @@
 pub mod ast;
 pub mod destination;
 mod kinds;
+pub mod playbook;
+pub mod playbook_run;
 mod references;
 pub mod sync_run;
 mod text;
