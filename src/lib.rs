@@ -11,6 +11,7 @@ pub mod files;
 pub mod lang;
 pub mod model;
 pub mod os_error;
+pub mod playbook;
 pub mod store;
 pub mod sync;
 pub mod tui;

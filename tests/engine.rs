@@ -89,11 +89,7 @@ fn specs(segments: Segments) -> Vec<SegmentSpec> {
                 .filter(|diagnostic| diagnostic.is_error())
                 .collect();
             assert!(errors.is_empty(), "{condition:?} is invalid: {errors:?}");
-            SegmentSpec {
-                name: name.to_string(),
-                kind,
-                condition: parsed,
-            }
+            SegmentSpec::segment(name, kind, parsed)
         })
         .collect()
 }
@@ -1325,11 +1321,11 @@ fn a_reference_to_a_segment_of_the_other_kind_is_an_error() {
         assert!(rows.is_err(), "users where {condition} gave {rows:?}");
     }
     let mut unchecked = specs(segments);
-    unchecked.push(SegmentSpec {
-        name: "Wrong".to_string(),
-        kind: USERS,
-        condition: parse_condition(r#"in segment "Big""#).unwrap(),
-    });
+    unchecked.push(SegmentSpec::segment(
+        "Wrong",
+        USERS,
+        parse_condition(r#"in segment "Big""#).unwrap(),
+    ));
     let deltas = engine.set_segments(unchecked).map(|d| changes(&engine, &d));
     assert!(deltas.is_err(), "installed, with {deltas:?}");
 }
@@ -2085,8 +2081,8 @@ fn changing_a_segment_reevaluates_it_and_its_dependents_only() {
     load_rows(&mut engine, USERS, &users);
     // "Big" is installed with a member its condition would not choose.
     engine
-        .install_segments(specs(before), |name| {
-            (name == "Big").then(|| {
+        .install_segments(specs(before), |spec| {
+            (spec.name == "Big").then(|| {
                 let mut bits = fixedbitset::FixedBitSet::with_capacity(2);
                 bits.insert(0);
                 bits

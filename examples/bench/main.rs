@@ -376,11 +376,7 @@ fn engine_updates(
         .definitions
         .into_iter()
         .filter_map(|definition| match definition {
-            Definition::Segment(s) => Some(SegmentSpec {
-                name: s.name.text,
-                kind: s.kind,
-                condition: s.condition,
-            }),
+            Definition::Segment(s) => Some(SegmentSpec::segment(s.name.text, s.kind, s.condition)),
             Definition::Block(_) => None,
         })
         .collect();

@@ -17,7 +17,9 @@ pub struct Args {
 pub fn run(global: &Global, args: Args) -> Outcome {
     let sources = load_all(&args.files)?;
     let mut workspace = global.open(true)?;
-    apply_sources(&mut workspace, sources)
+    apply_sources(&mut workspace, sources)?;
+    super::deliver::report_and_deliver(&mut workspace)?;
+    Ok(())
 }
 
 /// Reads every file; any unreadable one fails the command before anything

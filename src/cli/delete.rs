@@ -31,5 +31,6 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     };
     eprintln!("deleted {deleted} {noun}");
     report_membership(&membership);
+    super::deliver::report_and_deliver(&mut workspace)?;
     Ok(())
 }

@@ -121,6 +121,12 @@ pub enum CliError {
         name: String,
         known: Vec<String>,
     },
+    UnknownPlaybook {
+        name: String,
+        known: Vec<String>,
+    },
+    /// A playbook that cannot be changed as asked.
+    Playbook(String),
     /// A sync that could not start.
     Sync(crate::sync::SyncError),
     /// A sync the destination or the network stopped (its summary is
@@ -275,6 +281,17 @@ impl std::fmt::Display for CliError {
                     None => write!(f, " (the destinations are {})", quoted_list(known)),
                 }
             }
+            CliError::UnknownPlaybook { name, known } => {
+                write!(f, "there is no playbook named \"{name}\"")?;
+                match crate::lang::validate::did_you_mean(name, known.iter().map(String::as_str)) {
+                    Some(similar) => write!(f, "; did you mean \"{similar}\"?"),
+                    None if known.is_empty() => f.write_str(
+                        " (there are none yet: define one in a .seg file, `playbook \"NAME\" for users { when ... }`, and apply it)",
+                    ),
+                    None => write!(f, " (the playbooks are {})", quoted_list(known)),
+                }
+            }
+            CliError::Playbook(message) => f.write_str(message),
             CliError::Sync(error) => error.fmt(f),
             CliError::SyncStopped {
                 destination,

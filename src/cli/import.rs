@@ -67,6 +67,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                 }
             }
             report_membership(&report.membership);
+            super::deliver::report_and_deliver(&mut workspace)?;
             Ok(())
         }
         Err(ImportFailure::Rows { errors, count }) => {

@@ -7,6 +7,7 @@ mod apply;
 mod check;
 mod completions;
 mod delete;
+mod deliver;
 mod demo;
 mod error;
 mod explain;
@@ -15,6 +16,7 @@ mod fmt;
 mod history;
 mod import;
 mod output;
+mod playbooks;
 mod query;
 mod run;
 mod runs;
@@ -197,6 +199,16 @@ pub enum Command {
     /// List the sync run log, newest first: counts, outcome and the records
     /// that did not go, with their reasons.
     Runs(runs::Args),
+    /// List the playbooks: trigger, actions, fires in the last 24 h,
+    /// pending webhook deliveries; or one playbook's firings (--runs), the
+    /// activity log (--log); or disable / enable one.
+    ///
+    /// A playbook fires when an entity starts to satisfy its `when` (on
+    /// apply, import, set, a TUI edit or stage move, and `segscope run`).
+    /// Commands that fire deliver the webhooks before they exit; what
+    /// cannot be delivered stays pending and is retried, with backoff, by
+    /// the next command or `segscope run`.
+    Playbooks(playbooks::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish or
     /// powershell) to stdout.
     ///
@@ -261,6 +273,7 @@ pub fn run() -> ExitCode {
         Command::Run(args) => run::run(&global, args),
         Command::Sync(args) => sync::run(&global, args),
         Command::Runs(args) => runs::run(&global, args),
+        Command::Playbooks(args) => playbooks::run(&global, args),
         Command::Completions(args) => completions::run(args),
     };
     exit_code(outcome)

@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
-    let workspace = global.open_existing(!args.dry_run)?;
+    let mut workspace = global.open_existing(!args.dry_run)?;
     let segments = workspace.segments();
     let moved = workspace.moved_at_open();
     let recorded = if args.dry_run {
@@ -31,5 +31,8 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         moved.len()
     );
     report_membership(moved);
+    if !args.dry_run {
+        super::deliver::report_and_deliver(&mut workspace)?;
+    }
     Ok(())
 }

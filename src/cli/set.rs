@@ -38,6 +38,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     let membership = workspace.set(kind, &args.id, assignments)?;
     eprintln!("updated {} {}", kind.singular(), args.id);
     report_membership(&membership);
+    super::deliver::report_and_deliver(&mut workspace)?;
     Ok(())
 }
 

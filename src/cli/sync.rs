@@ -38,7 +38,10 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
-    let workspace = global.open_existing(!args.dry_run)?;
+    let mut workspace = global.open_existing(!args.dry_run)?;
+    if !args.dry_run {
+        super::deliver::report_and_deliver(&mut workspace)?;
+    }
     let destinations: Vec<Destination> = if args.all {
         workspace
             .destinations()

@@ -35,21 +35,39 @@ use crate::model::{DefinitionKind, EntityKind, ReferenceGraph, fold_name};
 use links::Links;
 use plan::{Compiler, Plan};
 
-/// A segment as the engine needs it.
+/// A segment as the engine needs it — or a playbook's trigger.
 #[derive(Clone, Debug)]
 pub struct SegmentSpec {
     pub name: String,
     pub kind: EntityKind,
     pub condition: Condition,
+    /// A playbook's `when`: kept and moved exactly like a segment's members
+    /// (incrementally, after every segment it may read), but not a segment:
+    /// no condition can name it, no `segments` list shows it, and its names
+    /// are a namespace of their own.
+    pub trigger: bool,
 }
 
-/// Who entered and who left one segment in one change.
+impl SegmentSpec {
+    pub fn segment(name: impl Into<String>, kind: EntityKind, condition: Condition) -> SegmentSpec {
+        SegmentSpec {
+            name: name.into(),
+            kind,
+            condition,
+            trigger: false,
+        }
+    }
+}
+
+/// Who entered and who left one segment (or one playbook's trigger, when
+/// `trigger`) in one change.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MembershipDelta {
     pub segment: String,
     pub kind: EntityKind,
     pub entered: Vec<u32>,
     pub exited: Vec<u32>,
+    pub trigger: bool,
 }
 
 struct CompiledSegment {
@@ -74,9 +92,12 @@ pub struct Engine {
     kinds: Vec<EntityKind>,
     /// Segment indexes in dependency order.
     order: Vec<usize>,
-    /// (name, index) sorted by name in byte order, for `segments`.
+    /// (name, index) of segments sorted by name in byte order, for `segments`.
     by_name: Vec<(String, usize)>,
+    /// Segments by folded name: what `in segment` may name.
     by_folded_name: HashMap<String, usize>,
+    /// Playbook triggers by folded name.
+    triggers_by_folded_name: HashMap<String, usize>,
 }
 
 impl Engine {
@@ -92,6 +113,7 @@ impl Engine {
             order: Vec::new(),
             by_name: Vec::new(),
             by_folded_name: HashMap::new(),
+            triggers_by_folded_name: HashMap::new(),
         }
     }
 
@@ -212,17 +234,23 @@ impl Engine {
 
     /// Compiles `specs` (which must be valid and free of cycles) and takes
     /// `members` as their current members (missing ones start empty),
-    /// without evaluating anything.
+    /// without evaluating anything. Triggers come after every segment in
+    /// evaluation order (they may read segments; nothing reads them).
     pub fn install_segments(
         &mut self,
         specs: Vec<SegmentSpec>,
-        mut members: impl FnMut(&str) -> Option<FixedBitSet>,
+        mut members: impl FnMut(&SegmentSpec) -> Option<FixedBitSet>,
     ) -> Result<(), CompileError> {
-        let by_folded_name: HashMap<String, usize> = specs
-            .iter()
-            .enumerate()
-            .map(|(index, spec)| (fold_name(&spec.name), index))
-            .collect();
+        let mut by_folded_name = HashMap::new();
+        let mut triggers_by_folded_name = HashMap::new();
+        for (index, spec) in specs.iter().enumerate() {
+            let names = if spec.trigger {
+                &mut triggers_by_folded_name
+            } else {
+                &mut by_folded_name
+            };
+            names.insert(fold_name(&spec.name), index);
+        }
         let kinds: Vec<EntityKind> = specs.iter().map(|spec| spec.kind).collect();
         let lookup = |name: &str| {
             by_folded_name
@@ -235,9 +263,10 @@ impl Engine {
         };
         let mut compiled = Vec::with_capacity(specs.len());
         for spec in specs {
+            let what = if spec.trigger { "playbook" } else { "segment" };
             let plan = compiler
                 .compile(&spec.condition, spec.kind)
-                .map_err(|error| CompileError(format!("segment \"{}\": {}", spec.name, error.0)))?;
+                .map_err(|error| CompileError(format!("{what} \"{}\": {}", spec.name, error.0)))?;
             let mut references = Vec::new();
             plan.segment_references(&mut references);
             references.sort_unstable();
@@ -255,7 +284,7 @@ impl Engine {
             .iter()
             .map(|segment| {
                 let rows = self.table(segment.spec.kind).rows();
-                let mut bits = members(&segment.spec.name).unwrap_or_default();
+                let mut bits = members(&segment.spec).unwrap_or_default();
                 bits.grow(rows);
                 bits
             })
@@ -263,6 +292,7 @@ impl Engine {
         let mut by_name: Vec<(String, usize)> = compiled
             .iter()
             .enumerate()
+            .filter(|(_, segment)| !segment.spec.trigger)
             .map(|(index, segment)| (segment.spec.name.clone(), index))
             .collect();
         by_name.sort();
@@ -271,6 +301,7 @@ impl Engine {
         self.order = order;
         self.by_name = by_name;
         self.by_folded_name = by_folded_name;
+        self.triggers_by_folded_name = triggers_by_folded_name;
         Ok(())
     }
 
@@ -291,35 +322,34 @@ impl Engine {
         specs: Vec<SegmentSpec>,
         renames: &[(String, String)],
     ) -> Result<Vec<MembershipDelta>, CompileError> {
-        let renamed = |name: &str| -> String {
-            let folded = fold_name(name);
-            renames
+        // Names are (trigger, folded name): a playbook may share a segment's.
+        let renamed = |spec: &SegmentSpec| -> (bool, String) {
+            let folded = fold_name(&spec.name);
+            if spec.trigger {
+                return (true, folded);
+            }
+            let name = renames
                 .iter()
                 .find(|(old, _)| fold_name(old) == folded)
-                .map_or(folded, |(_, new)| fold_name(new))
+                .map_or(folded, |(_, new)| fold_name(new));
+            (false, name)
         };
-        let previous: HashMap<String, (EntityKind, FixedBitSet)> = self
+        let key = |spec: &SegmentSpec| (spec.trigger, fold_name(&spec.name));
+        let previous: HashMap<(bool, String), (EntityKind, FixedBitSet)> = self
             .segments
             .iter()
             .zip(&self.members)
-            .map(|(segment, bits)| {
-                (
-                    renamed(&segment.spec.name),
-                    (segment.spec.kind, bits.clone()),
-                )
-            })
+            .map(|(segment, bits)| (renamed(&segment.spec), (segment.spec.kind, bits.clone())))
             .collect();
-        let new_names: HashMap<String, EntityKind> = specs
-            .iter()
-            .map(|spec| (fold_name(&spec.name), spec.kind))
-            .collect();
+        let new_names: HashMap<(bool, String), EntityKind> =
+            specs.iter().map(|spec| (key(spec), spec.kind)).collect();
         // Segments that go away (or change kind): every member exits.
         let mut deltas: Vec<MembershipDelta> = self
             .segments
             .iter()
             .zip(&self.members)
             .filter(|(segment, bits)| {
-                new_names.get(&renamed(&segment.spec.name)) != Some(&segment.spec.kind)
+                new_names.get(&renamed(&segment.spec)) != Some(&segment.spec.kind)
                     && !bits.is_clear()
             })
             .map(|(segment, bits)| MembershipDelta {
@@ -327,24 +357,20 @@ impl Engine {
                 kind: segment.spec.kind,
                 entered: Vec::new(),
                 exited: bits.ones().map(|row| row as u32).collect(),
+                trigger: segment.spec.trigger,
             })
             .collect();
-        let unchanged: HashMap<String, (EntityKind, Condition)> = self
+        let unchanged: HashMap<(bool, String), (EntityKind, Condition)> = self
             .segments
             .iter()
-            .map(|s| {
-                (
-                    renamed(&s.spec.name),
-                    (s.spec.kind, s.spec.condition.clone()),
-                )
-            })
+            .map(|s| (renamed(&s.spec), (s.spec.kind, s.spec.condition.clone())))
             .collect();
-        let kinds: HashMap<String, EntityKind> = new_names;
-        self.install_segments(specs, |name| {
-            let folded = fold_name(name);
+        let kinds: HashMap<(bool, String), EntityKind> = new_names;
+        self.install_segments(specs, |spec| {
+            let key = key(spec);
             previous
-                .get(&folded)
-                .filter(|(kind, _)| Some(kind) == kinds.get(&folded))
+                .get(&key)
+                .filter(|(kind, _)| Some(kind) == kinds.get(&key))
                 .map(|(_, bits)| bits.clone())
         })?;
         // Only new and changed segments, and those that read them, are
@@ -355,7 +381,7 @@ impl Engine {
             .iter()
             .map(|s| {
                 !unchanged
-                    .get(&fold_name(&s.spec.name))
+                    .get(&key(&s.spec))
                     .is_some_and(|(kind, condition)| {
                         *kind == s.spec.kind && condition.same_meaning(&s.spec.condition)
                     })
@@ -396,6 +422,7 @@ impl Engine {
                     kind: segment.spec.kind,
                     entered,
                     exited,
+                    trigger: segment.spec.trigger,
                 });
             }
             self.members[index] = fresh;
@@ -408,9 +435,13 @@ impl Engine {
         self.now = now;
         let specs: Vec<SegmentSpec> = self.segments.iter().map(|s| s.spec.clone()).collect();
         let members = std::mem::take(&mut self.members);
-        let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
-        let mut by_name: HashMap<String, FixedBitSet> = names.into_iter().zip(members).collect();
-        self.install_segments(specs, |name| by_name.remove(name))?;
+        let names: Vec<(bool, String)> =
+            specs.iter().map(|s| (s.trigger, s.name.clone())).collect();
+        let mut by_name: HashMap<(bool, String), FixedBitSet> =
+            names.into_iter().zip(members).collect();
+        self.install_segments(specs, |spec| {
+            by_name.remove(&(spec.trigger, spec.name.clone()))
+        })?;
         Ok(self.reevaluate_all())
     }
 
@@ -563,6 +594,7 @@ impl Engine {
                     kind,
                     entered,
                     exited,
+                    trigger: segment.spec.trigger,
                 });
             }
         }
@@ -610,8 +642,17 @@ impl Engine {
     pub fn segment_names(&self) -> Vec<(String, EntityKind)> {
         self.segments
             .iter()
+            .filter(|segment| !segment.spec.trigger)
             .map(|segment| (segment.spec.name.clone(), segment.spec.kind))
             .collect()
+    }
+
+    /// The rows that satisfy a playbook's trigger now (by name, ignoring
+    /// case), as last evaluated.
+    pub fn trigger_matches(&self, name: &str) -> Option<(EntityKind, &FixedBitSet)> {
+        self.triggers_by_folded_name
+            .get(&fold_name(name))
+            .map(|&index| (self.kinds[index], &self.members[index]))
     }
 }
 
@@ -638,18 +679,36 @@ impl Touched {
     }
 }
 
-/// Segment indexes such that each comes after every segment it reads.
+/// Segment indexes such that each comes after every segment it reads, and
+/// the triggers after them all.
 fn dependency_order(segments: &[CompiledSegment]) -> Result<Vec<usize>, CompileError> {
     let mut graph = ReferenceGraph::default();
-    for segment in segments {
+    // The segment each node of the graph is.
+    let mut node_segment = Vec::new();
+    for (index, segment) in segments.iter().enumerate() {
+        if segment.spec.trigger {
+            continue;
+        }
         let references = segment
             .references
             .iter()
             .map(|&index| (segments[index].spec.name.clone(), ()))
             .collect();
         graph.add(DefinitionKind::Segment, &segment.spec.name, references);
+        node_segment.push(index);
     }
-    graph
+    let mut order: Vec<usize> = graph
         .dependency_order()
-        .map_err(|cycle| CompileError(cycle.message()))
+        .map_err(|cycle| CompileError(cycle.message()))?
+        .into_iter()
+        .map(|node| node_segment[node])
+        .collect();
+    order.extend(
+        segments
+            .iter()
+            .enumerate()
+            .filter(|(_, segment)| segment.spec.trigger)
+            .map(|(index, _)| index),
+    );
+    Ok(order)
 }

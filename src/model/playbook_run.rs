@@ -96,3 +96,24 @@ pub struct Activity {
     pub entity: Option<(EntityKind, String)>,
     pub message: String,
 }
+
+/// A webhook waiting in the outbox: everything its delivery needs, fixed
+/// when the playbook fired (the body says what was true then).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingDelivery {
+    pub firing: u64,
+    /// The action's index in the firing.
+    pub action: u32,
+    pub playbook: String,
+    pub url: String,
+    /// The variable holding the signing secret, read when delivering.
+    pub secret_env: Option<String>,
+    /// `webhook-id`: the same for every try, different for every firing.
+    pub message_id: String,
+    /// The JSON body.
+    pub body: String,
+    pub attempts: u32,
+    /// Not before this instant (microseconds, UTC).
+    pub next_try: i64,
+    pub last_error: Option<String>,
+}

@@ -159,14 +159,27 @@ impl Change {
             .transaction
             .open_table(SEGMENT_MEMBERS)
             .or_store_error(&self.path, writing)?;
-        let chunk_count = members.len().div_ceil(MEMBER_CHUNK_ROWS as usize) as u32;
+        self.put_bitset_chunks(&mut table, folded_name, members, rows, writing)
+    }
+
+    /// Stores the chunks of a bitset under `(folded_name, chunk)` keys that
+    /// contain `rows` (all chunks when `rows` is `None`).
+    pub(super) fn put_bitset_chunks(
+        &self,
+        table: &mut Table<'_, (&'static str, u32), &'static [u8]>,
+        folded_name: &str,
+        bits: &FixedBitSet,
+        rows: Option<&[u32]>,
+        writing: StoreOperation,
+    ) -> Result<(), StoreError> {
+        let chunk_count = bits.len().div_ceil(MEMBER_CHUNK_ROWS as usize) as u32;
         let mut chunks: Vec<u32> = match rows {
             Some(rows) => rows.iter().map(|row| row / MEMBER_CHUNK_ROWS).collect(),
             None => (0..chunk_count).collect(),
         };
         chunks.sort_unstable();
         chunks.dedup();
-        let blocks = members.as_slice();
+        let blocks = bits.as_slice();
         let blocks_per_chunk = MEMBER_CHUNK_ROWS as usize / usize::BITS as usize;
         for chunk in chunks {
             let start = chunk as usize * blocks_per_chunk;

@@ -37,6 +37,9 @@ pub enum StoreOperation {
     /// What each destination last acknowledged, and the run log.
     ReadSyncState,
     WriteSyncState,
+    /// Playbooks' trigger state, runs log, outbox and the activity log.
+    ReadPlaybooks,
+    WritePlaybooks,
     /// Making a change durable (committing the write transaction).
     Commit,
 }
@@ -53,6 +56,7 @@ impl StoreOperation {
                 | StoreOperation::ReadMembers
                 | StoreOperation::ReadHistory
                 | StoreOperation::ReadSyncState
+                | StoreOperation::ReadPlaybooks
         )
     }
 
@@ -78,6 +82,10 @@ impl StoreOperation {
             StoreOperation::ReadSyncState => format!("read the sync state and run log of {path}"),
             StoreOperation::WriteSyncState => {
                 format!("record the sync run in {path}")
+            }
+            StoreOperation::ReadPlaybooks => format!("read the playbooks' runs log from {path}"),
+            StoreOperation::WritePlaybooks => {
+                format!("record the playbooks' firings in {path}")
             }
             StoreOperation::Commit => format!("save the change to {path}"),
         }

@@ -11,6 +11,7 @@
 mod change;
 mod error;
 pub mod import;
+mod playbook_state;
 mod read;
 mod sync_state;
 mod tables;

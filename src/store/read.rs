@@ -165,9 +165,18 @@ impl Store {
 
     /// The stored members of a segment, if it has been evaluated before.
     pub fn members(&self, folded_name: &str) -> Result<Option<FixedBitSet>, StoreError> {
-        let reading = StoreOperation::ReadMembers;
+        self.bitset_chunks(SEGMENT_MEMBERS, folded_name, StoreOperation::ReadMembers)
+    }
+
+    /// A bitset stored in chunks under `(folded_name, chunk)` keys.
+    pub(super) fn bitset_chunks(
+        &self,
+        definition: TableDefinition<(&str, u32), &[u8]>,
+        folded_name: &str,
+        reading: StoreOperation,
+    ) -> Result<Option<FixedBitSet>, StoreError> {
         let transaction = self.read(reading)?;
-        let Some(table) = self.open_table(&transaction, SEGMENT_MEMBERS, reading)? else {
+        let Some(table) = self.open_table(&transaction, definition, reading)? else {
             return Ok(None);
         };
         let mut words: Vec<u64> = Vec::new();

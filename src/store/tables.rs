@@ -41,3 +41,37 @@ pub const SYNC_RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("sync_ru
 /// answered 410 Gone); a destination pointed elsewhere is enabled again.
 pub const DISABLED_DESTINATIONS: TableDefinition<&str, &str> =
     TableDefinition::new("disabled_destinations");
+
+/// (folded playbook name, chunk index) → the rows that satisfied its `when`
+/// at the last recorded evaluation, as bitset words like `segment_members`.
+pub const PLAYBOOK_MATCHES: TableDefinition<(&str, u32), &[u8]> =
+    TableDefinition::new("playbook_matches");
+
+/// (folded playbook name, ordinal) → the firing id, for the entities a
+/// `runs once` playbook has fired for (never again).
+pub const PLAYBOOK_FIRED_ONCE: TableDefinition<(&str, u32), u64> =
+    TableDefinition::new("playbook_fired_once");
+
+/// firing id → postcard(Firing): the runs log.
+pub const PLAYBOOK_FIRINGS: TableDefinition<u64, &[u8]> = TableDefinition::new("playbook_firings");
+
+/// (folded playbook name, firing id) → the firing's instant: each
+/// playbook's firings, newest last, without decoding them.
+pub const PLAYBOOK_FIRINGS_BY_PLAYBOOK: TableDefinition<(&str, u64), i64> =
+    TableDefinition::new("playbook_firings_by_playbook");
+
+/// (firing id, action index) → postcard(PendingDelivery): the outbox.
+pub const PLAYBOOK_OUTBOX: TableDefinition<(u64, u32), &[u8]> =
+    TableDefinition::new("playbook_outbox");
+
+/// folded playbook name → the instant it was disabled at.
+pub const DISABLED_PLAYBOOKS: TableDefinition<&str, i64> =
+    TableDefinition::new("disabled_playbooks");
+
+/// sequence → postcard(Activity): the activity log.
+pub const ACTIVITY_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("activity_log");
+
+/// The next firing id (u64, little-endian) in `meta`.
+pub const NEXT_FIRING_KEY: &str = "next_firing_id";
+/// A random token naming this database in webhook ids, in `meta`.
+pub const DATABASE_TOKEN_KEY: &str = "database_token";

@@ -93,11 +93,17 @@ pub struct Http {
 
 impl Http {
     pub fn new() -> Http {
+        Http::with_default_timeout(DEFAULT_TIMEOUT)
+    }
+
+    /// An agent whose requests may take `timeout`, unless
+    /// `SEGSCOPE_HTTP_TIMEOUT` says otherwise.
+    pub fn with_default_timeout(timeout: Duration) -> Http {
         let timeout = std::env::var("SEGSCOPE_HTTP_TIMEOUT")
             .ok()
             .and_then(|text| text.trim().parse::<f64>().ok())
             .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
+            .map_or(timeout, Duration::from_secs_f64);
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)

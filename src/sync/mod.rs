@@ -13,16 +13,16 @@
 
 mod connector;
 mod file;
-mod http;
+pub(crate) mod http;
 mod hubspot;
 mod pace;
 mod payload;
 mod plan;
 mod report;
-mod retry;
+pub(crate) mod retry;
 mod runner;
 pub mod summary;
-mod webhook;
+pub(crate) mod webhook;
 
 use std::fmt;
 

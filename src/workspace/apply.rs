@@ -5,9 +5,10 @@
 //! longer holds. Definitions from other files or from the terminal UI are
 //! left alone, and a file may not take over a name one of them holds.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::changes::MembershipCount;
+use super::firing::triggers_by_name;
 use super::registry::Registry;
 use super::{Workspace, WorkspaceError};
 use crate::lang::Diagnostic;
@@ -17,6 +18,7 @@ use crate::lang::validate::{
     SegmentCatalog, check_texts, definition_references, validate_condition,
 };
 use crate::lang::view::view_from_block;
+use crate::model::ast::Node;
 use crate::model::ast::{Definition, File, Span};
 use crate::model::fold_name;
 use crate::model::{DefinitionKind, Origin};
@@ -304,19 +306,56 @@ impl Workspace {
 
         // Parsed once here; a definition that does not parse changes nothing.
         let registry = Registry::new(next)?;
-        let specs = registry.specs();
+        let specs = registry.specs(&self.store.disabled_playbooks()?);
+        let playbooks = PlaybookChanges::between(&self.registry, &registry);
         let deltas = self
             .engine
             .set_segments_renaming(specs, &report.renamed)
             .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
+        let old_registry = std::mem::replace(&mut self.registry, registry);
+        match self.store_definitions(&removed, &playbooks, deltas, &report) {
+            Ok(deltas) => {
+                report.membership = super::changes::summarize(&deltas);
+                Ok(report)
+            }
+            Err(error) => {
+                // Nothing was stored: the snapshot goes back with the store.
+                self.registry = old_registry;
+                self.restore_engine()?;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// The store's half of [`Workspace::replace_definitions`], with the new
+    /// registry and segments in place: one change, committed or not at all.
+    fn store_definitions(
+        &mut self,
+        removed: &[StoredDefinition],
+        playbooks: &PlaybookChanges,
+        deltas: Vec<crate::engine::MembershipDelta>,
+        report: &ApplyReport,
+    ) -> Result<Vec<crate::engine::MembershipDelta>, crate::store::StoreError> {
         let change = self.store.begin()?;
-        for definition in &removed {
+        for definition in removed {
             change.delete_definition(definition.kind, &fold_name(&definition.name))?;
         }
-        for definition in registry.stored() {
+        for definition in self.registry.stored() {
             change.put_definition(definition, &fold_name(&definition.name))?;
         }
-        self.record(&change, &deltas)?;
+        for folded in &playbooks.forgotten {
+            change.forget_playbook(folded)?;
+        }
+        for folded in &playbooks.removed {
+            change.set_playbook_disabled(folded, None)?;
+        }
+        let deltas = self.record_and_fire(&change, deltas, &playbooks.silent)?;
+        for folded in &playbooks.restarted {
+            change.forget_playbook_matches(folded)?;
+            if let Some((_, matches)) = self.engine.trigger_matches(folded) {
+                change.put_playbook_matches(folded, matches, None)?;
+            }
+        }
         // New, changed and removed segments get their stored members
         // rewritten whole: a name may now hold another kind's rows.
         for name in report
@@ -328,14 +367,60 @@ impl Workspace {
             self.rewrite_members(&change, name)?;
         }
         change.commit()?;
-        report.membership = super::changes::summarize(&deltas);
-        self.registry = registry;
-        Ok(report)
+        Ok(deltas)
     }
 
     /// Every stored definition (all kinds), as applied.
     pub fn definitions(&self) -> Vec<StoredDefinition> {
         self.registry.stored_list()
+    }
+}
+
+/// How the playbooks of an apply differ from those before it (folded names).
+struct PlaybookChanges {
+    /// Gone: their state is forgotten, their runs log stays.
+    removed: Vec<String>,
+    /// Removed, or now about another kind: who matched and who fired once
+    /// are forgotten.
+    forgotten: Vec<String>,
+    /// New, or with another `when` or kind: their matches are stored whole.
+    restarted: Vec<String>,
+    /// Of those, the ones that `skip existing`: what matches now does not fire.
+    silent: HashSet<String>,
+}
+
+impl PlaybookChanges {
+    fn between(before: &Registry, after: &Registry) -> PlaybookChanges {
+        let old = triggers_by_name(before.playbooks());
+        let new = triggers_by_name(after.playbooks());
+        let mut changes = PlaybookChanges {
+            removed: old
+                .keys()
+                .filter(|folded| !new.contains_key(*folded))
+                .cloned()
+                .collect(),
+            forgotten: Vec::new(),
+            restarted: Vec::new(),
+            silent: HashSet::new(),
+        };
+        changes.forgotten = changes.removed.clone();
+        for (folded, playbook) in &new {
+            let restarted = match old.get(folded) {
+                None => true,
+                Some(previous) if previous.kind != playbook.kind => {
+                    changes.forgotten.push(folded.clone());
+                    true
+                }
+                Some(previous) => !previous.when.same_meaning(&playbook.when),
+            };
+            if restarted {
+                changes.restarted.push(folded.clone());
+                if playbook.skip_existing {
+                    changes.silent.insert(folded.clone());
+                }
+            }
+        }
+        changes
     }
 }
 

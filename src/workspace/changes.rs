@@ -156,7 +156,7 @@ impl From<WorkspaceError> for ChangeFailure {
 }
 
 /// What one row asks of the store, as the engine stage decided it.
-enum Write {
+pub(super) enum Write {
     /// A new entity: the row as it was read and encoded.
     Created { ordinal: u32 },
     /// An existing entity, re-encoded after merging.
@@ -303,7 +303,11 @@ fn write_batch(
     Ok(())
 }
 
-fn write_row(writer: &mut EntityWriter, row: &ImportRow, write: &Write) -> Result<(), StoreError> {
+pub(super) fn write_row(
+    writer: &mut EntityWriter,
+    row: &ImportRow,
+    write: &Write,
+) -> Result<(), StoreError> {
     match write {
         Write::Created { ordinal } => writer.put_encoded(&row.id, *ordinal, &row.encoded),
         Write::Updated { ordinal, encoded } => writer.put_encoded(&row.id, *ordinal, encoded),
@@ -424,7 +428,7 @@ impl Workspace {
             return Err(failure);
         }
         let deltas = self.engine.settle(touched);
-        self.record(&change, &deltas)?;
+        let deltas = self.record_and_fire(&change, deltas, &Default::default())?;
         change.commit()?;
         report.skipped = errors;
         report.skipped_count = error_count;
@@ -474,7 +478,7 @@ impl Workspace {
             Write::Created { .. } | Write::Updated { .. } => self.engine.settle(touched),
             Write::Unchanged { .. } | Write::Nothing => Vec::new(),
         };
-        self.record(&change, &deltas)?;
+        let deltas = self.record_and_fire(&change, deltas, &Default::default())?;
         change.commit()?;
         Ok(summarize(&deltas))
     }
@@ -507,14 +511,14 @@ impl Workspace {
             writer.finish()?;
         }
         let deltas = self.engine.settle(touched);
-        self.record(&change, &deltas)?;
+        let deltas = self.record_and_fire(&change, deltas, &Default::default())?;
         change.commit()?;
         Ok(summarize(&deltas))
     }
 
     /// Rebuilds the snapshot from the store after a change that failed
     /// half-way through (the store rolled back; the engine must too).
-    fn restore_engine(&mut self) -> Result<(), WorkspaceError> {
+    pub(super) fn restore_engine(&mut self) -> Result<(), WorkspaceError> {
         let (engine, registry, _) = build_engine(&self.store, self.now)?;
         self.engine = engine;
         self.registry = registry;
@@ -526,7 +530,7 @@ impl Workspace {
 
 /// Merges (or replaces) one row into the engine's tables, noting in
 /// `touched` the rows to settle, and says what the store must write.
-fn merge_row(
+pub(super) fn merge_row(
     engine: &mut Engine,
     ordinals: &mut Ordinals,
     kind: EntityKind,
@@ -569,15 +573,25 @@ fn merge_row(
     Ok(Write::Updated { ordinal, encoded })
 }
 
+/// How many entered and left each segment (a segment a cascade of
+/// playbook firings moved more than once is counted once, in all); the
+/// triggers of playbooks are not segments and are left out.
 pub(super) fn summarize(deltas: &[MembershipDelta]) -> Vec<MembershipCount> {
-    deltas
-        .iter()
-        .map(|d| MembershipCount {
-            segment: d.segment.clone(),
-            entered: d.entered.len(),
-            exited: d.exited.len(),
-        })
-        .collect()
+    let mut counts: Vec<MembershipCount> = Vec::new();
+    for delta in deltas.iter().filter(|delta| !delta.trigger) {
+        match counts.iter_mut().find(|c| c.segment == delta.segment) {
+            Some(count) => {
+                count.entered += delta.entered.len();
+                count.exited += delta.exited.len();
+            }
+            None => counts.push(MembershipCount {
+                segment: delta.segment.clone(),
+                entered: delta.entered.len(),
+                exited: delta.exited.len(),
+            }),
+        }
+    }
+    counts
 }
 
 /// How many entities entered and how many left one segment in one change.

@@ -20,7 +20,10 @@ mod destinations;
 mod edit;
 mod entity_set;
 mod explain;
+mod firing;
 mod listing;
+mod playbook_saving;
+mod playbooks;
 mod registry;
 mod rename;
 mod saving;
@@ -54,7 +57,9 @@ pub use edit::{
 };
 pub use entity_set::{EntityRow, EntitySet};
 pub use explain::{Clause, ClauseShape, ExplainError, Explanation};
+pub use firing::{FiredCount, PlaybookNews, action_text};
 pub use listing::{PropertyInfo, SortJob, value_text};
+pub use playbooks::{PlaybookFailure, PlaybookSummary};
 pub use stages::{MAX_OFFERED_STAGES, StageColumn, StageColumnKind};
 pub use sync_state::Acknowledged;
 pub use trends::{DayCount, MAX_TREND_DAYS, TrendError};
@@ -65,7 +70,7 @@ use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;
 use crate::model::fold_name;
 use crate::model::property_pairs;
-use crate::store::{Change, EventBatch, Store};
+use crate::store::{Change, Store};
 use registry::Registry;
 
 /// How to open a workspace.
@@ -90,6 +95,8 @@ pub struct Workspace {
     moved_at_open: Vec<MembershipCount>,
     /// Each kind's living rows in id order, kept between answers.
     id_order: entity_set::IdOrder,
+    /// What playbooks did since the faces last asked.
+    news: PlaybookNews,
 }
 
 /// A failure of the workspace: the store's, or a definition in the store
@@ -167,22 +174,26 @@ impl Workspace {
         let store = Store::open(path, options.wait)?;
         let now = options.now.unwrap_or_else(clock_now);
         let (engine, registry, deltas) = build_engine(&store, now)?;
-        let workspace = Workspace {
+        let mut workspace = Workspace {
             store,
             engine,
             registry,
             now,
-            moved_at_open: changes::summarize(&deltas),
+            moved_at_open: Vec::new(),
             id_order: entity_set::IdOrder::default(),
+            news: PlaybookNews::default(),
         };
         if options.record {
             workspace.may_record()?;
         }
-        if options.record && !deltas.is_empty() {
+        workspace.moved_at_open = if options.record && !deltas.is_empty() {
             let change = workspace.store.begin()?;
-            workspace.record(&change, &deltas)?;
+            let recorded = workspace.record_and_fire(&change, deltas, &Default::default())?;
             change.commit()?;
-        }
+            changes::summarize(&recorded)
+        } else {
+            changes::summarize(&deltas)
+        };
         Ok(workspace)
     }
 
@@ -239,37 +250,6 @@ impl Workspace {
         Ok(())
     }
 
-    /// Writes the events and members of `deltas` into `change`.
-    fn record(&self, change: &Change, deltas: &[MembershipDelta]) -> Result<(), StoreError> {
-        let mut batches = Vec::new();
-        for delta in deltas {
-            for (entered, rows) in [(true, &delta.entered), (false, &delta.exited)] {
-                if !rows.is_empty() {
-                    batches.push(EventBatch {
-                        at: self.now,
-                        segment: delta.segment.clone(),
-                        kind: delta.kind,
-                        entered,
-                        ordinals: rows.clone(),
-                    });
-                }
-            }
-        }
-        change.append_events(&batches)?;
-        for delta in deltas {
-            let folded = fold_name(&delta.segment);
-            match self.engine.members(&delta.segment) {
-                Some((_, members)) => {
-                    let rows: Vec<u32> =
-                        delta.entered.iter().chain(&delta.exited).copied().collect();
-                    change.put_members(&folded, members, Some(&rows))?;
-                }
-                None => change.delete_members(&folded)?,
-            }
-        }
-        change.set_evaluated_at(self.now)
-    }
-
     /// Replaces every stored chunk of a segment's members.
     fn rewrite_members(&self, change: &Change, name: &str) -> Result<(), StoreError> {
         let folded = fold_name(name);
@@ -292,12 +272,13 @@ impl Workspace {
             .engine
             .set_now(now)
             .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
-        if !deltas.is_empty() {
-            let change = self.store.begin()?;
-            self.record(&change, &deltas)?;
-            change.commit()?;
+        if deltas.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(changes::summarize(&deltas))
+        let change = self.store.begin()?;
+        let recorded = self.record_and_fire(&change, deltas, &Default::default())?;
+        change.commit()?;
+        Ok(changes::summarize(&recorded))
     }
 
     /// Marks the database as a generated demo.
@@ -331,17 +312,22 @@ fn build_engine(
         })?;
     }
     let registry = Registry::new(store.definitions()?)?;
-    let specs = registry.specs();
-    let mut stored_members = Vec::new();
+    let specs = registry.specs(&store.disabled_playbooks()?);
+    let mut stored = std::collections::HashMap::new();
     for spec in &specs {
-        stored_members.push((spec.name.clone(), store.members(&fold_name(&spec.name))?));
+        let folded = fold_name(&spec.name);
+        let bits = if spec.trigger {
+            store.playbook_matches(&folded)?
+        } else {
+            store.members(&folded)?
+        };
+        stored.insert((spec.trigger, folded), bits);
     }
     engine
-        .install_segments(specs, |name| {
-            stored_members
-                .iter_mut()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, bits)| bits.take())
+        .install_segments(specs, |spec| {
+            stored
+                .get_mut(&(spec.trigger, fold_name(&spec.name)))
+                .and_then(Option::take)
         })
         .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
     let deltas = engine.reevaluate_all();

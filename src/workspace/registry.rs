@@ -3,14 +3,17 @@
 //! them. It answers what used to need a parse or a text search each time:
 //! a segment's tree and description, the specs the engine compiles, and
 //! who refers to a segment (for delete refusals), from the same graph the
-//! engine orders segments by.
+//! engine orders segments by; and each playbook's meaning, whose `when`
+//! the engine keeps as a trigger.
 
 use super::WorkspaceError;
 use crate::engine::SegmentSpec;
 use crate::lang::parse_file;
+use crate::lang::playbook::playbook_from_block;
 use crate::lang::validate::definition_references;
 use crate::model::DefinitionKind;
 use crate::model::ast::{BlockDefinition, Definition, SegmentDefinition};
+use crate::model::playbook::Playbook;
 use crate::model::{ReferenceGraph, fold_name};
 use crate::store::StoredDefinition;
 
@@ -25,6 +28,8 @@ pub struct Registered {
 pub struct Registry {
     entries: Vec<Registered>,
     graph: ReferenceGraph<()>,
+    /// Every playbook's meaning, in the order given.
+    playbooks: Vec<Playbook>,
 }
 
 impl Registry {
@@ -52,14 +57,43 @@ impl Registry {
             }
         }
         let mut graph = ReferenceGraph::default();
+        let mut playbooks = Vec::new();
         for entry in &entries {
             let references = definition_references(&entry.definition)
                 .into_iter()
                 .map(|name| (name, ()))
                 .collect();
             graph.add(entry.definition.kind(), &entry.stored.name, references);
+            if let Definition::Block(block) = &entry.definition
+                && block.keyword == DefinitionKind::Playbook
+            {
+                let playbook = playbook_from_block(block).map_err(|_| {
+                    WorkspaceError::Definitions(format!(
+                        "the stored playbook \"{}\" is not valid any more; re-apply its file",
+                        entry.stored.name
+                    ))
+                })?;
+                playbooks.push(playbook);
+            }
         }
-        Ok(Registry { entries, graph })
+        Ok(Registry {
+            entries,
+            graph,
+            playbooks,
+        })
+    }
+
+    /// Every playbook, in the order given.
+    pub fn playbooks(&self) -> &[Playbook] {
+        &self.playbooks
+    }
+
+    /// A playbook by name (ignoring case).
+    pub fn playbook(&self, name: &str) -> Option<&Playbook> {
+        let folded = fold_name(name);
+        self.playbooks
+            .iter()
+            .find(|playbook| fold_name(&playbook.name) == folded)
     }
 
     /// Every stored definition, in the order they were given.
@@ -126,14 +160,22 @@ impl Registry {
             .collect()
     }
 
-    /// What the engine compiles: every segment's name, kind and condition.
-    pub fn specs(&self) -> Vec<SegmentSpec> {
-        self.segments()
-            .map(|(stored, segment)| SegmentSpec {
-                name: stored.name.clone(),
-                kind: segment.kind,
-                condition: segment.condition.clone(),
-            })
-            .collect()
+    /// What the engine compiles: every segment's name, kind and condition,
+    /// then the trigger of every playbook not `disabled` (folded names).
+    pub fn specs(&self, disabled: &std::collections::HashMap<String, i64>) -> Vec<SegmentSpec> {
+        let segments = self.segments().map(|(stored, segment)| {
+            SegmentSpec::segment(&stored.name, segment.kind, segment.condition.clone())
+        });
+        let triggers = self
+            .playbooks
+            .iter()
+            .filter(|playbook| !disabled.contains_key(&fold_name(&playbook.name)))
+            .map(|playbook| SegmentSpec {
+                name: playbook.name.clone(),
+                kind: playbook.kind,
+                condition: playbook.when.clone(),
+                trigger: true,
+            });
+        segments.chain(triggers).collect()
     }
 }
