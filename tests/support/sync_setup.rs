@@ -171,12 +171,17 @@ impl SyncDb {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_at(NOW, args)
+    }
+
+    /// A command as of another instant than [`NOW`].
+    pub fn command_at(&self, now: &str, args: &[&str]) -> Command {
         let mut command = Command::new(BIN);
         command
             .arg("--db")
             .arg(self.db_path())
             .arg("--now")
-            .arg(NOW)
+            .arg(now)
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1");
@@ -188,8 +193,13 @@ impl SyncDb {
     }
 
     pub fn run(&self, args: &[&str]) -> Ran {
-        let output = self.command(args).output().expect("run segscope");
-        Ran::from_output(format!("segscope {}", args.join(" ")), output)
+        self.run_at(NOW, args)
+    }
+
+    /// Runs a command as of another instant than [`NOW`].
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Ran {
+        let output = self.command_at(now, args).output().expect("run segscope");
+        Ran::from_output(format!("segscope --now {now} {}", args.join(" ")), output)
     }
 
     /// Starts a command without waiting for it (to kill it mid-way).

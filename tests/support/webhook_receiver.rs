@@ -1,4 +1,4 @@
-//! A webhook endpoint on a loopback port for the sync tests: it checks the
+//! A webhook endpoint on a loopback port for the sync and playbook tests: it checks the
 //! Standard Webhooks signature of every delivery (refusing a bad one with
 //! 401, as a real receiver would), keeps what each delivery carried, counts
 //! deliveries by `webhook-id` so a test can tell a retried batch from a new
@@ -336,11 +336,18 @@ impl State {
         }
     }
 
-    /// 200 for a batch (kept once per id), 400 for anything else.
+    /// 200 for a batch (kept once per id) or a playbook's firing, 400 for
+    /// anything else.
     fn accept(&mut self, incoming: &Incoming, webhook_id: &str) -> Answer {
         let json_type = incoming
             .header("content-type")
             .is_some_and(|kind| kind.trim_start().starts_with("application/json"));
+        // A playbook's firing is one event, not a batch of records.
+        let firing = serde_json::from_slice::<Value>(&incoming.body)
+            .is_ok_and(|body| body["type"] == "playbook.fired");
+        if json_type && firing {
+            return Answer::empty(200);
+        }
         let batch = if json_type {
             parse_batch(&incoming.body, webhook_id)
         } else {
