@@ -16,7 +16,7 @@ pub const DELIVERY_BUDGET: Duration = Duration::from_secs(30);
 
 /// Reports what playbooks did in this command's changes, then delivers the
 /// due webhooks. A failure to record a delivery is an error of the command.
-pub fn report_and_deliver(workspace: &mut Workspace) -> Result<(), crate::store::StoreError> {
+pub fn report_and_deliver(workspace: &mut Workspace) -> Result<(), crate::workspace::StoreError> {
     let news = workspace.take_playbook_news();
     for fired in &news.fired {
         let more = match fired.count {
@@ -40,7 +40,7 @@ pub fn report_and_deliver(workspace: &mut Workspace) -> Result<(), crate::store:
 pub fn deliver_due(
     workspace: &mut Workspace,
     budget: Duration,
-) -> Result<(), crate::store::StoreError> {
+) -> Result<(), crate::workspace::StoreError> {
     let due = workspace.due_deliveries()?;
     if due.is_empty() {
         return Ok(());

@@ -76,8 +76,11 @@ struct Fired {
     chain: Vec<String>,
 }
 
+/// Properties to set (`Some`) or unset (`None`), in order.
+type Sets = Vec<(String, Option<Value>)>;
+
 /// The `set`/`unset` actions of a level's firings, per entity, in order.
-type Assignments = Vec<((EntityKind, u32), Vec<(String, Option<Value>)>)>;
+type Assignments = Vec<((EntityKind, u32), Sets)>;
 
 impl Workspace {
     /// Records `deltas` in `change` — membership events and members, the
@@ -205,7 +208,7 @@ impl Workspace {
         playbook: &Playbook,
         row: u32,
         depth: u32,
-    ) -> Result<Option<Vec<(String, Option<Value>)>>, StoreError> {
+    ) -> Result<Option<Sets>, StoreError> {
         let folded = fold_name(&playbook.name);
         if playbook.runs == Runs::Once && change.fired_once(&folded, row)? {
             return Ok(None);
