@@ -29,4 +29,3 @@ pub use parser::{
     parse_relative_time, parse_value,
 };
 pub use validate::did_you_mean;
-pub mod playbook;
