@@ -21,6 +21,7 @@ mod edit;
 mod entity_set;
 mod explain;
 mod listing;
+mod playbook_checks;
 mod registry;
 mod rename;
 mod saving;
