@@ -1560,6 +1560,13 @@ fn conditions_in_blocks_are_validated() {
   }
 }"#,
     ));
+    // A playbook's entries have a meaning of their own now (this one earns
+    // errors for its `where`, its `accounts` and its missing action); the
+    // conditions in its generic entries are still checked, at any depth.
+    let messages: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.split(" | ").next().is_some_and(|m| m.contains("segment")))
+        .collect();
     assert_eq!(
         messages,
         [

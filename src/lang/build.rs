@@ -172,16 +172,45 @@ impl Builder {
         let mut arguments = Vec::new();
         for child in pair.into_inner() {
             let child_span = match child.as_rule() {
-                Rule::where_clause => {
+                Rule::where_clause | Rule::when_clause => {
                     // A condition's pair runs on over the whitespace and
                     // comments after it; the entry ends where its last token does.
                     let start = self.span(&child).start;
                     let end = last_token_end(&child) + self.offset;
+                    let keyword = if child.as_rule() == Rule::when_clause {
+                        "when"
+                    } else {
+                        "where"
+                    };
                     key = Word {
-                        text: "where".to_string(),
-                        span: Span::new(start, start + "where".len()),
+                        text: keyword.to_string(),
+                        span: Span::new(start, start + keyword.len()),
                     };
                     arguments.push(Argument::Condition(self.where_clause(child)));
+                    Span::new(start, end)
+                }
+                Rule::set_clause | Rule::webhook_entry => {
+                    // An optional part at the end lets the pair run on over
+                    // the whitespace after it, as a condition's does.
+                    let start = self.span(&child).start;
+                    let end = last_token_end(&child) + self.offset;
+                    for part in child.into_inner() {
+                        match part.as_rule() {
+                            Rule::kw_set | Rule::kw_webhook => key = self.keyword(&part),
+                            Rule::property_path => {
+                                subject = Some(Subject::Property(self.property_path(part)));
+                            }
+                            Rule::assign | Rule::kw_secret => {
+                                arguments.push(Argument::Word(self.keyword(&part)));
+                            }
+                            Rule::string => {
+                                let text = self.text(part).value;
+                                arguments
+                                    .push(Argument::Value(Value::Literal(Literal::String(text))));
+                            }
+                            _ => arguments.extend(self.argument(part)),
+                        }
+                    }
                     Span::new(start, end)
                 }
                 Rule::entry_key => {
@@ -235,11 +264,7 @@ impl Builder {
             Rule::value => Argument::Value(self.value(pair)),
             Rule::list => Argument::List(self.list(pair)),
             Rule::block => Argument::Block(self.block(pair)),
-            // A word of the language, not of the user: kept in lower case.
-            Rule::entry_word => Argument::Word(Word {
-                text: pair.as_str().to_ascii_lowercase(),
-                span: self.span(&pair),
-            }),
+            Rule::entry_word => Argument::Word(self.keyword(&pair)),
             _ => return None,
         })
     }
@@ -252,6 +277,14 @@ impl Builder {
                 value: String::new(),
                 span,
             },
+        }
+    }
+
+    /// A word of the language, not of the user: kept in lower case.
+    fn keyword(&self, pair: &Pair<Rule>) -> Word {
+        Word {
+            text: pair.as_str().to_ascii_lowercase(),
+            span: self.span(pair),
         }
     }
 

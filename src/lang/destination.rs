@@ -24,10 +24,12 @@ mod checks;
 mod kind_block;
 mod text;
 
-pub use checks::{environment_warnings, segment_filter_problems, variable_is_set};
+pub use super::environment::{environment_warnings, variable_is_set};
+pub use checks::segment_filter_problems;
 pub use text::{destination_definition, destination_text};
 
 use super::diagnostic::Diagnostic;
+use super::environment::is_variable_name;
 use super::validate::did_you_mean;
 use crate::model::EntityKind;
 use crate::model::ast::{
@@ -524,15 +526,6 @@ impl Reader<'_> {
     }
 }
 
-/// A name an environment variable may portably have.
-fn is_variable_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -611,9 +604,5 @@ mod tests {
                     .to_string()
             ])
         );
-        assert!(is_variable_name("_A1"));
-        assert!(!is_variable_name("1A"));
-        assert!(!is_variable_name("A B"));
-        assert!(!is_variable_name(""));
     }
 }

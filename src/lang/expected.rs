@@ -14,6 +14,9 @@ enum Phrase {
     SegmentItem,
     Entry,
     SortOrder,
+    Assign,
+    Secret,
+    Env,
     Condition,
     Operator,
     Value,
@@ -50,6 +53,9 @@ impl Phrase {
             Phrase::SegmentItem => "`description` or `where`",
             Phrase::Entry => "an entry such as `key email`",
             Phrase::SortOrder => "`asc` or `desc`",
+            Phrase::Assign => "`=` and the value to set, as in set plan = \"pro\"",
+            Phrase::Secret => "`secret env \"VARIABLE\"`",
+            Phrase::Env => "`env \"VARIABLE\"`",
             Phrase::Condition => "a condition such as plan = \"pro\"",
             Phrase::Operator => "an operator such as =, !=, >, in, contains, between or is set",
             Phrase::Value => "a value such as \"text\", 42, true or 2024-05-01",
@@ -88,8 +94,12 @@ fn phrase(rule: Rule) -> Option<Phrase> {
         open_brace => Phrase::OpenBrace,
         description | kw_description | where_clause => Phrase::SegmentItem,
         kw_where => Phrase::Where,
-        entry | entry_key | connector => Phrase::Entry,
+        entry | entry_key | connector | when_clause | kw_when | set_clause | webhook_entry
+        | kw_webhook => Phrase::Entry,
         entry_word => Phrase::SortOrder,
+        assign => Phrase::Assign,
+        kw_secret => Phrase::Secret,
+        env_reference | kw_env => Phrase::Env,
         condition | condition_only | prefix_not | segment_membership | account_membership
         | aggregate_predicate | property_predicate | aggregate | count_aggregate
         | value_aggregate | kw_account | kw_count | aggregate_function | kw_sum | kw_avg

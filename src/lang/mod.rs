@@ -5,18 +5,22 @@
 //! [`validate`] checks what needs no data (names, references, cycles,
 //! regexes, where aggregates may appear); [`format`] prints a tree back in
 //! canonical form; [`view`] gives a `view` block its meaning (and prints a
-//! view back), as [`destination`] does for a `destination` block; [`tokens`] cuts half-typed text into the language's tokens
-//! for completion. This module knows nothing of storage, evaluation or
-//! screens.
+//! view back), as [`destination`] does for a `destination` block and
+//! [`playbook`] for a `playbook` block; [`environment`] checks the
+//! environment variables their secrets are read from; [`tokens`] cuts
+//! half-typed text into the language's tokens for completion. This module
+//! knows nothing of storage, evaluation or screens.
 
 mod build;
 mod datetime;
 pub mod destination;
 pub mod diagnostic;
+pub mod environment;
 mod expected;
 pub mod format;
 mod lexical;
 mod parser;
+pub mod playbook;
 mod syntax_error;
 pub mod validate;
 pub mod view;

@@ -151,7 +151,7 @@ fn special_case(
             span,
         ));
     }
-    if positives.contains(&Rule::kw_set) {
+    if positives.contains(&Rule::kw_set) && (previous_is("is", 0) || previous_is("not", 0)) {
         return Some(Diagnostic::error(
             format!(
                 "expected `set` or `not set` after `is`, found {}",
@@ -159,6 +159,30 @@ fn special_case(
             ),
             span,
         ));
+    }
+    if previous_is("webhook", 0) && positives.contains(&Rule::string) {
+        return Some(
+            Diagnostic::error(
+                format!(
+                    "expected the address to post to, in quotes, found {}",
+                    found.describe()
+                ),
+                span,
+            )
+            .with_help("write: webhook \"https://hooks.example.com/segscope\""),
+        );
+    }
+    if previous_is("secret", 0) && positives.contains(&Rule::env_reference) {
+        return Some(
+            Diagnostic::error(
+                format!(
+                    "expected `env` and the name of the environment variable holding the secret, found {}",
+                    found.describe()
+                ),
+                span,
+            )
+            .with_help("write: secret env \"HOOK_SECRET\""),
+        );
     }
     if found.token == "." && before.ends_with(|c: char| c.is_ascii_digit()) {
         return Some(Diagnostic::error(

@@ -1,7 +1,8 @@
 //! Checks that need no data: names, references between segments, cycles,
 //! regexes, where `account.`, aggregates and `segments` may appear, and
-//! the entries of a `view` and of a `destination` (through [`super::view`]
-//! and [`super::destination`]), with the segments a destination lists.
+//! the entries of a `view`, a `playbook` and a `destination` (through
+//! [`super::view`], [`super::playbook`] and [`super::destination`]), with
+//! the segments a destination lists.
 //!
 //! Files applied together are validated together, so a segment may refer to
 //! one defined further down or in another file. Standalone conditions (the
@@ -118,10 +119,15 @@ pub fn validate_files(sources: &[SourceFile], existing: &SegmentCatalog) -> Vec<
                     let mut checker = Checker::new(&catalog);
                     checker.entries(&block.entries, block.kind);
                     diagnostics[index].extend(checker.diagnostics);
-                    // A view's and a destination's entries have a meaning
-                    // of their own to check.
+                    // A view's, a playbook's and a destination's entries
+                    // have a meaning of their own to check.
                     if block.keyword == DefinitionKind::View
                         && let Err(problems) = super::view::view_from_block(block)
+                    {
+                        diagnostics[index].extend(problems);
+                    }
+                    if block.keyword == DefinitionKind::Playbook
+                        && let Err(problems) = super::playbook::playbook_from_block(block)
                     {
                         diagnostics[index].extend(problems);
                     }

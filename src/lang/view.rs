@@ -336,7 +336,10 @@ impl ViewReader<'_> {
         };
         let order = match arguments {
             [] => SortOrder::Ascending,
-            [Argument::Word(word)] => SortOrder::from_word(&word.text).unwrap_or_default(),
+            // Of the argument words only the orders are a sort's.
+            [Argument::Word(word)] if SortOrder::from_word(&word.text).is_some() => {
+                SortOrder::from_word(&word.text).unwrap_or_default()
+            }
             _ => {
                 self.misshapen("sort", entry, "a property and an order, `asc` or `desc`");
                 return None;

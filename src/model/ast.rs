@@ -169,10 +169,13 @@ pub enum Argument {
     Value(Value),
     List(Vec<Literal>),
     Block(Vec<Entry>),
-    /// The condition of an entry that is `where <condition>`.
+    /// The condition of an entry that is `where <condition>` or `when
+    /// <condition>`.
     Condition(Condition),
-    /// One of the few bare words an argument may be: a sort order
-    /// (`asc`, `ascending`, `desc`, `descending`, any case), as written.
+    /// One of the few bare words an argument may be, in lower case: a sort
+    /// order (`asc`, `ascending`, `desc`, `descending`), the `entry` of
+    /// `runs every entry`, the `=` of `set P = v` and the `secret` of
+    /// `webhook "url" secret env "VAR"`.
     Word(Word),
 }
 

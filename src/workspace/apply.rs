@@ -115,6 +115,9 @@ impl Workspace {
                     Definition::Block(block) if block.keyword == DefinitionKind::Destination => {
                         diagnostics.extend(self.destination_data_warnings(block));
                     }
+                    Definition::Block(block) if block.keyword == DefinitionKind::Playbook => {
+                        diagnostics.extend(self.playbook_data_warnings(block));
+                    }
                     Definition::Block(_) => {}
                 }
             }

@@ -22,6 +22,7 @@ mod entity_set;
 mod explain;
 mod firing;
 mod listing;
+mod playbook_checks;
 mod playbook_saving;
 mod playbooks;
 mod registry;

@@ -1,13 +1,13 @@
 //! What a destination is checked for beyond its own text: the segments its
-//! kinds list (against the segments that exist) and the environment
-//! variables it names (against the environment).
+//! kinds list (against the segments that exist). (The environment variables
+//! it names are checked in `lang::environment`, with a playbook's.)
 
-use super::{is_variable_name, kind_of_entry};
+use super::kind_of_entry;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::lexical::{TokenKind, tokens};
 use crate::lang::validate::{SegmentCatalog, did_you_mean};
-use crate::model::ast::{Argument, BlockDefinition, Entry, Literal, Span, Subject};
-use crate::model::{DefinitionKind, EntityKind, fold_name};
+use crate::model::ast::{Argument, BlockDefinition, Entry, Literal, Span};
+use crate::model::{EntityKind, fold_name};
 
 /// The segments each kind block of a destination lists that do not exist
 /// (with the nearest name of that kind suggested) or are of the other kind.
@@ -95,45 +95,4 @@ fn list_element_spans(text: &str, entry: &Entry) -> Vec<Span> {
         .filter(|token| !matches!(token.kind, TokenKind::Comma | TokenKind::Comment))
         .map(|token| token.span.shifted(entry.span.start))
         .collect()
-}
-
-/// The environment variables a destination block names (`token env
-/// "VAR"`, `secret env "VAR"`) that `is_set` says are not set: a warning
-/// each, at the name. Values are never read here.
-pub fn environment_warnings(
-    block: &BlockDefinition,
-    is_set: &dyn Fn(&str) -> bool,
-) -> Vec<Diagnostic> {
-    if block.keyword != DefinitionKind::Destination {
-        return Vec::new();
-    }
-    block
-        .entries
-        .iter()
-        .filter(|entry| matches!(entry.key.text.as_str(), "token" | "secret"))
-        .filter_map(|entry| match &entry.subject {
-            Some(Subject::Env(name)) if is_variable_name(&name.value) && !is_set(&name.value) => {
-                Some(
-                    Diagnostic::warning(
-                        format!(
-                            "the environment variable `{}` is not set: destination \"{}\" cannot send until it is",
-                            name.value, block.name.text
-                        ),
-                        name.span,
-                    )
-                    .with_help(format!(
-                        "set {} where segscope runs; its value is never stored or shown",
-                        name.value
-                    )),
-                )
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Whether the process's environment has `name` set to something (blank
-/// is not set: a sync refuses a blank token or secret too).
-pub fn variable_is_set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|value| !value.to_string_lossy().trim().is_empty())
 }
