@@ -237,6 +237,13 @@ pub fn write_users(
         if let Some(account) = account {
             record["account_id"] = serde_json::json!(account_id(account));
         }
+        // Some admins and owners already have a CS owner (what the demo's
+        // "Assign new champions" playbook sets for new ones); chosen without
+        // drawing from `random`, so the rest of the data stays as it was.
+        if matches!(role, "owner" | "admin") && index % 3 == 0 {
+            record["cs_owner"] = serde_json::json!("smb-cs");
+            record["cs_assigned_at"] = serde_json::json!(timestamp(signed_up_at));
+        }
         if random.chance(0.6) {
             record["nps"] = serde_json::json!(random.below(11));
         }

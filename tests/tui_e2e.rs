@@ -489,7 +489,7 @@ fn the_demo_prints_nothing_around_the_ui() {
         log.contains("demo database demo.redb: 200 users, 20 accounts"),
         "{log}"
     );
-    assert!(log.contains("18 added"), "{log}");
+    assert!(log.contains("20 added"), "{log}");
     assert!(log.contains("Champions: +"), "{log}");
     pane.keys(&["Escape"]);
     pane.wait_until("the log closed", |screen| {
