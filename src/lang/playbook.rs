@@ -68,8 +68,12 @@ pub fn playbook_from_block(block: &BlockDefinition) -> Result<Playbook, Vec<Diag
     // Each property a `set` or `unset` changes, with where.
     let mut changed: Vec<(String, Span)> = Vec::new();
     for entry in &block.entries {
+        // Keywords are case-insensitive.
         let key = entry.key.text.as_str();
-        let Some(known) = PLAYBOOK_ENTRIES.into_iter().find(|k| *k == key) else {
+        let Some(known) = PLAYBOOK_ENTRIES
+            .into_iter()
+            .find(|k| k.eq_ignore_ascii_case(key))
+        else {
             reader.unknown_entry(entry);
             continue;
         };

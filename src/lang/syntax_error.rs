@@ -172,7 +172,9 @@ fn special_case(
             .with_help("write: webhook \"https://hooks.example.com/segscope\""),
         );
     }
-    if previous_is("secret", 0) && positives.contains(&Rule::env_reference) {
+    if previous_is("secret", 0)
+        && (positives.contains(&Rule::env_reference) || positives.contains(&Rule::kw_env))
+    {
         return Some(
             Diagnostic::error(
                 format!(

@@ -18,7 +18,7 @@ impl Workspace {
         };
         let mut warnings = Vec::new();
         for entry in &block.entries {
-            match (entry.key.text.as_str(), &entry.subject) {
+            match (entry.key.text.to_ascii_lowercase().as_str(), &entry.subject) {
                 ("when", None) => {
                     for argument in &entry.arguments {
                         if let Argument::Condition(condition) = argument {
