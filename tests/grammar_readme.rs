@@ -1,15 +1,17 @@
 //! Every example in grammar/README.md is checked: `seg` blocks as files,
 //! `condition` blocks as conditions, `invalid` blocks must be rejected; the
 //! destinations of the `seg` blocks must read as destinations of each
-//! connector.
+//! connector, and its playbooks as playbooks of both ways of running.
 
 use segscope::lang::destination::destination_from_block;
+use segscope::lang::playbook::playbook_from_block;
 use segscope::lang::validate::{SegmentCatalog, SourceFile, validate_condition, validate_files};
 use segscope::lang::{Diagnostic, Renderer, parse_condition, parse_file};
 use segscope::model::DefinitionKind;
 use segscope::model::EntityKind;
 use segscope::model::ast::{Definition, File};
 use segscope::model::destination::ConnectorKind;
+use segscope::model::playbook::Runs;
 
 const README: &str = include_str!("../grammar/README.md");
 
@@ -95,6 +97,38 @@ fn destination_examples_mean_destinations() {
 }
 
 #[test]
+fn playbook_examples_mean_playbooks() {
+    let mut playbooks = Vec::new();
+    for (_, text) in blocks().into_iter().filter(|(i, _)| *i == "seg") {
+        for definition in parse_file(&text).0.definitions {
+            if let Definition::Block(block) = definition
+                && block.keyword == DefinitionKind::Playbook
+            {
+                let playbook =
+                    playbook_from_block(&block).unwrap_or_else(|d| panic!("{}", render(&text, &d)));
+                playbooks.push(playbook);
+            }
+        }
+    }
+    for runs in [Runs::EveryEntry, Runs::Once] {
+        assert!(
+            playbooks.iter().any(|p| p.runs == runs),
+            "the README lost its playbook that runs {}",
+            runs.words()
+        );
+    }
+    assert!(playbooks.iter().any(|p| p.skip_existing));
+    let keywords: Vec<&str> = playbooks
+        .iter()
+        .flat_map(|p| &p.actions)
+        .map(|a| a.keyword())
+        .collect();
+    for keyword in ["set", "unset", "webhook", "log"] {
+        assert!(keywords.contains(&keyword), "no `{keyword}` in the README");
+    }
+}
+
+#[test]
 fn condition_examples_check() {
     let catalog = readme_catalog();
     let mut checked = 0;
@@ -156,6 +190,20 @@ fn quoted_messages_are_the_real_ones() {
         "missing key: the `users` block of HubSpot destination \"CRM\" names no `key` to match contacts by",
         "`url` is a setting of webhook destinations, and \"CRM\" is a HubSpot destination",
         "a HubSpot destination's address is `base_url`",
+    ] {
+        assert!(rendered.contains(message), "{message}: {rendered}");
+        assert!(README.contains(message), "{message}");
+    }
+    let playbook = "playbook \"Nudge\" for users {\n  when trial_ends_at < 3 days from now\n  runs twice\n  set id = \"x\"\n  webhook \"hooks.example.com\"\n}";
+    assert!(
+        README.contains(playbook),
+        "the README's bad playbook changed"
+    );
+    let rendered = render(playbook, &file_errors(playbook, &SegmentCatalog::new()));
+    for message in [
+        "a playbook runs `every entry` or `once`, not `twice`",
+        "a playbook cannot set `id`: it is the user's identity",
+        "a webhook posts to an address starting with https:// or http:// and a host, and \"hooks.example.com\" is not one",
     ] {
         assert!(rendered.contains(message), "{message}: {rendered}");
         assert!(README.contains(message), "{message}");
