@@ -210,9 +210,15 @@ impl Workspace {
         self.engine
             .set_segments(specs)
             .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
-        let change = self.store.begin()?;
-        change.set_playbook_disabled(&folded, Some(self.now))?;
-        change.commit()?;
+        let stored = self.store.begin().and_then(|change| {
+            change.set_playbook_disabled(&folded, Some(self.now))?;
+            change.commit()
+        });
+        if let Err(error) = stored {
+            // Nothing was stored: the snapshot goes back with the store.
+            self.restore_engine()?;
+            return Err(error.into());
+        }
         Ok(())
     }
 
@@ -251,15 +257,30 @@ impl Workspace {
         } else {
             HashSet::from([folded.clone()])
         };
+        if let Err(error) = self.store_enabled(&playbook, deltas, &silent) {
+            // Nothing was stored: the snapshot goes back with the store.
+            self.restore_engine()?;
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    /// The store's half of [`Workspace::enable_playbook`]: one change.
+    fn store_enabled(
+        &mut self,
+        playbook: &Playbook,
+        deltas: Vec<MembershipDelta>,
+        silent: &HashSet<String>,
+    ) -> Result<(), StoreError> {
+        let folded = fold_name(&playbook.name);
         let change = self.store.begin()?;
         change.set_playbook_disabled(&folded, None)?;
-        self.record_and_fire(&change, deltas, &silent)?;
+        self.record_and_fire(&change, deltas, silent)?;
         change.forget_playbook_matches(&folded)?;
         if let Some((_, matches)) = self.engine.trigger_matches(&playbook.name) {
             change.put_playbook_matches(&folded, matches, None)?;
         }
-        change.commit()?;
-        Ok(())
+        change.commit()
     }
 
     fn known_playbook(&self, name: &str) -> Result<Playbook, PlaybookFailure> {
