@@ -420,3 +420,71 @@ fn the_firing_instant_is_the_change_instant() {
     let skew = unix_now().abs_diff(delivery.timestamp);
     assert!(skew < 60, "{skew}");
 }
+
+#[test]
+fn what_moved_before_a_change_of_a_workspace_opened_without_recording_still_fires() {
+    // The UI opens without recording; its first change must record (and
+    // fire for) what moved since the last recorded evaluation, not take it
+    // as never moved.
+    use segscope::model::{EntityKind, Value};
+    use segscope::workspace::{OpenOptions, Workspace};
+    let db = SyncDb::seeded();
+    db.import(
+        "users",
+        "seen.jsonl",
+        r#"{"id": "u1", "last_seen_at": "2024-06-10T00:00:00Z"}"#,
+    )
+    .expect(0);
+    let text = r#"playbook "Quiet" for users {
+  when last_seen_at < 30 days ago
+  log "Gone quiet"
+}
+"#;
+    db.apply("quiet.seg", text).expect(0);
+    let later = segscope::model::datetime_from_text("2024-07-20T00:00:00Z").unwrap();
+    let mut workspace = Workspace::open(
+        &db.db_path(),
+        OpenOptions {
+            now: Some(later),
+            wait: None,
+            record: false,
+        },
+    )
+    .unwrap();
+    workspace
+        .set(
+            EntityKind::Users,
+            "u4",
+            vec![("sessions".to_string(), Some(Value::number(3.0)))],
+        )
+        .unwrap();
+    let news = workspace.take_playbook_news();
+    assert_eq!(news.fired.len(), 1, "{news:?}");
+    assert_eq!(news.fired[0].first, "u1");
+    drop(workspace);
+    assert_eq!(fired_for(&db, "Quiet"), ["u1"]);
+}
+
+#[test]
+fn a_playbook_keeps_its_name_when_saved() {
+    use segscope::workspace::{OpenOptions, Workspace};
+    let db = SyncDb::seeded();
+    db.apply("playbooks.seg", &champions_playbook("runs once"))
+        .expect(0);
+    let mut workspace = Workspace::open(
+        &db.db_path(),
+        OpenOptions {
+            now: None,
+            wait: None,
+            record: true,
+        },
+    )
+    .unwrap();
+    let mut playbook = workspace.playbook("Welcome").unwrap().clone();
+    playbook.name = "Welcome again".to_string();
+    let refused = workspace.save_playbook(&playbook, Some("Welcome"));
+    assert!(
+        format!("{refused:?}").contains("keeps its name"),
+        "{refused:?}"
+    );
+}

@@ -45,6 +45,13 @@ pub struct Args {
 pub fn run(global: &Global, args: Args) -> Outcome {
     if let Some(name) = &args.disable {
         let mut workspace = global.open_existing(true)?;
+        if is_enabled(&workspace, name)? == Some(false) {
+            eprintln!(
+                "playbook \"{}\" is already disabled",
+                canonical_name(&workspace, name)
+            );
+            return Ok(());
+        }
         workspace
             .disable_playbook(name)
             .map_err(|error| playbook_error(&workspace, error))?;
@@ -54,6 +61,13 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     }
     if let Some(name) = &args.enable {
         let mut workspace = global.open_existing(true)?;
+        if is_enabled(&workspace, name)? == Some(true) {
+            eprintln!(
+                "playbook \"{}\" is already enabled",
+                canonical_name(&workspace, name)
+            );
+            return Ok(());
+        }
         workspace
             .enable_playbook(name, args.catch_up)
             .map_err(|error| playbook_error(&workspace, error))?;
@@ -118,6 +132,19 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         }
     };
     finish_output(result)
+}
+
+/// Whether a playbook is enabled; `None` when there is none of that name.
+fn is_enabled(
+    workspace: &crate::workspace::Workspace,
+    name: &str,
+) -> Result<Option<bool>, CliError> {
+    let folded = crate::model::fold_name(name);
+    Ok(workspace
+        .playbooks()?
+        .into_iter()
+        .find(|summary| crate::model::fold_name(&summary.playbook.name) == folded)
+        .map(|summary| summary.enabled))
 }
 
 fn canonical_name(workspace: &crate::workspace::Workspace, name: &str) -> String {

@@ -12,8 +12,8 @@ use crate::model::playbook_run::{ActionState, PendingDelivery};
 use crate::sync::http::{Http, HttpFailure, HttpRequest, HttpResponse};
 use crate::sync::webhook::{sign, signing_key};
 
-/// How long one delivery may take before it is left for a later try,
-/// unless `SEGSCOPE_HTTP_TIMEOUT` (seconds) says otherwise: a command
+/// The most one delivery may take before it is left for a later try
+/// (`SEGSCOPE_HTTP_TIMEOUT` may make it shorter, never longer): a command
 /// waits for its webhooks, so not for long.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -46,7 +46,7 @@ impl Default for Deliverer {
 impl Deliverer {
     pub fn new() -> Deliverer {
         Deliverer {
-            http: Http::with_default_timeout(DELIVERY_TIMEOUT),
+            http: Http::with_most_timeout(DELIVERY_TIMEOUT),
         }
     }
 

@@ -96,6 +96,16 @@ impl Http {
         Http::with_default_timeout(DEFAULT_TIMEOUT)
     }
 
+    /// An agent whose requests may take at most `most`, or less when
+    /// `SEGSCOPE_HTTP_TIMEOUT` says so.
+    pub fn with_most_timeout(most: Duration) -> Http {
+        let http = Http::new();
+        if http.timeout <= most {
+            return http;
+        }
+        Http::with_timeout(most)
+    }
+
     /// An agent whose requests may take `timeout`, unless
     /// `SEGSCOPE_HTTP_TIMEOUT` says otherwise.
     pub fn with_default_timeout(timeout: Duration) -> Http {
@@ -104,6 +114,10 @@ impl Http {
             .and_then(|text| text.trim().parse::<f64>().ok())
             .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
             .map_or(timeout, Duration::from_secs_f64);
+        Http::with_timeout(timeout)
+    }
+
+    fn with_timeout(timeout: Duration) -> Http {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)

@@ -428,8 +428,7 @@ impl Workspace {
             return Err(failure);
         }
         let deltas = self.engine.settle(touched);
-        let deltas = self.record_and_fire(&change, deltas, &Default::default())?;
-        change.commit()?;
+        let deltas = self.commit_recorded(change, deltas)?;
         report.skipped = errors;
         report.skipped_count = error_count;
         report.membership = summarize(&deltas);
@@ -478,8 +477,7 @@ impl Workspace {
             Write::Created { .. } | Write::Updated { .. } => self.engine.settle(touched),
             Write::Unchanged { .. } | Write::Nothing => Vec::new(),
         };
-        let deltas = self.record_and_fire(&change, deltas, &Default::default())?;
-        change.commit()?;
+        let deltas = self.commit_recorded(change, deltas)?;
         Ok(summarize(&deltas))
     }
 
@@ -511,17 +509,18 @@ impl Workspace {
             writer.finish()?;
         }
         let deltas = self.engine.settle(touched);
-        let deltas = self.record_and_fire(&change, deltas, &Default::default())?;
-        change.commit()?;
+        let deltas = self.commit_recorded(change, deltas)?;
         Ok(summarize(&deltas))
     }
 
     /// Rebuilds the snapshot from the store after a change that failed
     /// half-way through (the store rolled back; the engine must too).
     pub(super) fn restore_engine(&mut self) -> Result<(), WorkspaceError> {
-        let (engine, registry, _) = build_engine(&self.store, self.now)?;
+        let (engine, registry, deltas) = build_engine(&self.store, self.now)?;
         self.engine = engine;
         self.registry = registry;
+        // What moved since the last recorded evaluation is still unrecorded.
+        self.unrecorded = deltas;
         // A new snapshot counts its generations afresh.
         self.id_order = super::entity_set::IdOrder::default();
         Ok(())

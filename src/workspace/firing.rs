@@ -96,7 +96,8 @@ impl Workspace {
         silent: &HashSet<String>,
     ) -> Result<Vec<MembershipDelta>, StoreError> {
         let mut recorded = Vec::new();
-        let mut level = deltas;
+        let mut level = std::mem::take(&mut self.unrecorded);
+        level.extend(deltas);
         let mut previous: Vec<Fired> = Vec::new();
         let mut depth = 0;
         let mut stopped: HashSet<(EntityKind, u32)> = HashSet::new();
@@ -118,6 +119,11 @@ impl Workspace {
                 };
                 for &row in &delta.entered {
                     let chain = chain_of(&previous, &playbook, delta.kind, row, self);
+                    if playbook.runs == Runs::Once
+                        && change.fired_once(&fold_name(&playbook.name), row)?
+                    {
+                        continue;
+                    }
                     if depth >= MAX_CHAIN_DEPTH {
                         if stopped.insert((delta.kind, row)) {
                             self.chain_stopped(change, &playbook, delta.kind, row, &chain)?;
@@ -145,6 +151,28 @@ impl Workspace {
         }
         change.set_evaluated_at(self.now)?;
         Ok(recorded)
+    }
+
+    /// Records `deltas` (firing playbooks) in `change` and commits it. On
+    /// any failure nothing is stored, and the snapshot and the news are put
+    /// back as the store has them.
+    pub(super) fn commit_recorded(
+        &mut self,
+        change: Change,
+        deltas: Vec<MembershipDelta>,
+    ) -> Result<Vec<MembershipDelta>, super::WorkspaceError> {
+        let news = self.news.clone();
+        let recorded = self
+            .record_and_fire(&change, deltas, &HashSet::new())
+            .and_then(|recorded| change.commit().map(|()| recorded));
+        match recorded {
+            Ok(recorded) => Ok(recorded),
+            Err(error) => {
+                self.news = news;
+                self.restore_engine()?;
+                Err(error.into())
+            }
+        }
     }
 
     /// Writes the events and members of segments' `deltas` into `change`.

@@ -98,6 +98,10 @@ pub struct Workspace {
     id_order: entity_set::IdOrder,
     /// What playbooks did since the faces last asked.
     news: PlaybookNews,
+    /// How membership and playbooks' triggers moved at an open that did
+    /// not record: the next change records them (and fires for them)
+    /// first, so nothing that moved meanwhile is taken as never moved.
+    unrecorded: Vec<MembershipDelta>,
 }
 
 /// A failure of the workspace: the store's, or a definition in the store
@@ -183,6 +187,7 @@ impl Workspace {
             moved_at_open: Vec::new(),
             id_order: entity_set::IdOrder::default(),
             news: PlaybookNews::default(),
+            unrecorded: Vec::new(),
         };
         if options.record {
             workspace.may_record()?;
@@ -193,7 +198,9 @@ impl Workspace {
             change.commit()?;
             changes::summarize(&recorded)
         } else {
-            changes::summarize(&deltas)
+            let moved = changes::summarize(&deltas);
+            workspace.unrecorded = deltas;
+            moved
         };
         Ok(workspace)
     }
@@ -273,12 +280,10 @@ impl Workspace {
             .engine
             .set_now(now)
             .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
-        if deltas.is_empty() {
+        if deltas.is_empty() && self.unrecorded.is_empty() {
             return Ok(Vec::new());
         }
-        let change = self.store.begin()?;
-        let recorded = self.record_and_fire(&change, deltas, &Default::default())?;
-        change.commit()?;
+        let recorded = self.commit_recorded(self.store.begin()?, deltas)?;
         Ok(changes::summarize(&recorded))
     }
 

@@ -17,8 +17,8 @@ use crate::model::{DefinitionKind, Origin, fold_name};
 use crate::store::StoredDefinition;
 
 impl Workspace {
-    /// Saves a playbook in place of `replacing` (renaming it when the names
-    /// differ), or as a new one.
+    /// Saves a playbook in place of `replacing` (of the same name, case
+    /// aside: a rename is refused), or as a new one.
     pub fn save_playbook(
         &mut self,
         playbook: &Playbook,
@@ -32,6 +32,20 @@ impl Workspace {
             })?),
             None => None,
         };
+        if let Some(original) = &original
+            && fold_name(&original.name) != fold_name(&playbook.name)
+        {
+            // Who matched, who fired once, the disabled flag and the runs
+            // log are kept by name: a new name would start afresh and fire
+            // for everyone who matches.
+            return Err(name_problem(
+                format!(
+                    "a playbook keeps its name (\"{}\"): what it matched and whom it fired for are kept by name, and a new name would fire for everyone who matches; make a new playbook and delete this one instead",
+                    original.name
+                ),
+                &playbook.name,
+            ));
+        }
         self.check_playbook(&playbook, original.as_ref())?;
         self.save_block_text(
             DefinitionKind::Playbook,
