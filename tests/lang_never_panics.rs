@@ -76,6 +76,17 @@ const TOKENS: &[&str] = &[
     "desc",
     "ASCENDING",
     "where",
+    "when",
+    "runs",
+    "every",
+    "entry",
+    "once",
+    "skip",
+    "existing",
+    "unset",
+    "webhook",
+    "secret",
+    "log",
     "and",
     "AND",
     "or",
@@ -248,6 +259,18 @@ view "Pipeline" for accounts {
     r#"x contains "a" and y not starts with 'b' or not z ends with "c" and w not matches "^[a-z]+$""#,
     r#"not not (account not in segment "X" or in segment "Y") and account.plan is not set"#,
     "count(users) = 0 or n has 3 or `in` = now",
+    r#"playbook "Welcome new champions" for users {
+  description "Hand new champions to the CS team"
+  when in segment "Champions" and account.plan != "free"
+  runs every entry          # or: runs once
+  skip existing
+  set cs_owner = "team-a"
+  set contacted_at = now
+  unset trial_reminder
+  webhook "https://hooks.example.com/champions" secret env "HOOK_SECRET"
+  log "New champion"
+}
+"#,
 ];
 
 fn cases(n: u32) -> Config {

@@ -117,6 +117,17 @@ const TRICKY_WORDS: &[&str] = &[
     "desc",
     "ASC",
     "descriptions",
+    "when",
+    "When",
+    "webhook",
+    "secret",
+    "entry",
+    "every",
+    "once",
+    "runs",
+    "skip",
+    "existing",
+    "unset",
 ];
 
 /// Renders diagnostics for a failure message.
@@ -507,7 +518,10 @@ fn subject() -> BoxedStrategy<Subject> {
 }
 
 /// The bare words an argument may be, as the parser keeps them (lower case).
-const SORT_WORDS: [&str; 4] = ["asc", "ascending", "desc", "descending"];
+const SORT_WORDS: [&str; 5] = ["asc", "ascending", "desc", "descending", "entry"];
+
+/// Keys that start entries of their own shape, never a generic entry.
+const OWN_SHAPE_KEYS: [&str; 2] = ["when", "webhook"];
 
 /// An argument; `blocks` supplies nested blocks' entries.
 fn argument(blocks: BoxedStrategy<Vec<Entry>>) -> BoxedStrategy<Argument> {
@@ -523,12 +537,67 @@ fn argument(blocks: BoxedStrategy<Vec<Entry>>) -> BoxedStrategy<Argument> {
     .boxed()
 }
 
+/// A playbook's `webhook "url" [secret env "VAR" | secret "text"]`.
+fn webhook_arguments() -> BoxedStrategy<Vec<Argument>> {
+    let url = any_string().prop_map(|s| Argument::Value(Value::Literal(Literal::String(s))));
+    let secret = prop_oneof![
+        2 => Just(None),
+        2 => any_string().prop_map(|s| Some(Argument::Env(text(s)))),
+        1 => any_string().prop_map(|s| Some(Argument::Value(Value::Literal(Literal::String(s))))),
+    ];
+    (url, secret)
+        .prop_map(|(url, secret)| {
+            let mut arguments = vec![url];
+            if let Some(secret) = secret {
+                arguments.push(Argument::Word(word("secret")));
+                arguments.push(secret);
+            }
+            arguments
+        })
+        .boxed()
+}
+
+/// Whether arguments are those of `webhook "url" [secret env "VAR" | secret "text"]`.
+fn is_webhook_shape(arguments: &[Argument]) -> bool {
+    let is_text = |argument: &Argument| {
+        matches!(
+            argument,
+            Argument::Value(Value::Literal(Literal::String(_)))
+        )
+    };
+    match arguments {
+        [url] => is_text(url),
+        [url, Argument::Word(secret), value] => {
+            is_text(url)
+                && secret.text == "secret"
+                && (is_text(value) || matches!(value, Argument::Env(_)))
+        }
+        _ => false,
+    }
+}
+
 fn entry(blocks: BoxedStrategy<Vec<Entry>>) -> BoxedStrategy<Entry> {
+    let set_value = prop_oneof![
+        2 => value().prop_map(Argument::Value),
+        1 => list().prop_map(Argument::List),
+    ];
     prop_oneof![
-        1 => condition().prop_map(|c| Entry {
-            key: word("where"),
+        1 => (prop::sample::select(vec!["where", "when"]), condition()).prop_map(|(key, c)| Entry {
+            key: word(key),
             subject: None,
             arguments: vec![Argument::Condition(c)],
+            span: sp(),
+        }),
+        1 => (path(), set_value).prop_map(|(path, value)| Entry {
+            key: word("set"),
+            subject: Some(Subject::Property(path)),
+            arguments: vec![Argument::Word(word("=")), value],
+            span: sp(),
+        }),
+        1 => webhook_arguments().prop_map(|arguments| Entry {
+            key: word("webhook"),
+            subject: None,
+            arguments,
             span: sp(),
         }),
         4 => (
@@ -566,7 +635,8 @@ fn entries() -> BoxedStrategy<Vec<Entry>> {
 ///   would be its subject);
 /// * a subject `env` (any case) is not followed by a string (`env "X"`);
 /// * after the first entry, a key is not `now` (the previous entry's value)
-///   nor a sort word (the previous entry's `desc`),
+///   nor an argument word (the previous entry's `desc` or `entry`),
+///   nor `secret` after a `webhook` without one (it would be its secret),
 ///   not `as` followed by a word (the previous entry's `as T`), not
 ///   `env` followed by a string, and not a time unit followed by `ago` or
 ///   `from` (the previous entry's `3 days ago`).
@@ -574,9 +644,18 @@ fn sanitize_entries(entries: Vec<Entry>) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     let count = entries.len();
     for (index, mut entry) in entries.into_iter().enumerate() {
-        if matches!(entry.arguments.as_slice(), [Argument::Condition(_)]) {
+        let own_shape = matches!(entry.arguments.as_slice(), [Argument::Condition(_)])
+            || (entry.key.text == "set" && entry.subject.is_some())
+            || (entry.key.text == "webhook"
+                && entry.subject.is_none()
+                && is_webhook_shape(&entry.arguments));
+        if own_shape {
             out.push(entry);
             continue;
+        }
+        // A generic entry cannot be keyed `when` or `webhook`.
+        if is_one_of(&entry.key.text, &OWN_SHAPE_KEYS) {
+            entry.key.text.insert(0, 'k');
         }
         if entry.subject.is_none() {
             match entry.arguments.first() {
@@ -629,7 +708,12 @@ fn sanitize_entries(entries: Vec<Entry>) -> Vec<Entry> {
                 }
                 _ => false,
             };
+            // `secret` after a webhook with none would be that webhook's.
+            let after_bare_webhook = out.last().is_some_and(|previous| {
+                previous.key.text == "webhook" && previous.arguments.len() == 1
+            });
             let misread = is_one_of(key, &["now"])
+                || (is_one_of(key, &["secret"]) && after_bare_webhook)
                 || is_one_of(key, &SORT_WORDS)
                 || (is_one_of(key, &["as"]) && starts_with_word)
                 || (is_one_of(key, &["env"]) && entry.subject.is_none() && first_is_string)
