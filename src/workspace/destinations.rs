@@ -11,6 +11,7 @@
 
 use super::Workspace;
 use super::apply::ApplyReport;
+use super::edit::name_problem;
 use super::edit::{DraftField, SaveFailure};
 use crate::lang::Diagnostic;
 use crate::lang::destination::{
@@ -18,7 +19,7 @@ use crate::lang::destination::{
     segment_filter_problems, variable_is_set,
 };
 use crate::lang::validate::MAX_NAME_CHARS;
-use crate::model::ast::{Argument, BlockDefinition, Definition, Entry, Span, Subject};
+use crate::model::ast::{Argument, BlockDefinition, Definition, Entry, Subject};
 use crate::model::destination::Destination;
 use crate::model::{DefinitionKind, EntityKind, Origin, fold_name};
 use crate::store::StoredDefinition;
@@ -211,12 +212,5 @@ fn invalid(diagnostics: Vec<Diagnostic>) -> SaveFailure {
     SaveFailure::Invalid {
         field: DraftField::Condition,
         diagnostics,
-    }
-}
-
-fn name_problem(message: String, name: &str) -> SaveFailure {
-    SaveFailure::Invalid {
-        field: DraftField::Name,
-        diagnostics: vec![Diagnostic::error(message, Span::new(0, name.len()))],
     }
 }

@@ -675,3 +675,11 @@ impl Workspace {
         names
     }
 }
+
+/// A problem with a definition's name, located at the name field.
+pub(super) fn name_problem(message: String, name: &str) -> SaveFailure {
+    SaveFailure::Invalid {
+        field: DraftField::Name,
+        diagnostics: vec![Diagnostic::error(message, Span::new(0, name.len()))],
+    }
+}

@@ -6,12 +6,13 @@
 
 use super::Workspace;
 use super::apply::ApplyReport;
+use super::edit::name_problem;
 use super::edit::{DraftField, SaveFailure};
 use super::playbooks::PlaybookFailure;
 use crate::lang::Diagnostic;
 use crate::lang::playbook::{playbook_from_block, playbook_text};
 use crate::lang::validate::{MAX_NAME_CHARS, validate_condition};
-use crate::model::ast::{Definition, Span};
+use crate::model::ast::Definition;
 use crate::model::playbook::Playbook;
 use crate::model::{DefinitionKind, Origin, fold_name};
 use crate::store::StoredDefinition;
@@ -143,12 +144,5 @@ impl Workspace {
             });
         }
         Ok(())
-    }
-}
-
-fn name_problem(message: String, name: &str) -> SaveFailure {
-    SaveFailure::Invalid {
-        field: DraftField::Name,
-        diagnostics: vec![Diagnostic::error(message, Span::new(0, name.len()))],
     }
 }

@@ -10,6 +10,7 @@
 //! `lang::view`'s), nor sorting rows (the listing's).
 
 use super::apply::ApplyReport;
+use super::edit::name_problem;
 use super::edit::{DraftField, SaveFailure};
 use super::entity_set::EntitySet;
 use super::{Workspace, WorkspaceError};
@@ -286,12 +287,5 @@ fn column_path(column: &str, span: Span) -> PropertyPath {
         scope,
         name: name.to_string(),
         span,
-    }
-}
-
-fn name_problem(message: String, name: &str) -> SaveFailure {
-    SaveFailure::Invalid {
-        field: DraftField::Name,
-        diagnostics: vec![Diagnostic::error(message, Span::new(0, name.len()))],
     }
 }
