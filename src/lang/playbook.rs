@@ -17,7 +17,7 @@
 mod actions;
 mod text;
 
-pub use text::{playbook_definition, playbook_text};
+pub use text::{action_lines, playbook_definition, playbook_text};
 
 use super::diagnostic::Diagnostic;
 use super::validate::did_you_mean;

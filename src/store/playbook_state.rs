@@ -25,6 +25,23 @@ impl Store {
         self.bitset_chunks(PLAYBOOK_MATCHES, folded_name, StoreOperation::ReadPlaybooks)
     }
 
+    /// The rows a `runs once` playbook has fired for (read-only: what an
+    /// editor's preview subtracts from who would fire).
+    pub fn fired_once_rows(&self, folded_name: &str) -> Result<Vec<u32>, StoreError> {
+        let reading = StoreOperation::ReadPlaybooks;
+        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let Some(table) = self.open_table(&transaction, PLAYBOOK_FIRED_ONCE, reading)? else {
+            return Ok(Vec::new());
+        };
+        let mut rows = Vec::new();
+        let range = (folded_name, 0)..=(folded_name, u32::MAX);
+        for entry in table.range(range).or_store_error(&self.path, reading)? {
+            let (key, _) = entry.or_store_error(&self.path, reading)?;
+            rows.push(key.value().1);
+        }
+        Ok(rows)
+    }
+
     /// Folded name → the instant each disabled playbook was disabled at.
     pub fn disabled_playbooks(&self) -> Result<HashMap<String, i64>, StoreError> {
         let reading = StoreOperation::ReadPlaybooks;

@@ -87,6 +87,15 @@ pub enum Action {
     NextRun,
     PreviousRun,
     ShowPlan,
+    TogglePlaybook,
+    NewPlaybook,
+    EditPlaybook,
+    DeletePlaybook,
+    NextFiring,
+    PreviousFiring,
+    ToggleChoice,
+    BuildCondition,
+    EnableWithoutFiring,
 }
 
 impl Action {
@@ -144,11 +153,15 @@ pub enum Scope {
     Stages,
     /// The Destinations screen.
     Destinations,
+    /// The Playbooks screen.
+    Playbooks,
+    /// The playbook editor (besides the editor's own keys).
+    PlaybookEditor,
 }
 
 impl Scope {
     /// Every scope, in the order help lists them.
-    pub const ALL: [Scope; 13] = [
+    pub const ALL: [Scope; 15] = [
         Scope::Anywhere,
         Scope::Global,
         Scope::List,
@@ -158,6 +171,8 @@ impl Scope {
         Scope::Entities,
         Scope::Stages,
         Scope::Destinations,
+        Scope::Playbooks,
+        Scope::PlaybookEditor,
         Scope::Detail,
         Scope::Picker,
         Scope::TextLine,
@@ -170,7 +185,7 @@ impl Scope {
             Scope::Global => "Everywhere outside text fields",
             Scope::List => "Lists and tables",
             Scope::Segments => "Segments screen",
-            Scope::Editor => "Segment editor",
+            Scope::Editor => "Segment and playbook editors",
             Scope::TextLine => "Prompt and filter line",
             Scope::Confirm => "Questions",
             Scope::Views => "Users, Accounts and Stages: filter and views",
@@ -179,6 +194,8 @@ impl Scope {
             Scope::Picker => "Lists to pick from while typing",
             Scope::Stages => "Stages board",
             Scope::Destinations => "Destinations screen",
+            Scope::Playbooks => "Playbooks screen",
+            Scope::PlaybookEditor => "Playbook editor",
         }
     }
 }
@@ -441,7 +458,7 @@ pub const COMMANDS: &[Command] = &[
         Scope::Editor,
         &["ctrl-s"],
         KEYS,
-        "save the segment",
+        "save the segment or playbook",
     ),
     row(
         Action::Cancel,
@@ -737,7 +754,70 @@ pub const COMMANDS: &[Command] = &[
         PROMPT,
         "show the last dry run's plan, or the run history again",
     ),
+    row(
+        Action::TogglePlaybook,
+        Scope::Playbooks,
+        &["space", "t"],
+        Some("[NAME]"),
+        "enable or disable the selected playbook (or NAME); enabling asks whether to fire for who started to match while it was off",
+    ),
+    row(
+        Action::NewPlaybook,
+        Scope::Playbooks,
+        &["n", "+"],
+        PROMPT,
+        "create a playbook",
+    ),
+    row(
+        Action::EditPlaybook,
+        Scope::Playbooks,
+        &["enter", "e"],
+        Some("[NAME]"),
+        "edit the selected playbook (or NAME)",
+    ),
+    row(
+        Action::DeletePlaybook,
+        Scope::Playbooks,
+        &["d"],
+        Some("[NAME]"),
+        "delete the selected playbook (or NAME; asks first; its runs log stays)",
+    ),
+    row(
+        Action::NextFiring,
+        Scope::Playbooks,
+        &["J"],
+        KEYS,
+        "the next (older) firing of the runs log",
+    ),
+    row(
+        Action::PreviousFiring,
+        Scope::Playbooks,
+        &["K"],
+        KEYS,
+        "the previous (newer) firing of the runs log",
+    ),
+    row(
+        Action::ToggleChoice,
+        Scope::PlaybookEditor,
+        &["space"],
+        KEYS,
+        "change the focused choice (kind, runs, skip existing); in a text field space is typed",
+    ),
+    row(
+        Action::BuildCondition,
+        Scope::PlaybookEditor,
+        &["ctrl-b"],
+        KEYS,
+        "add a condition to `when` with the builder: a property (or Segments), an operator, a value",
+    ),
     row(Action::Yes, Scope::Confirm, &["y", "enter"], KEYS, "yes"),
+    row(
+        Action::EnableWithoutFiring,
+        Scope::Confirm,
+        &["e"],
+        KEYS,
+        "enable the playbook without firing for who started to match while it was off",
+    ),
     row(Action::No, Scope::Confirm, &["n", "esc"], KEYS, "no"),
     row(
         Action::Reload,

@@ -59,6 +59,36 @@ pub fn playbook_text(playbook: &Playbook) -> String {
     format_file(&file, "")
 }
 
+/// Each action as its line of the canonical text (`set cs_owner =
+/// "team-a"`, `webhook "https://…" secret env "HOOK_SECRET"`), in order:
+/// what an editor shows of a playbook's actions.
+pub fn action_lines(actions: &[Action]) -> Vec<String> {
+    let mut block = playbook_definition(&Playbook {
+        name: String::new(),
+        kind: crate::model::EntityKind::Users,
+        description: None,
+        when: crate::model::ast::Condition::And(Vec::new()),
+        runs: Runs::EveryEntry,
+        skip_existing: false,
+        actions: Vec::new(),
+    });
+    block.entries = actions.iter().map(action_entry).collect();
+    let file = File {
+        definitions: vec![Definition::Block(block)],
+        comments: Vec::new(),
+    };
+    let text = format_file(&file, "");
+    // The block's first line is its header and its last the closing
+    // brace; each line between is one action, indented.
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .get(1..lines.len().saturating_sub(1))
+        .unwrap_or_default()
+        .iter()
+        .map(|line| line.trim().to_string())
+        .collect()
+}
+
 fn action_entry(action: &Action) -> Entry {
     let key = action.keyword();
     match action {

@@ -24,6 +24,11 @@ pub enum Confirmation {
     ReloadChangedFile,
     /// Rename a segment together with the references others make to it.
     RenameUpdatingReferences,
+    DeletePlaybook(String),
+    /// Enable a disabled playbook firing for who started to match while it
+    /// was off (yes), or without (`EnablePlaybookQuietly`).
+    EnablePlaybookCatchingUp(String),
+    EnablePlaybookQuietly(String),
 }
 
 pub struct ConfirmPopup {
@@ -50,6 +55,13 @@ impl ConfirmPopup {
                 context.out.confirmed = Some(Confirmation::ReloadChangedFile);
                 Keep::Close
             }
+            Some(Action::EnableWithoutFiring) => match &self.confirmation {
+                Confirmation::EnablePlaybookCatchingUp(name) => {
+                    context.out.confirmed = Some(Confirmation::EnablePlaybookQuietly(name.clone()));
+                    Keep::Close
+                }
+                _ => Keep::Open,
+            },
             _ => Keep::Open,
         }
     }
@@ -66,8 +78,20 @@ impl ConfirmPopup {
                 look.keymap.keys_label(Action::Reload)
             ));
         }
+        if let Confirmation::EnablePlaybookCatchingUp(_) = self.confirmation {
+            answer = format!(
+                "{} enable and fire   {} enable without firing   {} leave it disabled",
+                look.keymap.keys_label(Action::Yes),
+                look.keymap.keys_label(Action::EnableWithoutFiring),
+                look.keymap.keys_label(Action::No)
+            );
+        }
         let text_width = width(&self.question).max(width(&answer)) as u16;
-        let rect = centered(area, text_width + 4, 4);
+        // A question wider than the screen wraps: the box grows to keep
+        // the answers in view.
+        let inner = (text_width + 2).min(area.width.saturating_sub(2)).max(1);
+        let rows = |text: &str| (width(text) as u16).div_ceil(inner).max(1);
+        let rect = centered(area, text_width + 4, rows(&self.question) + rows(&answer) + 2);
         frame.render_widget(Clear, rect);
         let lines = vec![
             Line::raw(self.question.clone()),

@@ -11,7 +11,7 @@
 mod destinations;
 mod entities;
 mod entity_detail;
-mod planned;
+mod playbooks;
 mod segment_editor;
 mod segments;
 mod stages;
@@ -25,7 +25,7 @@ use ratatui::layout::Rect;
 
 pub use destinations::DestinationsScreen;
 pub use entities::EntitiesScreen;
-pub use planned::PlannedScreen;
+pub use playbooks::PlaybooksScreen;
 pub use segments::SegmentsScreen;
 pub use stages::StagesScreen;
 
@@ -292,7 +292,7 @@ pub fn all_screens() -> Vec<Box<dyn Screen>> {
                 ScreenId::Accounts => Box::new(EntitiesScreen::new(id, EntityKind::Accounts)),
                 ScreenId::Stages => Box::new(StagesScreen::new()),
                 ScreenId::Destinations => Box::new(DestinationsScreen::new()),
-                other => Box::new(PlannedScreen::new(other)),
+                ScreenId::Playbooks => Box::new(PlaybooksScreen::new()),
             }
         })
         .collect()

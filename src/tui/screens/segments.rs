@@ -405,7 +405,11 @@ impl Screen for SegmentsScreen {
                 self.editor = None;
                 context.out.info("changes discarded");
             }
-            Confirmation::QuitDiscarding => {}
+            // The app's question, and the Playbooks screen's.
+            Confirmation::QuitDiscarding
+            | Confirmation::DeletePlaybook(_)
+            | Confirmation::EnablePlaybookCatchingUp(_)
+            | Confirmation::EnablePlaybookQuietly(_) => {}
             Confirmation::OverwriteChangedFile | Confirmation::RenameUpdatingReferences => {
                 let how = if *confirmation == Confirmation::OverwriteChangedFile {
                     SaveHow::Overwrite

@@ -57,6 +57,11 @@ pub struct ConditionInput {
     /// completion list at the cursor.
     scrolled: std::cell::Cell<(u16, u16)>,
     changed_at: Option<Instant>,
+    /// The box's title.
+    title: &'static str,
+    /// Whether the outcome says who would enter and leave (a segment's
+    /// editor) or only who matches (a playbook's `when`).
+    movement: bool,
 }
 
 impl ConditionInput {
@@ -82,7 +87,53 @@ impl ConditionInput {
             scrolled: std::cell::Cell::new((0, 0)),
             // Checked at the first tick.
             changed_at: Some(Instant::now() - DEBOUNCE),
+            title: " Condition ",
+            movement: true,
         }
+    }
+
+    /// The same input in a box with another title, saying only who
+    /// matches (not who would enter or leave a saved segment).
+    pub fn matching_only(mut self, title: &'static str) -> ConditionInput {
+        self.title = title;
+        self.movement = false;
+        self
+    }
+
+    /// The result of the last check.
+    pub fn preview(&self) -> &PreviewState {
+        &self.preview
+    }
+
+    /// Evaluates for another kind from now on.
+    pub fn set_kind(&mut self, kind: EntityKind) {
+        if kind != self.kind {
+            self.kind = kind;
+            self.vocabulary = VocabularyCache::default();
+            self.suggestions.clear();
+            self.touched();
+        }
+    }
+
+    /// Adds a condition (from the builder) to the text with `and`, in
+    /// parentheses when the text has an `or` of its own.
+    pub fn add_condition(&mut self, condition: &str) {
+        let text = self.text();
+        let text = text.trim();
+        let joined = if text.is_empty() {
+            condition.to_string()
+        } else if text.to_lowercase().contains(" or ") {
+            format!("({text}) and {condition}")
+        } else {
+            format!("{text} and {condition}")
+        };
+        let lines: Vec<String> = joined.lines().map(str::to_string).collect();
+        self.area = TextArea::new(lines);
+        self.area.set_cursor_line_style(ratatui::style::Style::new());
+        self.area.move_cursor(CursorMove::Bottom);
+        self.area.move_cursor(CursorMove::End);
+        self.suggestions.clear();
+        self.touched();
     }
 
     pub fn text(&self) -> String {
@@ -207,7 +258,7 @@ impl ConditionInput {
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(border)
-                .title(" Condition "),
+                .title(self.title),
         );
         if !focused {
             shown.set_cursor_style(ratatui::style::Style::new());
@@ -235,14 +286,19 @@ impl ConditionInput {
                         theme.good(),
                     ),
                     Span::raw(format!(
-                        " ({})   ",
-                        format_share(preview.members, preview.of)
+                        " ({}){}",
+                        format_share(preview.members, preview.of),
+                        if self.movement { "   " } else { " " }
                     )),
-                    Span::raw(format!(
-                        "+{} would enter  -{} would leave",
-                        thousands(preview.entering as u64),
-                        thousands(preview.leaving as u64)
-                    )),
+                    Span::raw(if self.movement {
+                        format!(
+                            "+{} would enter  -{} would leave",
+                            thousands(preview.entering as u64),
+                            thousands(preview.leaving as u64)
+                        )
+                    } else {
+                        "match now".to_string()
+                    }),
                 ]));
                 // The first warning whole, as an error shows; a count of the rest.
                 let text = self.text();
