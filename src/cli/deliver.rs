@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::model::format_instant;
-use crate::model::playbook_run::{ActionState, Activity, ActivityLevel};
+use crate::model::playbook_run::{ActionState, Activity};
 use crate::playbook::Deliverer;
 use crate::workspace::{Workspace, clock_now};
 
@@ -116,16 +116,5 @@ pub fn deliver_due(
 
 /// One activity log line as the command line prints it.
 pub fn activity_line(activity: &Activity) -> String {
-    let about = match (&activity.playbook, &activity.entity) {
-        (Some(playbook), Some((kind, id))) => {
-            format!(" (playbook \"{playbook}\", {} {id})", kind.singular())
-        }
-        (Some(playbook), None) => format!(" (playbook \"{playbook}\")"),
-        (None, Some((kind, id))) => format!(" ({} {id})", kind.singular()),
-        (None, None) => String::new(),
-    };
-    match activity.level {
-        ActivityLevel::Info => format!("log: {}{about}", activity.message),
-        ActivityLevel::Error => format!("error: {}{about}", activity.message),
-    }
+    activity.line()
 }

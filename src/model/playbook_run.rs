@@ -97,6 +97,25 @@ pub struct Activity {
     pub message: String,
 }
 
+impl Activity {
+    /// The entry as one line of text, for both faces: `log: New champion
+    /// (playbook "Welcome", user u1)` or `error: …`.
+    pub fn line(&self) -> String {
+        let about = match (&self.playbook, &self.entity) {
+            (Some(playbook), Some((kind, id))) => {
+                format!(" (playbook \"{playbook}\", {} {id})", kind.singular())
+            }
+            (Some(playbook), None) => format!(" (playbook \"{playbook}\")"),
+            (None, Some((kind, id))) => format!(" ({} {id})", kind.singular()),
+            (None, None) => String::new(),
+        };
+        match self.level {
+            ActivityLevel::Info => format!("log: {}{about}", self.message),
+            ActivityLevel::Error => format!("error: {}{about}", self.message),
+        }
+    }
+}
+
 /// A webhook waiting in the outbox: everything its delivery needs, fixed
 /// when the playbook fired (the body says what was true then).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 
 use super::action::{Action, Scope};
+use super::deliveries::Deliveries;
 use super::file_commands;
 use super::jobs::{Poll, RunningJob};
 use super::keymap::{Key, KeyMap};
 use super::messages::{Message, MessageLog};
+use super::playbook_news::news_messages;
 use super::popups::{ConfirmPopup, Confirmation, HelpPopup, MessagesPopup, Popup};
 use super::screens::{Changed, Context, Handled, Input, Outbox, Screen, ScreenId, all_screens};
 use super::theme::Theme;
@@ -45,6 +47,8 @@ pub struct App {
     popups: Vec<Popup>,
     messages: MessageLog,
     job: Option<RunningJob>,
+    /// Playbook webhooks, sent on a worker.
+    deliveries: Deliveries,
     keymap: KeyMap,
     theme: Theme,
     watched: Vec<WatchedFile>,
@@ -70,6 +74,7 @@ impl App {
             popups: Vec::new(),
             messages: MessageLog::default(),
             job: None,
+            deliveries: Deliveries::start(),
             keymap,
             theme,
             watched: watched.into_iter().map(WatchedFile::new).collect(),
@@ -341,6 +346,7 @@ impl App {
             Scope::Segments => Some(ScreenId::Segments),
             Scope::Stages => Some(ScreenId::Stages),
             Scope::Destinations => Some(ScreenId::Destinations),
+            Scope::Playbooks => Some(ScreenId::Playbooks),
             _ => None,
         };
         match home {
@@ -404,7 +410,9 @@ impl App {
     }
 
     /// Every screen re-reads what it shows; the status bar's facts too.
+    /// What playbooks did in the change goes to the message log first.
     fn refresh(&mut self, changed: Changed) {
+        self.say_playbook_news();
         let Some(workspace) = &self.workspace else {
             return;
         };
@@ -418,6 +426,74 @@ impl App {
             now: workspace.now(),
         };
         self.dirty = true;
+    }
+
+    /// Which playbooks fired in the changes since the last look, what they
+    /// logged, and the webhooks they queued (which the worker is told of).
+    fn say_playbook_news(&mut self) {
+        let Some(workspace) = self.workspace.as_mut() else {
+            return;
+        };
+        let news = workspace.take_playbook_news();
+        if news.is_empty() {
+            return;
+        }
+        for message in news_messages(&news) {
+            self.messages.push(message);
+        }
+        if news.webhooks_queued > 0 {
+            self.deliveries.look_soon();
+        }
+        self.dirty = true;
+    }
+
+    /// Records the deliveries the worker finished and hands it those due.
+    fn deliver(&mut self, now: Instant) {
+        let Some(workspace) = self.workspace.as_mut() else {
+            return;
+        };
+        let (messages, recorded) = self.deliveries.take_finished(workspace);
+        let said = self.deliveries.hand_out(workspace, now);
+        for message in messages.into_iter().chain(said) {
+            self.messages.push(message);
+            self.dirty = true;
+        }
+        if recorded {
+            self.refresh_playbooks();
+        }
+    }
+
+    /// The Playbooks screen re-reads its runs log (a delivery changed it).
+    fn refresh_playbooks(&mut self) {
+        let index = self.screen_index(ScreenId::Playbooks);
+        if let Some(workspace) = &self.workspace {
+            self.screens[index].refresh(workspace, &Changed::default());
+            self.dirty = true;
+        }
+    }
+
+    /// Waits up to `timeout` for the webhooks due now to be delivered and
+    /// recorded (tests, benchmarks); whether none is left in flight.
+    pub fn wait_for_deliveries(&mut self, timeout: Duration) -> bool {
+        self.deliveries.look_soon();
+        self.deliver(Instant::now());
+        let Some(workspace) = self.workspace.as_mut() else {
+            return false;
+        };
+        let messages = self.deliveries.wait(workspace, timeout);
+        for message in messages {
+            self.messages.push(message);
+        }
+        self.refresh_playbooks();
+        self.deliveries.in_flight() == 0
+    }
+
+    /// At the end: the delivery in flight is waited for up to `timeout`
+    /// and recorded; the rest stays pending for the next start or command.
+    pub fn finish_deliveries(&mut self, timeout: Duration) {
+        if let Some(workspace) = self.workspace.as_mut() {
+            self.deliveries.finish(workspace, timeout);
+        }
     }
 
     // ------------------------------------------------------------ commands
@@ -555,6 +631,7 @@ impl App {
                 self.apply_files(&changed);
             }
         }
+        self.deliver(now);
     }
 
     /// How long the event loop may wait for input before something is due.
@@ -576,7 +653,12 @@ impl App {
         } else {
             Duration::MAX
         };
-        watch.min(screens).min(job).max(Duration::from_millis(5))
+        let deliveries = self.deliveries.deadline(now);
+        watch
+            .min(screens)
+            .min(job)
+            .min(deliveries)
+            .max(Duration::from_millis(5))
     }
 }
 

@@ -7,15 +7,18 @@
 //! `action` is the one command table that `keymap`, the prompt, help and
 //! hints read; `screens/` has one module per screen, `popups/` one per
 //! overlay, `widgets/` the pieces screens share; `jobs` runs long work off
-//! this thread; `frame` draws the tab bar, the status bar and the popups.
+//! this thread, `deliveries` sends playbook webhooks off it and
+//! `playbook_news` says what playbooks did; `frame` draws the tab bar, the status bar and the popups.
 
 mod action;
 mod app;
+mod deliveries;
 mod file_commands;
 mod frame;
 mod jobs;
 mod keymap;
 mod messages;
+mod playbook_news;
 mod popups;
 mod screens;
 mod theme;
@@ -95,6 +98,8 @@ pub fn run(load: Loader, label: String, options: TuiOptions) -> Result<(), Strin
         Ok(Some(mut app)) => {
             // Quitting during a job: it stops at its next batch first.
             app.finish_jobs(Duration::from_secs(60));
+            // A webhook being sent is waited for, so it is not sent twice.
+            app.finish_deliveries(crate::playbook::DELIVERY_TIMEOUT + Duration::from_secs(1));
             if let Some(fatal) = app.fatal() {
                 return Err(fatal.to_string());
             }
