@@ -89,7 +89,10 @@ impl PlaybookDraft {
             self.kind
         );
         if !self.description.trim().is_empty() {
-            text.push_str(&format!("  description {}\n", quoted(self.description.trim())));
+            text.push_str(&format!(
+                "  description {}\n",
+                quoted(self.description.trim())
+            ));
         }
         text.push_str("  when ");
         let when_at = text.len();

@@ -91,7 +91,11 @@ impl ConfirmPopup {
         // the answers in view.
         let inner = (text_width + 2).min(area.width.saturating_sub(2)).max(1);
         let rows = |text: &str| (width(text) as u16).div_ceil(inner).max(1);
-        let rect = centered(area, text_width + 4, rows(&self.question) + rows(&answer) + 2);
+        let rect = centered(
+            area,
+            text_width + 4,
+            rows(&self.question) + rows(&answer) + 2,
+        );
         frame.render_widget(Clear, rect);
         let lines = vec![
             Line::raw(self.question.clone()),

@@ -129,7 +129,8 @@ impl ConditionInput {
         };
         let lines: Vec<String> = joined.lines().map(str::to_string).collect();
         self.area = TextArea::new(lines);
-        self.area.set_cursor_line_style(ratatui::style::Style::new());
+        self.area
+            .set_cursor_line_style(ratatui::style::Style::new());
         self.area.move_cursor(CursorMove::Bottom);
         self.area.move_cursor(CursorMove::End);
         self.suggestions.clear();

@@ -9,25 +9,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use super::PlaybooksScreen;
+use crate::lang::playbook::action_lines;
 use crate::model::format_instant;
 use crate::model::playbook_run::{ActionState, Firing};
 use crate::tui::action::Action;
-use crate::tui::screens::{Look, Screen};
 use crate::tui::screens::segments::hints_line;
-use crate::tui::widgets::text::{cut, thousands};
+use crate::tui::screens::{Look, Screen};
+use crate::tui::widgets::text::{cut, file_name, thousands, width};
 use crate::workspace::PlaybookSummary;
 
-/// Columns of the table: header, width (`0`: the rest), right-aligned.
+/// Columns of the table: header, the most it takes (`0`: the rest), and
+/// whether it is right-aligned.
 const COLUMNS: [(&str, u16, bool); 8] = [
     ("On", 3, false),
-    ("Playbook", 22, false),
+    ("Playbook", 28, false),
     ("For", 8, false),
     ("When", 0, false),
-    ("Actions", 16, false),
+    ("Actions", 20, false),
     ("24 h", 5, true),
     ("Pending", 7, true),
     ("Match", 6, true),
 ];
+
+/// Columns that grow with what they hold, up to their most.
+const FITTED: [usize; 2] = [1, 4];
 
 pub fn draw(screen: &PlaybooksScreen, frame: &mut Frame, area: Rect, look: &Look) {
     let [body, hints] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
@@ -61,7 +66,10 @@ fn draw_empty(frame: &mut Frame, area: Rect, look: &Look) {
             look.keymap.key_label(Action::NewPlaybook)
         )),
         Line::raw(""),
-        Line::styled("  playbook \"Welcome new champions\" for users {", look.theme.dim()),
+        Line::styled(
+            "  playbook \"Welcome new champions\" for users {",
+            look.theme.dim(),
+        ),
         Line::styled("    when in segment \"Champions\"", look.theme.dim()),
         Line::styled("    set cs_owner = \"team-a\"", look.theme.dim()),
         Line::styled("    log \"New champion\"", look.theme.dim()),
@@ -81,12 +89,21 @@ fn draw_empty(frame: &mut Frame, area: Rect, look: &Look) {
 
 fn draw_table(screen: &PlaybooksScreen, frame: &mut Frame, area: Rect, look: &Look) {
     let theme = look.theme;
-    let fixed: u16 = COLUMNS.iter().map(|c| c.1 + 1).sum();
-    let rest = area.width.saturating_sub(fixed).max(8);
-    let widths: Vec<u16> = COLUMNS
-        .iter()
-        .map(|c| if c.1 == 0 { rest } else { c.1 })
-        .collect();
+    let all: Vec<[String; 8]> = screen.list().iter().map(cells).collect();
+    // A name or actions column as wide as its widest cell (up to its
+    // most), so `when` keeps the room.
+    let mut widths: Vec<u16> = COLUMNS.iter().map(|c| c.1).collect();
+    for index in FITTED {
+        let widest = all
+            .iter()
+            .map(|row| width(&row[index]))
+            .chain([width(COLUMNS[index].0)])
+            .max()
+            .unwrap_or(0) as u16;
+        widths[index] = widths[index].min(widest);
+    }
+    let fixed: u16 = widths.iter().map(|w| w + 1).sum();
+    widths[3] = area.width.saturating_sub(fixed).max(8);
     let fitted = |texts: [String; 8]| -> Vec<String> {
         texts
             .iter()
@@ -105,8 +122,9 @@ fn draw_table(screen: &PlaybooksScreen, frame: &mut Frame, area: Rect, look: &Lo
     let rows: Vec<Row> = screen
         .list()
         .iter()
-        .map(|entry| {
-            let row = Row::new(fitted(cells(entry)));
+        .zip(all)
+        .map(|(entry, texts)| {
+            let row = Row::new(fitted(texts));
             if entry.enabled {
                 row
             } else {
@@ -179,16 +197,18 @@ fn draw_detail(
         playbook.kind
     ));
     if let crate::model::Origin::File(path) = &entry.origin {
-        how.push_str(&format!(" · from {path}"));
+        how.push_str(&format!(" · from {}", file_name(path)));
     }
     lines.push(Line::styled(how, theme.dim()));
-    for action in &entry.actions {
+    for action in action_lines(&playbook.actions) {
         lines.push(Line::raw(format!("  {action}")));
     }
     let header = lines.len() as u16;
-    let [definition, runs] =
-        Layout::vertical([Constraint::Length(header.min(inner.height)), Constraint::Min(0)])
-            .areas(inner);
+    let [definition, runs] = Layout::vertical([
+        Constraint::Length(header.min(inner.height)),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(lines), definition);
     draw_runs(screen, entry, frame, runs, look);
 }
@@ -241,8 +261,11 @@ fn draw_runs(
     if firings.is_empty() {
         lines.push(Line::styled(
             format!(
-                "No firings yet: it fires when a {} starts to satisfy `when`.",
-                entry.playbook.kind.singular()
+                "No firings yet: it fires when {} starts to satisfy `when`.",
+                match entry.playbook.kind {
+                    crate::model::EntityKind::Users => "a user",
+                    crate::model::EntityKind::Accounts => "an account",
+                }
             ),
             theme.dim(),
         ));
@@ -299,7 +322,7 @@ fn firing_line(firing: &Firing) -> String {
     };
     format!(
         "{}  {} {} · {}{depth}",
-        format_instant(firing.at),
+        short_instant(firing.at),
         firing.kind.singular(),
         firing.entity,
         results.join(", ")
@@ -313,7 +336,7 @@ fn action_line(
     room: usize,
 ) -> Line<'static> {
     let (mark, result, style) = match &action.state {
-        ActionState::Done { at } => ("✓", format!("done {}", format_instant(*at)), theme.good()),
+        ActionState::Done { at } => ("✓", format!("done {}", short_instant(*at)), theme.good()),
         ActionState::Pending {
             attempts,
             next_try,
@@ -331,7 +354,7 @@ fn action_line(
                 "…",
                 format!(
                     "pending, {tried}, next try {}{error}",
-                    format_instant(*next_try)
+                    short_instant(*next_try)
                 ),
                 theme.key(),
             )
@@ -350,9 +373,11 @@ fn action_line(
     Line::from(vec![
         Span::styled(format!("    {mark} "), style),
         Span::raw(cut(&format!("{}  ", action.action), room / 2)),
-        Span::styled(
-            cut(&result, room.saturating_sub(room / 2 + 6)),
-            style,
-        ),
+        Span::styled(cut(&result, room.saturating_sub(room / 2 + 6)), style),
     ])
+}
+
+/// An instant to the second, as the runs log shows it.
+fn short_instant(micros: i64) -> String {
+    format_instant(micros - micros.rem_euclid(1_000_000))
 }

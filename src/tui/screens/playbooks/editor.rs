@@ -194,9 +194,7 @@ impl PlaybookEditor {
             Some(Action::PreviousField) => self.step_focus(false),
             Some(action @ (Action::NextSuggestion | Action::PreviousSuggestion))
                 if self.focus == Field::When
-                    && self
-                        .when
-                        .move_suggestion(action == Action::NextSuggestion) => {}
+                    && self.when.move_suggestion(action == Action::NextSuggestion) => {}
             Some(Action::BuildCondition) => self.open_builder(context),
             Some(Action::ToggleChoice) if self.focus.is_choice() => self.toggle_choice(context),
             _ => self.type_key(input, context),

@@ -59,7 +59,9 @@ pub fn draw(editor: &PlaybookEditor, frame: &mut Frame, area: Rect, look: &Look)
     let choice = look.keymap.key_label(Action::ToggleChoice);
     label_row(editor, frame, name, Field::Name, "Name          ", look);
     if editor.is_new() {
-        editor.name.draw(frame, after_label(name), editor.focus == Field::Name);
+        editor
+            .name
+            .draw(frame, after_label(name), editor.focus == Field::Name);
     } else {
         let kept = Line::from(vec![
             Span::raw(editor.name.text()),
@@ -99,18 +101,21 @@ pub fn draw(editor: &PlaybookEditor, frame: &mut Frame, area: Rect, look: &Look)
                 "none would fire on save: it skips those already matching".to_string()
             }
             Ok(count) => format!(
-                "{} would fire on save (they start to match it){}",
+                "{} would fire on save{}",
                 thousands(*count as u64),
                 if editor.skip_existing || *count == 0 {
                     ""
                 } else {
-                    " — skip existing keeps them from firing"
+                    " (with skip existing: none)"
                 }
             ),
             Err(reason) => format!("who would fire is not known: {reason}"),
         };
         // Who fires is what the user is about to cause: right under the count.
-        lines.insert(1.min(lines.len()), Line::from(Span::styled(line, theme.key())));
+        lines.insert(
+            1.min(lines.len()),
+            Line::from(Span::styled(line, theme.key())),
+        );
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), outcome);
     label_row(editor, frame, runs, Field::Runs, "Runs          ", look);
@@ -229,14 +234,7 @@ fn after_label(area: Rect) -> Rect {
 }
 
 /// A choice's value, with the key that changes it while focused.
-fn choice_value(
-    frame: &mut Frame,
-    area: Rect,
-    value: &str,
-    focused: bool,
-    key: &str,
-    look: &Look,
-) {
+fn choice_value(frame: &mut Frame, area: Rect, value: &str, focused: bool, key: &str, look: &Look) {
     let mut spans = vec![Span::styled(
         value.to_string(),
         if focused {
@@ -246,7 +244,10 @@ fn choice_value(
         },
     )];
     if focused {
-        spans.push(Span::styled(format!("  {key} changes it"), look.theme.dim()));
+        spans.push(Span::styled(
+            format!("  {key} changes it"),
+            look.theme.dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

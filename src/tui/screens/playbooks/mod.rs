@@ -212,9 +212,9 @@ impl PlaybooksScreen {
         }
     }
 
+    /// A new playbook is for users until its kind is changed.
     fn new_playbook(&mut self) {
-        let kind = self.entry().map_or(EntityKind::Users, |e| e.playbook.kind);
-        self.editor = Some(PlaybookEditor::new_playbook(kind));
+        self.editor = Some(PlaybookEditor::new_playbook(EntityKind::Users));
     }
 
     fn edit(&mut self, arguments: &[String], context: &mut Context) {
