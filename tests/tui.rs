@@ -402,7 +402,7 @@ fn tab_and_digits_switch_screens() {
         "Playbooks",
         "Shift-Tab wraps around"
     );
-    assert_eq!(title(&mut session), "Playbooks — not built yet");
+    assert_eq!(title(&mut session), "No playbooks yet");
     session.press(KeyCode::BackTab);
     assert_eq!(title(&mut session), "No destinations yet");
     session.press(KeyCode::Char('4'));
@@ -573,7 +573,14 @@ fn tiny_terminals_never_panic() {
     render_all(&mut session, "the discard question");
     session.press(KeyCode::Char('y'));
     session.press(KeyCode::Char('3'));
-    render_all(&mut session, "a planned screen");
+    render_all(&mut session, "the Accounts screen");
+    session.press(KeyCode::Char('6'));
+    render_all(&mut session, "the Playbooks screen");
+    session.press(KeyCode::Char('n'));
+    session.type_text("A playbook with a long name");
+    render_all(&mut session, "the playbook editor");
+    session.press(KeyCode::Esc);
+    session.press(KeyCode::Char('y'));
     let screen = session.screen(20, 5);
     assert!(screen.contains("segscope needs"), "{screen}");
 }

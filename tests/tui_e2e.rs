@@ -718,3 +718,75 @@ fn demo_nightly_export_synced_from_the_destinations_screen() {
     assert_eq!(run["outcome"], "completed", "{runs}");
     assert_eq!(run["sent"], 40, "{runs}");
 }
+
+/// A playbook made on the Playbooks screen in the real binary: `6`, `n`,
+/// a name, `when nps >= 9`, a `log` action; the editor says how many would
+/// fire, Ctrl-S saves and they fire (the runs log lists them), space
+/// disables it; after quitting, the command line reads the same playbook,
+/// disabled, with as many firings as `segscope query` finds promoters.
+#[test]
+fn demo_playbook_made_on_the_playbooks_screen_fires_and_is_disabled() {
+    let dir = tempdir();
+    let pane = demo_of_400_users(dir.path(), 120);
+    pane.keys(&["6"]);
+    pane.wait_for("Playbooks (2)");
+    pane.keys(&["n"]);
+    pane.wait_for(" New playbook ");
+    pane.type_text("Thank promoters");
+    pane.keys(&["Tab", "Tab", "Tab"]);
+    pane.type_text("nps >= 9");
+    pane.keys(&["Tab", "Tab", "Tab"]);
+    pane.type_text("log \"thanks\"");
+    let editor = pane.wait_for("would fire on save");
+    let firing: usize = editor
+        .lines()
+        .find_map(|line| {
+            let before = line.split(" would fire on save").next()?;
+            line.contains(" would fire on save")
+                .then(|| before.trim_start_matches(['│', ' ']).replace(',', ""))?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no count in:\n{editor}"));
+    assert!(firing > 0, "{editor}");
+    pane.keys(&["C-s"]);
+    pane.wait_for("Thank promoters — enabled");
+    pane.wait_for(&format!("Runs log ({firing})"));
+    pane.keys(&["Space"]);
+    pane.wait_for("Thank promoters — disabled: it does not fire");
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let db = ["--db", "demo.redb", "--now", NOW];
+    let listed = segscope(
+        dir.path(),
+        &[&db[..], &["playbooks", "--format", "json"]].concat(),
+    );
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("JSON");
+    let ours = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|p| p["name"] == "Thank promoters")
+        .unwrap_or_else(|| panic!("not listed: {listed}"));
+    assert_eq!(ours["enabled"], false, "{ours}");
+    assert_eq!(ours["when"], "nps >= 9", "{ours}");
+    let runs = segscope(
+        dir.path(),
+        &[
+            &db[..],
+            &["playbooks", "--runs", "Thank promoters", "--format", "json"],
+        ]
+        .concat(),
+    );
+    let runs: serde_json::Value = serde_json::from_str(&runs).expect("JSON");
+    let promoters = segscope(
+        dir.path(),
+        &[
+            &db[..],
+            &["query", "--kind", "users", "nps >= 9", "--format", "ids"],
+        ]
+        .concat(),
+    );
+    assert_eq!(runs.as_array().expect("a list").len(), firing);
+    assert_eq!(promoters.lines().count(), firing);
+}
