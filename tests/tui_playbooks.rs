@@ -754,3 +754,65 @@ fn small_terminals_draw_without_panicking() {
         session.screen(width, height);
     }
 }
+
+#[test]
+fn a_stage_move_fires_a_playbook_and_its_runs_log_shows_the_account() {
+    let mut session = Session::new();
+    with_playbooks(
+        &mut session,
+        r#"view "Pipeline" for accounts {
+  stages lifecycle_stage ["trial", "onboarding", "active", "at_risk"]
+}
+
+playbook "Went active" for accounts {
+  when lifecycle_stage = "active"
+  skip existing
+  set activated = true
+  log "now active"
+}
+"#,
+    );
+    let onboarding = count(
+        &session,
+        EntityKind::Accounts,
+        "lifecycle_stage = \"onboarding\"",
+    );
+    assert!(onboarding > 0, "the demo data has onboarding accounts");
+    // The board's second column (onboarding): L moves its first card on.
+    session.type_text("4l");
+    session.type_text("L");
+    let said = messages(&session);
+    assert!(said.iter().any(|m| m.contains("→ active")), "{said:#?}");
+    let fired = said
+        .iter()
+        .find_map(|m| m.strip_prefix("playbook \"Went active\" fired for account "))
+        .unwrap_or_else(|| panic!("it fired: {said:#?}"))
+        .to_string();
+    assert!(
+        said.iter()
+            .any(|m| m == &format!("log: now active (playbook \"Went active\", account {fired})")),
+        "{said:#?}"
+    );
+    // Its `set` applied in the same change.
+    let activated = session
+        .workspace()
+        .query(EntityKind::Accounts, "activated = true")
+        .expect("the query");
+    let ids: Vec<String> = activated
+        .iter()
+        .map(|row| session.workspace().id_of(row))
+        .collect();
+    assert_eq!(ids, [fired.clone()]);
+    session.type_text("6");
+    let screen = session.screen(120, 40);
+    assert!(screen.contains("Runs log (1)"), "{screen}");
+    assert!(
+        screen.contains(&format!("account {fired} · 2 done")),
+        "{screen}"
+    );
+    assert_eq!(
+        counts(&playbook_row(&screen, "Went active"))[0],
+        1,
+        "{screen}"
+    );
+}
