@@ -790,3 +790,82 @@ fn demo_playbook_made_on_the_playbooks_screen_fires_and_is_disabled() {
     assert_eq!(runs.as_array().expect("a list").len(), firing);
     assert_eq!(promoters.lines().count(), firing);
 }
+
+/// The demo's own "Alert on accounts at risk", fired from the board in the
+/// real binary: a paying account not at risk yet is narrowed to on the
+/// Pipeline board and moved from active to at_risk with `L`; the Playbooks
+/// screen shows the firing — its `log` done, its webhook pending, since no
+/// receiver listens and the secret is not set — and the CLI's runs log
+/// agrees after quitting.
+#[test]
+fn demo_stage_move_fires_the_at_risk_playbook() {
+    let dir = tempdir();
+    let pane = demo_of_400_users(dir.path(), 160);
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    drop(pane);
+    let db = ["--db", "demo.redb", "--now", NOW];
+    let candidates = segscope(
+        dir.path(),
+        &[
+            &db[..],
+            &[
+                "query",
+                "--kind",
+                "accounts",
+                "lifecycle_stage = \"active\" and in segment \"Paying\" and not in segment \"At risk\" and health_score >= 30",
+                "--format",
+                "ids",
+            ],
+        ]
+        .concat(),
+    );
+    let account = candidates
+        .lines()
+        .next()
+        .expect("the demo has a healthy paying active account")
+        .to_string();
+    let pane = Pane::start(dir.path(), 160, 40, &[&db[..], &["demo"]].concat());
+    pane.wait_until("the table header", |screen| {
+        screen.lines().any(|line| line.starts_with("NAME"))
+    });
+    pane.keys(&["4"]);
+    pane.wait_for("Pipeline · accounts by lifecycle_stage");
+    pane.keys(&["/"]);
+    pane.type_text(&format!("id = \"{account}\""));
+    pane.keys(&["Enter"]);
+    pane.wait_for(&format!("[id = \"{account}\"]"));
+    // active is the third column.
+    pane.keys(&["l", "l", "L"]);
+    pane.wait_for("at_risk (1)");
+    pane.keys(&["6"]);
+    let screen = pane.wait_for("Runs log (1)");
+    assert!(
+        screen.contains("Alert on accounts at risk — enabled"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("account {account} · 1 done, 1 pending")),
+        "{screen}"
+    );
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let runs = segscope(
+        dir.path(),
+        &[
+            &db[..],
+            &[
+                "playbooks",
+                "--runs",
+                "Alert on accounts at risk",
+                "--format",
+                "json",
+            ],
+        ]
+        .concat(),
+    );
+    let runs: serde_json::Value = serde_json::from_str(&runs).expect("JSON");
+    let runs = runs.as_array().expect("a list");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["entity"], account.as_str(), "{runs:?}");
+}

@@ -755,20 +755,19 @@ fn small_terminals_draw_without_panicking() {
     }
 }
 
+/// The issue's journey: a playbook made in the editor on a segment, a card
+/// moved on the board so an account enters it, the firing in the runs log.
 #[test]
-fn a_stage_move_fires_a_playbook_and_its_runs_log_shows_the_account() {
+fn a_playbook_made_on_a_segment_fires_when_a_stage_move_makes_an_account_enter() {
     let mut session = Session::new();
     with_playbooks(
         &mut session,
-        r#"view "Pipeline" for accounts {
-  stages lifecycle_stage ["trial", "onboarding", "active", "at_risk"]
+        r#"segment "Active accounts" for accounts {
+  where lifecycle_stage = "active"
 }
 
-playbook "Went active" for accounts {
-  when lifecycle_stage = "active"
-  skip existing
-  set activated = true
-  log "now active"
+view "Pipeline" for accounts {
+  stages lifecycle_stage ["trial", "onboarding", "active", "at_risk"]
 }
 "#,
     );
@@ -778,6 +777,22 @@ playbook "Went active" for accounts {
         "lifecycle_stage = \"onboarding\"",
     );
     assert!(onboarding > 0, "the demo data has onboarding accounts");
+    // A playbook for accounts on the segment, skipping who is in it now.
+    session.type_text("6");
+    session.press(KeyCode::Char('n'));
+    session.type_text("Went active");
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Char(' '));
+    session.presses(KeyCode::Tab, 2);
+    session.type_text("in segment \"Active accounts\"");
+    session.presses(KeyCode::Tab, 2);
+    session.press(KeyCode::Char(' '));
+    session.press(KeyCode::Tab);
+    session.type_text("set activated = true\nlog \"now active\"");
+    session.settle();
+    assert!(session.screen(120, 40).contains("none would fire on save"));
+    session.ctrl('s');
+    assert!(session.workspace().playbook("Went active").is_some());
     // The board's second column (onboarding): L moves its first card on.
     session.type_text("4l");
     session.type_text("L");
@@ -805,11 +820,13 @@ playbook "Went active" for accounts {
     assert_eq!(ids, [fired.clone()]);
     session.type_text("6");
     let screen = session.screen(120, 40);
+    assert!(screen.contains("Went active — enabled"), "{screen}");
     assert!(screen.contains("Runs log (1)"), "{screen}");
     assert!(
         screen.contains(&format!("account {fired} · 2 done")),
         "{screen}"
     );
+    assert!(screen.contains("✓ set activated = true"), "{screen}");
     assert_eq!(
         counts(&playbook_row(&screen, "Went active"))[0],
         1,
