@@ -817,7 +817,7 @@ view "Pipeline" for accounts {
         .iter()
         .map(|row| session.workspace().id_of(row))
         .collect();
-    assert_eq!(ids, [fired.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&fired));
     session.type_text("6");
     let screen = session.screen(120, 40);
     assert!(screen.contains("Went active — enabled"), "{screen}");
