@@ -37,7 +37,7 @@ impl Pane {
         let home = dir.join("home");
         std::fs::create_dir_all(&home).expect("a home directory");
         let mut command = format!(
-            "cd {} && env NO_COLOR=1 HOME={} XDG_CONFIG_HOME={} {}",
+            "cd {} && env -u SEGSCOPE_WEBHOOK_SECRET NO_COLOR=1 HOME={} XDG_CONFIG_HOME={} {}",
             quote(&dir.display().to_string()),
             quote(&home.display().to_string()),
             quote(&home.join(".config").display().to_string()),

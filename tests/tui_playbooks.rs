@@ -209,9 +209,15 @@ fn a_playbook_made_in_the_editor_fires_for_who_matches_and_its_sets_apply() {
         ),
         "{said:#?}"
     );
+    // One line for all the `log`s, not one per user.
+    let logs: Vec<&String> = said
+        .iter()
+        .filter(|m| m.starts_with("log: Thanked (playbook \"Thank promoters\", user "))
+        .collect();
+    assert_eq!(logs.len(), 1, "{said:#?}");
     assert!(
-        said.iter()
-            .any(|m| m.starts_with("log: Thanked (playbook \"Thank promoters\", user "))
+        logs[0].ends_with(&format!(" and {} more", promoters - 1)),
+        "{said:#?}"
     );
     // Its `set` went through the workspace: the property is there.
     assert_eq!(
@@ -369,6 +375,50 @@ fn bad_drafts_are_placed_and_refused_and_nothing_is_saved() {
     assert!(session.popup_open());
     session.press(KeyCode::Char('y'));
     assert!(!session.screen(120, 40).contains(" New playbook "));
+}
+
+#[test]
+fn a_broken_when_is_blamed_on_when_and_the_builder_respects_comments() {
+    let (mut session, _file) = playbooks_screen();
+    new_playbook(&mut session, "Half", "(nps >= 9", "log \"x\"");
+    session.ctrl('s');
+    assert!(
+        session.status().starts_with("not saved: when, line 1"),
+        "{}",
+        session.status()
+    );
+    assert!(session.workspace().playbook("Half").is_none());
+    // A comment at the end of `when` stays a comment when the builder adds
+    // a condition.
+    session.presses(KeyCode::BackTab, 3);
+    session.press(KeyCode::Home);
+    session.press(KeyCode::Delete);
+    session.press(KeyCode::End);
+    session.type_text(" # promoters");
+    session.ctrl('b');
+    session.type_text("Segments");
+    session.press(KeyCode::Enter);
+    session.type_text("in");
+    session.press(KeyCode::Enter);
+    session.type_text("Power users");
+    session.press(KeyCode::Enter);
+    session.settle();
+    let both = count(
+        &session,
+        EntityKind::Users,
+        "nps >= 9 and in segment \"Power users\"",
+    );
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains(&format!("{both} of 300 users")),
+        "the added condition counts:\n{screen}"
+    );
+    session.ctrl('s');
+    let saved = session.workspace().playbook("Half").expect("saved");
+    assert_eq!(
+        segscope::lang::format::format_condition(&saved.when),
+        "nps >= 9 and in segment \"Power users\""
+    );
 }
 
 #[test]

@@ -99,6 +99,9 @@ pub struct EventBatch {
     pub ordinals: Vec<u32>,
 }
 
+/// About a century: how long a `--wait` too large for the clock waits.
+const FOREVER_SECS: u64 = 100 * 365 * 24 * 60 * 60;
+
 pub struct Store {
     db: Database,
     path: PathBuf,
@@ -108,7 +111,12 @@ impl Store {
     /// Opens (creating if needed) the database at `path`. Another process
     /// holding it makes this wait up to `wait`, then fail with `InUse`.
     pub fn open(path: &Path, wait: Option<Duration>) -> Result<Store, StoreError> {
-        let deadline = wait.map(|wait| Instant::now() + wait);
+        // A wait beyond what the clock can count is a wait without end.
+        let deadline = wait.map(|wait| {
+            let now = Instant::now();
+            now.checked_add(wait)
+                .unwrap_or_else(|| now + Duration::from_secs(FOREVER_SECS))
+        });
         create_private_file(path)?;
         let db = loop {
             match Database::builder().set_cache_size(CACHE_BYTES).create(path) {

@@ -11,10 +11,10 @@
 //! little; one not recorded by then stays pending and goes again with the
 //! same `webhook-id`, so a receiver can tell.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -43,6 +43,8 @@ pub struct Deliveries {
     in_flight: HashSet<(u64, u32)>,
     /// When to look at the outbox next (`None`: at the next chance).
     next_look: Option<Instant>,
+    /// Whether the UI said already that it cannot deliver.
+    said_no_worker: bool,
 }
 
 impl Deliveries {
@@ -74,6 +76,7 @@ impl Deliveries {
             stopping,
             in_flight: HashSet::new(),
             next_look: None,
+            said_no_worker: false,
         }
     }
 
@@ -104,9 +107,12 @@ impl Deliveries {
         };
         let clock = clock_now();
         let Some(sender) = self.sender.clone() else {
-            return (!pending.is_empty()).then(|| {
+            // Said once, when the worker was lost (or could not start).
+            let first = !self.said_no_worker && !pending.is_empty();
+            self.said_no_worker |= first;
+            return first.then(|| {
                 Message::error(
-                    "webhooks wait in the outbox but the delivery worker could not start: `segscope run` delivers them",
+                    "webhooks wait in the outbox but the UI cannot deliver them (its delivery worker is not running): `segscope run` delivers them",
                 )
             });
         };
@@ -117,16 +123,23 @@ impl Deliveries {
                 self.look_by(now + wait);
                 continue;
             }
-            if self.in_flight.insert((delivery.firing, delivery.action))
-                && sender.send(delivery).is_err()
-            {
-                self.sender = None;
-                return Some(Message::error(
-                    "the delivery worker stopped: `segscope run` delivers what is pending",
-                ));
+            let key = (delivery.firing, delivery.action);
+            if self.in_flight.insert(key) && sender.send(delivery).is_err() {
+                return Some(self.worker_lost());
             }
         }
         None
+    }
+
+    /// The worker is gone: nothing it held comes back, so nothing is in
+    /// flight; what it held stays pending in the outbox.
+    fn worker_lost(&mut self) -> Message {
+        self.sender = None;
+        self.in_flight.clear();
+        self.said_no_worker = true;
+        Message::error(
+            "the UI's delivery worker stopped: what it had not recorded stays pending; `segscope run` delivers it",
+        )
     }
 
     fn look_by(&mut self, at: Instant) {
@@ -137,11 +150,23 @@ impl Deliveries {
     /// to show, and whether anything was recorded.
     pub fn take_finished(&mut self, workspace: &mut Workspace) -> (Vec<Message>, bool) {
         let mut finished = Vec::new();
-        while let Ok(result) = self.results.try_recv() {
-            finished.push(result);
+        let mut lost = false;
+        loop {
+            match self.results.try_recv() {
+                Ok(result) => finished.push(result),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    lost = !self.in_flight.is_empty() || self.sender.is_some();
+                    break;
+                }
+            }
         }
         let recorded = !finished.is_empty();
-        (self.record(workspace, finished), recorded)
+        let mut messages = self.record(workspace, finished);
+        if lost && !self.said_no_worker {
+            messages.push(self.worker_lost());
+        }
+        (messages, recorded)
     }
 
     /// Waits up to `timeout` for the deliveries in flight (tests, and
@@ -178,21 +203,26 @@ impl Deliveries {
         if !self.in_flight.is_empty() {
             return RESULT_POLL;
         }
-        // Not looked yet: soon, but not in a busy loop while a job holds
-        // the workspace.
-        self.next_look
-            .map_or(RESULT_POLL, |at| at.saturating_duration_since(now))
+        // Not looked yet, or a look overdue (a job holds the workspace):
+        // soon, but never a busy loop.
+        match self.next_look {
+            Some(at) if at > now => at - now,
+            _ => RESULT_POLL,
+        }
     }
 
     fn record(&mut self, workspace: &mut Workspace, finished: Vec<Finished>) -> Vec<Message> {
         let mut messages = Vec::new();
-        let mut delivered: HashMap<String, usize> = HashMap::new();
+        // Per playbook, so a receiver that is down says so once a round,
+        // not once a webhook.
+        let mut outcomes: BTreeMap<String, Outcomes> = BTreeMap::new();
         let now = Instant::now();
         for (delivery, state) in finished {
             self.in_flight.remove(&(delivery.firing, delivery.action));
             let playbook = delivery.playbook.clone();
+            let outcome = outcomes.entry(playbook.clone()).or_default();
             match &state {
-                ActionState::Done { .. } => *delivered.entry(playbook.clone()).or_default() += 1,
+                ActionState::Done { .. } => outcome.delivered += 1,
                 ActionState::Pending {
                     next_try,
                     last_error,
@@ -200,15 +230,16 @@ impl Deliveries {
                 } => {
                     let wait = next_try.saturating_sub(clock_now()).max(0);
                     self.look_by(now + Duration::from_micros(wait as u64));
-                    let reason = last_error.as_deref().unwrap_or("not tried");
-                    messages.push(Message::error(format!(
-                        "webhook of playbook \"{playbook}\" not delivered yet: {reason}; next try {}",
-                        format_instant(*next_try)
-                    )));
+                    outcome.pending += 1;
+                    if outcome.first_pending.is_none() {
+                        let reason = last_error.as_deref().unwrap_or("not tried").to_string();
+                        outcome.first_pending = Some((reason, *next_try));
+                    }
                 }
-                ActionState::Failed { reason, .. } => messages.push(Message::error(format!(
-                    "webhook of playbook \"{playbook}\" failed for good: {reason}"
-                ))),
+                ActionState::Failed { reason, .. } => {
+                    outcome.failed += 1;
+                    outcome.first_failure.get_or_insert_with(|| reason.clone());
+                }
             }
             if let Err(error) = workspace.record_delivery(&delivery, state) {
                 messages.push(Message::error(format!(
@@ -216,12 +247,57 @@ impl Deliveries {
                 )));
             }
         }
-        let mut delivered: Vec<(String, usize)> = delivered.into_iter().collect();
-        delivered.sort();
-        for (playbook, count) in delivered {
-            let webhooks = if count == 1 { "webhook" } else { "webhooks" };
+        for (playbook, outcome) in outcomes {
+            messages.extend(outcome.messages(&playbook));
+        }
+        messages
+    }
+}
+
+/// What became of one playbook's deliveries in one look.
+#[derive(Default)]
+struct Outcomes {
+    delivered: usize,
+    pending: usize,
+    /// The first pending one's last error and next try.
+    first_pending: Option<(String, i64)>,
+    failed: usize,
+    first_failure: Option<String>,
+}
+
+impl Outcomes {
+    fn messages(&self, playbook: &str) -> Vec<Message> {
+        let webhooks = |count: usize| match count {
+            1 => "webhook".to_string(),
+            n => format!("{n} webhooks"),
+        };
+        let mut messages = Vec::new();
+        if let Some(reason) = &self.first_failure {
+            let others = match self.failed {
+                1 => String::new(),
+                n => format!(
+                    " ({} more failed too; `segscope playbooks --log` has each)",
+                    n - 1
+                ),
+            };
+            messages.push(Message::error(format!(
+                "webhook of playbook \"{playbook}\" failed for good: {reason}{others}"
+            )));
+        }
+        if let Some((reason, next_try)) = &self.first_pending {
+            messages.push(Message::error(format!(
+                "{} of playbook \"{playbook}\" not delivered yet: {reason}; next try {}",
+                webhooks(self.pending),
+                format_instant(*next_try)
+            )));
+        }
+        if self.delivered > 0 {
+            let what = match self.delivered {
+                1 => "1 webhook".to_string(),
+                n => format!("{n} webhooks"),
+            };
             messages.push(Message::info(format!(
-                "delivered {count} {webhooks} of playbook \"{playbook}\""
+                "delivered {what} of playbook \"{playbook}\""
             )));
         }
         messages

@@ -5,8 +5,11 @@
 //! `deliveries`'.
 
 use super::messages::Message;
-use crate::model::playbook_run::ActivityLevel;
+use crate::model::playbook_run::{Activity, ActivityLevel};
 use crate::workspace::PlaybookNews;
+
+/// Kinds of activity line said one by one after a change.
+const MOST_LINES: usize = 8;
 
 pub fn news_messages(news: &PlaybookNews) -> Vec<Message> {
     let mut messages = Vec::new();
@@ -22,12 +25,36 @@ pub fn news_messages(news: &PlaybookNews) -> Vec<Message> {
             fired.first
         )));
     }
+    // The same line for many entities is said once, with how many more;
+    // past a few kinds of line, the rest is counted (the log keeps all).
+    let mut groups: Vec<(&Activity, usize)> = Vec::new();
     for activity in &news.activity {
-        let line = activity.line();
+        let same = groups.iter_mut().find(|(first, _)| {
+            first.level == activity.level
+                && first.playbook == activity.playbook
+                && first.message == activity.message
+        });
+        match same {
+            Some((_, more)) => *more += 1,
+            None => groups.push((activity, 0)),
+        }
+    }
+    let shown = groups.len().min(MOST_LINES);
+    for (activity, more) in &groups[..shown] {
+        let mut line = activity.line();
+        if *more > 0 {
+            line.push_str(&format!(" and {more} more"));
+        }
         messages.push(match activity.level {
             ActivityLevel::Info => Message::info(line),
             ActivityLevel::Error => Message::error(line),
         });
+    }
+    let rest: usize = groups[shown..].iter().map(|(_, more)| more + 1).sum();
+    if rest > 0 {
+        messages.push(Message::info(format!(
+            "and {rest} more activity lines: `segscope playbooks --log` lists them all"
+        )));
     }
     if news.webhooks_queued > 0 {
         let webhooks = if news.webhooks_queued == 1 {

@@ -83,6 +83,25 @@ impl PlaybookDraft {
     /// Reads the draft as the language reads a `playbook` block (the same
     /// parser and checks as a `.seg` file), or says what is wrong, where.
     pub fn read(&self) -> Result<Playbook, Vec<DraftProblem>> {
+        // `when` alone first: in the whole text a broken condition would run
+        // on into the actions (newlines are only whitespace) and be blamed
+        // on them.
+        if let Err(diagnostics) = crate::lang::parse_condition(&self.when) {
+            return Err(diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    let at = line_column(&self.when, floor_char_boundary(&self.when, d.span.start));
+                    DraftProblem {
+                        part: DraftPart::When,
+                        line: at.line,
+                        column: at.column,
+                        message: d.message.clone(),
+                        help: d.help.clone(),
+                    }
+                })
+                .collect());
+        }
         let mut text = format!(
             "playbook {} for {} {{\n",
             quoted(self.name.trim()),
@@ -94,10 +113,11 @@ impl PlaybookDraft {
                 quoted(self.description.trim())
             ));
         }
-        text.push_str("  when ");
+        // In parentheses, so a comment on its last line ends there.
+        text.push_str("  when (");
         let when_at = text.len();
         text.push_str(&self.when);
-        text.push('\n');
+        text.push_str("\n  )\n");
         if self.runs == Runs::Once {
             text.push_str("  runs once\n");
         }

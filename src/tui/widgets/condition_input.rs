@@ -120,10 +120,16 @@ impl ConditionInput {
     pub fn add_condition(&mut self, condition: &str) {
         let text = self.text();
         let text = text.trim();
+        // Plain `and` for one line of `and`s; otherwise the text goes in
+        // parentheses, closed on a line of its own so that a comment at
+        // its end stays a comment and an `or` keeps its meaning.
+        let has_or = text
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .any(|word| word.eq_ignore_ascii_case("or"));
         let joined = if text.is_empty() {
             condition.to_string()
-        } else if text.to_lowercase().contains(" or ") {
-            format!("({text}) and {condition}")
+        } else if has_or || text.contains('#') || text.contains('\n') {
+            format!("({text}\n) and {condition}")
         } else {
             format!("{text} and {condition}")
         };

@@ -83,6 +83,8 @@ pub struct PlaybookEditor {
     pub(super) save_error: Option<String>,
     /// When the draft changed and was not read since.
     changed_at: Option<Instant>,
+    /// Whether typing into a kept name was explained already.
+    told_name_is_kept: bool,
     /// The draft as opened or last saved.
     saved: PlaybookDraft,
 }
@@ -138,6 +140,7 @@ impl PlaybookEditor {
             problems: Vec::new(),
             save_error: None,
             changed_at: Some(Instant::now() - DEBOUNCE),
+            told_name_is_kept: false,
             saved: draft.clone(),
         }
     }
@@ -222,7 +225,8 @@ impl PlaybookEditor {
             Field::Name if self.original.is_some() => {
                 let typed = matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace)
                     && !key.modifiers.contains(KeyModifiers::CONTROL);
-                if typed {
+                if typed && !self.told_name_is_kept {
+                    self.told_name_is_kept = true;
                     context.out.info(
                         "a playbook keeps its name (whom it fired for is kept by name): make a new playbook and delete this one to rename it",
                     );

@@ -77,12 +77,17 @@ impl PlaybooksScreen {
 
     /// Re-reads the selected playbook's runs log.
     fn read_firings(&mut self, workspace: &Workspace) {
+        // The selected firing stays selected when newer ones arrive.
+        let kept = self.firings().get(self.firing).map(|firing| firing.id);
         self.firings = match self.entry() {
             Some(entry) => workspace
                 .playbook_firings(&entry.playbook.name, FIRINGS)
                 .map_err(|error| error.to_string()),
             None => Ok(Vec::new()),
         };
+        if let Some(index) = kept.and_then(|id| self.firings().iter().position(|f| f.id == id)) {
+            self.firing = index;
+        }
         self.firing = self.firing.min(self.firings().len().saturating_sub(1));
     }
 
@@ -356,10 +361,8 @@ impl Screen for PlaybooksScreen {
     }
 
     fn refresh(&mut self, workspace: &Workspace, _changed: &Changed) {
-        let selected = self
-            .pending_select
-            .take()
-            .or_else(|| self.entry().map(|entry| entry.playbook.name.clone()));
+        let previous = self.entry().map(|entry| entry.playbook.name.clone());
+        let selected = self.pending_select.take().or_else(|| previous.clone());
         self.entries = workspace.playbooks().map_err(|error| error.to_string());
         if let Some(name) = selected
             && let Some(index) = self
@@ -370,6 +373,11 @@ impl Screen for PlaybooksScreen {
             self.selected = index;
         }
         self.selected = self.selected.min(self.list().len().saturating_sub(1));
+        let now_selected = self.entry().map(|entry| fold_name(&entry.playbook.name));
+        if now_selected != previous.as_deref().map(fold_name) {
+            // Another playbook's runs log starts at its newest firing.
+            self.firing = 0;
+        }
         self.read_firings(workspace);
     }
 
