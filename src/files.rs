@@ -1,9 +1,94 @@
-//! Files the user names: replacing a file's contents safely (through a
-//! temporary file in the same folder and a rename, keeping the permissions,
-//! so an interrupted write never leaves half a file), and the one name a
-//! file is known by in the database.
+//! Files the user names: reading a `.seg` source within its bound (so
+//! `/dev/zero` or a huge file is refused, not read until memory runs out),
+//! replacing a file's contents safely (through a temporary file in the same
+//! folder and a rename, keeping the permissions, so an interrupted write
+//! never leaves half a file), and the one name a file is known by in the
+//! database.
 
+use std::io::Read;
 use std::path::Path;
+
+/// The largest `.seg` source segscope reads (64 MiB): far more than any set
+/// of definitions needs, and a bound on what reading one may hold.
+pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
+
+/// A source that cannot be read.
+#[derive(Debug)]
+pub enum SourceError {
+    Unreadable {
+        /// The file as given, or "standard input".
+        name: String,
+        source: std::io::Error,
+    },
+    /// The file holds bytes that are not UTF-8 (the first at `offset`).
+    NotText { name: String, offset: usize },
+    /// More than [`MAX_SOURCE_BYTES`].
+    TooLarge { name: String },
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceError::Unreadable { name, source } => {
+                write!(f, "cannot read {name}: {}", crate::os_error::reason(source))
+            }
+            SourceError::NotText { name, offset } => write!(
+                f,
+                "{name} is not UTF-8 text (invalid byte at offset {offset})"
+            ),
+            SourceError::TooLarge { name } => write!(
+                f,
+                "{name} is larger than {} MiB, the most a .seg source may hold: is it a .seg file?",
+                MAX_SOURCE_BYTES / (1024 * 1024)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SourceError::Unreadable { source, .. } => Some(source),
+            SourceError::NotText { .. } | SourceError::TooLarge { .. } => None,
+        }
+    }
+}
+
+/// Reads a `.seg` source (standard input for `-`) as UTF-8 text, at most
+/// [`MAX_SOURCE_BYTES`] of it.
+pub fn read_source(path: &Path) -> Result<String, SourceError> {
+    let given = path.display().to_string();
+    let name = if given == "-" {
+        "standard input".to_string()
+    } else {
+        given
+    };
+    let read = if name == "standard input" {
+        read_bounded(std::io::stdin().lock())
+    } else {
+        std::fs::File::open(path).and_then(read_bounded)
+    };
+    let bytes = read
+        .map_err(|source| SourceError::Unreadable {
+            name: name.clone(),
+            source,
+        })?
+        .ok_or_else(|| SourceError::TooLarge { name: name.clone() })?;
+    String::from_utf8(bytes).map_err(|error| SourceError::NotText {
+        name,
+        offset: error.utf8_error().valid_up_to(),
+    })
+}
+
+/// Reads at most [`MAX_SOURCE_BYTES`] from `input`: `Ok(None)` when there
+/// is more than that.
+pub fn read_bounded(input: impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= MAX_SOURCE_BYTES).then_some(bytes))
+}
 
 pub fn write_replacing(path: &Path, contents: &str) -> std::io::Result<()> {
     // The file must exist: this replaces, it never creates.

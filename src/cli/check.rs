@@ -66,8 +66,13 @@ pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
     let files = sources.len();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if errors > 0 || !unreadable.is_empty() {
+        let unread = match unreadable.len() {
+            0 => String::new(),
+            1 => "; 1 file cannot be read".to_string(),
+            n => format!("; {n} files cannot be read"),
+        };
         eprintln!(
-            "check failed: {} and {} in {}",
+            "check failed: {} and {} in {}{unread}",
             plural(errors, "error"),
             plural(warnings, "warning"),
             plural(files, "file")

@@ -1,7 +1,7 @@
 //! Reading `.seg` sources and printing their diagnostics, shared by the
 //! commands that take files.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::lang::{Diagnostic, Renderer};
@@ -13,63 +13,12 @@ pub struct LoadedSource {
     pub text: String,
 }
 
-/// A source that cannot be read.
-#[derive(Debug)]
-pub enum SourceError {
-    Unreadable {
-        /// The file as given, or "standard input".
-        name: String,
-        source: std::io::Error,
-    },
-    /// The file holds bytes that are not UTF-8 (the first at `offset`).
-    NotText { name: String, offset: usize },
-}
-
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SourceError::Unreadable { name, source } => {
-                write!(f, "cannot read {name}: {}", io_reason(source))
-            }
-            SourceError::NotText { name, offset } => write!(
-                f,
-                "{name} is not UTF-8 text (invalid byte at offset {offset})"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for SourceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            SourceError::Unreadable { source, .. } => Some(source),
-            SourceError::NotText { .. } => None,
-        }
-    }
-}
+pub use crate::files::SourceError;
 
 /// Reads a file (or standard input for `-`) as UTF-8.
 pub fn load(path: &Path) -> Result<LoadedSource, SourceError> {
+    let text = crate::files::read_source(path)?;
     let origin = path.display().to_string();
-    let text = if origin == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|source| SourceError::Unreadable {
-                name: "standard input".to_string(),
-                source,
-            })?;
-        text
-    } else {
-        let bytes = std::fs::read(path).map_err(|source| SourceError::Unreadable {
-            name: origin.clone(),
-            source,
-        })?;
-        String::from_utf8(bytes).map_err(|error| SourceError::NotText {
-            name: origin.clone(),
-            offset: error.utf8_error().valid_up_to(),
-        })?
-    };
     let origin = if origin == "-" {
         "<stdin>".to_string()
     } else {
@@ -77,8 +26,6 @@ pub fn load(path: &Path) -> Result<LoadedSource, SourceError> {
     };
     Ok(LoadedSource { origin, text })
 }
-
-pub use crate::os_error::reason as io_reason;
 
 /// Colours on stderr only for a terminal, and never with NO_COLOR set.
 pub fn stderr_color() -> bool {

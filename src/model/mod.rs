@@ -34,8 +34,8 @@ pub use text::{
     format_number, format_share,
 };
 pub use typing::{
-    MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError, csv_cell,
-    datetime_from_text, scalar_from_literal, value_from_csv_cell, value_from_json,
+    MAX_LINE_BYTES, MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError,
+    csv_cell, datetime_from_text, scalar_from_literal, value_from_csv_cell, value_from_json,
     value_from_literal_text,
 };
 

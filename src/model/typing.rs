@@ -14,6 +14,10 @@ use crate::model::ast::Literal;
 pub const MAX_PROPERTY_NAME_BYTES: usize = 128;
 /// Longest text value, in bytes.
 pub const MAX_STRING_BYTES: usize = 64 * 1024;
+
+/// The longest line an import file may hold (16 MiB): more than any row of
+/// valid values takes. A longer line stops an import with its number.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// Most elements in a list value.
 pub const MAX_LIST_ELEMENTS: usize = 1000;
 

@@ -24,19 +24,12 @@ use crate::workspace::{
 pub fn apply_files(workspace: &mut Workspace, paths: &[PathBuf]) -> (Message, Changed) {
     let mut sources = Vec::new();
     for path in paths {
-        match std::fs::read_to_string(path) {
+        match crate::files::read_source(path) {
             Ok(text) => sources.push(SourceText {
                 origin: crate::files::identity(&path.display().to_string()),
                 text,
             }),
-            Err(error) => {
-                let message = format!(
-                    "cannot read {}: {}",
-                    path.display(),
-                    crate::os_error::reason(&error)
-                );
-                return (Message::error(message), Changed::default());
-            }
+            Err(error) => return (Message::error(error.to_string()), Changed::default()),
         }
     }
     match workspace.apply(&sources) {

@@ -8,6 +8,7 @@ use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
+use super::line_bound::{LineBound, read_bounded_line};
 use super::*;
 use crate::model::EntityKind;
 use crate::model::{
@@ -83,18 +84,30 @@ pub(super) fn read_json_lines(
     kind: EntityKind,
     visit: &mut Visit,
 ) -> Result<(), String> {
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut number = 0;
     loop {
-        line.clear();
-        let read = input
-            .read_line(&mut line)
-            .map_err(|error| format!("cannot read line {}: {}", number + 1, error))?;
-        if read == 0 {
+        if read_bounded_line(&mut input, &mut line, number + 1)?.is_none() {
             return Ok(());
         }
         number += 1;
-        let text = line.trim();
+        let Ok(text) = std::str::from_utf8(&line) else {
+            let row = Err(RowError {
+                line: number,
+                message: "the line is not UTF-8 text".to_string(),
+            });
+            if visit(row).is_break() {
+                return Ok(());
+            }
+            continue;
+        };
+        // A byte order mark may start the file, as in CSV.
+        let text = if number == 1 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        };
+        let text = text.trim();
         if text.is_empty() {
             continue;
         }
@@ -191,7 +204,7 @@ pub(super) fn read_csv(
 ) -> Result<(), String> {
     let quotes = Rc::new(Cell::new(0u64));
     let counted = QuoteCounter {
-        inner: input,
+        inner: LineBound::new(input),
         quotes: Rc::clone(&quotes),
     };
     let mut reader = csv::ReaderBuilder::new()

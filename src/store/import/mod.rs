@@ -1,7 +1,8 @@
 //! Import readers: JSON lines, a JSON array, or CSV, read row by row into
 //! typed rows, each bad row reported with its line and what is wrong. This
 //! file holds the rows, the sources and the entry point; `formats` reads
-//! each format, `background` runs the reading on a thread of its own.
+//! each format, `line_bound` keeps any line within 16 MiB, `background`
+//! runs the reading on a thread of its own.
 //!
 //! Rows stream through a callback so a large file never sits in memory as
 //! parsed JSON; [`BackgroundReader`] runs that on a thread of its own and
@@ -20,6 +21,7 @@ use crate::model::{Value, present_pairs};
 
 mod background;
 mod formats;
+mod line_bound;
 
 pub use background::BackgroundReader;
 use formats::{read_csv, read_json_array, read_json_lines};
