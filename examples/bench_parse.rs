@@ -1,5 +1,7 @@
 //! Parse speed: a generated file of 10,000 segments, parsed, validated and
 //! formatted; beside it, SQLite preparing the same 10,000 conditions as SQL.
+//! Then one condition of 900 to 100,000 `and` terms, checked (linear in the
+//! terms), beside SQLite preparing 900 (its depth limit is 1,000).
 //!
 //! cargo run --release --example bench_parse [-- --segments N --runs R]
 
@@ -72,6 +74,55 @@ fn main() {
         "parse + validate vs SQLite prepare: {:.2}x",
         sqlite.as_secs_f64() / (parse + validate).as_secs_f64()
     );
+    long_chains(runs);
+}
+
+/// One condition of n `and` terms, as `check` reads it: the time should
+/// grow with n, not with n² (it took 27.5 s at 100,000 terms while a chain
+/// was rebuilt at every term). SQLite refuses an expression deeper than
+/// 1,000, so it is compared at 900 terms.
+fn long_chains(runs: usize) {
+    println!();
+    println!("one condition of n `and` terms, parse + validate (median of {runs}):");
+    println!("{:<34} {:>12} {:>14}", "condition", "median", "per term");
+    for terms in [900, 20_000, 40_000, 100_000] {
+        let condition = chain(terms, " and ");
+        let text = format!("segment \"Long\" for users {{\n  where {condition}\n}}\n");
+        let took = median(runs, || {
+            let (file, diagnostics) = parse_file(&text);
+            assert!(diagnostics.is_empty(), "the chain must parse");
+            let source = SourceFile {
+                origin: "long.seg",
+                text: &text,
+                file: &file,
+            };
+            let diagnostics = validate_files(&[source], &SegmentCatalog::new());
+            assert!(diagnostics[0].is_empty(), "the chain must validate");
+        });
+        println!(
+            "{:<34} {:>12} {:>11.2} µs",
+            format!("segscope, {terms} terms"),
+            ms(took),
+            took.as_secs_f64() * 1e6 / terms as f64
+        );
+    }
+    let sql = format!("SELECT count(*) FROM users WHERE {}", chain(900, " AND "));
+    let took = median(runs, || prepare_in_sqlite(std::slice::from_ref(&sql)));
+    println!(
+        "{:<34} {:>12} {:>11.2} µs",
+        "SQLite prepare, 900 terms",
+        ms(took),
+        took.as_secs_f64() * 1e6 / 900.0
+    );
+}
+
+/// `sessions_30d > 0 and nps > 1 and …`, n terms joined by `joiner`.
+fn chain(terms: usize, joiner: &str) -> String {
+    let properties = ["sessions_30d", "nps", "seats", "mrr"];
+    (0..terms)
+        .map(|i| format!("{} > {i}", properties[i % properties.len()]))
+        .collect::<Vec<_>>()
+        .join(joiner)
 }
 
 fn ms(duration: Duration) -> String {

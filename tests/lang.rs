@@ -1813,3 +1813,38 @@ destination "D" hubspot {
         "{formatted}"
     );
 }
+
+#[test]
+fn a_chain_of_a_hundred_thousand_terms_is_one_flat_list_and_checks() {
+    let terms = 100_000;
+    let condition: Vec<String> = (0..terms).map(|i| format!("p{} > {i}", i % 7)).collect();
+    let text = format!(
+        "segment \"Long\" for users {{\n  where {}\n}}\n",
+        condition.join(" and ")
+    );
+    let file = parse_ok(&text);
+    let Some(Definition::Segment(segment)) = file.definitions.first() else {
+        panic!("a segment");
+    };
+    match &segment.condition {
+        Condition::And(parts) => assert_eq!(parts.len(), terms),
+        other => panic!("one `and` list, not {other:?}"),
+    }
+    let source = SourceFile {
+        origin: "long.seg",
+        text: &text,
+        file: &file,
+    };
+    assert!(validate_files(&[source], &SegmentCatalog::new())[0].is_empty());
+    // Flattening keeps meaning: a group stays a group, a chain is one list.
+    let mixed = parse("(a = 1 or b = 2) and c = 3 and d = 4 or e = 5 or f = 6");
+    let Condition::Or(alternatives) = &mixed else {
+        panic!("an `or` at the top: {mixed:?}");
+    };
+    assert_eq!(alternatives.len(), 3, "{mixed:?}");
+    let Condition::And(first) = &alternatives[0] else {
+        panic!("{mixed:?}");
+    };
+    assert_eq!(first.len(), 3, "{mixed:?}");
+    assert!(matches!(&first[0], Condition::Or(group) if group.len() == 2));
+}

@@ -676,14 +676,19 @@ fn count_of_users(span: Span) -> Aggregate {
     }
 }
 
+/// `left and right` (or `or`), flattened: a chain of one operator is one
+/// list. The left side's list is reused, so a chain of n terms is built in
+/// O(n), not by copying the list at every term.
 fn combine(left: Condition, right: Condition, is_and: bool) -> Condition {
-    let mut parts = Vec::new();
-    for side in [left, right] {
-        match side {
-            Condition::And(inner) if is_and => parts.extend(inner),
-            Condition::Or(inner) if !is_and => parts.extend(inner),
-            other => parts.push(other),
-        }
+    let mut parts = match left {
+        Condition::And(inner) if is_and => inner,
+        Condition::Or(inner) if !is_and => inner,
+        other => vec![other],
+    };
+    match right {
+        Condition::And(inner) if is_and => parts.extend(inner),
+        Condition::Or(inner) if !is_and => parts.extend(inner),
+        other => parts.push(other),
     }
     if is_and {
         Condition::And(parts)
