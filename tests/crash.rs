@@ -176,3 +176,82 @@ fn kill_9_during_a_large_import_leaves_none_or_all_of_it() {
         fixture.import_and_kill(&medium, MEDIUM, delay);
     }
 }
+
+/// `kill -9` in the first milliseconds of making a new database, at 40
+/// moments from at once to 20 ms in: every time the file is missing, or a
+/// database that opens and takes the import again — never one that can
+/// never be opened. No temporary file is left beside it but the killed
+/// process's own.
+#[test]
+fn kill_9_while_a_database_is_created_leaves_none_or_a_whole_one() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let data = dir.path().join("users.jsonl");
+    std::fs::write(&data, "{\"id\": \"u1\"}\n").expect("the data");
+    let mut unusable = Vec::new();
+    let mut present = 0;
+    for attempt in 0..40u64 {
+        let db = dir.path().join(format!("new-{attempt}.redb"));
+        let mut child = segscope(&db, &["import", "--kind", "users"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary runs");
+        std::thread::sleep(Duration::from_micros(attempt * 500));
+        let _ = child.kill();
+        let _ = child.wait();
+        if db.exists() {
+            present += 1;
+        }
+        // Whatever is there now, the next command makes or opens it.
+        let again = segscope(&db, &["import", "--kind", "users"])
+            .arg(&data)
+            .output()
+            .expect("the binary runs");
+        if !again.status.success() {
+            unusable.push(format!(
+                "attempt {attempt}: {}",
+                String::from_utf8_lossy(&again.stderr)
+            ));
+        }
+    }
+    assert!(unusable.is_empty(), "{unusable:#?}");
+    eprintln!("kill -9 during creation: 40 kills, {present} left a file, 0 unusable");
+}
+
+/// What a full disk or an older segscope's interrupted creation left — an
+/// empty file, or one of zero bytes — is no database: read commands say
+/// so, and the next write makes a database in its place.
+#[test]
+fn an_empty_or_all_zero_file_is_no_database() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let data = dir.path().join("users.jsonl");
+    std::fs::write(&data, "{\"id\": \"u1\"}\n").expect("the data");
+    for (name, bytes) in [("empty.redb", 0usize), ("zeros.redb", 73_728)] {
+        let db = dir.path().join(name);
+        std::fs::write(&db, vec![0u8; bytes]).expect("the blank file");
+        let listed = segscope(&db, &["segments"]).output().expect("runs");
+        assert_eq!(listed.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&listed.stderr);
+        assert!(stderr.contains("no database at"), "{name}: {stderr}");
+        let imported = segscope(&db, &["import", "--kind", "users"])
+            .arg(&data)
+            .output()
+            .expect("runs");
+        assert!(
+            imported.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&imported.stderr)
+        );
+        assert_eq!(count_users(&db), 1, "{name}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&db)
+                .expect("the file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}: the database stays private");
+        }
+    }
+}

@@ -53,7 +53,7 @@ pub fn run(global: &Global, args: Args, mouse: bool) -> Outcome {
         super::ui::require_terminal()?;
     }
     let mut said = Vec::new();
-    if path.exists() && !args.fresh {
+    if crate::workspace::database_exists(&path) && !args.fresh {
         ensure_demo(global, &path)?;
         said.push(Message::info(format!(
             "demo database {} kept as it is (--fresh starts over), segments in {}",
@@ -202,7 +202,7 @@ fn ensure_demo(global: &Global, path: &Path) -> Outcome {
 /// Deletes the file at `path` if it is a demo database; refuses to touch
 /// anything else.
 fn remove_earlier_demo(global: &Global, path: &Path) -> Outcome {
-    if !path.exists() {
+    if !crate::workspace::database_exists(path) {
         return Ok(());
     }
     ensure_demo(global, path)?;

@@ -336,7 +336,7 @@ impl Global {
     /// mistyped `--db` would otherwise leave a file and answer "nothing").
     pub fn open_existing(&self, record: bool) -> Result<CommandWorkspace, CliError> {
         let path = self.db_path();
-        if !path.exists() {
+        if !crate::workspace::database_exists(path) {
             return Err(CliError::NoDatabase {
                 path: path.to_path_buf(),
             });

@@ -5,10 +5,11 @@
 //! Only this module touches redb. Values are encoded with postcard. Every
 //! change a command makes goes through one [`Change`] (a write transaction):
 //! it commits whole or not at all, so an interrupted import leaves either
-//! none or all of it. The file is created with mode 0600 and locked by the
-//! one process that has it open.
+//! none or all of it. The file is created whole (`creation`) with mode 0600
+//! and locked by the one process that has it open.
 
 mod change;
+mod creation;
 mod error;
 pub mod import;
 mod playbook_state;
@@ -23,6 +24,7 @@ use redb::{Database, DatabaseError, ReadableDatabase, TableHandle};
 use serde::{Deserialize, Serialize};
 
 pub use change::{Change, EntityWriter, Ordinals};
+pub use creation::is_blank;
 pub use error::{StoreError, StoreOperation};
 pub use read::{EventCount, EventRecord};
 
@@ -117,7 +119,10 @@ impl Store {
             now.checked_add(wait)
                 .unwrap_or_else(|| now + Duration::from_secs(FOREVER_SECS))
         });
-        create_private_file(path)?;
+        // A new database is made whole beside its place, then put there.
+        if creation::is_blank(path)? {
+            creation::create_atomically(path)?;
+        }
         let db = loop {
             match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
                 Ok(db) => break db,
@@ -155,14 +160,18 @@ impl Store {
                 path: self.path.clone(),
                 reason: "it is another program's database".to_string(),
             }),
-            // A new file (or, in later versions, an older schema to migrate).
-            _ => {
-                let change = self.begin()?;
-                change.create_tables()?;
-                change.set_meta_u32(SCHEMA_KEY, SCHEMA_VERSION)?;
-                change.commit()
-            }
+            // A database without a schema yet (or, in later versions, an
+            // older schema to migrate).
+            _ => self.initialise(),
         }
+    }
+
+    /// Makes the tables and writes the schema version, in one change.
+    fn initialise(&self) -> Result<(), StoreError> {
+        let change = self.begin()?;
+        change.create_tables()?;
+        change.set_meta_u32(SCHEMA_KEY, SCHEMA_VERSION)?;
+        change.commit()
     }
 
     /// Starts a change; nothing is visible until [`Change::commit`].
@@ -206,24 +215,6 @@ impl Store {
 
 /// Creates the file with owner-only permissions when it does not exist: a
 /// customer database is nobody else's business.
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
-    if path.exists() {
-        return Ok(());
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(error) => Err(StoreError::from_io(error, path, StoreOperation::Create)),
-    }
-}
-
 fn entities_table(kind: EntityKind) -> redb::TableDefinition<'static, &'static str, &'static [u8]> {
     match kind {
         EntityKind::Users => USERS,

@@ -171,6 +171,14 @@ impl From<StoreError> for WorkspaceError {
     }
 }
 
+/// Whether a database is at `path`: a file that is missing, empty or all
+/// zero bytes (what an interrupted creation can leave) is none, and a
+/// command that needs one says so rather than calling it damaged. A file
+/// that cannot be read counts as one, for opening to report why.
+pub fn database_exists(path: &Path) -> bool {
+    !crate::store::is_blank(path).unwrap_or(false)
+}
+
 /// The current instant in microseconds since the epoch.
 pub fn clock_now() -> i64 {
     jiff::Timestamp::now().as_microsecond()
