@@ -44,7 +44,7 @@ pub fn is_blank(path: &Path) -> Result<bool, StoreError> {
 /// stays.
 pub fn create_atomically(path: &Path) -> Result<(), StoreError> {
     let temporary = temporary_path(path);
-    let made = build(&temporary).and_then(|()| put_in_place(&temporary, path));
+    let made = build(&temporary, path).and_then(|()| put_in_place(&temporary, path));
     // Whatever happened, the temporary file goes (after a link, the
     // database keeps its own name).
     let _ = std::fs::remove_file(&temporary);
@@ -62,8 +62,9 @@ fn temporary_path(path: &Path) -> PathBuf {
 }
 
 /// The whole database in `temporary`: the file (mode 0600), the tables,
-/// the schema version, committed and closed.
-fn build(temporary: &Path) -> Result<(), StoreError> {
+/// the schema version, committed and closed. Errors name `path`, the
+/// database the user asked for.
+fn build(temporary: &Path, path: &Path) -> Result<(), StoreError> {
     let _ = std::fs::remove_file(temporary);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -74,20 +75,20 @@ fn build(temporary: &Path) -> Result<(), StoreError> {
     }
     options
         .open(temporary)
-        .map_err(|error| StoreError::from_io(error, temporary, StoreOperation::Create))?;
+        .map_err(|error| StoreError::from_io(error, path, StoreOperation::Create))?;
     let db = Database::builder()
         .set_cache_size(CACHE_BYTES)
         .create(temporary)
-        .map_err(|error| StoreError::from_redb(error, temporary, StoreOperation::Create))?;
+        .map_err(|error| StoreError::from_redb(error, path, StoreOperation::Create))?;
     let store = Store {
         db,
-        path: temporary.to_path_buf(),
+        path: path.to_path_buf(),
     };
     store.initialise()?;
     drop(store);
     std::fs::File::open(temporary)
         .and_then(|file| file.sync_all())
-        .map_err(|error| StoreError::from_io(error, temporary, StoreOperation::Create))
+        .map_err(|error| StoreError::from_io(error, path, StoreOperation::Create))
 }
 
 /// Moves the finished database to `path`: a hard link when nothing is
