@@ -84,6 +84,29 @@ fn counts(row: &str) -> [usize; 3] {
     [numbers[2], numbers[1], numbers[0]]
 }
 
+/// A playbook on promoters, skipping those there are when it is applied.
+const PROMOTER_ALERT: &str = r#"playbook "Promoter alert" for users {
+  when nps >= 9
+  skip existing
+  log "promoter"
+}
+"#;
+
+/// Makes `n` users promoters (nps 10) by `:import` in the UI, as a job;
+/// their ids.
+fn make_promoters(session: &mut Session, n: usize) -> Vec<String> {
+    let ids = ids_where(session, "nps < 9", n);
+    let data = session.dir.path().join("promoters.jsonl");
+    let rows: Vec<String> = ids
+        .iter()
+        .map(|id| format!("{{\"id\": \"{id}\", \"nps\": 10}}"))
+        .collect();
+    std::fs::write(&data, rows.join("\n")).expect("the data");
+    session.prompt(&format!("import users {}", data.display()));
+    session.wait_for_job();
+    ids
+}
+
 /// The first `n` users matching `condition`, by id.
 fn ids_where(session: &Session, condition: &str, n: usize) -> Vec<String> {
     let workspace = session.workspace();
@@ -485,15 +508,7 @@ fn a_playbook_from_a_file_is_edited_there_and_keeps_its_name() {
 #[test]
 fn disabled_playbooks_do_not_fire_and_enabling_asks_whether_to_catch_up() {
     let mut session = Session::new();
-    with_playbooks(
-        &mut session,
-        r#"playbook "Promoter alert" for users {
-  when nps >= 9
-  skip existing
-  log "promoter"
-}
-"#,
-    );
+    with_playbooks(&mut session, PROMOTER_ALERT);
     session.type_text("6");
     session.press(KeyCode::Char(' '));
     assert!(
@@ -511,15 +526,7 @@ fn disabled_playbooks_do_not_fire_and_enabling_asks_whether_to_catch_up() {
         "{screen}"
     );
     // Three users become promoters while it is off.
-    let ids = ids_where(&session, "nps < 9", 3);
-    let data = session.dir.path().join("promoters.jsonl");
-    let rows: Vec<String> = ids
-        .iter()
-        .map(|id| format!("{{\"id\": \"{id}\", \"nps\": 10}}"))
-        .collect();
-    std::fs::write(&data, rows.join("\n")).expect("the data");
-    session.prompt(&format!("import users {}", data.display()));
-    session.wait_for_job();
+    let ids = make_promoters(&mut session, 3);
     assert!(
         !messages(&session).iter().any(|m| m.contains("fired")),
         "a disabled playbook does not fire: {:#?}",
@@ -564,30 +571,14 @@ fn disabled_playbooks_do_not_fire_and_enabling_asks_whether_to_catch_up() {
 #[test]
 fn enabling_with_catch_up_fires_for_who_started_to_match() {
     let mut session = Session::new();
-    with_playbooks(
-        &mut session,
-        r#"playbook "Promoter alert" for users {
-  when nps >= 9
-  skip existing
-  log "promoter"
-}
-"#,
-    );
+    with_playbooks(&mut session, PROMOTER_ALERT);
     session.prompt("toggle-playbook Promoter alert");
     assert_eq!(
         session.current_screen(),
         "Playbooks",
         "the prompt goes there"
     );
-    let ids = ids_where(&session, "nps < 9", 2);
-    let data = session.dir.path().join("promoters.jsonl");
-    let rows: Vec<String> = ids
-        .iter()
-        .map(|id| format!("{{\"id\": \"{id}\", \"nps\": 10}}"))
-        .collect();
-    std::fs::write(&data, rows.join("\n")).expect("the data");
-    session.prompt(&format!("import users {}", data.display()));
-    session.wait_for_job();
+    let ids = make_promoters(&mut session, 2);
     session.prompt("toggle-playbook \"promoter alert\"");
     assert!(session.popup_open());
     session.press(KeyCode::Char('y'));
