@@ -526,7 +526,7 @@ fn disabled_playbooks_do_not_fire_and_enabling_asks_whether_to_catch_up() {
         "{screen}"
     );
     // Three users become promoters while it is off.
-    let ids = make_promoters(&mut session, 3);
+    make_promoters(&mut session, 3);
     assert!(
         !messages(&session).iter().any(|m| m.contains("fired")),
         "a disabled playbook does not fire: {:#?}",
