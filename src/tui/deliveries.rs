@@ -119,8 +119,7 @@ impl Deliveries {
         for delivery in pending {
             if delivery.next_try > clock {
                 // Not due: look again when it is.
-                let wait = Duration::from_micros((delivery.next_try - clock) as u64);
-                self.look_by(now + wait);
+                self.look_by(later(now, delivery.next_try - clock));
                 continue;
             }
             let key = (delivery.firing, delivery.action);
@@ -228,8 +227,7 @@ impl Deliveries {
                     last_error,
                     ..
                 } => {
-                    let wait = next_try.saturating_sub(clock_now()).max(0);
-                    self.look_by(now + Duration::from_micros(wait as u64));
+                    self.look_by(later(now, next_try.saturating_sub(clock_now())));
                     outcome.pending += 1;
                     if outcome.first_pending.is_none() {
                         let reason = last_error.as_deref().unwrap_or("not tried").to_string();
@@ -252,6 +250,13 @@ impl Deliveries {
         }
         messages
     }
+}
+
+/// `micros` after `now` (none when negative), or a look's period later when
+/// that is past what the clock can count (a next try far away).
+fn later(now: Instant, micros: i64) -> Instant {
+    let wait = Duration::from_micros(micros.max(0) as u64);
+    now.checked_add(wait).unwrap_or(now + LOOK_EVERY)
 }
 
 /// What became of one playbook's deliveries in one look.
