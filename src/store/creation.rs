@@ -93,11 +93,14 @@ fn build(temporary: &Path, path: &Path) -> Result<(), StoreError> {
 
 /// Moves the finished database to `path`: a hard link when nothing is
 /// there (so a database another process put there meanwhile is never
-/// replaced), a rename over a blank file.
+/// replaced), a rename over a blank file (or where hard links are not
+/// to be had).
 fn put_in_place(temporary: &Path, path: &Path) -> Result<(), StoreError> {
     let placed = match std::fs::hard_link(temporary, path) {
         Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+        // Something is there already, or the file system has no hard
+        // links (then a rename, unless another process made it first).
+        Err(_) => {
             if is_blank(path)? {
                 std::fs::rename(temporary, path)
             } else {
@@ -105,7 +108,6 @@ fn put_in_place(temporary: &Path, path: &Path) -> Result<(), StoreError> {
                 Ok(())
             }
         }
-        Err(error) => Err(error),
     };
     placed.map_err(|error| StoreError::from_io(error, path, StoreOperation::Create))?;
     sync_directory(path);
