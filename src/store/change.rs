@@ -8,10 +8,13 @@ use fixedbitset::FixedBitSet;
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::error::OrStoreError;
+use super::meta;
+use super::seal::{Sealed, seal, unseal};
 use super::tables::*;
 use super::{
     DefinitionKind, EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoreOperation, StoredDefinition,
-    StoredEntity, entities_table, next_ordinal_key, ordinals_table,
+    StoredEntity, chunk_key, definition_key, entities_table, entity_seal, next_ordinal_key,
+    ordinals_table,
 };
 use crate::model::EntityKind;
 
@@ -46,9 +49,12 @@ impl Change {
 
     /// Makes the change durable. On an error nothing of it is kept.
     pub fn commit(self) -> Result<(), StoreError> {
-        self.transaction
-            .commit()
-            .or_store_error(&self.path, StoreOperation::Commit)
+        let path = self.path.clone();
+        super::guarded(&path, || {
+            self.transaction
+                .commit()
+                .or_store_error(&self.path, StoreOperation::Commit)
+        })
     }
 
     pub(super) fn set_meta_u32(&self, key: &str, value: u32) -> Result<(), StoreError> {
@@ -57,9 +63,7 @@ impl Change {
             .transaction
             .open_table(META)
             .or_store_error(&self.path, writing)?;
-        meta.insert(key, value.to_le_bytes().as_slice())
-            .or_store_error(&self.path, writing)?;
-        Ok(())
+        meta::put(&mut meta, key, &value.to_le_bytes(), &self.path, writing)
     }
 
     /// Marks the database as a generated demo, which `segscope demo` may
@@ -75,9 +79,13 @@ impl Change {
             .transaction
             .open_table(META)
             .or_store_error(&self.path, writing)?;
-        meta.insert(EVALUATED_AT_KEY, micros.to_le_bytes().as_slice())
-            .or_store_error(&self.path, writing)?;
-        Ok(())
+        meta::put(
+            &mut meta,
+            EVALUATED_AT_KEY,
+            &micros.to_le_bytes(),
+            &self.path,
+            writing,
+        )
     }
 
     /// Opens the entity tables of `kind` for many reads and writes.
@@ -87,11 +95,8 @@ impl Change {
             .transaction
             .open_table(META)
             .or_store_error(&self.path, writing)?;
-        let next_ordinal = meta
-            .get(next_ordinal_key(kind))
-            .or_store_error(&self.path, writing)?
-            .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
-            .unwrap_or(0);
+        let next_ordinal =
+            meta::u32_fact(&meta, next_ordinal_key(kind), &self.path, writing)?.unwrap_or(0);
         Ok(EntityWriter {
             kind,
             path: &self.path,
@@ -120,12 +125,19 @@ impl Change {
             .transaction
             .open_table(DEFINITIONS)
             .or_store_error(&self.path, writing)?;
-        let bytes = postcard::to_allocvec(definition).map_err(|error| StoreError::Unencodable {
-            what: format!("the definition \"{}\"", definition.name),
-            reason: error.to_string(),
-        })?;
+        let mut bytes =
+            postcard::to_allocvec(definition).map_err(|error| StoreError::Unencodable {
+                what: format!("the definition \"{}\"", definition.name),
+                reason: error.to_string(),
+            })?;
+        let kind = definition.kind.keyword();
+        seal(
+            Sealed::Definitions,
+            &definition_key(kind, folded_name),
+            &mut bytes,
+        );
         table
-            .insert((definition.kind.keyword(), folded_name), bytes.as_slice())
+            .insert((kind, folded_name), bytes.as_slice())
             .or_store_error(&self.path, writing)?;
         Ok(())
     }
@@ -159,7 +171,14 @@ impl Change {
             .transaction
             .open_table(SEGMENT_MEMBERS)
             .or_store_error(&self.path, writing)?;
-        self.put_bitset_chunks(&mut table, folded_name, members, rows, writing)
+        self.put_bitset_chunks(
+            &mut table,
+            Sealed::SegmentMembers,
+            folded_name,
+            members,
+            rows,
+            writing,
+        )
     }
 
     /// Stores the chunks of a bitset under `(folded_name, chunk)` keys that
@@ -167,6 +186,7 @@ impl Change {
     pub(super) fn put_bitset_chunks(
         &self,
         table: &mut Table<'_, (&'static str, u32), &'static [u8]>,
+        sealed: Sealed,
         folded_name: &str,
         bits: &FixedBitSet,
         rows: Option<&[u32]>,
@@ -184,12 +204,17 @@ impl Change {
         for chunk in chunks {
             let start = chunk as usize * blocks_per_chunk;
             let end = (start + blocks_per_chunk).min(blocks.len());
-            let bytes: Vec<u8> = blocks
+            let mut bytes: Vec<u8> = blocks
                 .get(start..end)
                 .unwrap_or(&[])
                 .iter()
                 .flat_map(|block| (*block as u64).to_le_bytes())
                 .collect();
+            seal(
+                sealed,
+                &chunk_key(folded_name, &chunk.to_le_bytes()),
+                &mut bytes,
+            );
             table
                 .insert((folded_name, chunk), bytes.as_slice())
                 .or_store_error(&self.path, writing)?;
@@ -227,11 +252,16 @@ impl Change {
                     segment: batch.segment.clone(),
                     ..*batch
                 };
-                let bytes =
+                let mut bytes =
                     postcard::to_allocvec(&record).map_err(|error| StoreError::Unencodable {
                         what: format!("the membership events of \"{}\"", record.segment),
                         reason: error.to_string(),
                     })?;
+                seal(
+                    Sealed::MembershipEvents,
+                    &[&sequence.to_le_bytes()],
+                    &mut bytes,
+                );
                 table
                     .insert(sequence, bytes.as_slice())
                     .or_store_error(&self.path, writing)?;
@@ -288,13 +318,13 @@ impl EntityWriter<'_> {
 
     fn save_counter(&mut self) -> Result<(), StoreError> {
         let writing = self.writing();
-        self.meta
-            .insert(
-                next_ordinal_key(self.kind),
-                self.next_ordinal.to_le_bytes().as_slice(),
-            )
-            .or_store_error(self.path, writing)?;
-        Ok(())
+        meta::put(
+            &mut self.meta,
+            next_ordinal_key(self.kind),
+            &self.next_ordinal.to_le_bytes(),
+            self.path,
+            writing,
+        )
     }
 
     fn writing(&self) -> StoreOperation {
@@ -309,12 +339,15 @@ impl EntityWriter<'_> {
         else {
             return Ok(None);
         };
-        postcard::from_bytes(bytes.value())
+        let damaged = |reason: String| StoreError::Damaged {
+            path: self.path.to_path_buf(),
+            reason: format!("{} {id}: {reason}", self.kind.singular()),
+        };
+        let payload =
+            unseal(entity_seal(self.kind), &[id.as_bytes()], bytes.value()).map_err(damaged)?;
+        postcard::from_bytes(payload)
             .map(Some)
-            .map_err(|error| StoreError::Damaged {
-                path: self.path.to_path_buf(),
-                reason: format!("{} {id}: {error}", self.kind.singular()),
-            })
+            .map_err(|error| damaged(error.to_string()))
     }
 
     /// The counter of stable row numbers, for handing them out elsewhere
@@ -349,6 +382,7 @@ impl EntityWriter<'_> {
                 reason: error.to_string(),
             })?;
         bytes.extend_from_slice(encoded_properties);
+        seal(entity_seal(self.kind), &[id.as_bytes()], &mut bytes);
         let inserted = self
             .entities
             .insert(id, bytes.as_slice())

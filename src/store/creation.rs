@@ -81,7 +81,7 @@ fn build(temporary: &Path, path: &Path) -> Result<(), StoreError> {
         .create(temporary)
         .map_err(|error| StoreError::from_redb(error, path, StoreOperation::Create))?;
     let store = Store {
-        db,
+        opened: Some(super::Opened::Writable(db)),
         path: path.to_path_buf(),
     };
     store.initialise()?;

@@ -146,6 +146,12 @@ pub enum StoreError {
     },
     /// Real damage: the file does not hold what redb or segscope wrote.
     Damaged { path: PathBuf, reason: String },
+    /// A read-only open found a file that was not closed properly: only a
+    /// writer can recover it.
+    NeedsRecovery { path: PathBuf },
+    /// A change was asked of a database opened for reading only (a bug in
+    /// the command that asked).
+    OpenedReadOnly { path: PathBuf },
     /// A single value larger than a database can hold.
     ValueTooLarge {
         path: PathBuf,
@@ -247,6 +253,16 @@ impl std::fmt::Display for StoreError {
                 "the database {} is damaged: {reason}; restore it from a backup, or make a new one from your .seg files and data",
                 path.display()
             ),
+            StoreError::NeedsRecovery { path } => write!(
+                f,
+                "the database {} was not closed properly and needs recovering, which a read-only open cannot do; run a command that writes (such as `segscope run`) where the file is writable",
+                path.display()
+            ),
+            StoreError::OpenedReadOnly { path } => write!(
+                f,
+                "cannot change the database {}: this command opened it for reading only",
+                path.display()
+            ),
             StoreError::ValueTooLarge {
                 path,
                 operation,
@@ -318,6 +334,8 @@ impl StoreError {
             | StoreError::Io { path, .. }
             | StoreError::FailedEarlier { path, .. }
             | StoreError::Damaged { path, .. }
+            | StoreError::NeedsRecovery { path }
+            | StoreError::OpenedReadOnly { path }
             | StoreError::ValueTooLarge { path, .. }
             | StoreError::Internal { path, .. } => Some(path),
             StoreError::TooManyEntities { .. } | StoreError::Unencodable { .. } => None,
@@ -349,6 +367,7 @@ impl StoreError {
                 length,
             },
             redb::Error::PreviousIo => StoreError::FailedEarlier { path, operation },
+            redb::Error::RepairAborted => StoreError::NeedsRecovery { path },
             redb::Error::Backend(error) => StoreError::Io {
                 path,
                 operation,

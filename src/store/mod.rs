@@ -11,21 +11,28 @@
 mod change;
 mod creation;
 mod error;
+mod guard;
 pub mod import;
+mod meta;
+mod migration;
 mod playbook_state;
 mod read;
+mod seal;
 mod sync_state;
 mod tables;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use redb::{Database, DatabaseError, ReadableDatabase, TableHandle};
+use redb::{
+    Database, DatabaseError, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, TableHandle,
+};
 use serde::{Deserialize, Serialize};
 
 pub use change::{Change, EntityWriter, Ordinals};
 pub use creation::is_blank;
 pub use error::{StoreError, StoreOperation};
+pub use guard::guarded;
 pub use read::{EventCount, EventRecord};
 
 use error::OrStoreError;
@@ -35,8 +42,9 @@ use crate::model::{Origin, Properties, Value};
 use tables::*;
 
 /// The schema this build writes. Older files are migrated at open; newer
-/// ones are refused.
-pub const SCHEMA_VERSION: u32 = 1;
+/// ones are refused. Version 2 seals every entity, definition, member chunk,
+/// membership-event record and setting with a checksum (`seal`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// redb's page cache. The engine holds the snapshot that answers questions,
 /// so the cache only serves writes and the one read of everything at open:
@@ -104,42 +112,128 @@ pub struct EventBatch {
 /// About a century: how long a `--wait` too large for the clock waits.
 const FOREVER_SECS: u64 = 100 * 365 * 24 * 60 * 60;
 
+/// The open file: for changes, or only for reading.
+enum Opened {
+    Writable(Database),
+    ReadOnly(ReadOnlyDatabase),
+}
+
 pub struct Store {
-    db: Database,
+    /// Always present; taken only when the store is dropped.
+    opened: Option<Opened>,
     path: PathBuf,
+}
+
+impl Drop for Store {
+    /// Closing reads redb's allocator state, which damage can break too.
+    fn drop(&mut self) {
+        if let Some(opened) = self.opened.take() {
+            let _ = guard::guarded(&self.path, || {
+                drop(opened);
+                Ok::<(), StoreError>(())
+            });
+        }
+    }
+}
+
+/// The instant a wait for another process ends: a wait beyond what the
+/// clock can count is a wait without end.
+fn deadline(wait: Option<Duration>) -> Option<Instant> {
+    wait.map(|wait| {
+        let now = Instant::now();
+        now.checked_add(wait)
+            .unwrap_or_else(|| now + Duration::from_secs(FOREVER_SECS))
+    })
+}
+
+/// Calls `open` until it does not find the database in use by another
+/// process, or `deadline` passes.
+fn open_waiting<T>(
+    path: &Path,
+    deadline: Option<Instant>,
+    open: impl Fn() -> Result<T, DatabaseError>,
+) -> Result<T, StoreError> {
+    loop {
+        match open() {
+            Ok(opened) => return Ok(opened),
+            Err(DatabaseError::DatabaseAlreadyOpen)
+                if deadline.is_some_and(|deadline| Instant::now() < deadline) =>
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(error) => return Err(StoreError::from_redb(error, path, StoreOperation::Open)),
+        }
+    }
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path`. Another process
     /// holding it makes this wait up to `wait`, then fail with `InUse`.
     pub fn open(path: &Path, wait: Option<Duration>) -> Result<Store, StoreError> {
-        // A wait beyond what the clock can count is a wait without end.
-        let deadline = wait.map(|wait| {
-            let now = Instant::now();
-            now.checked_add(wait)
-                .unwrap_or_else(|| now + Duration::from_secs(FOREVER_SECS))
-        });
-        // A new database is made whole beside its place, then put there.
-        if creation::is_blank(path)? {
-            creation::create_atomically(path)?;
-        }
-        let db = loop {
-            match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
-                Ok(db) => break db,
-                Err(DatabaseError::DatabaseAlreadyOpen)
-                    if deadline.is_some_and(|deadline| Instant::now() < deadline) =>
-                {
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(error) => return Err(StoreError::from_redb(error, path, StoreOperation::Open)),
+        let deadline = deadline(wait);
+        guard::guarded(path, || {
+            // A new database is made whole beside its place, then put there.
+            if creation::is_blank(path)? {
+                creation::create_atomically(path)?;
             }
-        };
-        let store = Store {
-            db,
-            path: path.to_path_buf(),
-        };
-        store.check_schema()?;
-        Ok(store)
+            let db = open_waiting(path, deadline, || {
+                Database::builder().set_cache_size(CACHE_BYTES).create(path)
+            })?;
+            let store = Store {
+                opened: Some(Opened::Writable(db)),
+                path: path.to_path_buf(),
+            };
+            store.check_schema()?;
+            Ok(store)
+        })
+    }
+
+    /// Opens the existing database at `path` for reading only: nothing is
+    /// written to the file (it may be on read-only media). A file that
+    /// needs what only a writer does — recovery after a crash, a migration
+    /// from an older segscope — is opened for writing instead, which does it
+    /// (and fails with the reason where the file cannot be written).
+    pub fn open_read_only(path: &Path, wait: Option<Duration>) -> Result<Store, StoreError> {
+        let deadline = deadline(wait);
+        guard::guarded(path, || {
+            if creation::is_blank(path)? {
+                return Err(StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                    reason: "it is empty".to_string(),
+                });
+            }
+            let opened = open_waiting(path, deadline, || {
+                Database::builder()
+                    .set_cache_size(CACHE_BYTES)
+                    .open_read_only(path)
+            });
+            let db = match opened {
+                Err(StoreError::NeedsRecovery { .. }) => return Store::open(path, wait),
+                opened => opened?,
+            };
+            let store = Store {
+                opened: Some(Opened::ReadOnly(db)),
+                path: path.to_path_buf(),
+            };
+            match store.schema_version()? {
+                Some(SCHEMA_VERSION) => Ok(store),
+                Some(version) if version > SCHEMA_VERSION => Err(StoreError::NewerSchema {
+                    path: store.path.clone(),
+                    found: version,
+                }),
+                // Older (migrated by a writable open) or not ours (refused
+                // by it, with the reason).
+                _ => {
+                    drop(store);
+                    Store::open(path, wait)
+                }
+            }
+        })
+    }
+
+    /// Whether changes can be made (the store was not opened read-only).
+    pub fn is_writable(&self) -> bool {
+        matches!(self.opened, Some(Opened::Writable(_)))
     }
 
     pub fn path(&self) -> &Path {
@@ -149,7 +243,7 @@ impl Store {
     /// Creates the tables of a new file, migrates an older one, refuses a
     /// newer one.
     fn check_schema(&self) -> Result<(), StoreError> {
-        let found = self.read_meta_u32(SCHEMA_KEY)?;
+        let found = self.schema_version()?;
         match found {
             Some(version) if version > SCHEMA_VERSION => Err(StoreError::NewerSchema {
                 path: self.path.clone(),
@@ -160,9 +254,25 @@ impl Store {
                 path: self.path.clone(),
                 reason: "it is another program's database".to_string(),
             }),
-            // A database without a schema yet (or, in later versions, an
-            // older schema to migrate).
-            _ => self.initialise(),
+            Some(older) => migration::migrate(self, older),
+            // A database without a schema yet.
+            None => self.initialise(),
+        }
+    }
+
+    /// The schema version stored in `meta`: version 1 wrote it as four
+    /// bytes, later versions seal it like every other setting.
+    fn schema_version(&self) -> Result<Option<u32>, StoreError> {
+        let reading = StoreOperation::ReadSettings;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, META, reading)? else {
+            return Ok(None);
+        };
+        let raw = table.get(SCHEMA_KEY).or_store_error(&self.path, reading)?;
+        match raw.as_ref().map(|value| value.value()) {
+            None => Ok(None),
+            Some(&[a, b, c, d]) if u32::from_le_bytes([a, b, c, d]) == 1 => Ok(Some(1)),
+            Some(_) => meta::u32_fact(&table, SCHEMA_KEY, &self.path, reading),
         }
     }
 
@@ -176,19 +286,33 @@ impl Store {
 
     /// Starts a change; nothing is visible until [`Change::commit`].
     pub fn begin(&self) -> Result<Change, StoreError> {
-        let transaction = self
-            .db
+        let Some(Opened::Writable(db)) = &self.opened else {
+            return Err(StoreError::OpenedReadOnly {
+                path: self.path.clone(),
+            });
+        };
+        let transaction = db
             .begin_write()
             .or_store_error(&self.path, StoreOperation::BeginChange)?;
         Ok(Change::new(transaction, self.path.clone()))
     }
 
+    /// Starts reading the last committed state.
+    fn begin_read(&self, reading: StoreOperation) -> Result<ReadTransaction, StoreError> {
+        match &self.opened {
+            Some(Opened::Writable(db)) => db.begin_read().or_store_error(&self.path, reading),
+            Some(Opened::ReadOnly(db)) => db.begin_read().or_store_error(&self.path, reading),
+            None => Err(StoreError::Internal {
+                path: self.path.clone(),
+                operation: reading,
+                reason: "the database was closed".to_string(),
+            }),
+        }
+    }
+
     /// Does the file hold tables that segscope did not make?
     fn has_foreign_tables(&self) -> Result<bool, StoreError> {
-        let transaction = self
-            .db
-            .begin_read()
-            .or_store_error(&self.path, StoreOperation::Open)?;
+        let transaction = self.begin_read(StoreOperation::Open)?;
         let mut tables = transaction
             .list_tables()
             .or_store_error(&self.path, StoreOperation::Open)?;
@@ -202,24 +326,37 @@ impl Store {
 
     fn read_meta_u32(&self, key: &str) -> Result<Option<u32>, StoreError> {
         let reading = StoreOperation::ReadSettings;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
-        let table = match transaction.open_table(META) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(error) => return Err(StoreError::from_redb(error, &self.path, reading)),
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, META, reading)? else {
+            return Ok(None);
         };
-        let value = table.get(key).or_store_error(&self.path, reading)?;
-        Ok(value.and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes)))
+        meta::u32_fact(&table, key, &self.path, reading)
     }
 }
 
-/// Creates the file with owner-only permissions when it does not exist: a
-/// customer database is nobody else's business.
 fn entities_table(kind: EntityKind) -> redb::TableDefinition<'static, &'static str, &'static [u8]> {
     match kind {
         EntityKind::Users => USERS,
         EntityKind::Accounts => ACCOUNTS,
     }
+}
+
+/// Which sealed table an entity of `kind` is stored in.
+fn entity_seal(kind: EntityKind) -> seal::Sealed {
+    match kind {
+        EntityKind::Users => seal::Sealed::Users,
+        EntityKind::Accounts => seal::Sealed::Accounts,
+    }
+}
+
+/// A definition's key as its checksum reads it.
+fn definition_key<'k>(kind: &'k str, folded_name: &'k str) -> [&'k [u8]; 2] {
+    [kind.as_bytes(), folded_name.as_bytes()]
+}
+
+/// A bitset chunk's key as its checksum reads it.
+fn chunk_key<'k>(folded_name: &'k str, chunk: &'k [u8; 4]) -> [&'k [u8]; 2] {
+    [folded_name.as_bytes(), chunk]
 }
 
 fn ordinals_table(kind: EntityKind) -> redb::TableDefinition<'static, u32, &'static str> {

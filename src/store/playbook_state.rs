@@ -11,9 +11,11 @@
 use std::collections::HashMap;
 
 use fixedbitset::FixedBitSet;
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 
 use super::error::OrStoreError;
+use super::meta;
+use super::seal::Sealed;
 use super::tables::*;
 use super::{Change, Store, StoreError, StoreOperation};
 use crate::model::playbook_run::{Activity, Firing, PendingDelivery};
@@ -22,14 +24,19 @@ impl Store {
     /// The rows that satisfied a playbook's `when` at the last recorded
     /// evaluation; `None` when it never was evaluated.
     pub fn playbook_matches(&self, folded_name: &str) -> Result<Option<FixedBitSet>, StoreError> {
-        self.bitset_chunks(PLAYBOOK_MATCHES, folded_name, StoreOperation::ReadPlaybooks)
+        self.bitset_chunks(
+            PLAYBOOK_MATCHES,
+            Sealed::PlaybookMatches,
+            folded_name,
+            StoreOperation::ReadPlaybooks,
+        )
     }
 
     /// The rows a `runs once` playbook has fired for (read-only: what an
     /// editor's preview subtracts from who would fire).
     pub fn fired_once_rows(&self, folded_name: &str) -> Result<Vec<u32>, StoreError> {
         let reading = StoreOperation::ReadPlaybooks;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, PLAYBOOK_FIRED_ONCE, reading)? else {
             return Ok(Vec::new());
         };
@@ -45,7 +52,7 @@ impl Store {
     /// Folded name → the instant each disabled playbook was disabled at.
     pub fn disabled_playbooks(&self) -> Result<HashMap<String, i64>, StoreError> {
         let reading = StoreOperation::ReadPlaybooks;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, DISABLED_PLAYBOOKS, reading)? else {
             return Ok(HashMap::new());
         };
@@ -60,7 +67,7 @@ impl Store {
     /// A playbook's firings (by folded name), newest first, at most `limit`.
     pub fn firings(&self, folded_name: &str, limit: usize) -> Result<Vec<Firing>, StoreError> {
         let reading = StoreOperation::ReadPlaybooks;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let (Some(index), Some(firings)) = (
             self.open_table(&transaction, PLAYBOOK_FIRINGS_BY_PLAYBOOK, reading)?,
             self.open_table(&transaction, PLAYBOOK_FIRINGS, reading)?,
@@ -90,7 +97,7 @@ impl Store {
     /// How many times a playbook (by folded name) fired at or after `since`.
     pub fn firings_since(&self, folded_name: &str, since: i64) -> Result<usize, StoreError> {
         let reading = StoreOperation::ReadPlaybooks;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(index) = self.open_table(&transaction, PLAYBOOK_FIRINGS_BY_PLAYBOOK, reading)?
         else {
             return Ok(0);
@@ -114,7 +121,7 @@ impl Store {
     /// Every webhook waiting in the outbox, oldest firing first.
     pub fn outbox(&self) -> Result<Vec<PendingDelivery>, StoreError> {
         let reading = StoreOperation::ReadPlaybooks;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, PLAYBOOK_OUTBOX, reading)? else {
             return Ok(Vec::new());
         };
@@ -135,7 +142,7 @@ impl Store {
     /// The activity log, newest first, at most `limit` entries.
     pub fn activity(&self, limit: usize) -> Result<Vec<Activity>, StoreError> {
         let reading = StoreOperation::ReadPlaybooks;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, ACTIVITY_LOG, reading)? else {
             return Ok(Vec::new());
         };
@@ -181,6 +188,7 @@ impl Change {
         let mut table = self.playbook_table(PLAYBOOK_MATCHES)?;
         self.put_bitset_chunks(
             &mut table,
+            Sealed::PlaybookMatches,
             folded_name,
             matches,
             rows,
@@ -235,13 +243,14 @@ impl Change {
     pub fn allocate_firing_id(&self) -> Result<u64, StoreError> {
         let writing = StoreOperation::WritePlaybooks;
         let mut meta = self.playbook_table(META)?;
-        let next = meta
-            .get(NEXT_FIRING_KEY)
-            .or_store_error(&self.path, writing)?
-            .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
-            .unwrap_or(1);
-        meta.insert(NEXT_FIRING_KEY, (next + 1).to_le_bytes().as_slice())
-            .or_store_error(&self.path, writing)?;
+        let next = meta::u64_fact(&meta, NEXT_FIRING_KEY, &self.path, writing)?.unwrap_or(1);
+        meta::put(
+            &mut meta,
+            NEXT_FIRING_KEY,
+            &(next + 1).to_le_bytes(),
+            &self.path,
+            writing,
+        )?;
         Ok(next)
     }
 
@@ -250,16 +259,19 @@ impl Change {
     pub fn database_token(&self) -> Result<String, StoreError> {
         let writing = StoreOperation::WritePlaybooks;
         let mut meta = self.playbook_table(META)?;
-        if let Some(token) = meta
-            .get(DATABASE_TOKEN_KEY)
-            .or_store_error(&self.path, writing)?
-            .and_then(|v| String::from_utf8(v.value().to_vec()).ok())
+        if let Some(token) = meta::fact(&meta, DATABASE_TOKEN_KEY, &self.path, writing)?
+            .and_then(|bytes| String::from_utf8(bytes).ok())
         {
             return Ok(token);
         }
         let token = random_token();
-        meta.insert(DATABASE_TOKEN_KEY, token.as_bytes())
-            .or_store_error(&self.path, writing)?;
+        meta::put(
+            &mut meta,
+            DATABASE_TOKEN_KEY,
+            token.as_bytes(),
+            &self.path,
+            writing,
+        )?;
         Ok(token)
     }
 

@@ -4,13 +4,17 @@
 use std::collections::HashMap;
 
 use fixedbitset::FixedBitSet;
-use redb::{ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableError};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 
 use super::error::OrStoreError;
+use super::guard;
+use super::meta;
+use super::seal::{Sealed, unseal};
 use super::tables::*;
 use super::{
     EventBatch, MEMBER_CHUNK_ROWS, Store, StoreError, StoreOperation, StoredDefinition,
-    StoredEntity, entities_table, next_ordinal_key, ordinals_table,
+    StoredEntity, chunk_key, definition_key, entities_table, entity_seal, next_ordinal_key,
+    ordinals_table,
 };
 use crate::model::EntityKind;
 
@@ -40,15 +44,15 @@ pub struct EventRecord {
 }
 
 impl Store {
-    fn read(&self, reading: StoreOperation) -> Result<ReadTransaction, StoreError> {
-        self.db.begin_read().or_store_error(&self.path, reading)
+    pub(super) fn read(&self, reading: StoreOperation) -> Result<ReadTransaction, StoreError> {
+        self.begin_read(reading)
     }
 
     /// A record of ours that does not decode: the file is damaged.
     pub(super) fn damaged(
         &self,
         what: impl std::fmt::Display,
-        error: postcard::Error,
+        error: impl std::fmt::Display,
     ) -> StoreError {
         StoreError::Damaged {
             path: self.path.clone(),
@@ -64,12 +68,7 @@ impl Store {
         let Some(table) = self.open_table(&transaction, META, reading)? else {
             return Ok(0);
         };
-        let value = table
-            .get(next_ordinal_key(kind))
-            .or_store_error(&self.path, reading)?;
-        Ok(value
-            .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
-            .unwrap_or(0))
+        Ok(meta::u32_fact(&table, next_ordinal_key(kind), &self.path, reading)?.unwrap_or(0))
     }
 
     /// Calls `visit` with every entity of `kind`: ordinal, id, properties.
@@ -92,33 +91,46 @@ impl Store {
             let decoder = std::thread::Builder::new()
                 .name("store-decoder".to_string())
                 .spawn_scoped(scope, move || -> Result<(), StoreError> {
-                    let mut batch = Vec::with_capacity(DECODED_BATCH);
-                    for entry in table.iter().or_store_error(&self.path, reading)? {
-                        let (id, bytes) = entry.or_store_error(&self.path, reading)?;
-                        let entity: StoredEntity =
-                            postcard::from_bytes(bytes.value()).map_err(|error| {
-                                self.damaged(
-                                    format_args!("{} {}", kind.singular(), id.value()),
-                                    error,
-                                )
-                            })?;
-                        batch.push((id.value().to_string(), entity));
-                        if batch.len() == DECODED_BATCH {
-                            let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(DECODED_BATCH));
-                            if sender.send(full).is_err() {
-                                return Ok(());
-                            }
-                            // Freed here, where they were made.
-                            while let Ok(done) = recycled.try_recv() {
-                                drop(done);
+                    guard::guarded(&self.path, || {
+                        let mut batch = Vec::with_capacity(DECODED_BATCH);
+                        let mut seen: u64 = 0;
+                        for entry in table.iter().or_store_error(&self.path, reading)? {
+                            let (id, bytes) = entry.or_store_error(&self.path, reading)?;
+                            let id = id.value();
+                            let payload =
+                                unseal(entity_seal(kind), &[id.as_bytes()], bytes.value())
+                                    .map_err(|reason| {
+                                        self.damaged(
+                                            format_args!("{} {id}", kind.singular()),
+                                            reason,
+                                        )
+                                    })?;
+                            let entity: StoredEntity =
+                                postcard::from_bytes(payload).map_err(|error| {
+                                    self.damaged(format_args!("{} {id}", kind.singular()), error)
+                                })?;
+                            seen += 1;
+                            batch.push((id.to_string(), entity));
+                            if batch.len() == DECODED_BATCH {
+                                let full = std::mem::replace(
+                                    &mut batch,
+                                    Vec::with_capacity(DECODED_BATCH),
+                                );
+                                if sender.send(full).is_err() {
+                                    return Ok(());
+                                }
+                                // Freed here, where they were made.
+                                while let Ok(done) = recycled.try_recv() {
+                                    drop(done);
+                                }
                             }
                         }
-                    }
-                    if !batch.is_empty() {
-                        let _ = sender.send(batch);
-                    }
-                    Ok(())
+                        self.expect_all(&table, seen, format_args!("the {}", kind.as_str()))?;
+                        if !batch.is_empty() {
+                            let _ = sender.send(batch);
+                        }
+                        Ok(())
+                    })
                 })
                 .map_err(|error| StoreError::Io {
                     path: self.path.clone(),
@@ -136,10 +148,9 @@ impl Store {
                 let _ = recycle.send(batch);
             }
             decoder.join().unwrap_or_else(|_| {
-                Err(StoreError::Internal {
+                Err(StoreError::Damaged {
                     path: self.path.clone(),
-                    operation: reading,
-                    reason: "the thread reading it stopped unexpectedly".to_string(),
+                    reason: format!("reading its {} failed", kind.as_str()),
                 })
             })
         })
@@ -155,23 +166,35 @@ impl Store {
         for entry in table.iter().or_store_error(&self.path, reading)? {
             let (key, bytes) = entry.or_store_error(&self.path, reading)?;
             let (kind, name) = key.value();
-            definitions.push(
-                postcard::from_bytes(bytes.value())
-                    .map_err(|error| self.damaged(format_args!("{kind} \"{name}\""), error))?,
-            );
+            let what = || format!("{kind} \"{name}\"");
+            let payload = unseal(
+                Sealed::Definitions,
+                &definition_key(kind, name),
+                bytes.value(),
+            )
+            .map_err(|reason| self.damaged(what(), reason))?;
+            definitions
+                .push(postcard::from_bytes(payload).map_err(|error| self.damaged(what(), error))?);
         }
+        self.expect_all(&table, definitions.len() as u64, "the definitions")?;
         Ok(definitions)
     }
 
     /// The stored members of a segment, if it has been evaluated before.
     pub fn members(&self, folded_name: &str) -> Result<Option<FixedBitSet>, StoreError> {
-        self.bitset_chunks(SEGMENT_MEMBERS, folded_name, StoreOperation::ReadMembers)
+        self.bitset_chunks(
+            SEGMENT_MEMBERS,
+            Sealed::SegmentMembers,
+            folded_name,
+            StoreOperation::ReadMembers,
+        )
     }
 
     /// A bitset stored in chunks under `(folded_name, chunk)` keys.
     pub(super) fn bitset_chunks(
         &self,
         definition: TableDefinition<(&str, u32), &[u8]>,
+        sealed: Sealed,
         folded_name: &str,
         reading: StoreOperation,
     ) -> Result<Option<FixedBitSet>, StoreError> {
@@ -188,13 +211,30 @@ impl Store {
         {
             let (key, bytes) = entry.or_store_error(&self.path, reading)?;
             found = true;
-            let first_word = key.value().1 as usize * words_per_chunk;
-            for (index, word) in bytes.value().chunks_exact(8).enumerate() {
+            let chunk = key.value().1;
+            let payload = unseal(
+                sealed,
+                &chunk_key(folded_name, &chunk.to_le_bytes()),
+                bytes.value(),
+            )
+            .map_err(|reason| {
+                self.damaged(format_args!("\"{folded_name}\" chunk {chunk}"), reason)
+            })?;
+            if payload.len() % 8 != 0 || payload.len() > words_per_chunk * 8 {
+                return Err(self.damaged(
+                    format_args!("\"{folded_name}\" chunk {chunk}"),
+                    format_args!("{} bytes is no chunk of rows", payload.len()),
+                ));
+            }
+            let first_word = chunk as usize * words_per_chunk;
+            for (index, word) in payload.chunks_exact(8).enumerate() {
                 let position = first_word + index;
                 if words.len() <= position {
                     words.resize(position + 1, 0);
                 }
-                words[position] = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+                let mut bytes = [0; 8];
+                bytes.copy_from_slice(word);
+                words[position] = u64::from_le_bytes(bytes);
             }
         }
         if !found {
@@ -214,10 +254,7 @@ impl Store {
         let Some(table) = self.open_table(&transaction, META, reading)? else {
             return Ok(None);
         };
-        let value = table
-            .get(EVALUATED_AT_KEY)
-            .or_store_error(&self.path, reading)?;
-        Ok(value.and_then(|v| v.value().try_into().ok().map(i64::from_le_bytes)))
+        meta::i64_fact(&table, EVALUATED_AT_KEY, &self.path, reading)
     }
 
     /// Every membership event that `keep` accepts, oldest first, with ids:
@@ -232,16 +269,21 @@ impl Store {
         let Some(table) = self.open_table(&transaction, MEMBERSHIP_EVENTS, reading)? else {
             return Ok(Vec::new());
         };
+        let mut records_seen: u64 = 0;
         let mut ids: HashMap<EntityKind, HashMap<u32, String>> = HashMap::new();
         let mut records = Vec::new();
         for entry in table.iter().or_store_error(&self.path, reading)? {
             let (sequence, bytes) = entry.or_store_error(&self.path, reading)?;
-            let batch: EventBatch = postcard::from_bytes(bytes.value()).map_err(|error| {
+            let batch: EventBatch = postcard::from_bytes(
+                self.event_record(sequence.value(), bytes.value())?,
+            )
+            .map_err(|error| {
                 self.damaged(
                     format_args!("membership event record {}", sequence.value()),
                     error,
                 )
             })?;
+            records_seen += 1;
             if !keep(&batch) {
                 continue;
             }
@@ -263,6 +305,7 @@ impl Store {
                 });
             }
         }
+        self.expect_all(&table, records_seen, "the membership events")?;
         Ok(records)
     }
 
@@ -279,19 +322,25 @@ impl Store {
         let Some(table) = self.open_table(&transaction, MEMBERSHIP_EVENTS, reading)? else {
             return Ok(Vec::new());
         };
+        let mut records_seen: u64 = 0;
         let mut found = Vec::new();
         for entry in table.iter().or_store_error(&self.path, reading)? {
             let (sequence, bytes) = entry.or_store_error(&self.path, reading)?;
-            let batch: EventBatch = postcard::from_bytes(bytes.value()).map_err(|error| {
+            let batch: EventBatch = postcard::from_bytes(
+                self.event_record(sequence.value(), bytes.value())?,
+            )
+            .map_err(|error| {
                 self.damaged(
                     format_args!("membership event record {}", sequence.value()),
                     error,
                 )
             })?;
+            records_seen += 1;
             if batch.kind == kind && batch.ordinals.contains(&ordinal) {
                 found.push((batch.at, batch.segment, batch.entered));
             }
         }
+        self.expect_all(&table, records_seen, "the membership events")?;
         Ok(found)
     }
 
@@ -308,9 +357,11 @@ impl Store {
         let Some(table) = self.open_table(&transaction, MEMBERSHIP_EVENTS, reading)? else {
             return Ok(());
         };
+        let mut records_seen: u64 = 0;
         for entry in table.iter().or_store_error(&self.path, reading)? {
             let (sequence, bytes) = entry.or_store_error(&self.path, reading)?;
-            let bytes = bytes.value();
+            let bytes = self.event_record(sequence.value(), bytes.value())?;
+            records_seen += 1;
             // An EventBatch's fields in order, its ordinals' length last:
             // postcard writes a sequence as its length, then its items.
             let (header, _ordinals): (EventCount, _) =
@@ -322,6 +373,7 @@ impl Store {
                 })?;
             visit(&header);
         }
+        self.expect_all(&table, records_seen, "the membership events")?;
         Ok(())
     }
 
@@ -340,6 +392,34 @@ impl Store {
             ids.insert(ordinal.value(), id.value().to_string());
         }
         Ok(ids)
+    }
+
+    /// The payload of a membership-event record, checked.
+    fn event_record<'r>(&self, sequence: u64, stored: &'r [u8]) -> Result<&'r [u8], StoreError> {
+        unseal(Sealed::MembershipEvents, &[&sequence.to_le_bytes()], stored).map_err(|reason| {
+            self.damaged(format_args!("membership event record {sequence}"), reason)
+        })
+    }
+
+    /// A whole-table read met as many records as the table says it holds
+    /// (a damaged page can hide records from a scan without failing it).
+    fn expect_all<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        table: &redb::ReadOnlyTable<K, V>,
+        seen: u64,
+        what: impl std::fmt::Display,
+    ) -> Result<(), StoreError> {
+        let counted = table
+            .len()
+            .or_store_error(&self.path, StoreOperation::ReadSettings)?;
+        if counted == seen {
+            Ok(())
+        } else {
+            Err(self.damaged(
+                what,
+                format_args!("{seen} records read where the table counts {counted}"),
+            ))
+        }
     }
 
     /// Opens a table for reading; a table never written does not exist yet.

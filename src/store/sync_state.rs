@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 
 use super::error::OrStoreError;
 use super::tables::*;
@@ -26,7 +26,7 @@ impl Store {
         scope: &str,
     ) -> Result<HashMap<String, String>, StoreError> {
         let reading = StoreOperation::ReadSyncState;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, SYNC_STATE, reading)? else {
             return Ok(HashMap::new());
         };
@@ -51,7 +51,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<SyncRun>, StoreError> {
         let reading = StoreOperation::ReadSyncState;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, SYNC_RUNS, reading)? else {
             return Ok(Vec::new());
         };
@@ -77,7 +77,7 @@ impl Store {
     /// The address a destination was disabled at, if it was.
     pub fn disabled_at(&self, destination: &str) -> Result<Option<String>, StoreError> {
         let reading = StoreOperation::ReadSyncState;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, DISABLED_DESTINATIONS, reading)? else {
             return Ok(None);
         };
@@ -88,7 +88,7 @@ impl Store {
     /// The id the next run gets.
     pub fn next_run_id(&self) -> Result<u64, StoreError> {
         let reading = StoreOperation::ReadSyncState;
-        let transaction = self.db.begin_read().or_store_error(&self.path, reading)?;
+        let transaction = self.read(reading)?;
         let Some(table) = self.open_table(&transaction, SYNC_RUNS, reading)? else {
             return Ok(1);
         };

@@ -45,7 +45,7 @@ pub use crate::engine::resolve_relative;
 /// Import sources and formats, as the faces name them.
 pub use crate::store::import::{ImportFormat, ImportSource};
 /// The store's errors, as the faces name them.
-pub use crate::store::{StoreError, StoreOperation};
+pub use crate::store::{StoreError, StoreOperation, guarded};
 pub use answers::{EntityView, HistoryFilter, MembersError, SegmentSummary};
 pub use apply::{ApplyFailure, ApplyReport, CheckedSources, SourceText};
 pub use changes::{
@@ -187,6 +187,24 @@ pub fn clock_now() -> i64 {
 impl Workspace {
     pub fn open(path: &Path, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
         let store = Store::open(path, options.wait)?;
+        Workspace::over(store, options)
+    }
+
+    /// Opens an existing database for reading only: nothing is written to
+    /// the file (it may be on read-only media), nothing is recorded, and a
+    /// change asked of it fails. Read commands open this way.
+    pub fn open_read_only(path: &Path, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
+        let store = Store::open_read_only(path, options.wait)?;
+        Workspace::over(
+            store,
+            OpenOptions {
+                record: false,
+                ..options
+            },
+        )
+    }
+
+    fn over(store: Store, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
         let now = options.now.unwrap_or_else(clock_now);
         let (engine, registry, deltas) = build_engine(&store, now)?;
         let mut workspace = Workspace {
