@@ -255,7 +255,8 @@ pub fn run() -> ExitCode {
             .exit();
     }
     let global = cli.global;
-    let outcome = match cli.command {
+    // A panic in the storage layer (a damaged file) is reported as damage.
+    let outcome = crate::workspace::guarded(global.db_path(), || match cli.command {
         Command::Demo(args) => demo::run(&global, args, cli.mouse),
         Command::Check { files } => check::run(&global, &files),
         Command::Fmt { files, check } => fmt::run(&files, check),
@@ -275,7 +276,7 @@ pub fn run() -> ExitCode {
         Command::Runs(args) => runs::run(&global, args),
         Command::Playbooks(args) => playbooks::run(&global, args),
         Command::Completions(args) => completions::run(args),
-    };
+    });
     exit_code(outcome)
 }
 
@@ -326,7 +327,7 @@ impl Global {
 
     /// Opens the workspace, creating the database when there is none (the
     /// commands that bring data: `import`, `apply`); `record` for commands
-    /// that change things.
+    /// that change things, which open it for writing (the others only read).
     pub fn open(&self, record: bool) -> Result<CommandWorkspace, CliError> {
         self.open_at(self.db_path(), record)
     }
@@ -344,13 +345,19 @@ impl Global {
         self.open_at(path, record)
     }
 
+    /// Opens the workspace at `path`: for changes when `record`, else for
+    /// reading only (nothing written to the file).
     pub fn open_at(&self, path: &Path, record: bool) -> Result<CommandWorkspace, CliError> {
         let options = OpenOptions {
             now: self.now,
             wait: self.wait.map(Duration::from_secs),
             record,
         };
-        let workspace = Workspace::open(path, options)?;
+        let workspace = if record {
+            Workspace::open(path, options)?
+        } else {
+            Workspace::open_read_only(path, options)?
+        };
         Ok(CommandWorkspace(Some(workspace)))
     }
 }

@@ -128,9 +128,20 @@ fn open_and_apply(
     options: OpenOptions,
     sources: &[LoadedSource],
 ) -> Result<Loaded, LoadFailure> {
+    let texts = super::apply::source_texts(sources);
+    // Files that do not check leave the database untouched: they are
+    // checked against it opened read-only before it is opened for changes.
+    if !texts.is_empty() && crate::workspace::database_exists(path) {
+        let reading =
+            Workspace::open_read_only(path, options.clone()).map_err(LoadFailure::Workspace)?;
+        let checked = reading.check_sources(&texts);
+        if checked.has_errors() {
+            return Err(LoadFailure::FilesInvalid(checked.diagnostics));
+        }
+        drop(reading);
+    }
     let mut workspace = Workspace::open(path, options).map_err(LoadFailure::Workspace)?;
     let mut messages = Vec::new();
-    let texts = super::apply::source_texts(sources);
     if !texts.is_empty() {
         match workspace.apply(&texts) {
             Ok(report) => {
