@@ -3,7 +3,8 @@
 //! at the 16 MiB line bound with the line named and nothing imported, and
 //! `check` / `fmt -` refuse a source past 64 MiB — each with its peak
 //! memory measured from `/proc` while it runs and held to a fixed bound.
-//! Also what the JSON lines reader now takes: a byte order mark, and a line
+//! A `.json` array is read one element at a time, each within the same
+//! bound. Also what the JSON lines reader now takes: a byte order mark, and a line
 //! that is not UTF-8 as a row error with its number.
 
 use std::io::Read;
@@ -153,6 +154,42 @@ fn a_long_line_after_good_ones_is_named_by_its_number() {
         imported.stderr.contains("line 3 is longer than 16 MiB"),
         "{}",
         imported.stderr
+    );
+}
+
+#[test]
+fn a_json_array_is_read_element_by_element_each_within_the_bound() {
+    let dir = tempfile::tempdir().expect("a directory");
+    // One 40 MiB element after a good one: the reader stops 16 MiB into it
+    // instead of holding the whole file (it used to read it whole).
+    let mut text = String::from("[\n  {\"id\": \"u1\"},\n  {\"id\": \"u2\", \"note\": \"");
+    text.push_str(&"x".repeat(40 * 1024 * 1024));
+    text.push_str("\"}\n]\n");
+    std::fs::write(dir.path().join("users.json"), text).expect("the file");
+    let imported = run(
+        dir.path(),
+        &[
+            "--db",
+            "segscope.redb",
+            "import",
+            "--kind",
+            "users",
+            "users.json",
+        ],
+        Stdio::null(),
+    );
+    assert_eq!(imported.code, 1, "{}", imported.stderr);
+    assert!(
+        imported
+            .stderr
+            .contains("line 3: an element of the array is longer than 16 MiB"),
+        "{}",
+        imported.stderr
+    );
+    assert!(
+        imported.peak_kb < 120 * 1024,
+        "peak {} kB for a 40 MiB file",
+        imported.peak_kb
     );
 }
 

@@ -8,6 +8,7 @@ use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
+use super::json_array::{ArrayElements, Step};
 use super::line_bound::{LineBound, read_bounded_line};
 use super::*;
 use crate::model::EntityKind;
@@ -124,75 +125,35 @@ pub(super) fn read_json_lines(
 }
 
 pub(super) fn read_json_array(
-    mut input: impl BufRead,
+    input: impl BufRead,
     kind: EntityKind,
     visit: &mut Visit,
 ) -> Result<(), String> {
-    let mut text = String::new();
-    input
-        .read_to_string(&mut text)
-        .map_err(|error| format!("cannot read the file: {error}"))?;
-    let bytes = text.as_bytes();
-    let skip_space = |mut at: usize| {
-        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        at
-    };
-    let mut at = skip_space(0);
-    if bytes.get(at) != Some(&b'[') {
-        return Err(
-            "a .json file must hold one array of objects, such as [{\"id\": \"u1\"}]".to_string(),
-        );
-    }
-    at = skip_space(at + 1);
-    if bytes.get(at) == Some(&b']') {
-        return Ok(());
-    }
-    let mut line = 1 + text[..at].matches('\n').count();
-    let mut counted_to = at;
+    let mut elements = ArrayElements::new(input);
     loop {
-        line += text[counted_to..at].matches('\n').count();
-        counted_to = at;
-        let mut stream = serde_json::Deserializer::from_str(&text[at..]).into_iter::<JsonRow>();
-        let row = match stream.next() {
-            Some(Ok(json)) => {
-                let row = row_from_json(line, json, kind);
-                at += stream.byte_offset();
-                row
-            }
-            Some(Err(error)) => {
-                // Without a well-formed element there is no next one to find.
-                let _ = visit(Err(RowError {
-                    line: line + error.line().saturating_sub(1),
-                    message: json_reason(&error),
-                }));
-                return Ok(());
-            }
-            None => return Err("the array is not closed with ]".to_string()),
+        let (text, line, finished) = match elements.next_step()? {
+            Step::Element { text, line } => (text, line, true),
+            Step::Unfinished { text, line } => (text, line, false),
+            Step::End => return Ok(()),
         };
+        let parsed = serde_json::from_slice::<JsonRow>(&text).map_err(|error| RowError {
+            line: line + error.line().saturating_sub(1),
+            message: json_reason(&error),
+        });
+        if !finished {
+            // The input ended inside the element: the parse says what is
+            // missing, or the array itself is.
+            return match parsed {
+                Err(row) => {
+                    let _ = visit(Err(row));
+                    Ok(())
+                }
+                Ok(_) => Err("the array is not closed with ]".to_string()),
+            };
+        }
+        let row = parsed.and_then(|json| row_from_json(line, json, kind));
         if visit(row).is_break() {
             return Ok(());
-        }
-        at = skip_space(at);
-        match bytes.get(at) {
-            Some(b',') => at = skip_space(at + 1),
-            Some(b']') => {
-                let after = skip_space(at + 1);
-                if after < bytes.len() {
-                    line += text[counted_to..after].matches('\n').count();
-                    return Err(format!(
-                        "line {line}: text after the array's closing ]: a .json file holds one array (for one object per line, name the file .jsonl)"
-                    ));
-                }
-                return Ok(());
-            }
-            _ => {
-                line += text[counted_to..at].matches('\n').count();
-                return Err(format!(
-                    "line {line}: expected , or ] after an element of the array"
-                ));
-            }
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::model::{Value, present_pairs};
 
 mod background;
 mod formats;
+mod json_array;
 mod line_bound;
 
 pub use background::BackgroundReader;
