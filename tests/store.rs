@@ -193,7 +193,10 @@ fn database_with_schema(path: &Path, schema: u32) {
     {
         let mut table = transaction.open_table(meta).unwrap();
         table
-            .insert("schema_version", schema.to_le_bytes().as_slice())
+            .insert(
+                "schema_version",
+                sealed_meta("schema_version", &schema.to_le_bytes()).as_slice(),
+            )
             .unwrap();
     }
     transaction.commit().unwrap();
@@ -203,9 +206,30 @@ fn schema_of(path: &Path) -> Option<u32> {
     let meta: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
     let db = redb::Database::open(path).unwrap();
     let transaction = redb::ReadableDatabase::begin_read(&db).unwrap();
-    let table = transaction.open_table(meta).unwrap();
+    let table = transaction.open_table(meta).ok()?;
     let value = table.get("schema_version").unwrap()?;
-    Some(u32::from_le_bytes(value.value().try_into().unwrap()))
+    // Since schema 2 the value ends with its 4-byte checksum.
+    let stored = value.value();
+    assert_eq!(
+        stored,
+        sealed_meta("schema_version", &stored[..4]),
+        "sealed"
+    );
+    Some(u32::from_le_bytes(stored[..4].try_into().unwrap()))
+}
+
+/// A `meta` value as the store seals it (schema 2): the value, then the
+/// CRC-32 of the meta table's tag (7), the key's length and bytes, and the
+/// value — written out here so the test checks the format, not reuses it.
+fn sealed_meta(key: &str, value: &[u8]) -> Vec<u8> {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&[7]);
+    hasher.update(&(key.len() as u64).to_le_bytes());
+    hasher.update(key.as_bytes());
+    hasher.update(value);
+    let mut record = value.to_vec();
+    record.extend_from_slice(&hasher.finalize().to_le_bytes());
+    record
 }
 
 // ---------------------------------------------------------------- round trips
@@ -535,16 +559,7 @@ fn another_programs_redb_file_is_not_taken_over() {
         error.to_string().contains("is not a segscope database"),
         "{error}"
     );
-    assert_eq!(schema_of_or_none(&scratch.path), None);
-}
-
-fn schema_of_or_none(path: &Path) -> Option<u32> {
-    let meta: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
-    let db = redb::Database::open(path).unwrap();
-    let transaction = redb::ReadableDatabase::begin_read(&db).unwrap();
-    let table = transaction.open_table(meta).ok()?;
-    let value = table.get("schema_version").unwrap()?;
-    Some(u32::from_le_bytes(value.value().try_into().unwrap()))
+    assert_eq!(schema_of(&scratch.path), None);
 }
 
 #[cfg(unix)]
