@@ -1119,6 +1119,24 @@ fn the_origin_column_shows_the_file_name() {
     assert!(line.contains("team.seg"), "{line}");
 }
 
+/// A segment name with ESC and BEL in it is drawn written out (`\u{1b}`),
+/// by the same function the CLI prints through, not dropped unseen.
+#[test]
+fn control_characters_in_a_name_are_drawn_written_out() {
+    let mut session = Session::new();
+    let path = session.dir.path().join("evil.seg");
+    let text = "segment \"Evil\\u{1b}]0;T\\u{7}\" for users {\n  where nps > 1\n}\n";
+    std::fs::write(&path, text).expect("write");
+    session.apply_file(&path);
+    let screen = session.screen(120, 40);
+    assert!(
+        screen
+            .lines()
+            .any(|line| line.starts_with("Evil\\u{1b}]0;T\\u{7} ")),
+        "{screen}"
+    );
+}
+
 /// Saving from the editor replaces the whole definition with its canonical
 /// form, so a comment inside it is lost without a word (comments around it
 /// are kept; `segscope fmt` keeps both).

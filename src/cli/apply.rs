@@ -1,5 +1,6 @@
 //! `segscope apply FILES...`: upsert the files' definitions, all or nothing.
 
+use super::output::note;
 use std::path::PathBuf;
 
 use super::output::report_membership;
@@ -74,7 +75,7 @@ pub fn apply_sources(workspace: &mut Workspace, sources: Vec<LoadedSource>) -> O
             if parts.is_empty() {
                 parts.push("nothing to apply".to_string());
             }
-            eprintln!("applied: {}", parts.join("; "));
+            note!("applied: {}", parts.join("; "));
             report_membership(&report.membership);
             Ok(())
         }

@@ -5,6 +5,7 @@
 //! Either way a destination naming an environment variable that is not set
 //! is warned about.
 
+use super::output::note;
 use std::path::PathBuf;
 
 use super::source::{self, LoadedSource};
@@ -71,7 +72,7 @@ pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
             1 => "; 1 file cannot be read".to_string(),
             n => format!("; {n} files cannot be read"),
         };
-        eprintln!(
+        note!(
             "check failed: {} and {} in {}{unread}",
             plural(errors, "error"),
             plural(warnings, "warning"),
@@ -80,7 +81,7 @@ pub fn run(global: &Global, paths: &[PathBuf]) -> Outcome {
         // The summary says why; the files that cannot be read follow.
         return Err(CliError::all(unreadable).unwrap_or(CliError::Reported));
     }
-    eprintln!(
+    note!(
         "checked {}: {}, {}",
         plural(files, "file"),
         plural(definitions, "definition"),

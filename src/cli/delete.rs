@@ -1,5 +1,6 @@
 //! `segscope delete --kind K ID...`: delete entities, all or none.
 
+use super::output::note;
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome};
 use crate::model::EntityKind;
@@ -29,7 +30,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     } else {
         kind.to_string()
     };
-    eprintln!("deleted {deleted} {noun}");
+    note!("deleted {deleted} {noun}");
     report_membership(&membership);
     super::deliver::report_and_deliver(&mut workspace)?;
     Ok(())

@@ -4,6 +4,7 @@
 //! delivery timeout, all within a budget; what is left stays pending with
 //! its next try, for the next command or `segscope run`.
 
+use super::output::note;
 use std::time::{Duration, Instant};
 
 use crate::model::format_instant;
@@ -23,7 +24,7 @@ pub fn report_and_deliver(workspace: &mut Workspace) -> Result<(), crate::worksp
             1 => String::new(),
             count => format!(" and {} more", count - 1),
         };
-        eprintln!(
+        note!(
             "playbook \"{}\" fired for {} {}{more}",
             fired.playbook,
             fired.kind.singular(),
@@ -31,7 +32,7 @@ pub fn report_and_deliver(workspace: &mut Workspace) -> Result<(), crate::worksp
         );
     }
     for activity in &news.activity {
-        eprintln!("{}", activity_line(activity));
+        note!("{}", activity_line(activity));
     }
     deliver_due(workspace, DELIVERY_BUDGET)
 }
@@ -66,7 +67,7 @@ pub fn deliver_due(
                 pending += 1;
                 next_try = Some(next_try.map_or(*next, |n: i64| n.min(*next)));
                 if let Some(reason) = last_error {
-                    eprintln!(
+                    note!(
                         "webhook of playbook \"{}\" not delivered yet: {reason}",
                         delivery.playbook
                     );
@@ -74,7 +75,7 @@ pub fn deliver_due(
             }
             ActionState::Failed { reason, .. } => {
                 failed += 1;
-                eprintln!(
+                note!(
                     "error: webhook of playbook \"{}\" failed: {reason}",
                     delivery.playbook
                 );
@@ -83,7 +84,7 @@ pub fn deliver_due(
         workspace.record_delivery(delivery, state)?;
     }
     if delivered > 0 {
-        eprintln!(
+        note!(
             "delivered {delivered} webhook{}",
             if delivered == 1 { "" } else { "s" }
         );
@@ -92,13 +93,13 @@ pub fn deliver_due(
         let when = next_try.map_or_else(String::new, |at| {
             format!(" (next try from {})", format_instant(at))
         });
-        eprintln!(
+        note!(
             "{pending} webhook{} left pending{when}: the next command or `segscope run` tries again; `segscope playbooks` shows them",
             if pending == 1 { "" } else { "s" }
         );
     }
     if left > 0 {
-        eprintln!(
+        note!(
             "{left} webhook{} not tried within {} s: the next command or `segscope run` delivers {}",
             if left == 1 { "" } else { "s" },
             budget.as_secs(),
@@ -106,7 +107,7 @@ pub fn deliver_due(
         );
     }
     if failed > 0 {
-        eprintln!(
+        note!(
             "{failed} webhook{} failed for good: `segscope playbooks --log` has the reasons",
             if failed == 1 { "" } else { "s" }
         );

@@ -4,6 +4,7 @@
 //! the demo generated itself. With the UI, what the demo did goes to the
 //! UI's message log; `--no-tui` prints it.
 
+use super::output::note;
 use std::path::{Path, PathBuf};
 
 use super::segments;
@@ -77,7 +78,7 @@ pub fn run(global: &Global, args: Args, mouse: bool) -> Outcome {
         return super::ui::open_ui(global, &path, &[seg_file], mouse || args.mouse, said);
     }
     for message in &said {
-        eprintln!("{}", message.text);
+        note!("{}", message.text);
     }
     let shown = Global {
         db: Some(path),

@@ -7,6 +7,7 @@
 //! import rejected, `check`'s summary — is not an error: the command prints
 //! it as it goes, and the error that follows only sums it up.
 
+use super::output::note;
 use std::path::PathBuf;
 
 use crate::model::EntityKind;
@@ -154,7 +155,7 @@ impl CliError {
         match self {
             CliError::Several(errors) => errors.iter().for_each(CliError::print),
             CliError::Reported => {}
-            error => eprintln!("error: {error}"),
+            error => note!("error: {error}"),
         }
     }
 

@@ -3,6 +3,7 @@
 //! formatting itself is `lang::format`'s; this file only reads, compares
 //! and writes.
 
+use super::output::note;
 use std::path::{Path, PathBuf};
 
 use super::source;
@@ -30,13 +31,13 @@ pub fn run(paths: &[PathBuf], check_only: bool) -> Outcome {
     for path in paths {
         match format_one(path, check_only) {
             Ok((_, Formatting::Canonical)) => {}
-            Ok((origin, Formatting::Rewritten)) => eprintln!("formatted {origin}"),
+            Ok((origin, Formatting::Rewritten)) => note!("formatted {origin}"),
             Ok((origin, Formatting::NotCanonical)) => {
-                eprintln!("{origin} is not formatted");
+                note!("{origin} is not formatted");
                 not_canonical = true;
             }
             Ok((origin, Formatting::HasErrors)) => {
-                eprintln!("{origin} was not formatted: it has errors");
+                note!("{origin} was not formatted: it has errors");
                 not_canonical = true;
             }
             Err(error) => errors.push(error),

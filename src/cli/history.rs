@@ -2,6 +2,7 @@
 //! one segment's member count at the end of each day, with who entered and
 //! exited that day (the workspace's [`Workspace::daily_counts`]).
 
+use super::output::note;
 use super::output::{ListFormat, finish_output, print_table, write_records};
 use super::{CliError, Global, InstantArg, KindArg, Outcome};
 use crate::model::{format_count, format_datetime, format_instant};
@@ -63,7 +64,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
             .iter()
             .any(|d| d.name.eq_ignore_ascii_case(segment))
     {
-        eprintln!("note: there is no segment named \"{segment}\" now; showing its past events");
+        note!("note: there is no segment named \"{segment}\" now; showing its past events");
     }
     let filter = HistoryFilter {
         kind: args.kind.map(Into::into),

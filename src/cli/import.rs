@@ -1,5 +1,6 @@
 //! `segscope import --kind K FILE`: upsert entities from a file or stdin.
 
+use super::output::note;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -50,17 +51,19 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     }
     match result {
         Ok(report) => {
-            eprintln!(
+            note!(
                 "imported {name}: {} created, {} updated, {} unchanged",
-                report.created, report.updated, report.unchanged
+                report.created,
+                report.updated,
+                report.unchanged
             );
             if report.skipped_count > 0 {
-                eprintln!("skipped {} invalid rows:", report.skipped_count);
+                note!("skipped {} invalid rows:", report.skipped_count);
                 for error in &report.skipped {
-                    eprintln!("  {name}:{error}");
+                    note!("  {name}:{error}");
                 }
                 if report.skipped_count > report.skipped.len() {
-                    eprintln!(
+                    note!(
                         "  ... and {} more",
                         report.skipped_count - report.skipped.len()
                     );
@@ -72,10 +75,10 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         }
         Err(ImportFailure::Rows { errors, count }) => {
             for error in &errors {
-                eprintln!("{name}:{error}");
+                note!("{name}:{error}");
             }
             if count > errors.len() {
-                eprintln!("... and {} more bad rows", count - errors.len());
+                note!("... and {} more bad rows", count - errors.len());
             }
             Err(CliError::BadRows { file: name, count })
         }

@@ -1,5 +1,6 @@
 //! Output shared by the commands: aligned text tables, entities as flat JSON
-//! objects, CSV. Datetimes print as RFC 3339 in UTC.
+//! objects, CSV, and the `say!` / `note!` lines every human-readable message
+//! goes through (control characters written out, never sent). Datetimes print as RFC 3339 in UTC.
 //!
 //! One rule for every listing command: `--format table|json|jsonl|csv`
 //! (`query` adds `ids`), `table` by default when standard output is a
@@ -11,8 +12,29 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use crate::model::{ACCOUNT_ID, ID, SEGMENTS, Value, csv_cell};
-use crate::model::{EntityKind, cut_to_width, display_width};
+use crate::model::{EntityKind, cut_to_width, display_width, visible};
 use crate::workspace::{EntityView, MembershipCount};
+
+/// A line of human-readable text on standard output, as `println!` takes
+/// it, with every control character but newline and tab written out
+/// (`visible_lines`): the way the commands print names and values.
+macro_rules! say {
+    () => {
+        println!()
+    };
+    ($($arg:tt)*) => {
+        println!("{}", $crate::model::visible_lines(&format!($($arg)*)))
+    };
+}
+
+/// [`say!`] for standard error: messages, reports, errors.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::model::visible_lines(&format!($($arg)*)))
+    };
+}
+
+pub(crate) use {note, say};
 
 /// Cells wider than this are cut in tables (never in JSON or CSV).
 const MAX_CELL: usize = 48;
@@ -52,7 +74,7 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()
 
 fn cut_cell(cell: &str) -> String {
     let single_line = cell.replace(['\n', '\r', '\t'], " ");
-    cut_to_width(&single_line, MAX_CELL)
+    cut_to_width(&visible(&single_line), MAX_CELL)
 }
 
 /// An entity as one flat JSON object: id, (users) account_id, every
@@ -268,9 +290,11 @@ pub fn write_records(
 /// `entered` / `exited` counts per segment after a change, on stderr.
 pub fn report_membership(membership: &[MembershipCount]) {
     for count in membership {
-        eprintln!(
+        note!(
             "  {}: +{} entered, -{} exited",
-            count.segment, count.entered, count.exited
+            count.segment,
+            count.entered,
+            count.exited
         );
     }
 }

@@ -3,6 +3,7 @@
 //! playbook's firings with each action's result; `--log` the activity log;
 //! `--disable NAME` / `--enable NAME [--catch-up]` switch one off and on.
 
+use super::output::note;
 use serde_json::json;
 
 use super::deliver::{activity_line, report_and_deliver};
@@ -46,7 +47,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     if let Some(name) = &args.disable {
         let mut workspace = global.open_existing(true)?;
         if is_enabled(&workspace, name)? == Some(false) {
-            eprintln!(
+            note!(
                 "playbook \"{}\" is already disabled",
                 canonical_name(&workspace, name)
             );
@@ -55,14 +56,14 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         workspace
             .disable_playbook(name)
             .map_err(|error| playbook_error(&workspace, error))?;
-        eprintln!("disabled playbook \"{}\"", canonical_name(&workspace, name));
+        note!("disabled playbook \"{}\"", canonical_name(&workspace, name));
         report_and_deliver(&mut workspace)?;
         return Ok(());
     }
     if let Some(name) = &args.enable {
         let mut workspace = global.open_existing(true)?;
         if is_enabled(&workspace, name)? == Some(true) {
-            eprintln!(
+            note!(
                 "playbook \"{}\" is already enabled",
                 canonical_name(&workspace, name)
             );
@@ -76,7 +77,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         } else {
             "; entities that started to match meanwhile did not fire (--catch-up would)"
         };
-        eprintln!(
+        note!(
             "enabled playbook \"{}\"{how}",
             canonical_name(&workspace, name)
         );

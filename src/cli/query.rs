@@ -2,6 +2,7 @@
 //! `segscope query --view NAME`: the rows of a saved view (its filter, its
 //! columns, its sort).
 
+use super::output::note;
 use std::collections::HashMap;
 
 use super::output::{
@@ -96,7 +97,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         } else {
             String::new()
         };
-        eprintln!(
+        note!(
             "{} of {} {kind} {what}{shown}",
             format_count(total as u64),
             format_count(workspace.entity_count(kind) as u64)

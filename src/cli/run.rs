@@ -3,6 +3,7 @@
 //! With `--dry-run` the same evaluation records nothing, so it may be as of
 //! any instant (a what-if: who would move by then).
 
+use super::output::note;
 use super::output::report_membership;
 use super::{Global, Outcome};
 use crate::model::format_instant;
@@ -24,7 +25,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     } else {
         ""
     };
-    eprintln!(
+    note!(
         "evaluated {} segments as of {}: {} changed membership{recorded}",
         segments.len(),
         format_instant(workspace.now()),

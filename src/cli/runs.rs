@@ -3,6 +3,7 @@
 //! requests — and under each run the records that did not go, with their
 //! keys and reasons.
 
+use super::output::say;
 use serde_json::json;
 
 use super::output::{ListFormat, finish_output, print_table, write_records};
@@ -109,13 +110,13 @@ fn table(runs: &[SyncRun]) -> std::io::Result<()> {
     )?;
     for run in runs {
         if let Some(reason) = crate::sync::stopped_reason(run) {
-            println!("run {}: stopped: {reason}", run.id);
+            say!("run {}: stopped: {reason}", run.id);
         }
         for problem in run.problems.iter().take(LISTED_PROBLEMS) {
-            println!("run {}: {}", run.id, problem_text(problem));
+            say!("run {}: {}", run.id, problem_text(problem));
         }
         if run.problems.len() > LISTED_PROBLEMS {
-            println!(
+            say!(
                 "run {}: … and {} more (--format jsonl lists them all)",
                 run.id,
                 run.problems.len() - LISTED_PROBLEMS

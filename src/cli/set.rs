@@ -1,5 +1,6 @@
 //! `segscope set --kind K ID PROP=VALUE...`: change one entity's properties.
 
+use super::output::note;
 use super::output::report_membership;
 use super::{Global, KindArg, Outcome};
 use crate::lang::format::quoted;
@@ -36,7 +37,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         .map(|(name, value)| (name, value.into_value(now)))
         .collect();
     let membership = workspace.set(kind, &args.id, assignments)?;
-    eprintln!("updated {} {}", kind.singular(), args.id);
+    note!("updated {} {}", kind.singular(), args.id);
     report_membership(&membership);
     super::deliver::report_and_deliver(&mut workspace)?;
     Ok(())

@@ -3,7 +3,7 @@
 use super::output::{entity_json, finish_output, write_stdout};
 use super::{CliError, Global, KindArg, Outcome};
 use crate::model::EntityKind;
-use crate::model::format_instant;
+use crate::model::{format_instant, visible};
 use crate::workspace::HistoryFilter;
 
 #[derive(Debug, clap::Args)]
@@ -89,7 +89,8 @@ fn write_lines(lines: &[String]) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     for line in lines {
-        writeln!(out, "{line}")?;
+        // One line each: a newline in a value is written out, not obeyed.
+        writeln!(out, "{}", visible(line))?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! requests it would make and how long the destination's pace makes them
 //! take, and a few payloads exactly as they would be sent.
 
+use super::output::{note, say};
 use std::io::IsTerminal;
 
 use super::{CliError, Global, Outcome};
@@ -65,7 +66,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         }
     };
     if destinations.is_empty() {
-        eprintln!(
+        note!(
             "there are no destinations (define one in a .seg file: `destination \"NAME\" hubspot {{ ... }}`)"
         );
         return Ok(());
@@ -73,7 +74,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     let mut errors = Vec::new();
     for (index, destination) in destinations.iter().enumerate() {
         if index > 0 {
-            println!();
+            say!();
         }
         let outcome = if args.dry_run {
             dry_run(&workspace, destination)
@@ -83,7 +84,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         if let Err(error) = outcome {
             if args.all {
                 // The others still run; the error is kept for the end.
-                eprintln!("error: {error}");
+                note!("error: {error}");
                 errors.push(CliError::Reported);
             } else {
                 errors.push(error);
@@ -100,7 +101,7 @@ pub fn run(global: &Global, args: Args) -> Outcome {
 fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
     let plan = plan(workspace, destination).map_err(CliError::Sync)?;
     let report = plan_report(&plan);
-    println!(
+    say!(
         "Dry run of \"{}\" ({}): nothing is sent.",
         destination.name,
         destination.connector.label()
@@ -108,10 +109,10 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
     if let Some(address) = workspace.destination_disabled_at(&destination.name)?
         && destination.url.as_deref() == Some(address.as_str())
     {
-        println!("  Disabled: {address} answered 410 Gone; a run refuses until the url changes.");
+        say!("  Disabled: {address} answered 410 Gone; a run refuses until the url changes.");
     }
     for kind in &report.kinds {
-        println!(
+        say!(
             "  {} → {}: {} selected — {} new, {} changed, {} unchanged, {} leaving; {} without a key, {} in a key conflict",
             kind.kind,
             kind.target,
@@ -127,7 +128,7 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
     let batches: u64 = report.kinds.iter().map(|k| k.batches).sum();
     let checks: u64 = report.kinds.iter().map(|k| k.property_checks).sum();
     match destination.connector {
-        ConnectorKind::HubSpot => println!(
+        ConnectorKind::HubSpot => say!(
             "Requests: {checks} property checks (each followed by a create or an options patch when the property is missing or short of options) and {batches} batch writes of at most 100 (upserts; exits as updates) — at least {} requests, {} at {} requests per 10 s.",
             report.requests,
             if report.duration.is_zero() {
@@ -137,11 +138,11 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
             },
             destination.rate_limit()
         ),
-        ConnectorKind::Webhook => println!(
+        ConnectorKind::Webhook => say!(
             "Requests: {batches} POSTs of at most 100 records to {}.",
             destination.url.as_deref().unwrap_or("?")
         ),
-        ConnectorKind::File => println!(
+        ConnectorKind::File => say!(
             "Writes {} with every selected record ({}).",
             destination.path.as_deref().unwrap_or("?"),
             format_count(
@@ -158,9 +159,9 @@ fn dry_run(workspace: &Workspace, destination: &Destination) -> Outcome {
         if samples.is_empty() {
             continue;
         }
-        println!("Sample payloads ({}):", kind.kind());
+        say!("Sample payloads ({}):", kind.kind());
         for sample in samples {
-            println!("  {sample}");
+            say!("  {sample}");
         }
     }
     for kind in &plan.kinds {
@@ -192,8 +193,8 @@ fn sync_one(workspace: &Workspace, destination: &Destination) -> Outcome {
 
 /// The summary of a run, as `sync` prints it.
 pub fn print_summary(run: &SyncRun, destination: &Destination) {
-    println!("{}", run_headline(run, destination));
-    println!("  {}", counts_text(&run.counts));
+    say!("{}", run_headline(run, destination));
+    say!("  {}", counts_text(&run.counts));
     print_problems(&run.problems, run.problems.len());
 }
 
@@ -208,10 +209,10 @@ pub fn print_problems(problems: &[crate::model::sync_run::RecordProblem], logged
                 continue;
             }
         }
-        println!("  {}", problem_text(problem));
+        say!("  {}", problem_text(problem));
     }
     if without_key > LISTED_WITHOUT_KEY {
-        println!(
+        say!(
             "  … and {} more without a key",
             format_count((without_key - LISTED_WITHOUT_KEY) as u64)
         );
@@ -255,7 +256,9 @@ impl SyncControl for Progress {
             SyncProgress::Planned { to_send } => bar.set_length(to_send),
             SyncProgress::Sent { done, .. } => bar.set_position(done),
             SyncProgress::Waiting { reason, seconds } => {
-                bar.println(format!("{reason} ({seconds:.1} s)"));
+                bar.println(crate::model::visible_lines(&format!(
+                    "{reason} ({seconds:.1} s)"
+                )));
             }
         }
     }

@@ -10,6 +10,7 @@ use std::fmt;
 use ariadne::{CharSet, Config, IndexType, Label, Report, ReportKind, Source};
 
 use crate::model::ast::Span;
+use crate::model::{visible, visible_lines};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -126,7 +127,10 @@ impl Renderer<'_> {
         };
         format!(
             "{}:{}: {}: {}",
-            self.origin, at, severity, diagnostic.message
+            visible(self.origin),
+            at,
+            severity,
+            visible_lines(&diagnostic.message)
         )
     }
 
@@ -143,22 +147,29 @@ impl Renderer<'_> {
             .with_index_type(IndexType::Byte)
             .with_compact(false);
         // ariadne appends the line and column to the source's name itself.
-        let origin = self.origin;
+        let origin = visible(self.origin);
+        let origin = origin.as_ref();
+        // The source, names and messages with their control characters
+        // written out (the terminal shows them, does not obey them); the
+        // span moved to where its bytes are in the written-out text.
+        let shown = self.shown_text(diagnostic);
+        let source = visible_lines(&shown);
+        let moved = |offset: usize| visible_lines(&shown[..offset]).len();
+        let span = moved(span.start)..moved(span.end);
         // ariadne draws no caret for a label without a message.
-        let label = Label::new((origin, span.start..span.end))
-            .with_message(diagnostic.label.as_deref().unwrap_or("here"));
-        let mut report = Report::build(kind, (origin, span.start..span.end))
+        let label = Label::new((origin, span.clone()))
+            .with_message(visible_lines(diagnostic.label.as_deref().unwrap_or("here")));
+        let mut report = Report::build(kind, (origin, span))
             .with_config(config)
-            .with_message(&diagnostic.message)
+            .with_message(visible_lines(&diagnostic.message))
             .with_label(label);
         if let Some(help) = &diagnostic.help {
-            report = report.with_help(help);
+            report = report.with_help(visible_lines(help));
         }
         let mut out = Vec::new();
-        let written = report.finish().write(
-            (origin, Source::from(self.shown_text(diagnostic))),
-            &mut out,
-        );
+        let written = report
+            .finish()
+            .write((origin, Source::from(source.as_ref())), &mut out);
         match written {
             Ok(()) => String::from_utf8_lossy(&out).into_owned(),
             // Rendering into memory cannot really fail; keep the headline.

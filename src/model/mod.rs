@@ -31,7 +31,7 @@ pub use kinds::{DEFINITION_KEYWORDS, DefinitionKind, EntityKind};
 pub use references::{Cycle, Node, ReferenceGraph, fold_name};
 pub use text::{
     EPOCH, cut_to_width, display_width, format_count, format_datetime, format_instant,
-    format_number, format_share,
+    format_number, format_share, visible, visible_lines,
 };
 pub use typing::{
     MAX_LINE_BYTES, MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError,

@@ -1,8 +1,12 @@
 //! How values read as text: numbers in their shortest exact form, instants
 //! in RFC 3339 (UTC), dates when an instant is midnight, a share of a whole
-//! as a percentage, counts with thousands separators, and text cut to a number of terminal columns (by display
-//! width) with … when cut. The language's formatter, tables, CSV, the screens and
-//! messages all print values through these.
+//! as a percentage, counts with thousands separators, text cut to a number of terminal columns (by display
+//! width) with … when cut, and text made safe to show on a terminal (every
+//! control character written out, `\u{1b}`, instead of sent). The
+//! language's formatter, tables, CSV, the screens and messages all print
+//! values through these.
+
+use std::borrow::Cow;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -100,9 +104,76 @@ pub fn cut_to_width(text: &str, columns: usize) -> String {
     kept
 }
 
+/// `text` as a terminal may be shown it: every character that would act
+/// instead of print — C0 controls (ESC, BEL, NUL, newline, tab...), DEL,
+/// C1 controls, and the bidirectional overrides and isolates that reorder
+/// what follows — written out as `\u{1b}`. Data (values, ids, property and
+/// segment names) goes through this before any table, message, diagnostic
+/// or screen shows it, so an imported value cannot retitle, clear or
+/// rewrite the user's terminal. JSON, JSON lines, CSV and ids are exact
+/// and never go through it.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c, _| acts_on_terminal(c))
+}
+
+/// Like [`visible`], for text of several lines: newlines, tabs and the
+/// carriage return of a CRLF stay as they are, every other control
+/// character (a lone carriage return too: it would overwrite the line) is
+/// written out.
+pub fn visible_lines(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c, next| match c {
+        '\n' | '\t' => false,
+        '\r' => next != Some('\n'),
+        _ => acts_on_terminal(c),
+    })
+}
+
+/// A character a terminal acts on instead of printing (or that reorders
+/// the text after it).
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+}
+
+/// `text` with each character `escaped` says (given the character after
+/// it) written out as `\u{...}`.
+fn escape_where(text: &str, escaped: impl Fn(char, Option<char>) -> bool) -> Cow<'_, str> {
+    let needs = |(c, next): (char, Option<char>)| escaped(c, next);
+    let pairs = || {
+        text.chars()
+            .zip(text.chars().skip(1).map(Some).chain([None]))
+    };
+    if !pairs().any(needs) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (c, next) in pairs() {
+        if escaped(c, next) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_written_out() {
+        let hostile = "\u{1b}]0;PWNED\u{7}\u{1b}[2J";
+        assert_eq!(visible(hostile), "\\u{1b}]0;PWNED\\u{7}\\u{1b}[2J");
+        assert_eq!(visible("a\0b\u{7f}c\u{9b}d"), "a\\u{0}b\\u{7f}c\\u{9b}d");
+        assert_eq!(visible("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(visible("one\ntwo\tthree"), "one\\u{a}two\\u{9}three");
+        assert_eq!(visible_lines("one\ntwo\tthree\r"), "one\ntwo\tthree\\u{d}");
+        assert_eq!(visible_lines("a\r\nb\rc"), "a\r\nb\\u{d}c");
+        // Plain text, wide or not, is borrowed as it is; escaping twice
+        // changes nothing.
+        assert!(matches!(visible("Müller 日本"), Cow::Borrowed(_)));
+        assert_eq!(visible(&visible(hostile)), visible(hostile));
+    }
 
     #[test]
     fn cuts_by_columns() {

@@ -14,7 +14,7 @@ use crate::lang::Diagnostic;
 use crate::lang::format::format_condition;
 use crate::model::ast::Condition;
 use crate::model::view::SortKey;
-use crate::model::{ACCOUNT_ID, EntityKind, ID, SEGMENTS, format_datetime, format_number};
+use crate::model::{ACCOUNT_ID, EntityKind, ID, SEGMENTS, format_datetime, format_number, visible};
 use crate::model::{Scalar, Value};
 
 /// A property a filter or a column can name.
@@ -117,10 +117,13 @@ impl Workspace {
     /// One column of an entity as text for a table cell: `id`, `segments`
     /// (names joined with `, `), a property, or (users) `account.<name>`;
     /// empty when missing. Datetimes as RFC 3339, numbers as the language
-    /// writes them, lists joined with `, `.
+    /// writes them, lists joined with `, `; control characters written out
+    /// ([`visible`]).
     pub fn cell_text(&self, entity: EntityRow, column: &str) -> String {
         match column {
-            SEGMENTS => self.engine.segments_of(entity.kind, entity.row).join(", "),
+            SEGMENTS => {
+                visible(&self.engine.segments_of(entity.kind, entity.row).join(", ")).into_owned()
+            }
             _ => self
                 .cell_value(entity, column)
                 .map_or_else(String::new, |value| value_text(&value)),
@@ -268,7 +271,8 @@ fn type_word(counts: &TypeCounts) -> String {
         .to_string()
 }
 
-/// A value as a table cell shows it.
+/// A value as a table cell shows it, control characters written out
+/// ([`visible`]).
 pub fn value_text(value: &Value) -> String {
     match value {
         Value::Scalar(scalar) => scalar_text(scalar),
@@ -278,7 +282,7 @@ pub fn value_text(value: &Value) -> String {
 
 fn scalar_text(scalar: &Scalar) -> String {
     match scalar {
-        Scalar::String(text) => text.clone(),
+        Scalar::String(text) => visible(text).into_owned(),
         Scalar::Number(number) => format_number(*number),
         Scalar::Bool(value) => value.to_string(),
         Scalar::DateTime(micros) => format_datetime(*micros),

@@ -1,8 +1,22 @@
 //! Text for narrow places: cut to a number of terminal columns (the model's
 //! rule, shared with the CLI's tables), counts with thousands separators,
-//! and a path shortened to its file name.
+//! and a path shortened to its file name. Text is measured and cut as it
+//! is shown — control characters written out by the model's `visible`, the
+//! function the CLI prints through — so data shows its escape characters
+//! instead of losing them silently (ratatui drops what it cannot draw).
 
-pub use crate::model::{cut_to_width as cut, display_width as width, format_count as thousands};
+pub use crate::model::format_count as thousands;
+use crate::model::{cut_to_width, display_width, visible};
+
+/// `text` as shown, in at most `columns` columns, ending with … when cut.
+pub fn cut(text: &str, columns: usize) -> String {
+    cut_to_width(&visible(text), columns)
+}
+
+/// Columns `text` takes as shown.
+pub fn width(text: &str) -> usize {
+    display_width(&visible(text))
+}
 
 /// The last part of a path, for short messages and narrow columns.
 pub fn file_name(path: &str) -> String {
@@ -15,6 +29,13 @@ pub fn file_name(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_and_measured_written_out() {
+        assert_eq!(cut("a\u{1b}[2J", 20), "a\\u{1b}[2J");
+        assert_eq!(width("a\u{7}"), 6);
+        assert_eq!(cut("a\u{1b}[2J", 4), "a\\u…");
+    }
 
     #[test]
     fn file_names_of_paths() {
