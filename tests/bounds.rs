@@ -302,3 +302,59 @@ fn a_wait_too_long_for_the_clock_is_a_wait_without_end_not_a_panic() {
         assert_eq!(listed.code, 0, "--wait {wait}: {}", listed.stderr);
     }
 }
+
+#[test]
+fn relative_times_at_the_end_of_the_calendar_saturate_instead_of_falling_back_to_now() {
+    let dir = tempfile::tempdir().expect("a directory");
+    std::fs::write(
+        dir.path().join("u.jsonl"),
+        "{\"id\": \"u1\", \"last_seen_at\": \"2024-01-01T00:00:00Z\"}\n",
+    )
+    .expect("the rows");
+    let segscope = |now: &str, condition: &str| {
+        let output = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["--db", "segscope.redb", "--now", now])
+            .args(["query", "--kind", "users", condition, "--format", "ids"])
+            .output()
+            .expect("the binary runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let imported = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "--db",
+            "segscope.redb",
+            "import",
+            "--kind",
+            "users",
+            "u.jsonl",
+        ])
+        .output()
+        .expect("the binary runs");
+    assert!(imported.status.success());
+    // 8000 years before the last day of 9999 is 1999: u1 (2024) is after it.
+    assert_eq!(
+        segscope("9999-12-31", "last_seen_at > 8000 years ago"),
+        "u1\n"
+    );
+    assert_eq!(
+        segscope("9999-12-31", "last_seen_at > 8030 years ago"),
+        "u1\n"
+    );
+    assert_eq!(segscope("9999-12-31", "last_seen_at > 7970 years ago"), "");
+    // Past the calendar's ends: saturated, so everything / nothing.
+    assert_eq!(
+        segscope("9999-12-31", "last_seen_at < 100000 years from now"),
+        "u1\n"
+    );
+    assert_eq!(
+        segscope("0001-01-01", "last_seen_at > 100000 years ago"),
+        "u1\n"
+    );
+}
