@@ -102,6 +102,56 @@ fn snapshot_too_small_notice() {
 
 // ---------------------------------------------------------------- sessions
 
+/// A bracketed paste is one edit, checked once: a 1 MB condition goes in
+/// and its count shows at the next check (not stale, not minutes of
+/// re-checking per character); a paste past the 1 MiB bound is refused
+/// with why, leaving the text as it was; a paste into the name is one line.
+#[test]
+fn a_megabyte_paste_is_one_edit_checked_once_and_the_bound_refuses_more() {
+    let mut session = Session::new();
+    session.press(KeyCode::Char('n'));
+    session.paste("Pasted\r\nname\u{1b}");
+    session.press(KeyCode::Tab);
+    session.press(KeyCode::Tab);
+    let term = "sessions_30d >= 10";
+    let mut condition = String::from(term);
+    while condition.len() < 1_000_000 - 30 {
+        condition.push_str(" or\n");
+        condition.push_str(term);
+    }
+    let started = std::time::Instant::now();
+    session.paste(&condition);
+    session.settle();
+    let screen = session.screen(120, 40);
+    let elapsed = started.elapsed();
+    // The figure for the README (`cargo test --test tui megabyte -- --nocapture`).
+    eprintln!(
+        "pasted a {} byte condition and checked it in {:.0} ms",
+        condition.len(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    let expected = count(&session, EntityKind::Users, term);
+    assert!(
+        screen.contains(&format!("{expected} of {USERS} users")),
+        "the count of the pasted condition:\n{screen}"
+    );
+    assert!(screen.contains("Pasted name"), "one line:\n{screen}");
+
+    session.paste(&" or sessions_30d >= 1".repeat(5_000));
+    assert!(session.status_is_error(), "{}", session.status());
+    assert!(
+        session.status().contains("a condition is at most 1 MiB"),
+        "{}",
+        session.status()
+    );
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains(&format!("{expected} of {USERS} users")),
+        "the text is as it was:\n{screen}"
+    );
+}
+
 #[test]
 fn creating_a_segment_by_typing_shows_it_with_its_count() {
     let mut session = Session::new();

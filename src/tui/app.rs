@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::action::{Action, Scope};
 use super::deliveries::Deliveries;
@@ -21,7 +21,7 @@ use super::popups::{ConfirmPopup, Confirmation, HelpPopup, MessagesPopup, Popup}
 use super::screens::{Changed, Context, Handled, Input, Outbox, Screen, ScreenId, all_screens};
 use super::theme::Theme;
 use super::watch::WatchedFile;
-use crate::model::EntityKind;
+use crate::model::{EntityKind, format_count as thousands};
 use crate::workspace::Workspace;
 
 /// How often watched files are looked at.
@@ -29,6 +29,10 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
 /// How often a running job's progress is looked at.
 const JOB_POLL: Duration = Duration::from_millis(100);
+
+/// The most a paste typed key by key into a field without a paste of its
+/// own may be (a filter, a name): 64 KiB.
+pub const MAX_TYPED_PASTE: usize = 64 * 1024;
 
 /// What the status bar says about the database (kept while a job holds the
 /// workspace).
@@ -241,6 +245,51 @@ impl App {
                 )));
             }
             _ => self.stop(),
+        }
+    }
+
+    /// Pasted text (the terminal's bracketed paste): one edit in the field
+    /// with the focus — the `:` prompt, the segment editor's fields — so a
+    /// long paste is inserted and checked once, not key by key. A field
+    /// without a paste of its own has it typed in character by character
+    /// (line breaks as spaces), up to [`MAX_TYPED_PASTE`] bytes. A paste
+    /// where no text is taken (a list, a question) does nothing: pasted
+    /// text is never taken as commands.
+    pub fn on_paste(&mut self, text: String) {
+        self.dirty = true;
+        if let Some(mut popup) = self.popups.pop() {
+            if matches!(popup, Popup::Prompt(_)) {
+                let input = Input::paste(text);
+                let mut context = self.context();
+                let keep = popup.handle(&input, &mut context);
+                let out = context.out;
+                if keep == super::popups::Keep::Open {
+                    self.popups.push(popup);
+                }
+                self.carry_out(out);
+            } else {
+                self.popups.push(popup);
+            }
+            return;
+        }
+        if self.current_screen().takes_paste() {
+            self.route_to_screen(&Input::paste(text));
+            return;
+        }
+        if !self.current_screen().takes_text() {
+            return;
+        }
+        if text.len() > MAX_TYPED_PASTE {
+            self.say(Message::error(format!(
+                "not pasted: {} bytes is more than this field takes ({} KiB)",
+                thousands(text.len() as u64),
+                MAX_TYPED_PASTE / 1024
+            )));
+            return;
+        }
+        for c in text.chars() {
+            let c = if c.is_control() { ' ' } else { c };
+            self.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         }
     }
 

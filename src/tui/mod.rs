@@ -75,6 +75,8 @@ pub fn run(load: Loader, label: String, options: TuiOptions) -> Result<(), Strin
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
+    // A paste arrives as one event (inserted as one edit), not as keys.
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     let result = match wait_for_load(&mut terminal, load, &label, &keymap, theme) {
         Ok(Some(loaded)) => {
             let mut app = App::new(loaded.workspace, keymap, theme, options.watched);
@@ -93,6 +95,7 @@ pub fn run(load: Loader, label: String, options: TuiOptions) -> Result<(), Strin
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
     ratatui::restore();
     match result {
         Ok(Some(mut app)) => {
@@ -180,6 +183,7 @@ where
             match event::read().map_err(|error| format!("cannot read the terminal: {error}"))? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => app.on_key(key),
                 Event::Mouse(mouse) => app.on_mouse(mouse),
+                Event::Paste(text) => app.on_paste(text),
                 Event::Resize(width, height) => app.resize(width, height),
                 _ => {}
             }

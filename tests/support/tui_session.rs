@@ -108,6 +108,11 @@ impl Session {
         }
     }
 
+    /// Pastes `text` as a terminal with bracketed paste sends it: one event.
+    pub fn paste(&mut self, text: &str) {
+        self.app.on_paste(text.to_string());
+    }
+
     /// Lets the debounced editor preview run.
     pub fn settle(&mut self) {
         self.app.tick(Instant::now() + Duration::from_secs(1));

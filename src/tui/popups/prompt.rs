@@ -35,7 +35,9 @@ impl PromptPopup {
                 Keep::Open
             }
             _ => {
-                if let Some(key) = input.key {
+                if let Some(text) = &input.pasted {
+                    self.line.paste(text);
+                } else if let Some(key) = input.key {
                     self.line.input(key);
                 }
                 Keep::Open

@@ -143,6 +143,9 @@ pub struct Input {
     pub action: Option<Action>,
     /// Words after the command's name at the prompt.
     pub arguments: Vec<String>,
+    /// Text the terminal says was pasted (bracketed paste), taken as one
+    /// edit by the field that has the focus.
+    pub pasted: Option<String>,
 }
 
 impl Input {
@@ -151,6 +154,7 @@ impl Input {
             key: Some(key),
             action,
             arguments: Vec::new(),
+            pasted: None,
         }
     }
 
@@ -159,6 +163,16 @@ impl Input {
             key: None,
             action: Some(action),
             arguments,
+            pasted: None,
+        }
+    }
+
+    pub fn paste(text: String) -> Input {
+        Input {
+            key: None,
+            action: None,
+            arguments: Vec::new(),
+            pasted: Some(text),
         }
     }
 }
@@ -271,6 +285,13 @@ pub trait Screen {
     /// Does the screen take typed text now (so a key never reaches the
     /// global commands)?
     fn takes_text(&self) -> bool {
+        false
+    }
+
+    /// Does the field with the focus take a paste as one edit
+    /// ([`Input::pasted`])? Where not, a paste is typed into it character
+    /// by character.
+    fn takes_paste(&self) -> bool {
         false
     }
 

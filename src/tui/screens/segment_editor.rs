@@ -205,6 +205,23 @@ impl SegmentEditor {
                 };
                 self.condition.close_suggestions();
             }
+            _ if input.pasted.is_some() => {
+                let text = input.pasted.as_deref().unwrap_or_default();
+                let changed = match self.focus {
+                    EditorField::Name => self.name.paste(text),
+                    EditorField::Description => self.description.paste(text),
+                    EditorField::Condition => match self.condition.paste(text) {
+                        Ok(()) => true,
+                        Err(why) => {
+                            context.out.error(why);
+                            false
+                        }
+                    },
+                };
+                if changed {
+                    self.save_error = None;
+                }
+            }
             _ => {
                 if let Some(key) = input.key {
                     let changed = match self.focus {

@@ -390,6 +390,10 @@ impl Screen for SegmentsScreen {
         self.editor.is_some() || self.filtering
     }
 
+    fn takes_paste(&self) -> bool {
+        self.editor.is_some()
+    }
+
     fn handle(&mut self, input: &Input, context: &mut Context) -> Handled {
         let handled = self.handle_input(input, context);
         if self.editor.is_none()

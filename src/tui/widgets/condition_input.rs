@@ -29,6 +29,10 @@ use crate::workspace::{Preview, Workspace};
 /// (and than above) are free below it.
 const MIN_LIST_HEIGHT: u16 = 4;
 
+/// The longest condition the editor takes (1 MiB): far beyond any real
+/// segment, small enough that checking it stays interactive.
+pub const MAX_CONDITION_BYTES: usize = 1024 * 1024;
+
 /// How long typing must pause before the condition is checked.
 pub const DEBOUNCE: Duration = Duration::from_millis(120);
 
@@ -178,6 +182,37 @@ impl ConditionInput {
         }
         self.refresh_suggestions(workspace);
         changed
+    }
+
+    /// Takes pasted text as one edit at the cursor, checked once when typing
+    /// pauses: CRLF and CR become line breaks, tabs spaces, other control
+    /// characters are left out. A paste that would make the condition
+    /// longer than [`MAX_CONDITION_BYTES`] is refused whole, with why.
+    pub fn paste(&mut self, text: &str) -> Result<(), String> {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let text: String = text
+            .chars()
+            .filter_map(|c| match c {
+                '\n' => Some('\n'),
+                '\t' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect();
+        let length = self.text().len() + text.len();
+        if length > MAX_CONDITION_BYTES {
+            return Err(format!(
+                "not pasted: the condition would be {} bytes, and a condition is at most {} MiB",
+                thousands(length as u64),
+                MAX_CONDITION_BYTES / (1024 * 1024)
+            ));
+        }
+        if self.area.insert_str(&text) {
+            self.touched();
+        }
+        // No completion for a paste: the list is for what one types.
+        self.suggestions.clear();
+        Ok(())
     }
 
     /// Takes the highlighted suggestion, then offers what may follow it;

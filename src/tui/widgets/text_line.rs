@@ -49,6 +49,21 @@ impl TextLine {
         self.area.input(key)
     }
 
+    /// Takes pasted text as one edit at the cursor: line breaks and tabs
+    /// become spaces, other control characters are left out (one line).
+    pub fn paste(&mut self, text: &str) -> bool {
+        let one_line: String = text
+            .replace("\r\n", "\n")
+            .chars()
+            .filter_map(|c| match c {
+                '\n' | '\r' | '\t' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect();
+        self.area.insert_str(one_line)
+    }
+
     pub fn draw(&self, frame: &mut Frame, area: Rect, focused: bool) {
         if focused {
             frame.render_widget(&self.area, area);
