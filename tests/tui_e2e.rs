@@ -270,6 +270,63 @@ fn demo_create_a_segment_and_quit() {
     assert_eq!(saved["origin"], "tui");
 }
 
+/// A paste from the terminal (tmux's bracketed `paste-buffer -p`) goes in
+/// as one edit: its tab and line break are text, not Tab and Enter keys.
+#[test]
+fn a_bracketed_paste_is_text_not_keys() {
+    let dir = tempdir();
+    let pane = Pane::start(
+        dir.path(),
+        120,
+        40,
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "demo",
+            "--users",
+            "2000",
+            "--accounts",
+            "200",
+        ],
+    );
+    pane.wait_until("the demo's segments with counts", |screen| {
+        screen.contains("NAME") && count_in_table(screen, "Champions").is_some()
+    });
+    pane.keys(&["n"]);
+    pane.wait_for("New user segment");
+    pane.keys(&["Tab", "Tab"]);
+    pane.tmux(&["set-buffer", "role = \"admin\"\tand\nsessions_30d >= 10"]);
+    pane.tmux(&["paste-buffer", "-p", "-t", &pane.session]);
+    let screen = pane.wait_until("the live count of the pasted condition", |screen| {
+        live_count(screen, " of 2,000 users").is_some()
+    });
+    assert!(screen.contains("role = \"admin\" and"), "{screen}");
+    let pasted = live_count(&screen, " of 2,000 users").unwrap_or_default();
+    pane.keys(&["Escape"]);
+    pane.wait_for("Discard");
+    pane.keys(&["y"]);
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let queried = segscope(
+        dir.path(),
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "query",
+            "--kind",
+            "users",
+            "role = \"admin\" and sessions_30d >= 10",
+            "--format",
+            "ids",
+        ],
+    );
+    assert_eq!(pasted, queried.lines().count(), "{screen}");
+}
+
 /// Start with a .seg file, change it on disk: the table follows; a change
 /// with a syntax error is reported and the last good definition stays.
 #[test]
