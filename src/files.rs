@@ -98,10 +98,19 @@ pub fn write_replacing(path: &Path, contents: &str) -> std::io::Result<()> {
 
 /// Writes a whole file at once, new or not: into a temporary file in the
 /// same folder, flushed to disk, then renamed over `path` (keeping an
-/// existing file's permissions). A reader sees the old file or the new one,
-/// never part of either; a failure leaves the old one.
+/// existing file's permissions; a new file has the umask's). A reader sees
+/// the old file or the new one, never part of either; a failure leaves the
+/// old one. A symbolic link is written through: its target is replaced, in
+/// the target's folder, and the link stays a link.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let linked;
+    let path = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        linked = std::fs::canonicalize(path)?;
+        linked.as_path()
+    } else {
+        path
+    };
     let directory = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -658,6 +658,44 @@ fn fmt_rewrites_files_in_canonical_form_and_check_reports_changes() {
     );
 }
 
+/// `fmt` of a symbolic link formats its target (atomically, in the
+/// target's folder) and leaves the link a link; a new file follows the
+/// umask like any other.
+#[cfg(unix)]
+#[test]
+fn fmt_writes_through_a_symbolic_link_to_its_target() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = Db::new();
+    let messy = "segment   \"A\"  for users { where  role=\"admin\" }\n";
+    let canonical = "segment \"A\" for users {\n  where role = \"admin\"\n}\n";
+    let shared = db.dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let target = shared.join("team.seg");
+    std::fs::write(&target, messy).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = db.dir.path().join("link.seg");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+
+    assert_eq!(db.ok(&["fmt", &link.display().to_string()]), "");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is still a link"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), canonical);
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "the target keeps its permissions");
+    let leftovers: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap()
+        .chain(std::fs::read_dir(db.dir.path()).unwrap())
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("segscope-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 // ---------------------------------------------------------------- apply
 
 #[test]
@@ -1992,8 +2030,13 @@ fn demo_builds_a_deterministic_database_and_prints_its_segments() {
     );
     assert_eq!(first.ids("users").len(), 300);
     assert_eq!(first.entity("users", "usr-0000001")["nps"], 10.0);
-    // ... and --fresh starts over ...
-    first
+    // ... and --fresh starts over, keeping the user's edits to the
+    // demo's segment file ...
+    let seg_file = first.path.with_extension("seg");
+    let mut edited = std::fs::read_to_string(&seg_file).unwrap();
+    edited.push_str("\nsegment \"Mine\" for users {\n  where nps >= 9\n}\n");
+    std::fs::write(&seg_file, &edited).unwrap();
+    let fresh = first
         .run(&[
             "demo",
             "--no-tui",
@@ -2005,6 +2048,9 @@ fn demo_builds_a_deterministic_database_and_prints_its_segments() {
         ])
         .expect(0);
     assert_eq!(first.ids("users").len(), 50);
+    assert_eq!(std::fs::read_to_string(&seg_file).unwrap(), edited);
+    assert!(fresh.stderr.contains("kept your edits in"), "{fresh}");
+    assert!(fresh.stdout.contains("Mine"), "{fresh}");
     // ... but nothing else is replaced, or opened as a demo.
     let seeded = Db::seeded();
     for args in [

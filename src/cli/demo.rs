@@ -62,7 +62,7 @@ pub fn run(global: &Global, args: Args, mouse: bool) -> Outcome {
             demo_segments_path(&path).display()
         )));
     } else {
-        let (workspace, applied) = create(global, &path, &args)?;
+        let (workspace, applied) = create(global, &path, &args, &mut said)?;
         drop(workspace);
         said.push(Message::info(format!(
             "demo database {}: {} users, {} accounts, segments in {}",
@@ -100,6 +100,7 @@ fn create(
     global: &Global,
     path: &Path,
     args: &Args,
+    said: &mut Vec<Message>,
 ) -> Result<(Workspace, Option<Message>), CliError> {
     remove_earlier_demo(global, path)?;
     let now = global.now.unwrap_or_else(clock_now);
@@ -129,10 +130,21 @@ fn create(
                 failure => CliError::DemoImport { kind, failure },
             })?;
     }
-    let seg_file = write_demo_segments(path)?;
+    let (seg_file, text) = write_demo_segments(path)?;
+    if text != DEMO_SEGMENTS {
+        let kept = format!(
+            "kept your edits in {} (delete it for the demo's own segments)",
+            seg_file.display()
+        );
+        if args.no_tui {
+            note!("{kept}");
+        } else {
+            said.push(Message::info(kept));
+        }
+    }
     let source = LoadedSource {
         origin: seg_file.display().to_string(),
-        text: DEMO_SEGMENTS.to_string(),
+        text,
     };
     if args.no_tui {
         apply::apply_sources(&mut workspace, vec![source])?;
@@ -163,24 +175,28 @@ fn create(
 
 /// The demo's segments as a file beside its database (`segscope-demo.seg`
 /// for `segscope-demo.redb`): segments are code, and the UI writes edits to
-/// them back into this file. An existing file is replaced only if an earlier
-/// demo wrote it.
+/// them back into this file. An existing file that an earlier demo wrote
+/// is kept, with the user's edits (a fresh demo applies it); one the demo
+/// did not write is refused.
 pub fn demo_segments_path(database: &Path) -> PathBuf {
     database.with_extension("seg")
 }
 
-fn write_demo_segments(database: &Path) -> Result<PathBuf, CliError> {
+/// The demo's segment file and its text: the one there if an earlier demo
+/// wrote it (edited or not), else the demo's own, written.
+fn write_demo_segments(database: &Path) -> Result<(PathBuf, String), CliError> {
     let path = demo_segments_path(database);
-    if let Ok(existing) = std::fs::read_to_string(&path)
-        && !existing.starts_with(DEMO_HEADER)
-    {
-        return Err(CliError::DemoSegmentsFileTaken { path });
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if !existing.starts_with(DEMO_HEADER) {
+            return Err(CliError::DemoSegmentsFileTaken { path });
+        }
+        return Ok((path, existing));
     }
     std::fs::write(&path, DEMO_SEGMENTS).map_err(|source| CliError::CannotWrite {
         path: path.display().to_string(),
         source,
     })?;
-    Ok(path)
+    Ok((path, DEMO_SEGMENTS.to_string()))
 }
 
 /// How the demo's segment file starts (so a later demo knows it may replace it).
