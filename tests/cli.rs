@@ -2071,6 +2071,32 @@ fn demo_builds_a_deterministic_database_and_prints_its_segments() {
     }
 }
 
+/// Files segscope makes follow the umask (the demo's `.seg`, a file
+/// destination's export); the database alone is always 0600.
+#[cfg(unix)]
+#[test]
+fn made_files_follow_the_umask_and_the_database_is_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = Db::new();
+    let ran = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 027 && exec '{BIN}' --db '{}' demo --no-tui --users 20 --accounts 2",
+            db.path.display()
+        ))
+        .env_remove("SEGSCOPE_DB")
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db.path.with_extension("seg")), 0o640);
+    assert_eq!(mode(&db.path), 0o600);
+}
+
 // ---------------------------------------------------------------- the database file
 
 #[test]
