@@ -34,9 +34,9 @@ pub use text::{
     format_number, format_share, visible, visible_lines,
 };
 pub use typing::{
-    MAX_LINE_BYTES, MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES, TypingError,
-    csv_cell, datetime_from_text, scalar_from_literal, value_from_csv_cell, value_from_json,
-    value_from_literal_text,
+    MAX_ID_BYTES, MAX_LINE_BYTES, MAX_LIST_ELEMENTS, MAX_PROPERTY_NAME_BYTES, MAX_STRING_BYTES,
+    TypingError, csv_cell, datetime_from_text, id_problem, scalar_from_literal,
+    value_from_csv_cell, value_from_json, value_from_literal_text,
 };
 
 /// One element of a list, or a value that is not a list.

@@ -15,6 +15,33 @@ pub const MAX_PROPERTY_NAME_BYTES: usize = 128;
 /// Longest text value, in bytes.
 pub const MAX_STRING_BYTES: usize = 64 * 1024;
 
+/// Longest id (and `account_id`), in bytes: 1 KiB.
+pub const MAX_ID_BYTES: usize = 1024;
+
+/// Why `id` cannot name an entity, if it cannot: empty, longer than
+/// [`MAX_ID_BYTES`], or beginning or ending with whitespace. Ids are taken
+/// exactly as given — never trimmed — so `" u1"` would be another user than
+/// `u1`; whitespace at either end is refused instead, with this reason.
+/// `what` names it in the message ("the id", "account_id").
+pub fn id_problem(what: &str, id: &str) -> Option<String> {
+    if id.trim().is_empty() {
+        return Some(format!("{what} is empty"));
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Some(format!(
+            "{what} is {} bytes, longer than the limit of {MAX_ID_BYTES} bytes",
+            id.len()
+        ));
+    }
+    if id.trim() != id {
+        return Some(format!(
+            "{what} {:?} begins or ends with whitespace; ids are taken exactly, so remove it",
+            id
+        ));
+    }
+    None
+}
+
 /// The longest line an import file may hold (16 MiB): more than any row of
 /// valid values takes. A longer line stops an import with its number.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -182,7 +209,9 @@ pub fn csv_cell(value: &Value) -> String {
     }
 }
 
-/// `-12`, `3.5`, `1e6`, `.5` — not `inf`, `NaN`, `0x10` or `1,000`.
+/// `-12`, `3.5`, `1e6`, `.5`, `0.5` — not `inf`, `NaN`, `0x10`, `1,000`,
+/// nor a whole part with leading zeros (`00123`, `0123`): leading zeros are
+/// data (zip codes, account numbers), so such a cell stays text.
 fn is_csv_number(cell: &str) -> bool {
     let body = cell.strip_prefix('-').unwrap_or(cell);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
@@ -194,6 +223,9 @@ fn is_csv_number(cell: &str) -> bool {
         None => (mantissa, None),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() > 1 && whole.starts_with('0') {
+        return false;
+    }
     let mantissa_ok = match fraction {
         Some(fraction) => (whole.is_empty() || digits(whole)) && digits(fraction),
         None => digits(whole),
@@ -252,10 +284,15 @@ mod tests {
 
     #[test]
     fn csv_numbers_are_strict() {
-        for number in ["-12", "3.5", "1e6", ".5", "1E-3", "0"] {
+        for number in [
+            "-12", "3.5", "1e6", ".5", "1E-3", "0", "0.25", "-0.5", "0e3",
+        ] {
             assert!(is_csv_number(number), "{number}");
         }
-        for text in ["inf", "NaN", "1,000", "0x10", "1.", "-", "e5", "1e", "12a"] {
+        for text in [
+            "inf", "NaN", "1,000", "0x10", "1.", "-", "e5", "1e", "12a", "00123", "0123", "-01",
+            "007.5",
+        ] {
             assert!(!is_csv_number(text), "{text}");
         }
     }
@@ -271,6 +308,7 @@ mod tests {
             text("[draft] notes"),
             text("\"quoted\""),
             text("2024-02-30"),
+            text("00123"),
             Value::number(12.0),
             Value::number(-0.125),
             Value::number(1e300),
@@ -294,6 +332,22 @@ mod tests {
         }
         assert_eq!(csv_cell(&text("12")), "\"12\"");
         assert_eq!(csv_cell(&text("plain")), "plain");
+    }
+
+    #[test]
+    fn ids_are_bounded_and_never_padded() {
+        assert_eq!(id_problem("the id", "u1"), None);
+        assert_eq!(
+            id_problem("the id", " "),
+            Some("the id is empty".to_string())
+        );
+        assert!(id_problem("the id", " u1").is_some_and(|p| p.contains("whitespace")));
+        assert!(id_problem("the id", "u1\t").is_some_and(|p| p.contains("whitespace")));
+        assert_eq!(id_problem("the id", &"x".repeat(MAX_ID_BYTES)), None);
+        assert!(
+            id_problem("account_id", &"x".repeat(MAX_ID_BYTES + 1))
+                .is_some_and(|p| p.starts_with("account_id is 1025 bytes"))
+        );
     }
 
     #[test]

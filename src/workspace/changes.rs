@@ -11,7 +11,9 @@ use fixedbitset::FixedBitSet;
 use super::{Workspace, WorkspaceError, build_engine};
 use crate::engine::{Engine, MembershipDelta, Touched};
 use crate::model::EntityKind;
-use crate::model::{Properties, Value, present_pairs, property_pairs};
+use crate::model::{
+    ACCOUNT_ID, Properties, Scalar, Value, id_problem, present_pairs, property_pairs,
+};
 use crate::store::import::{BackgroundReader, ImportRow, ImportSource, RowBatch, RowError};
 use crate::store::{EntityWriter, Ordinals, StoreError, encode_properties};
 
@@ -107,7 +109,14 @@ impl From<WorkspaceError> for ImportFailure {
 /// A `set` or `delete` that cannot be done; nothing was changed.
 #[derive(Debug)]
 pub enum ChangeFailure {
-    Unknown { kind: EntityKind, ids: Vec<String> },
+    Unknown {
+        kind: EntityKind,
+        ids: Vec<String>,
+    },
+    /// A value the change may not set (an `account_id` that is no id).
+    Refused {
+        reason: String,
+    },
     Workspace(WorkspaceError),
 }
 
@@ -129,6 +138,7 @@ impl std::fmt::Display for ChangeFailure {
                     listed.join(", ")
                 )
             }
+            ChangeFailure::Refused { reason } => write!(f, "{reason}; nothing was changed"),
             ChangeFailure::Workspace(error) => error.fmt(f),
         }
     }
@@ -138,7 +148,7 @@ impl std::error::Error for ChangeFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ChangeFailure::Workspace(error) => Some(error),
-            ChangeFailure::Unknown { .. } => None,
+            ChangeFailure::Unknown { .. } | ChangeFailure::Refused { .. } => None,
         }
     }
 }
@@ -447,6 +457,15 @@ impl Workspace {
                 kind,
                 ids: vec![id.to_string()],
             });
+        }
+        // The same rule as import's for the account a user belongs to.
+        if kind == EntityKind::Users
+            && let Some((_, Some(Value::Scalar(Scalar::String(account))))) =
+                assignments.iter().find(|(name, _)| name == ACCOUNT_ID)
+            && !account.is_empty()
+            && let Some(problem) = id_problem("account_id", account)
+        {
+            return Err(ChangeFailure::Refused { reason: problem });
         }
         self.may_record()?;
         let change = self.store.begin()?;

@@ -13,8 +13,8 @@ use super::line_bound::{LineBound, read_bounded_line};
 use super::*;
 use crate::model::EntityKind;
 use crate::model::{
-    ACCOUNT_ID, ID, MAX_PROPERTY_NAME_BYTES, SEGMENTS, TypingError, Value, value_from_csv_cell,
-    value_from_json,
+    ACCOUNT_ID, ID, MAX_PROPERTY_NAME_BYTES, SEGMENTS, TypingError, Value, id_problem,
+    value_from_csv_cell, value_from_json,
 };
 
 /// A JSON row as read: its fields in file order, or something that is not
@@ -260,8 +260,8 @@ fn row_from_csv(
 ) -> Result<ImportRow, RowError> {
     let error = |message: String| RowError { line, message };
     let id = record.get(id_column).unwrap_or("");
-    if id.trim().is_empty() {
-        return Err(error("the id is empty".to_string()));
+    if let Some(problem) = id_problem("the id", id) {
+        return Err(error(problem));
     }
     let mut properties = Vec::with_capacity(headers.len());
     for (name, cell) in headers.iter().zip(record.iter()) {
@@ -269,6 +269,12 @@ fn row_from_csv(
             continue;
         }
         let value = if name == ACCOUNT_ID && kind == EntityKind::Users {
+            if let Some(problem) = (!cell.is_empty())
+                .then(|| id_problem("account_id", cell))
+                .flatten()
+            {
+                return Err(error(format!("column `{name}`: {problem}")));
+            }
             (!cell.is_empty()).then(|| Value::string(cell))
         } else {
             value_from_csv_cell(cell).map_err(|e| error(format!("column `{name}`: {e}")))?
@@ -292,13 +298,15 @@ fn row_from_json(line: usize, json: JsonRow, kind: EntityKind) -> Result<ImportR
         Err(_) => return Err(error("the row has no \"id\"".to_string())),
     };
     let id = match id {
-        serde_json::Value::String(id) if !id.trim().is_empty() => id,
+        serde_json::Value::String(id) => id,
         serde_json::Value::Number(number) if number.is_i64() || number.is_u64() => {
             number.to_string()
         }
-        serde_json::Value::String(_) => return Err(error("the id is empty".to_string())),
         _ => return Err(error("the id must be text or a whole number".to_string())),
     };
+    if let Some(problem) = id_problem("the id", &id) {
+        return Err(error(problem));
+    }
     let mut properties = Vec::with_capacity(fields.len());
     for (name, value) in fields {
         // `segments` (as `export` writes it) is computed, never imported.
@@ -311,7 +319,14 @@ fn row_from_json(line: usize, json: JsonRow, kind: EntityKind) -> Result<ImportR
         let typed = if name == ACCOUNT_ID && kind == EntityKind::Users {
             match value {
                 serde_json::Value::Null => None,
-                serde_json::Value::String(text) => Some(Value::string(text)),
+                serde_json::Value::String(text) => {
+                    if !text.is_empty()
+                        && let Some(problem) = id_problem("account_id", &text)
+                    {
+                        return Err(error(format!("key \"account_id\": {problem}")));
+                    }
+                    Some(Value::string(text))
+                }
                 serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => {
                     Some(Value::string(n.to_string()))
                 }
