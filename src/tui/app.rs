@@ -198,16 +198,9 @@ impl App {
         if self.keymap.action(&[Scope::Anywhere], key) == Some(Action::ForceQuit) {
             return self.force_quit();
         }
-        if let Some(mut popup) = self.popups.pop() {
+        if let Some(popup) = self.popups.pop() {
             let input = Input::key(event, self.keymap.action(popup.scopes(), key));
-            let mut context = self.context();
-            let keep = popup.handle(&input, &mut context);
-            let out = context.out;
-            if keep == super::popups::Keep::Open {
-                self.popups.push(popup);
-            }
-            self.carry_out(out);
-            return;
+            return self.hand_to_popup(popup, &input);
         }
         let scopes = self.current_screen().scopes();
         let input = Input::key(event, self.keymap.action(scopes, key));
@@ -217,6 +210,18 @@ impl App {
         if let Some(action) = self.keymap.action(&[Scope::Global], key) {
             self.global(action, &[], false);
         }
+    }
+
+    /// Hands `input` to the popup taken off the top, which goes back on
+    /// unless it closes, and carries out what it asked for.
+    fn hand_to_popup(&mut self, mut popup: Popup, input: &Input) {
+        let mut context = self.context();
+        let keep = popup.handle(input, &mut context);
+        let out = context.out;
+        if keep == super::popups::Keep::Open {
+            self.popups.push(popup);
+        }
+        self.carry_out(out);
     }
 
     /// Quits: a running job is told to stop at its next batch at once (the
@@ -257,16 +262,9 @@ impl App {
     /// text is never taken as commands.
     pub fn on_paste(&mut self, text: String) {
         self.dirty = true;
-        if let Some(mut popup) = self.popups.pop() {
+        if let Some(popup) = self.popups.pop() {
             if matches!(popup, Popup::Prompt(_)) {
-                let input = Input::paste(text);
-                let mut context = self.context();
-                let keep = popup.handle(&input, &mut context);
-                let out = context.out;
-                if keep == super::popups::Keep::Open {
-                    self.popups.push(popup);
-                }
-                self.carry_out(out);
+                self.hand_to_popup(popup, &Input::paste(text));
             } else {
                 self.popups.push(popup);
             }
