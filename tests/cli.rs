@@ -1240,7 +1240,7 @@ fn set_with_bad_input_changes_nothing() {
         (vec!["seats=12", "nps=9x"], "the value of `nps`"),
         (vec!["tags=[\"a\""], "the value of `tags`"),
         (vec!["role"], "has no `=`"),
-        (vec!["segments=[]"], "`segments` cannot be set"),
+        (vec!["id=\"u9\""], "`id` cannot be set"),
         (vec!["account_id=true"], "`account_id` must be text"),
     ] {
         let mut args = vec!["set", "--kind", "users", "u1"];
@@ -1259,6 +1259,65 @@ fn set_with_bad_input_changes_nothing() {
         "{stderr}"
     );
     assert_eq!(db.export("users"), users);
+}
+
+/// One rule for the computed `segments` in `import` and `set`: left out,
+/// and said so, whatever it holds; everything else in the row or command
+/// is taken.
+#[test]
+fn import_and_set_both_leave_a_segments_field_out_and_say_so() {
+    let db = Db::seeded();
+    let before = db.entity("users", "u1");
+    let rows = db.write(
+        "with-segments.jsonl",
+        "{\"id\":\"u1\",\"role\":\"admin\",\"segments\":[\"Made up\"]}\n\
+         {\"id\":\"u2\",\"segments\":{\"odd\":1}}\n",
+    );
+    let ran = db.run(&["import", "--kind", "users", &rows]).expect(0);
+    assert!(
+        ran.stderr
+            .contains("left out the `segments` field of 2 rows: segscope computes it"),
+        "{}",
+        ran.stderr
+    );
+    let u1 = db.entity("users", "u1");
+    assert_eq!(u1["role"], json!("admin"));
+    assert_same_json(&u1["segments"], before["segments"].clone());
+
+    let csv = db.write(
+        "with-segments.csv",
+        "id,segments,seats\nu1,\"[\"\"X\"\"]\",7\n",
+    );
+    let ran = db.run(&["import", "--kind", "users", &csv]).expect(0);
+    assert!(
+        ran.stderr.contains("`segments` field of 1 row:"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(db.entity("users", "u1")["seats"], json!(7));
+
+    let ran = db
+        .run(&[
+            "set",
+            "--kind",
+            "users",
+            "u1",
+            "segments=[\"X\"]",
+            "seats=8",
+        ])
+        .expect(0);
+    assert!(ran.stderr.contains("left out `segments`"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("updated user u1"), "{}", ran.stderr);
+    let u1 = db.entity("users", "u1");
+    assert_eq!(u1["seats"], json!(8));
+    assert_same_json(&u1["segments"], before["segments"].clone());
+
+    let export = db.export("users");
+    let ran = db
+        .run(&["set", "--kind", "users", "u1", "segments=[]"])
+        .expect(0);
+    assert!(ran.stderr.contains("nothing else to set"), "{}", ran.stderr);
+    assert_eq!(db.export("users"), export);
 }
 
 #[test]

@@ -57,6 +57,17 @@ pub fn run(global: &Global, args: Args) -> Outcome {
                 report.updated,
                 report.unchanged
             );
+            if report.segments_left_out > 0 {
+                note!(
+                    "left out the `segments` field of {} row{}: segscope computes it from the segment definitions",
+                    crate::model::format_count(report.segments_left_out as u64),
+                    if report.segments_left_out == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                );
+            }
             if report.skipped_count > 0 {
                 note!("skipped {} invalid rows:", report.skipped_count);
                 for error in &report.skipped {

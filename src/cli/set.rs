@@ -28,8 +28,22 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
-    let assignments = parse_assignments(&args.assignments)?;
+    let mut assignments = parse_assignments(&args.assignments)?;
     let kind = EntityKind::from(args.kind);
+    // The rule import follows too: `segments` is computed, never stored.
+    let before = assignments.len();
+    assignments.retain(|(name, _)| name != SEGMENTS);
+    if assignments.len() < before {
+        note!("left out `segments`: segscope computes it from the segment definitions");
+        if assignments.is_empty() {
+            note!(
+                "nothing else to set: {} {} unchanged",
+                kind.singular(),
+                args.id
+            );
+            return Ok(());
+        }
+    }
     let mut workspace = global.open_existing(true)?;
     let now = workspace.now();
     let assignments = assignments
@@ -151,7 +165,7 @@ pub fn parse_assignments(
                     assignment: assignment.clone(),
                 });
             }
-            if name == ID || name == SEGMENTS {
+            if name == ID {
                 return Err(AssignmentError::BuiltIn {
                     name: name.to_string(),
                 });

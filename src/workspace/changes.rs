@@ -40,6 +40,8 @@ pub struct ImportReport {
     /// Rows left out with `--skip-invalid` (the first ones) and their count.
     pub skipped: Vec<RowError>,
     pub skipped_count: usize,
+    /// Rows whose `segments` field was left out (segscope computes it).
+    pub segments_left_out: usize,
     /// (segment, entered, exited)
     pub membership: Vec<MembershipCount>,
 }
@@ -273,6 +275,7 @@ impl EngineStage<'_> {
                     Write::Nothing
                 }
                 Ok(row) => {
+                    self.report.segments_left_out += usize::from(row.segments_left_out);
                     let folded = merge_row(
                         self.engine,
                         &mut self.ordinals,

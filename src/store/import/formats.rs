@@ -264,8 +264,14 @@ fn row_from_csv(
         return Err(error(problem));
     }
     let mut properties = Vec::with_capacity(headers.len());
+    let mut segments_left_out = false;
     for (name, cell) in headers.iter().zip(record.iter()) {
-        if name == ID || name == SEGMENTS {
+        if name == ID {
+            continue;
+        }
+        // `segments` (as `export` writes it) is computed, never imported.
+        if name == SEGMENTS {
+            segments_left_out = true;
             continue;
         }
         let value = if name == ACCOUNT_ID && kind == EntityKind::Users {
@@ -281,7 +287,9 @@ fn row_from_csv(
         };
         properties.push((name.to_string(), value));
     }
-    ImportRow::new(line, id.to_string(), properties)
+    let mut row = ImportRow::new(line, id.to_string(), properties)?;
+    row.segments_left_out |= segments_left_out;
+    Ok(row)
 }
 
 fn row_from_json(line: usize, json: JsonRow, kind: EntityKind) -> Result<ImportRow, RowError> {
@@ -308,9 +316,12 @@ fn row_from_json(line: usize, json: JsonRow, kind: EntityKind) -> Result<ImportR
         return Err(error(problem));
     }
     let mut properties = Vec::with_capacity(fields.len());
+    let mut segments_left_out = false;
     for (name, value) in fields {
-        // `segments` (as `export` writes it) is computed, never imported.
+        // `segments` (as `export` writes it) is computed, never imported;
+        // left out before its value is typed, whatever it holds.
         if name == SEGMENTS {
+            segments_left_out = true;
             continue;
         }
         if let Some(problem) = property_name_problem(&name) {
@@ -348,7 +359,9 @@ fn row_from_json(line: usize, json: JsonRow, kind: EntityKind) -> Result<ImportR
         properties.push((name, typed));
     }
     // Still in name order: the fields were sorted above.
-    ImportRow::sorted(line, id, properties)
+    let mut row = ImportRow::sorted(line, id, properties)?;
+    row.segments_left_out |= segments_left_out;
+    Ok(row)
 }
 
 /// Why a name cannot be a property name, if it cannot.

@@ -8,7 +8,9 @@
 //! parsed JSON; [`BackgroundReader`] runs that on a thread of its own and
 //! hands rows over in batches, each row sorted by name and already encoded
 //! in its stored form. A `segments` field — as `export` writes it — is
-//! skipped: segscope computes it, so an export imports back unchanged. What
+//! left out (and the row says so): segscope computes it, so an export
+//! imports back unchanged. `set` follows the same rule through
+//! [`ImportRow::new`]. What
 //! a row *means* for the database (merge or replace, all-or-nothing) is the
 //! workspace's business.
 
@@ -16,7 +18,7 @@ use std::io::BufRead;
 use std::ops::ControlFlow;
 
 use super::encode_properties;
-use crate::model::EntityKind;
+use crate::model::{EntityKind, SEGMENTS};
 use crate::model::{Value, present_pairs};
 
 mod background;
@@ -66,6 +68,9 @@ pub struct ImportRow {
     /// [`crate::store::encode_properties`]), for a row that creates or
     /// replaces its entity; encoded where the row is read.
     pub encoded: Vec<u8>,
+    /// The row carried a `segments` field, left out: segscope computes
+    /// `segments` from the definitions, so no row or `set` stores it.
+    pub segments_left_out: bool,
 }
 
 impl ImportRow {
@@ -84,8 +89,14 @@ impl ImportRow {
     fn sorted(
         line: usize,
         id: String,
-        properties: Vec<(String, Option<Value>)>,
+        mut properties: Vec<(String, Option<Value>)>,
     ) -> Result<ImportRow, RowError> {
+        let segments_at = properties
+            .binary_search_by(|(name, _)| name.as_str().cmp(SEGMENTS))
+            .ok();
+        if let Some(at) = segments_at {
+            properties.remove(at);
+        }
         let encoded = encode_properties(present_pairs(&properties)).map_err(|error| RowError {
             line,
             message: format!("cannot store the row: {error}"),
@@ -95,6 +106,7 @@ impl ImportRow {
             id,
             properties,
             encoded,
+            segments_left_out: segments_at.is_some(),
         })
     }
 }
