@@ -874,3 +874,45 @@ view "Pipeline" for accounts {
         "{screen}"
     );
 }
+
+/// A paste into the playbook editor is one edit in the field with the
+/// focus — `when` checked once, the actions kept as lines — never keys
+/// (an `s` or a Tab in it neither saves nor moves the focus), and `when`
+/// has the condition's bound.
+#[test]
+fn a_paste_into_the_playbook_editor_is_one_edit_in_its_field() {
+    let (mut session, _file) = playbooks_screen();
+    let promoters = count(&session, EntityKind::Users, "nps >= 9");
+    session.press(KeyCode::Char('n'));
+    session.paste("Pasted\tplaybook\u{1b}");
+    session.presses(KeyCode::Tab, 3);
+    session.paste("nps >=\r\n9");
+    session.settle();
+    let screen = session.screen(120, 40);
+    assert!(
+        screen.contains(&format!("{promoters} of 300 users")),
+        "the pasted condition is checked:\n{screen}"
+    );
+    session.paste(&" or nps >= 1".repeat(100_000));
+    assert!(session.status_is_error(), "{}", session.status());
+    assert!(
+        session.status().contains("a condition is at most 1 MiB"),
+        "{}",
+        session.status()
+    );
+    session.presses(KeyCode::Tab, 3);
+    // Two actions in one paste (a new playbook's actions start empty).
+    session.paste("set pasted = \"yes\"\r\nlog \"From a paste\"\t");
+    session.settle();
+    session.ctrl('s');
+    let said = messages(&session);
+    assert!(
+        said.iter()
+            .any(|m| m == "saved playbook \"Pasted playbook\""),
+        "{said:#?}"
+    );
+    assert_eq!(
+        count(&session, EntityKind::Users, "pasted = \"yes\""),
+        promoters
+    );
+}

@@ -63,6 +63,21 @@ pub struct Loaded {
 /// How the UI loads its workspace, on a worker thread.
 pub type Loader = Box<dyn FnOnce() -> Result<Loaded, String> + Send>;
 
+/// On a panic, the terminal leaves bracketed paste and mouse capture too
+/// (ratatui's own hook, called next, leaves the alternate screen and raw
+/// mode): the shell after it gets keys and pastes as usual.
+fn leave_modes_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            crossterm::event::DisableBracketedPaste,
+            crossterm::event::DisableMouseCapture
+        );
+        previous(info);
+    }));
+}
+
 /// Opens the database and runs the UI until the user quits. `load` runs on
 /// a worker thread while a loading screen shows at once (a million entities
 /// take seconds to read); its messages go to the log, and its error ends
@@ -77,6 +92,7 @@ pub fn run(load: Loader, label: String, options: TuiOptions) -> Result<(), Strin
     }
     // A paste arrives as one event (inserted as one edit), not as keys.
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    leave_modes_on_panic();
     let result = match wait_for_load(&mut terminal, load, &label, &keymap, theme) {
         Ok(Some(loaded)) => {
             let mut app = App::new(loaded.workspace, keymap, theme, options.watched);

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -19,7 +19,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use super::completion::context_at;
 use super::suggestions::{Suggestion, VocabularyCache, suggestions};
-use super::text::{thousands, width};
+use super::text::{pasted_lines, thousands, width};
 use crate::lang::{Diagnostic, line_column};
 use crate::model::{EntityKind, format_share};
 use crate::tui::theme::Theme;
@@ -151,6 +151,12 @@ impl ConditionInput {
         self.area.lines().join("\n")
     }
 
+    /// The text's length in bytes, line breaks counted.
+    fn len(&self) -> usize {
+        let lines = self.area.lines();
+        lines.iter().map(String::len).sum::<usize>() + lines.len().saturating_sub(1)
+    }
+
     pub fn has_suggestions(&self) -> bool {
         !self.suggestions.is_empty()
     }
@@ -175,7 +181,14 @@ impl ConditionInput {
     }
 
     /// Takes a typed key into the text. Returns whether the text changed.
+    /// A key that would make the text longer than [`MAX_CONDITION_BYTES`]
+    /// is refused (the bound holds for typing as for pasting): false.
     pub fn type_key(&mut self, key: KeyEvent, workspace: Option<&Workspace>) -> bool {
+        let adds = matches!(key.code, KeyCode::Char(_) | KeyCode::Enter | KeyCode::Tab)
+            && !key.modifiers.contains(KeyModifiers::CONTROL);
+        if adds && self.len() + 4 > MAX_CONDITION_BYTES {
+            return false;
+        }
         let changed = self.area.input(key);
         if changed {
             self.touched();
@@ -189,17 +202,8 @@ impl ConditionInput {
     /// characters are left out. A paste that would make the condition
     /// longer than [`MAX_CONDITION_BYTES`] is refused whole, with why.
     pub fn paste(&mut self, text: &str) -> Result<(), String> {
-        let text = text.replace("\r\n", "\n").replace('\r', "\n");
-        let text: String = text
-            .chars()
-            .filter_map(|c| match c {
-                '\n' => Some('\n'),
-                '\t' => Some(' '),
-                c if c.is_control() => None,
-                c => Some(c),
-            })
-            .collect();
-        let length = self.text().len() + text.len();
+        let text = pasted_lines(text);
+        let length = self.len() + text.len();
         if length > MAX_CONDITION_BYTES {
             return Err(format!(
                 "not pasted: the condition would be {} bytes, and a condition is at most {} MiB",
@@ -508,4 +512,24 @@ fn rows_of_width(text: &str, room: usize) -> Vec<String> {
         used += wide;
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_stops_at_the_bound_as_a_paste_does() {
+        let near = "x".repeat(MAX_CONDITION_BYTES - 2);
+        let mut input = ConditionInput::new(EntityKind::Users, &near, None);
+        let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        assert!(!input.type_key(key(KeyCode::Char('a')), None));
+        assert!(!input.type_key(key(KeyCode::Enter), None));
+        assert_eq!(input.text().len(), near.len());
+        assert!(input.type_key(key(KeyCode::Backspace), None));
+        assert!(input.paste("ab").is_ok());
+        assert!(input.paste("cdefg").is_err());
+        let mut short = ConditionInput::new(EntityKind::Users, "plan", None);
+        assert!(short.type_key(key(KeyCode::Char('s')), None));
+    }
 }

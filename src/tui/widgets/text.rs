@@ -1,6 +1,6 @@
 //! Text for narrow places: cut to a number of terminal columns (the model's
 //! rule, shared with the CLI's tables), counts with thousands separators,
-//! and a path shortened to its file name. Text is measured and cut as it
+//! a path shortened to its file name, and pasted text made fit for a field. Text is measured and cut as it
 //! is shown — control characters written out by the model's `visible`, the
 //! function the CLI prints through — so data shows its escape characters
 //! instead of losing them silently (ratatui drops what it cannot draw).
@@ -11,6 +11,21 @@ use crate::model::{cut_to_width, display_width, visible};
 /// `text` as shown, in at most `columns` columns, ending with … when cut.
 pub fn cut(text: &str, columns: usize) -> String {
     cut_to_width(&visible(text), columns)
+}
+
+/// Pasted text for a field of several lines: CRLF and CR become line
+/// breaks, tabs spaces, other control characters are left out.
+pub fn pasted_lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// Columns `text` takes as shown.

@@ -19,7 +19,10 @@ use crate::model::playbook::Runs;
 use crate::tui::action::Action;
 use crate::tui::popups::{ConfirmPopup, Confirmation, Popup};
 use crate::tui::widgets::builder::{BuilderOutcome, ConditionBuilder};
-use crate::tui::widgets::condition_input::{ConditionInput, DEBOUNCE, PreviewState};
+use crate::tui::widgets::condition_input::{
+    ConditionInput, DEBOUNCE, MAX_CONDITION_BYTES, PreviewState,
+};
+use crate::tui::widgets::text::pasted_lines;
 use crate::tui::widgets::text_line::TextLine;
 use crate::workspace::{DraftPart, DraftProblem, PlaybookDraft, Workspace};
 
@@ -200,6 +203,9 @@ impl PlaybookEditor {
                     && self.when.move_suggestion(action == Action::NextSuggestion) => {}
             Some(Action::BuildCondition) => self.open_builder(context),
             Some(Action::ToggleChoice) if self.focus.is_choice() => self.toggle_choice(context),
+            _ if input.pasted.is_some() => {
+                self.paste(input.pasted.as_deref().unwrap_or_default(), context)
+            }
             _ => self.type_key(input, context),
         }
         EditorOutcome::Stay
@@ -237,6 +243,42 @@ impl PlaybookEditor {
             Field::Description => self.description.input(key),
             Field::When => self.when.type_key(key, context.workspace.as_deref()),
             Field::Actions => self.actions.input(key),
+            Field::Kind | Field::Runs | Field::Skip => false,
+        };
+        if changed {
+            self.touched();
+        }
+    }
+
+    /// A paste as one edit in the field with the focus, checked once: the
+    /// condition within its bound, the actions as lines; a choice takes
+    /// none, nor a kept name.
+    fn paste(&mut self, text: &str, context: &mut Context) {
+        let changed = match self.focus {
+            Field::Name if self.original.is_some() => false,
+            Field::Name => self.name.paste(text),
+            Field::Description => self.description.paste(text),
+            Field::When => match self.when.paste(text) {
+                Ok(()) => true,
+                Err(why) => {
+                    context.out.error(why);
+                    false
+                }
+            },
+            Field::Actions => {
+                let text = pasted_lines(text);
+                let lines = self.actions.lines();
+                let length = lines.iter().map(String::len).sum::<usize>() + lines.len();
+                if length + text.len() > MAX_CONDITION_BYTES {
+                    context.out.error(format!(
+                        "not pasted: the actions would be more than {} MiB",
+                        MAX_CONDITION_BYTES / (1024 * 1024)
+                    ));
+                    false
+                } else {
+                    self.actions.insert_str(text)
+                }
+            }
             Field::Kind | Field::Runs | Field::Skip => false,
         };
         if changed {

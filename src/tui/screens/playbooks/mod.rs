@@ -316,6 +316,14 @@ impl Screen for PlaybooksScreen {
         self.editor.is_some()
     }
 
+    /// The editor's fields take a paste as one edit; the condition
+    /// builder's search has it typed in.
+    fn takes_paste(&self) -> bool {
+        self.editor
+            .as_ref()
+            .is_some_and(|editor| !editor.building())
+    }
+
     fn unsaved_work(&self) -> Option<&'static str> {
         self.editor
             .as_ref()
