@@ -1185,6 +1185,14 @@ fn control_characters_in_a_name_are_drawn_written_out() {
             .any(|line| line.starts_with("Evil\\u{1b}]0;T\\u{7} ")),
         "{screen}"
     );
+    // A message naming it, and a title naming an entity, show it too.
+    session.prompt("apply /nowhere/\u{1b}]0;X\u{7}.seg");
+    assert!(session.status_is_error(), "{}", session.status());
+    assert!(
+        session.status().contains("\\u{1b}]0;X\\u{7}.seg"),
+        "{}",
+        session.status()
+    );
 }
 
 /// Saving from the editor replaces the whole definition with its canonical

@@ -2,7 +2,18 @@
 //! status bar shows the first line of the newest; the log (a key, or
 //! `:messages`) shows them all, wrapped.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+
+use crate::model::visible_lines;
+
+/// `text` with its control characters written out (its lines kept).
+fn shown(text: String) -> String {
+    match visible_lines(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(escaped) => escaped,
+    }
+}
 
 /// How many messages the log keeps.
 pub const KEPT_MESSAGES: usize = 200;
@@ -14,16 +25,18 @@ pub struct Message {
 }
 
 impl Message {
+    /// A message; what the terminal would act on in it (an ESC from a
+    /// value or a name) is written out, as everywhere text is shown.
     pub fn info(text: impl Into<String>) -> Message {
         Message {
-            text: text.into(),
+            text: shown(text.into()),
             is_error: false,
         }
     }
 
     pub fn error(text: impl Into<String>) -> Message {
         Message {
-            text: text.into(),
+            text: shown(text.into()),
             is_error: true,
         }
     }

@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 use super::segments::hints_line;
 use super::{Context, Input, Look};
 use crate::lang::format::value_literal;
-use crate::model::{EntityKind, Value, format_instant, value_from_literal_text};
+use crate::model::{EntityKind, Value, format_instant, value_from_literal_text, visible};
 use crate::tui::action::{Action, Scope};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text::{cut, width};
@@ -390,7 +390,7 @@ impl EntityDetail {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme, hint: Line<'static>) {
-        let title = format!(" {} {} ", self.kind.singular(), self.id);
+        let title = format!(" {} {} ", self.kind.singular(), visible(&self.id));
         let block = Block::default().borders(Borders::TOP).title(title);
         let inner = block.inner(area);
         frame.render_widget(block, area);

@@ -26,7 +26,7 @@ use super::view_saving::{ViewShape, draw_name_line, save_view};
 use super::{Changed, Context, Handled, Input, Look, Screen, ScreenId};
 use crate::lang::format::format_condition;
 use crate::model::view::StageLayout;
-use crate::model::{EntityKind, Scalar, Value};
+use crate::model::{EntityKind, Scalar, Value, visible};
 use crate::tui::action::{Action, Scope};
 use crate::tui::widgets::filter_bar::Chip;
 use crate::tui::widgets::filter_editor::{FilterChange, FilterEditor};
@@ -393,12 +393,12 @@ impl StagesScreen {
         let name = board
             .view
             .as_ref()
-            .map_or_else(String::new, |view| format!("{view} · "));
+            .map_or_else(String::new, |view| format!("{} · ", visible(view)));
         let mut spans = vec![Span::styled(
             format!(
                 "{name}{} by {} · {} of {} {}",
                 board.kind,
-                board.property,
+                visible(&board.property),
                 thousands(self.shown as u64),
                 thousands(self.total as u64),
                 board.kind

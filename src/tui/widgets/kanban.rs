@@ -237,7 +237,7 @@ impl Kanban {
             let selected_column = index == self.column;
             let mut title = format!(
                 " {} ({}) ",
-                column.title,
+                crate::model::visible(&column.title),
                 thousands(column.entities.len() as u64)
             );
             if slot == 0 && range.start > 0 {

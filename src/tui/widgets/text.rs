@@ -33,12 +33,14 @@ pub fn width(text: &str) -> usize {
     display_width(&visible(text))
 }
 
-/// The last part of a path, for short messages and narrow columns.
+/// The last part of a path, for short messages and narrow columns, as
+/// shown.
 pub fn file_name(path: &str) -> String {
-    std::path::Path::new(path).file_name().map_or_else(
+    let name = std::path::Path::new(path).file_name().map_or_else(
         || path.to_string(),
         |name| name.to_string_lossy().into_owned(),
-    )
+    );
+    visible(&name).into_owned()
 }
 
 #[cfg(test)]

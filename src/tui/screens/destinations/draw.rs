@@ -16,7 +16,7 @@ use super::jobs::{LiveSync, ago, landed};
 use super::lower::{lower_tabs, plan_lines, run_lines};
 use super::{DestinationsScreen, Entry, HOW_TO_DEFINE, Lower, Part};
 use crate::model::destination::{ConnectorKind, Destination, KindSync};
-use crate::model::{EntityKind, Origin, SEGMENTS};
+use crate::model::{EntityKind, Origin, SEGMENTS, visible};
 use crate::tui::action::Action;
 use crate::tui::popups::centered;
 use crate::tui::screens::segments::hints_line;
@@ -170,7 +170,7 @@ fn draw_tab(
     area: Rect,
     look: &Look,
 ) {
-    let title = format!(" {} ", entry.destination.name);
+    let title = format!(" {} ", visible(&entry.destination.name));
     let block = Block::default().borders(Borders::TOP).title(Span::styled(
         cut(&title, usize::from(area.width)),
         look.theme.title(),

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use super::PlaybooksScreen;
 use crate::lang::playbook::action_lines;
-use crate::model::format_instant;
 use crate::model::playbook_run::{ActionState, Firing};
+use crate::model::{format_instant, visible};
 use crate::tui::action::Action;
 use crate::tui::screens::segments::hints_line;
 use crate::tui::screens::{Look, Screen};
@@ -173,7 +173,7 @@ fn draw_detail(
     } else {
         "disabled: it does not fire"
     };
-    let title = format!(" {} — {state} ", playbook.name);
+    let title = format!(" {} — {state} ", visible(&playbook.name));
     let block = Block::default()
         .borders(Borders::TOP)
         .title(Span::styled(title, theme.title()));
