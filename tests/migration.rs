@@ -1,6 +1,6 @@
-//! A database written by the previous schema (version 1, kept as a fixture
-//! made by that segscope) opens in this one, migrated, and answers exactly
-//! what it answered before.
+//! Databases written by the previous schemas (versions 1 and 2, each kept
+//! as a fixture made by that segscope) open in this one, migrated, and
+//! answer exactly what they answered before.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -35,27 +35,24 @@ fn segscope(db: &Path, args: &[&str]) -> Vec<u8> {
     output.stdout
 }
 
-#[test]
-fn a_schema_1_database_opens_migrated_and_answers_as_before() {
+/// Copies the fixture of `schema`, reads each answer twice (the first read
+/// migrates the file, the second reads it migrated) and compares it with
+/// what that schema's segscope answered; then changes it.
+fn opens_migrated_and_answers_as_before(schema: u32, answers: &[(&[&str], &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("old.redb");
-    std::fs::copy(fixture("schema-1.redb"), &db).unwrap();
-    let answers: [(&[&str], &str); 4] = [
-        (&["export", "--kind", "users"], "schema-1.users.jsonl"),
-        (&["export", "--kind", "accounts"], "schema-1.accounts.jsonl"),
-        (&["segments", "--format", "json"], "schema-1.segments.json"),
-        (&["history", "--format", "jsonl"], "schema-1.history.jsonl"),
-    ];
-    // Twice: the first read migrates the file, the second reads it migrated.
+    let original = fixture(&format!("schema-{schema}.redb"));
+    std::fs::copy(&original, &db).unwrap();
     for round in ["migrating", "migrated"] {
         for (args, expected) in answers {
             let answer = String::from_utf8(segscope(&db, args)).unwrap();
-            let expected = std::fs::read_to_string(fixture(expected)).unwrap();
-            assert_eq!(answer, expected, "{round}: {args:?}");
+            let expected =
+                std::fs::read_to_string(fixture(&format!("schema-{schema}.{expected}"))).unwrap();
+            assert_eq!(answer, expected, "schema {schema}, {round}: {args:?}");
         }
     }
     assert!(
-        std::fs::read(&db).unwrap() != std::fs::read(fixture("schema-1.redb")).unwrap(),
+        std::fs::read(&db).unwrap() != std::fs::read(&original).unwrap(),
         "the file was rewritten in the new schema"
     );
     // It takes changes as any database does.
@@ -73,4 +70,27 @@ fn a_schema_1_database_opens_migrated_and_answers_as_before() {
     ))
     .unwrap();
     assert!(users.lines().any(|id| id == "u0"), "{users}");
+}
+
+const ANSWERS: [(&[&str], &str); 4] = [
+    (&["export", "--kind", "users"], "users.jsonl"),
+    (&["export", "--kind", "accounts"], "accounts.jsonl"),
+    (&["segments", "--format", "json"], "segments.json"),
+    (&["history", "--format", "jsonl"], "history.jsonl"),
+];
+
+#[test]
+fn a_schema_1_database_opens_migrated_and_answers_as_before() {
+    opens_migrated_and_answers_as_before(1, &ANSWERS);
+}
+
+/// Schema 2 adds the checksums of deleted entities' ids (the history of
+/// `u2` names it), of what a destination acknowledged (the plan finds all
+/// 30 unchanged) and of the run log.
+#[test]
+fn a_schema_2_database_opens_migrated_and_answers_as_before() {
+    let mut answers = ANSWERS.to_vec();
+    answers.push((&["runs", "--format", "jsonl"], "runs.jsonl"));
+    answers.push((&["sync", "Active file", "--dry-run"], "plan.txt"));
+    opens_migrated_and_answers_as_before(2, &answers);
 }

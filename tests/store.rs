@@ -878,3 +878,58 @@ fn deleting_a_segment_is_refused_with_the_reason_and_changes_nothing() {
         .expect("nothing refers to it");
     assert!(workspace.segment_definition("Recent admins").is_none());
 }
+
+/// What a destination acknowledged is checked on read: a payload changed
+/// on the disk is reported as damage, never diffed against as if it were
+/// what the destination holds.
+#[test]
+fn a_changed_sync_state_payload_is_damage_not_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.redb");
+    {
+        let store = Store::open(&path, None).unwrap();
+        let change = store.begin().unwrap();
+        change
+            .acknowledge(
+                "hubspot",
+                "users:email",
+                &[(
+                    "a@example.com".to_string(),
+                    Some("{\"plan\":\"pro\"}".to_string()),
+                )],
+            )
+            .unwrap();
+        change.commit().unwrap();
+        let state = store.acknowledged("hubspot", "users:email").unwrap();
+        assert_eq!(state["a@example.com"], "{\"plan\":\"pro\"}");
+    }
+    let table: redb::TableDefinition<(&str, &str, &str), &str> =
+        redb::TableDefinition::new("sync_state");
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let transaction = db.begin_write().unwrap();
+        {
+            use redb::ReadableTable;
+            let mut state = transaction.open_table(table).unwrap();
+            let stored = state
+                .get(("hubspot", "users:email", "a@example.com"))
+                .unwrap()
+                .unwrap()
+                .value()
+                .to_string();
+            let changed = stored.replacen("pro", "Yro", 1);
+            state
+                .insert(
+                    ("hubspot", "users:email", "a@example.com"),
+                    changed.as_str(),
+                )
+                .unwrap();
+        }
+        transaction.commit().unwrap();
+    }
+    let store = Store::open(&path, None).unwrap();
+    let error = store
+        .acknowledged("hubspot", "users:email")
+        .expect_err("damage is detected");
+    assert!(error.to_string().contains("damaged"), "{error}");
+}

@@ -9,12 +9,12 @@ use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::error::OrStoreError;
 use super::meta;
-use super::seal::{Sealed, seal, unseal};
+use super::seal::{Sealed, seal, seal_text, unseal};
 use super::tables::*;
 use super::{
     DefinitionKind, EventBatch, MEMBER_CHUNK_ROWS, StoreError, StoreOperation, StoredDefinition,
     StoredEntity, chunk_key, definition_key, entities_table, entity_seal, next_ordinal_key,
-    ordinals_table,
+    ordinal_seal, ordinals_table,
 };
 use crate::model::EntityKind;
 
@@ -397,8 +397,13 @@ impl EntityWriter<'_> {
     pub fn delete(&mut self, id: &str) -> Result<(), StoreError> {
         let writing = self.writing();
         if let Some(entity) = self.get(id)? {
+            let sealed = seal_text(
+                ordinal_seal(self.kind),
+                &[&entity.ordinal.to_le_bytes()],
+                id,
+            );
             self.ordinals
-                .insert(entity.ordinal, id)
+                .insert(entity.ordinal, sealed.as_str())
                 .or_store_error(self.path, writing)?;
         }
         self.entities

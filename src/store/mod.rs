@@ -44,7 +44,7 @@ use tables::*;
 /// The schema this build writes. Older files are migrated at open; newer
 /// ones are refused. Version 2 seals every entity, definition, member chunk,
 /// membership-event record and setting with a checksum (`seal`).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// redb's page cache. The engine holds the snapshot that answers questions,
 /// so the cache only serves writes and the one read of everything at open:
@@ -346,6 +346,14 @@ fn entity_seal(kind: EntityKind) -> seal::Sealed {
     match kind {
         EntityKind::Users => seal::Sealed::Users,
         EntityKind::Accounts => seal::Sealed::Accounts,
+    }
+}
+
+/// The seal of the table naming deleted entities' ids by ordinal.
+fn ordinal_seal(kind: EntityKind) -> seal::Sealed {
+    match kind {
+        EntityKind::Users => seal::Sealed::UserOrdinals,
+        EntityKind::Accounts => seal::Sealed::AccountOrdinals,
     }
 }
 

@@ -9,12 +9,12 @@ use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinitio
 use super::error::OrStoreError;
 use super::guard;
 use super::meta;
-use super::seal::{Sealed, unseal};
+use super::seal::{Sealed, unseal, unseal_text};
 use super::tables::*;
 use super::{
     EventBatch, MEMBER_CHUNK_ROWS, Store, StoreError, StoreOperation, StoredDefinition,
     StoredEntity, chunk_key, definition_key, entities_table, entity_seal, next_ordinal_key,
-    ordinals_table,
+    ordinal_seal, ordinals_table,
 };
 use crate::model::EntityKind;
 
@@ -389,7 +389,15 @@ impl Store {
         let mut ids = HashMap::new();
         for entry in table.iter().or_store_error(&self.path, reading)? {
             let (ordinal, id) = entry.or_store_error(&self.path, reading)?;
-            ids.insert(ordinal.value(), id.value().to_string());
+            let ordinal = ordinal.value();
+            let id = unseal_text(ordinal_seal(kind), &[&ordinal.to_le_bytes()], id.value())
+                .map_err(|reason| {
+                    self.damaged(
+                        format_args!("the id of deleted {} {ordinal}", kind.singular()),
+                        reason,
+                    )
+                })?;
+            ids.insert(ordinal, id.to_string());
         }
         Ok(ids)
     }

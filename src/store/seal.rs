@@ -1,6 +1,8 @@
 //! Checksums on the records redb does not check on read: every stored
-//! entity, definition, member chunk and membership-event record ends with a
-//! CRC-32 of its table, its key and its bytes, verified each time it is read.
+//! entity, definition, member chunk and membership-event record, each
+//! sync run and, in text, each acknowledged sync payload and each deleted
+//! entity's id, ends with a CRC-32 of its table, its key and its bytes,
+//! verified each time it is read.
 //! A record whose checksum does not match — a byte changed on the disk, a
 //! record read from the wrong table or under another key — is reported as
 //! damage, never decoded as if it were data.
@@ -22,6 +24,10 @@ pub enum Sealed {
     PlaybookMatches,
     MembershipEvents,
     Meta,
+    UserOrdinals,
+    AccountOrdinals,
+    SyncState,
+    SyncRuns,
 }
 
 impl Sealed {
@@ -34,6 +40,10 @@ impl Sealed {
             Sealed::PlaybookMatches => 5,
             Sealed::MembershipEvents => 6,
             Sealed::Meta => 7,
+            Sealed::UserOrdinals => 8,
+            Sealed::AccountOrdinals => 9,
+            Sealed::SyncState => 10,
+            Sealed::SyncRuns => 11,
         }
     }
 }
@@ -76,6 +86,37 @@ pub fn unseal<'r>(table: Sealed, key: &[&[u8]], stored: &'r [u8]) -> Result<&'r 
     }
 }
 
+/// Hex digits a text record's checksum takes at its end.
+const TEXT_SEAL_BYTES: usize = 8;
+
+/// A text record (a table whose values are text) with its checksum
+/// appended as hex digits, so it stays text.
+pub fn seal_text(table: Sealed, key: &[&[u8]], payload: &str) -> String {
+    let sum = checksum(table, key, payload.as_bytes());
+    format!("{payload}{sum:08x}")
+}
+
+/// The payload of a sealed text record, or why it cannot be trusted.
+pub fn unseal_text<'r>(table: Sealed, key: &[&[u8]], stored: &'r str) -> Result<&'r str, String> {
+    let split = stored.len().checked_sub(TEXT_SEAL_BYTES);
+    let Some(split) = split.filter(|at| stored.is_char_boundary(*at)) else {
+        return Err(format!(
+            "a record of {} bytes does not end with its checksum",
+            stored.len()
+        ));
+    };
+    let (payload, sum) = stored.split_at(split);
+    let stored_sum = u32::from_str_radix(sum, 16)
+        .ok()
+        // Lower case only: an upper-case digit is a changed byte.
+        .filter(|_| sum.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    if stored_sum == Some(checksum(table, key, payload.as_bytes())) {
+        Ok(payload)
+    } else {
+        Err("its checksum does not match its contents".to_string())
+    }
+}
+
 /// A value of the `meta` table (a small fact under a name) with its
 /// checksum.
 pub fn sealed_meta(key: &str, value: &[u8]) -> Vec<u8> {
@@ -109,6 +150,29 @@ mod tests {
                 assert!(unseal(Sealed::Users, key, &damaged).is_err());
             }
         }
+    }
+
+    #[test]
+    fn a_sealed_text_record_reads_back_and_any_changed_byte_is_caught() {
+        let key: &[&[u8]] = &[b"hubspot", b"users:email", b"a@example.com"];
+        let record = seal_text(Sealed::SyncState, key, "{\"plan\":\"pro\"}");
+        assert_eq!(
+            unseal_text(Sealed::SyncState, key, &record).unwrap(),
+            "{\"plan\":\"pro\"}"
+        );
+        for position in 0..record.len() {
+            for bit in 0..7 {
+                let mut damaged = record.clone().into_bytes();
+                damaged[position] ^= 1 << bit;
+                let Ok(damaged) = String::from_utf8(damaged) else {
+                    continue;
+                };
+                assert!(unseal_text(Sealed::SyncState, key, &damaged).is_err());
+            }
+        }
+        assert!(unseal_text(Sealed::SyncState, key, "short").is_err());
+        assert!(unseal_text(Sealed::SyncState, key, "ééééé").is_err());
+        assert!(unseal_text(Sealed::UserOrdinals, key, &record).is_err());
     }
 
     #[test]

@@ -5,17 +5,24 @@
 //! exactly the batches whose run record says they were sent.
 //!
 //! Payloads are stored as the canonical JSON text the runner made them
-//! into; this module does not look inside them.
+//! into, each with its checksum (`seal`); this module does not look inside
+//! them.
 
 use std::collections::HashMap;
 
 use redb::ReadableTable;
 
 use super::error::OrStoreError;
+use super::seal::{Sealed, seal, seal_text, unseal, unseal_text};
 use super::tables::*;
 use super::{Change, Store, StoreError, StoreOperation};
 use crate::model::fold_name;
 use crate::model::sync_run::SyncRun;
+
+/// The parts of a sync-state key its checksum covers.
+pub(super) fn state_key<'k>(destination: &'k str, scope: &'k str, key: &'k str) -> [&'k [u8]; 3] {
+    [destination.as_bytes(), scope.as_bytes(), key.as_bytes()]
+}
 
 impl Store {
     /// Key → acknowledged payload, for one destination (folded name) and
@@ -38,7 +45,15 @@ impl Store {
             if entry_destination != destination || entry_kind != scope {
                 break;
             }
-            state.insert(entity_key.to_string(), payload.value().to_string());
+            let parts = state_key(entry_destination, entry_kind, entity_key);
+            let payload =
+                unseal_text(Sealed::SyncState, &parts, payload.value()).map_err(|reason| {
+                    self.damaged(
+                        format_args!("what {destination} acknowledged for {entity_key}"),
+                        reason,
+                    )
+                })?;
+            state.insert(entity_key.to_string(), payload.to_string());
         }
         Ok(state)
     }
@@ -62,8 +77,12 @@ impl Store {
                 break;
             }
             let (id, bytes) = entry.or_store_error(&self.path, reading)?;
-            let run: SyncRun = postcard::from_bytes(bytes.value())
-                .map_err(|error| self.damaged(format_args!("sync run {}", id.value()), error))?;
+            let id = id.value();
+            let damaged = |reason: String| self.damaged(format_args!("sync run {id}"), reason);
+            let payload =
+                unseal(Sealed::SyncRuns, &[&id.to_le_bytes()], bytes.value()).map_err(damaged)?;
+            let run: SyncRun =
+                postcard::from_bytes(payload).map_err(|error| damaged(error.to_string()))?;
             if folded
                 .as_ref()
                 .is_none_or(|folded| fold_name(&run.destination) == *folded)
@@ -125,7 +144,11 @@ impl Change {
         for (key, payload) in entries {
             let entry = (destination, scope, key.as_str());
             match payload {
-                Some(payload) => table.insert(entry, payload.as_str()).map(drop),
+                Some(payload) => {
+                    let parts = state_key(destination, scope, key);
+                    let sealed = seal_text(Sealed::SyncState, &parts, payload);
+                    table.insert(entry, sealed.as_str()).map(drop)
+                }
                 None => table.remove(entry).map(drop),
             }
             .or_store_error(&self.path, writing)?;
@@ -169,10 +192,11 @@ impl Change {
             .transaction
             .open_table(SYNC_RUNS)
             .or_store_error(&self.path, writing)?;
-        let bytes = postcard::to_allocvec(run).map_err(|error| StoreError::Unencodable {
+        let mut bytes = postcard::to_allocvec(run).map_err(|error| StoreError::Unencodable {
             what: format!("the record of sync run {}", run.id),
             reason: error.to_string(),
         })?;
+        seal(Sealed::SyncRuns, &[&run.id.to_le_bytes()], &mut bytes);
         table
             .insert(run.id, bytes.as_slice())
             .or_store_error(&self.path, writing)?;
