@@ -150,13 +150,29 @@ impl Fixture {
 
 #[test]
 fn kill_9_during_a_large_import_leaves_none_or_all_of_it() {
+    kill_during_imports(&[150, 500, 1200], &[300, 150, 80, 30]);
+}
+
+/// The long version: 41 kills while the rows stream in and around the
+/// commit (`cargo test --test crash -- --ignored --nocapture`).
+#[test]
+#[ignore = "long: 41 kills of a 300,000-row import"]
+fn kill_9_during_a_large_import_many_times() {
+    let streaming: Vec<u64> = (0..25).map(|i| 100 + i * 120).collect();
+    let near_the_end: Vec<u64> = (0..16).map(|i| 10 + i * 25).collect();
+    kill_during_imports(&streaming, &near_the_end);
+}
+
+/// Kills a large import after each of `streaming` ms, and a medium one
+/// each of `before_the_end` ms before it would have finished.
+fn kill_during_imports(streaming: &[u64], before_the_end: &[u64]) {
     let mut fixture = Fixture::new();
 
     // While the rows stream in.
     let large = fixture.dir.path().join("large.jsonl");
     write_users(&large, LARGE);
     let mut killed = 0;
-    for delay in [150, 500, 1200] {
+    for &delay in streaming {
         let (was_killed, _) = fixture.import_and_kill(&large, LARGE, Duration::from_millis(delay));
         killed += usize::from(was_killed);
     }
@@ -171,7 +187,7 @@ fn kill_9_during_a_large_import_leaves_none_or_all_of_it() {
     write_users(&medium, MEDIUM);
     let (was_killed, whole) = fixture.import_and_kill(&medium, MEDIUM, Duration::from_secs(30));
     assert!(!was_killed);
-    for before_the_end in [300, 150, 80, 30] {
+    for &before_the_end in before_the_end {
         let delay = whole.saturating_sub(Duration::from_millis(before_the_end));
         fixture.import_and_kill(&medium, MEDIUM, delay);
     }
@@ -184,12 +200,23 @@ fn kill_9_during_a_large_import_leaves_none_or_all_of_it() {
 /// process's own.
 #[test]
 fn kill_9_while_a_database_is_created_leaves_none_or_a_whole_one() {
+    kill_during_creation(40);
+}
+
+/// The long version: 400 kills, from at once to 40 ms in.
+#[test]
+#[ignore = "long: 400 kills while a database is made"]
+fn kill_9_while_a_database_is_created_many_times() {
+    kill_during_creation(400);
+}
+
+fn kill_during_creation(kills: u64) {
     let dir = tempfile::tempdir().expect("a directory");
     let data = dir.path().join("users.jsonl");
     std::fs::write(&data, "{\"id\": \"u1\"}\n").expect("the data");
     let mut unusable = Vec::new();
     let mut present = 0;
-    for attempt in 0..40u64 {
+    for attempt in 0..kills {
         let db = dir.path().join(format!("new-{attempt}.redb"));
         let mut child = segscope(&db, &["import", "--kind", "users"])
             .arg(&data)
@@ -197,7 +224,8 @@ fn kill_9_while_a_database_is_created_leaves_none_or_a_whole_one() {
             .stderr(Stdio::null())
             .spawn()
             .expect("the binary runs");
-        std::thread::sleep(Duration::from_micros(attempt * 500));
+        // From at once to 20 ms in (40 ms for the long version).
+        std::thread::sleep(Duration::from_micros(attempt * 20_000 / 40 % 40_000));
         let _ = child.kill();
         let _ = child.wait();
         if db.exists() {
@@ -216,7 +244,7 @@ fn kill_9_while_a_database_is_created_leaves_none_or_a_whole_one() {
         }
     }
     assert!(unusable.is_empty(), "{unusable:#?}");
-    eprintln!("kill -9 during creation: 40 kills, {present} left a file, 0 unusable");
+    eprintln!("kill -9 during creation: {kills} kills, {present} left a file, 0 unusable");
 }
 
 /// What a full disk or an older segscope's interrupted creation left — an
