@@ -3,10 +3,13 @@
 //! several runs — import rows/s, full evaluation, single-entity update →
 //! recompute latency, a selective query and peak memory; then load the same
 //! data into SQLite and run hand-written SQL for the same 50 segments, and
-//! print both side by side with the member counts compared.
+//! print both side by side with the member counts compared. Then the cold
+//! figures (`cold`): `segments` and a query of each segment from a fresh
+//! process, segscope's binary beside SQLite's.
 //!
 //! cargo run --release --example bench -- --users 1000000 --accounts 100000
 
+mod cold;
 mod segments;
 
 /// The allocator the `segscope` binary uses, so the figures are the binary's.
@@ -36,6 +39,10 @@ struct Options {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if cold::run_measure_mode(&args) || cold::run_sqlite_mode(&args) {
+        return;
+    }
     let options = parse_args();
     let now = segscope::lang::parse_datetime("2026-01-01T00:00:00Z").expect("a valid instant");
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -58,8 +65,10 @@ fn main() {
     eprintln!("segscope: importing ({} runs)...", options.runs.min(3));
     let mut import_times = Vec::new();
     let mut workspace = None;
+    let mut db_path = dir.path().join("bench-0.redb");
     for run in 0..options.runs.min(3) {
         let path = dir.path().join(format!("bench-{run}.redb"));
+        db_path = path.clone();
         // One database in memory at a time, for an honest peak RSS.
         drop(workspace.take());
         let start = Instant::now();
@@ -107,6 +116,10 @@ fn main() {
         .map(|s| (s.name, s.members))
         .collect();
 
+    // The cold figures read the data as SQLite has it: before the updates.
+    let cold_db = dir.path().join("cold.redb");
+    std::fs::copy(&db_path, &cold_db).expect("a copy of the database");
+
     eprintln!("segscope: single-entity updates through the workspace (with commit)...");
     let mut committed = Vec::new();
     for index in 0..50 {
@@ -138,8 +151,10 @@ fn main() {
     eprintln!("SQLite: loading ({} runs)...", options.runs.min(3));
     let mut sqlite_import_times = Vec::new();
     let mut connection = None;
+    let mut sqlite_path = dir.path().join("bench-0.sqlite");
     for run in 0..options.runs.min(3) {
         let path = dir.path().join(format!("bench-{run}.sqlite"));
+        sqlite_path = path.clone();
         let start = Instant::now();
         let loaded = sqlite_load(&path, &accounts_file, &users_file);
         sqlite_import_times.push(start.elapsed());
@@ -165,6 +180,21 @@ fn main() {
             .expect("query");
         std::hint::black_box(count);
     });
+
+    // ---- cold: fresh processes on the databases both sides made
+    cold::persist_sqlite_segments(&connection, &bench_segments);
+    drop(connection);
+    eprintln!(
+        "cold: segments and {} queries from fresh processes, both sides...",
+        bench_segments.len()
+    );
+    let cold_figures = cold::measure(
+        &cold_db,
+        &sqlite_path,
+        "2026-01-01T00:00:00Z",
+        &bench_segments,
+        options.runs.min(3),
+    );
 
     // ---- report
     let agree = bench_segments
@@ -232,6 +262,7 @@ fn main() {
             );
         }
     }
+    cold::report(&cold_figures);
 }
 
 fn row(name: &str, ours: Duration, theirs: Option<Duration>) {
