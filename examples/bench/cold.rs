@@ -41,6 +41,8 @@ pub fn run_measure_mode(args: &[String]) -> bool {
         return false;
     }
     let started = Instant::now();
+    // Reaped by `wait4` below, which std's `wait` cannot stand in for.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(&args[2])
         .args(&args[3..])
         .spawn()
