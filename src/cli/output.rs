@@ -195,6 +195,16 @@ pub fn write_stdout(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// One text per line, streamed.
+pub fn write_lines<'t>(lines: impl Iterator<Item = &'t str>) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in lines {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
 /// One JSON value per line.
 pub fn write_json_lines(values: impl Iterator<Item = serde_json::Value>) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::output::{
     EntityFormat, entity_cell, entity_columns, entity_json, finish_output, print_table, write_csv,
-    write_json_lines, write_stdout,
+    write_json_lines, write_lines, write_stdout,
 };
 use super::source::stderr_color;
 use super::{CliError, Global, KindArg, Outcome};
@@ -68,13 +68,18 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         // clap requires a kind and a condition without --view.
         _ => return Err(CliError::InvalidCondition),
     };
+    let format = EntityFormat::or_default(args.format);
+    if format == EntityFormat::Ids {
+        // Only the ids: nothing else of an entity is read.
+        let rows = matching.page(0, args.limit.unwrap_or(usize::MAX));
+        return finish_output(write_lines(rows.map(|row| workspace.id_text(row))));
+    }
     let total = matching.len();
     let entities: Vec<EntityView> = matching
         .page(0, args.limit.unwrap_or(usize::MAX))
         .map(|entity| workspace.entity_at(entity))
         .collect();
     let entities = with_account_columns(&workspace, entities, columns.as_deref());
-    let format = EntityFormat::or_default(args.format);
     let needs_columns = matches!(format, EntityFormat::Table | EntityFormat::Csv);
     let properties = if needs_columns && columns.is_none() {
         workspace.property_names(kind)

@@ -184,7 +184,12 @@ impl Workspace {
 
     /// The id of an entity of a set.
     pub fn id_of(&self, entity: EntityRow) -> String {
-        self.engine.table(entity.kind).ids[entity.row as usize].to_string()
+        self.id_text(entity).to_string()
+    }
+
+    /// The id of an entity, borrowed (for listing many without copies).
+    pub fn id_text(&self, entity: EntityRow) -> &str {
+        &self.engine.table(entity.kind).ids[entity.row as usize]
     }
 
     /// The conditions of a filter bar, each checked, joined with `and`
