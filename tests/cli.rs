@@ -1318,6 +1318,11 @@ fn import_and_set_both_leave_a_segments_field_out_and_say_so() {
         .expect(0);
     assert!(ran.stderr.contains("nothing else to set"), "{}", ran.stderr);
     assert_eq!(db.export("users"), export);
+    let stderr = db.fails(&["set", "--kind", "users", "nobody", "segments=[]"]);
+    assert!(
+        stderr.contains("there is no user with id \"nobody\""),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -36,6 +36,11 @@ pub fn run(global: &Global, args: Args) -> Outcome {
     if assignments.len() < before {
         note!("left out `segments`: segscope computes it from the segment definitions");
         if assignments.is_empty() {
+            // Nothing to change: read only, to say whether the entity is there.
+            let workspace = global.open_existing(false)?;
+            if workspace.entity(kind, &args.id).is_none() {
+                return Err(super::CliError::UnknownEntity { kind, id: args.id });
+            }
             note!(
                 "nothing else to set: {} {} unchanged",
                 kind.singular(),
