@@ -37,38 +37,17 @@ pub fn migrate(store: &Store, found: u32) -> Result<(), StoreError> {
     }
     seal_version_2_records(transaction, path)?;
     let mut meta = transaction.open_table(META).or_store_error(path, writing)?;
-    let facts: Vec<(String, Vec<u8>)> = meta
-        .iter()
-        .or_store_error(path, writing)?
-        .map(|entry| {
-            entry
-                .map(|(key, value)| (key.value().to_string(), value.value().to_vec()))
-                .or_store_error(path, writing)
-        })
-        .collect::<Result<_, _>>()?;
-    for (key, value) in facts {
-        let value = if key == SCHEMA_KEY {
-            SCHEMA_VERSION.to_le_bytes().to_vec()
-        } else if found == 1 {
-            value
-        } else {
-            // Sealed already: the payload without its checksum.
-            super::seal::meta_payload(&key, &value)
-                .map_err(|reason| StoreError::Damaged {
-                    path: path.to_path_buf(),
-                    reason: format!("the setting {key}: {reason}"),
-                })?
-                .to_vec()
-        };
-        meta.insert(key.as_str(), sealed_meta(&key, &value).as_slice())
-            .or_store_error(path, writing)?;
-    }
+    meta.insert(
+        SCHEMA_KEY,
+        sealed_meta(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes()).as_slice(),
+    )
+    .or_store_error(path, writing)?;
     drop(meta);
     change.commit()
 }
 
-/// Version 1 → 2: seals entities, definitions, member and match chunks and
-/// membership events.
+/// Version 1 → 2: seals entities, definitions, member and match chunks,
+/// membership events and settings.
 fn seal_version_1_records(
     transaction: &redb::WriteTransaction,
     path: &std::path::Path,
@@ -109,6 +88,8 @@ fn seal_version_1_records(
     reseal(&mut events, path, |sequence: &u64, record| {
         sealed(Sealed::MembershipEvents, &[&sequence.to_le_bytes()], record)
     })?;
+    let mut meta = transaction.open_table(META).or_store_error(path, writing)?;
+    reseal(&mut meta, path, |key: &&str, fact| sealed_meta(key, fact))?;
     Ok(())
 }
 
