@@ -2228,7 +2228,7 @@ fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 }
 
 #[test]
-fn a_second_process_gets_the_lock_error_or_waits() {
+fn a_second_writer_gets_the_lock_error_or_waits_and_readers_answer() {
     let db = Db::seeded();
     // The importer opens the database, then waits for its standard input.
     let mut importer = db.spawn_reading_stdin(&["--wait", "10", "import", "--kind", "users", "-"]);
@@ -2236,21 +2236,26 @@ fn a_second_process_gets_the_lock_error_or_waits() {
         "the database {} is in use by another segscope process",
         db.path.display()
     );
+    let set = ["set", "--kind", "users", "u1", "plan=\"gold\""];
     wait_until("the importer to hold the database", || {
-        let ran = db.run(&["segments"]);
+        let ran = db.run(&set);
         ran.code == Some(1) && ran.stderr.contains(&in_use)
     });
-    let ran = db.run(&["export", "--kind", "users"]).expect(1);
+    let ran = db.run(&["delete", "--kind", "users", "u1"]).expect(1);
     assert_eq!(
         ran.stderr.trim(),
         format!(
             "error: {in_use}; run the command again when it is done, or wait for it with --wait SECONDS"
         )
     );
+    // Readers answer beside it, from what is committed.
+    let ran = db.run(&["export", "--kind", "users"]).expect(0);
+    assert_eq!(ran.stdout.lines().count(), 3, "{ran}");
 
     // --wait gives up after the time given ...
     let started = Instant::now();
-    db.run(&["--wait", "1", "segments"]).expect(1);
+    db.run(&["--wait", "1", "delete", "--kind", "users", "u1"])
+        .expect(1);
     assert!(started.elapsed() >= Duration::from_millis(900));
 
     // ... and succeeds once the other process is done.
@@ -2260,12 +2265,11 @@ fn a_second_process_gets_the_lock_error_or_waits() {
             &[
                 "--wait",
                 "5",
-                "query",
+                "set",
                 "--kind",
                 "users",
-                "id is set",
-                "--format",
-                "ids",
+                "u4",
+                "plan=\"gold\"",
             ],
         )
         .stdout(Stdio::piped())
@@ -2279,9 +2283,18 @@ fn a_second_process_gets_the_lock_error_or_waits() {
     let imported =
         Ran::from_output("import -".into(), importer.wait_with_output().unwrap()).expect(0);
     assert!(imported.stderr.contains("1 created"), "{imported}");
-    let waited =
-        Ran::from_output("query --wait 5".into(), waiter.wait_with_output().unwrap()).expect(0);
-    assert_eq!(waited.stdout, "u1\nu2\nu3\nu4\n");
+    Ran::from_output("set --wait 5".into(), waiter.wait_with_output().unwrap()).expect(0);
+    let gold = db
+        .run(&[
+            "query",
+            "--kind",
+            "users",
+            "plan = \"gold\"",
+            "--format",
+            "ids",
+        ])
+        .expect(0);
+    assert_eq!(gold.stdout, "u4\n");
     let ids: BTreeSet<String> = db.ids("users").into_iter().collect();
     assert_eq!(ids.len(), 4);
 }

@@ -926,3 +926,63 @@ fn demo_stage_move_fires_the_at_risk_playbook() {
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["entity"], account.as_str(), "{runs:?}");
 }
+
+/// With the UI open on a database, a read command in a second terminal
+/// answers from what the UI has committed, and a write command is told the
+/// database is in use (it would wait with `--wait`).
+#[test]
+fn a_read_command_answers_beside_the_open_ui() {
+    let dir = tempdir();
+    let pane = demo_of_400_users(dir.path(), 120);
+    let screen = pane.wait_until("Champions' count", |screen| {
+        count_in_table(screen, "Champions").is_some()
+    });
+    let shown = count_in_table(&screen, "Champions").expect("a count");
+    let ids = segscope(
+        dir.path(),
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "query",
+            "--kind",
+            "users",
+            "in segment \"Champions\"",
+            "--format",
+            "ids",
+        ],
+    );
+    assert_eq!(ids.lines().count(), shown, "{screen}");
+    let refused = Command::new(BIN)
+        .current_dir(dir.path())
+        .env("HOME", dir.path().join("home"))
+        .args(["--db", "demo.redb", "delete", "--kind", "users"])
+        .arg(ids.lines().next().expect("a champion"))
+        .output()
+        .expect("segscope runs");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("is in use by another segscope process"),
+        "{stderr}"
+    );
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_exit(), 0);
+    let after = segscope(
+        dir.path(),
+        &[
+            "--db",
+            "demo.redb",
+            "--now",
+            NOW,
+            "query",
+            "--kind",
+            "users",
+            "in segment \"Champions\"",
+            "--format",
+            "ids",
+        ],
+    );
+    assert_eq!(after, ids, "the refused delete changed nothing");
+}

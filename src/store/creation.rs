@@ -11,10 +11,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use redb::Database;
-
+use super::Store;
 use super::error::{StoreError, StoreOperation};
-use super::{CACHE_BYTES, Store};
 
 /// Whether `path` holds no database: no file there, or one that is empty
 /// or all zero bytes. A file whose first bytes are not zero is something
@@ -76,8 +74,7 @@ fn build(temporary: &Path, path: &Path) -> Result<(), StoreError> {
     options
         .open(temporary)
         .map_err(|error| StoreError::from_io(error, path, StoreOperation::Create))?;
-    let db = Database::builder()
-        .set_cache_size(CACHE_BYTES)
+    let db = super::builder()
         .create(temporary)
         .map_err(|error| StoreError::from_redb(error, path, StoreOperation::Create))?;
     let store = Store {

@@ -5,8 +5,9 @@
 //! Only this module touches redb. Values are encoded with postcard. Every
 //! change a command makes goes through one [`Change`] (a write transaction):
 //! it commits whole or not at all, so an interrupted import leaves either
-//! none or all of it. The file is created whole (`creation`) with mode 0600
-//! and locked by the one process that has it open.
+//! none or all of it. The file is created whole (`creation`) with mode 0600.
+//! One process at a time opens it for changes; any number of others may
+//! read beside it, each through one read transaction (one commit).
 
 mod change;
 mod creation;
@@ -25,7 +26,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use redb::{
-    Database, DatabaseError, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, TableHandle,
+    ConcurrencyMode, Database, DatabaseError, ReadOnlyDatabase, ReadTransaction, ReadableDatabase,
+    TableHandle,
 };
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +117,44 @@ const FOREVER_SECS: u64 = 100 * 365 * 24 * 60 * 60;
 /// The open file: for changes, or only for reading.
 enum Opened {
     Writable(Database),
-    ReadOnly(ReadOnlyDatabase),
+    /// Beside a writer in another process, every read goes through the
+    /// one transaction taken at open, so a command reads one commit
+    /// throughout (entities, definitions and members never from two).
+    /// Declared first: it ends before the database closes.
+    ReadOnly {
+        pinned: ReadTransaction,
+        /// Held, not read: the file stays open and locked while it lives.
+        _db: ReadOnlyDatabase,
+    },
+}
+
+/// How every segscope process opens a file: one process writes, and any
+/// number of others read the last committed state beside it (redb's
+/// byte-range locks; a second writer is refused as before).
+fn builder() -> redb::Builder {
+    let mut builder = Database::builder();
+    builder
+        .set_cache_size(CACHE_BYTES)
+        .set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    builder
+}
+
+/// A read transaction: a new one for a writable store, the pinned one of a
+/// read-only store.
+pub(crate) enum Reading<'store> {
+    Fresh(ReadTransaction),
+    Pinned(&'store ReadTransaction),
+}
+
+impl std::ops::Deref for Reading<'_> {
+    type Target = ReadTransaction;
+
+    fn deref(&self) -> &ReadTransaction {
+        match self {
+            Reading::Fresh(transaction) => transaction,
+            Reading::Pinned(transaction) => transaction,
+        }
+    }
 }
 
 pub struct Store {
@@ -176,9 +215,7 @@ impl Store {
             if creation::is_blank(path)? {
                 creation::create_atomically(path)?;
             }
-            let db = open_waiting(path, deadline, || {
-                Database::builder().set_cache_size(CACHE_BYTES).create(path)
-            })?;
+            let db = open_waiting(path, deadline, || builder().create(path))?;
             let store = Store {
                 opened: Some(Opened::Writable(db)),
                 path: path.to_path_buf(),
@@ -202,17 +239,14 @@ impl Store {
                     reason: "it is empty".to_string(),
                 });
             }
-            let opened = open_waiting(path, deadline, || {
-                Database::builder()
-                    .set_cache_size(CACHE_BYTES)
-                    .open_read_only(path)
-            });
+            let opened = open_waiting(path, deadline, || builder().open_read_only(path));
             let db = match opened {
                 Err(StoreError::NeedsRecovery { .. }) => return Store::open(path, wait),
                 opened => opened?,
             };
+            let pinned = db.begin_read().or_store_error(path, StoreOperation::Open)?;
             let store = Store {
-                opened: Some(Opened::ReadOnly(db)),
+                opened: Some(Opened::ReadOnly { pinned, _db: db }),
                 path: path.to_path_buf(),
             };
             match store.schema_version()? {
@@ -229,6 +263,26 @@ impl Store {
                 }
             }
         })
+    }
+
+    /// Closes the file and opens it again for changes: after a write the
+    /// operating system refused (a full disk), redb answers every later
+    /// operation of that handle with "an earlier write failed" until it is
+    /// closed. Reopening waits for no one: if another writer took the file
+    /// in between, this fails with `InUse`.
+    pub fn reopen(&mut self) -> Result<(), StoreError> {
+        if let Some(opened) = self.opened.take() {
+            let _ = guard::guarded(&self.path, || {
+                drop(opened);
+                Ok::<(), StoreError>(())
+            });
+        }
+        let path = self.path.clone();
+        let db = guard::guarded(&path, || {
+            open_waiting(&path, None, || builder().open(&path))
+        })?;
+        self.opened = Some(Opened::Writable(db));
+        Ok(())
     }
 
     /// Whether changes can be made (the store was not opened read-only).
@@ -298,10 +352,13 @@ impl Store {
     }
 
     /// Starts reading the last committed state.
-    fn begin_read(&self, reading: StoreOperation) -> Result<ReadTransaction, StoreError> {
+    fn begin_read(&self, reading: StoreOperation) -> Result<Reading<'_>, StoreError> {
         match &self.opened {
-            Some(Opened::Writable(db)) => db.begin_read().or_store_error(&self.path, reading),
-            Some(Opened::ReadOnly(db)) => db.begin_read().or_store_error(&self.path, reading),
+            Some(Opened::Writable(db)) => db
+                .begin_read()
+                .map(Reading::Fresh)
+                .or_store_error(&self.path, reading),
+            Some(Opened::ReadOnly { pinned, .. }) => Ok(Reading::Pinned(pinned)),
             None => Err(StoreError::Internal {
                 path: self.path.clone(),
                 operation: reading,

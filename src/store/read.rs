@@ -44,7 +44,7 @@ pub struct EventRecord {
 }
 
 impl Store {
-    pub(super) fn read(&self, reading: StoreOperation) -> Result<ReadTransaction, StoreError> {
+    pub(super) fn read(&self, reading: StoreOperation) -> Result<super::Reading<'_>, StoreError> {
         self.begin_read(reading)
     }
 

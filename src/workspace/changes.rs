@@ -538,7 +538,15 @@ impl Workspace {
     /// Rebuilds the snapshot from the store after a change that failed
     /// half-way through (the store rolled back; the engine must too).
     pub(super) fn restore_engine(&mut self) -> Result<(), WorkspaceError> {
-        let (engine, registry, deltas) = build_engine(&self.store, self.now)?;
+        let built = match build_engine(&self.store, self.now) {
+            // The failed change left the handle refusing every read.
+            Err(WorkspaceError::Store(StoreError::FailedEarlier { .. })) => {
+                self.store.reopen()?;
+                build_engine(&self.store, self.now)
+            }
+            built => built,
+        };
+        let (engine, registry, deltas) = built?;
         self.engine = engine;
         self.registry = registry;
         // What moved since the last recorded evaluation is still unrecorded.
