@@ -10,6 +10,7 @@
 
 mod evaluate;
 mod explain;
+mod image;
 mod links;
 mod order;
 mod plan;
@@ -24,6 +25,7 @@ use fixedbitset::FixedBitSet;
 
 pub use evaluate::World;
 pub use explain::{Observed, Step, Trace};
+pub use image::ImageError;
 pub use order::SortWork;
 pub use plan::CompileError;
 pub use table::{Cell, Column, TYPE_WORDS, Table, TypeCounts, type_label};

@@ -1,9 +1,15 @@
 //! Interned text: each distinct string stored once, found by content in a
 //! hash table of codes. Millions of ids and e-mail addresses would otherwise
 //! be held twice (once in a list, once as a map key).
+//!
+//! The hash tables are built on the first lookup: a table loaded from a
+//! snapshot file costs two copies at open, and a command that never looks
+//! a text up (a query that only compares numbers) never hashes a million.
 
 use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
+use fixedbitset::FixedBitSet;
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
 
@@ -15,7 +21,8 @@ pub struct StringTable {
     bytes: String,
     /// `bytes[starts[code]..starts[code + 1]]` is the text of `code`.
     starts: Vec<usize>,
-    codes: HashTable<u32>,
+    /// Built on first use (see the module's note).
+    codes: OnceLock<HashTable<u32>>,
     hasher: Hasher,
 }
 
@@ -24,7 +31,7 @@ impl Default for StringTable {
         StringTable {
             bytes: String::new(),
             starts: vec![0],
-            codes: HashTable::new(),
+            codes: OnceLock::new(),
             hasher: Hasher::default(),
         }
     }
@@ -49,8 +56,38 @@ fn text_at<'a>(bytes: &'a str, starts: &[usize], code: u32) -> &'a str {
 }
 
 impl StringTable {
+    /// A table of texts already in one buffer, `starts` as
+    /// [`StringTable::raw_parts`] gives them; `None` unless `starts` begins
+    /// at 0, never goes back, ends at the buffer's end and cuts it only
+    /// between characters (what a damaged snapshot could break).
+    pub fn from_raw_parts(bytes: String, starts: Vec<usize>) -> Option<StringTable> {
+        let whole = starts.first() == Some(&0)
+            && starts.last() == Some(&bytes.len())
+            && starts.windows(2).all(|pair| pair[0] <= pair[1])
+            && starts.iter().all(|&start| bytes.is_char_boundary(start));
+        whole.then(|| StringTable {
+            bytes,
+            starts,
+            codes: OnceLock::new(),
+            hasher: Hasher::default(),
+        })
+    }
+
+    /// The hash table of codes, built now if it is not yet.
+    fn codes(&self) -> &HashTable<u32> {
+        self.codes.get_or_init(|| {
+            let mut codes = HashTable::with_capacity(self.len());
+            let (bytes, starts, hasher) = (&self.bytes, &self.starts, &self.hasher);
+            for code in 0..self.len() as u32 {
+                let hashed = hasher.hash(text_at(bytes, starts, code));
+                codes.insert_unique(hashed, code, |&c| hasher.hash(text_at(bytes, starts, c)));
+            }
+            codes
+        })
+    }
+
     pub fn get(&self, text: &str) -> Option<u32> {
-        self.codes
+        self.codes()
             .find(self.hasher.hash(text), |&code| {
                 text_at(&self.bytes, &self.starts, code) == text
             })
@@ -60,19 +97,18 @@ impl StringTable {
     /// The code of `text`, adding it if it is new; `true` when it was added.
     pub fn intern(&mut self, text: &str) -> (u32, bool) {
         let hashed = self.hasher.hash(text);
-        let (bytes, starts) = (&self.bytes, &self.starts);
-        if let Some(&code) = self
-            .codes
-            .find(hashed, |&code| text_at(bytes, starts, code) == text)
-        {
+        if let Some(&code) = self.codes().find(hashed, |&code| {
+            text_at(&self.bytes, &self.starts, code) == text
+        }) {
             return (code, false);
         }
         let code = self.len() as u32;
         self.bytes.push_str(text);
         self.starts.push(self.bytes.len());
         let (bytes, starts, hasher) = (&self.bytes, &self.starts, &self.hasher);
-        self.codes
-            .insert_unique(hashed, code, |&c| hasher.hash(text_at(bytes, starts, c)));
+        if let Some(codes) = self.codes.get_mut() {
+            codes.insert_unique(hashed, code, |&c| hasher.hash(text_at(bytes, starts, c)));
+        }
         (code, true)
     }
 
@@ -95,45 +131,82 @@ impl StringTable {
     }
 }
 
-/// Row numbers found by the id each row holds (ids live in the table's own
-/// list, not here).
-#[derive(Debug, Default)]
+/// Row numbers found by the id each living row holds (ids live in the
+/// table's own list, not here). A table loaded from a snapshot builds it on
+/// the first lookup ([`RowIndex::unbuilt`]).
+#[derive(Debug)]
 pub struct RowIndex {
-    rows: HashTable<u32>,
+    rows: OnceLock<HashTable<u32>>,
     hasher: Hasher,
 }
 
+impl Default for RowIndex {
+    fn default() -> RowIndex {
+        RowIndex {
+            rows: OnceLock::from(HashTable::new()),
+            hasher: Hasher::default(),
+        }
+    }
+}
+
 impl RowIndex {
-    pub fn get(&self, ids: &[Box<str>], id: &str) -> Option<u32> {
-        self.rows
+    /// An index to be built from the rows when first asked.
+    pub fn unbuilt() -> RowIndex {
+        RowIndex {
+            rows: OnceLock::new(),
+            hasher: Hasher::default(),
+        }
+    }
+
+    fn rows(&self, ids: &[Box<str>], alive: &FixedBitSet) -> &HashTable<u32> {
+        self.rows.get_or_init(|| {
+            let hasher = &self.hasher;
+            let mut rows = HashTable::with_capacity(alive.count_ones(..));
+            for row in alive.ones() {
+                let hashed = hasher.hash(&ids[row]);
+                rows.insert_unique(hashed, row as u32, |&r| hasher.hash(&ids[r as usize]));
+            }
+            rows
+        })
+    }
+
+    fn rows_mut(&mut self, ids: &[Box<str>], alive: &FixedBitSet) -> &mut HashTable<u32> {
+        self.rows(ids, alive);
+        self.rows.get_mut().expect("built just above")
+    }
+
+    pub fn get(&self, ids: &[Box<str>], alive: &FixedBitSet, id: &str) -> Option<u32> {
+        self.rows(ids, alive)
             .find(self.hasher.hash(id), |&row| &*ids[row as usize] == id)
             .copied()
     }
 
+    /// Rows indexed so far (0 while unbuilt).
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.rows.get().map_or(0, HashTable::len)
     }
 
-    pub fn reserve(&mut self, ids: &[Box<str>], additional: usize) {
-        let hasher = &self.hasher;
+    pub fn reserve(&mut self, ids: &[Box<str>], alive: &FixedBitSet, additional: usize) {
+        let hasher = self.hasher.clone();
         // A hint: without the memory, the index grows as rows come.
         let _ = self
-            .rows
+            .rows_mut(ids, alive)
             .try_reserve(additional, |&row| hasher.hash(&ids[row as usize]));
     }
 
-    /// Indexes `row` under `ids[row]` (which must not be indexed yet).
-    pub fn insert(&mut self, ids: &[Box<str>], row: u32) {
-        let hasher = &self.hasher;
+    /// Indexes `row` under `ids[row]` (which must not be indexed yet; the
+    /// row must not be in `alive` yet either).
+    pub fn insert(&mut self, ids: &[Box<str>], alive: &FixedBitSet, row: u32) {
+        let hasher = self.hasher.clone();
         let hashed = hasher.hash(&ids[row as usize]);
-        self.rows
+        self.rows_mut(ids, alive)
             .insert_unique(hashed, row, |&r| hasher.hash(&ids[r as usize]));
     }
 
     /// Removes `row` if it is indexed under `ids[row]`.
-    pub fn remove(&mut self, ids: &[Box<str>], row: u32) {
-        let id = &ids[row as usize];
-        if let Ok(entry) = self.rows.find_entry(self.hasher.hash(id), |&r| r == row) {
+    pub fn remove(&mut self, ids: &[Box<str>], alive: &FixedBitSet, row: u32) {
+        let hashed = self.hasher.hash(&ids[row as usize]);
+        if let Ok(entry) = self.rows_mut(ids, alive).find_entry(hashed, |&r| r == row) {
             entry.remove();
         }
     }

@@ -66,6 +66,21 @@ impl Dictionary {
         self.texts.len()
     }
 
+    /// A dictionary of texts and their lower-case forms (`None` where the
+    /// form is the text itself), one per text.
+    pub fn from_parts(texts: StringTable, lower: Vec<Option<Box<str>>>) -> Dictionary {
+        debug_assert_eq!(texts.len(), lower.len());
+        Dictionary { texts, lower }
+    }
+
+    /// The codes whose lower-case form differs from the text, with it.
+    pub fn differing_lower(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.lower
+            .iter()
+            .enumerate()
+            .filter_map(|(code, lower)| Some((code as u32, lower.as_deref()?)))
+    }
+
     /// The texts in one buffer and their starts (see `StringTable::raw_parts`).
     pub fn raw_parts(&self) -> (&str, &[usize]) {
         self.texts.raw_parts()
@@ -194,9 +209,26 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table of rows already laid out (from a snapshot's image).
+    pub fn from_parts(
+        ids: Vec<Box<str>>,
+        alive: FixedBitSet,
+        columns: HashMap<String, Column>,
+        index: RowIndex,
+    ) -> Table {
+        Table {
+            ids,
+            alive,
+            columns,
+            index,
+            expected_rows: 0,
+            generation: 0,
+        }
+    }
+
     /// The row of the entity with this id.
     pub fn row_of(&self, id: &str) -> Option<u32> {
-        self.index.get(&self.ids, id)
+        self.index.get(&self.ids, &self.alive, id)
     }
 
     /// Makes room for `rows` rows in all, so loading that many grows nothing
@@ -211,8 +243,11 @@ impl Table {
             return;
         }
         self.expected_rows = self.expected_rows.max(rows);
-        self.index
-            .reserve(&self.ids, rows.saturating_sub(self.index.len()));
+        self.index.reserve(
+            &self.ids,
+            &self.alive,
+            rows.saturating_sub(self.index.len()),
+        );
         for column in self.columns.values_mut() {
             column.reserve(rows);
         }
@@ -248,18 +283,18 @@ impl Table {
         }
         debug_assert!(
             self.index
-                .get(&self.ids, id)
+                .get(&self.ids, &self.alive, id)
                 .is_none_or(|other| other == row),
             "the id {id} already lives at another row"
         );
         // Living rows are indexed under their id; others are not.
         let was_alive = self.alive.contains(index);
         if was_alive && &*self.ids[index] != id {
-            self.index.remove(&self.ids, row);
+            self.index.remove(&self.ids, &self.alive, row);
         }
         if !was_alive || &*self.ids[index] != id {
             self.ids[index] = id.into();
-            self.index.insert(&self.ids, row);
+            self.index.insert(&self.ids, &self.alive, row);
             self.generation += 1;
         }
         self.alive.insert(index);
@@ -293,7 +328,7 @@ impl Table {
             self.generation += 1;
         }
         self.alive.set(index, false);
-        self.index.remove(&self.ids, row);
+        self.index.remove(&self.ids, &self.alive, row);
         for column in self.columns.values_mut() {
             if column.cell(index) != Cell::Missing {
                 column.set(index, None);

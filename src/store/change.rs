@@ -48,9 +48,24 @@ impl Change {
     }
 
     /// Makes the change durable. On an error nothing of it is kept.
+    /// Commits, counting the commit in `meta` (see [`Store::stamp`]).
     pub fn commit(self) -> Result<(), StoreError> {
         let path = self.path.clone();
         super::guarded(&path, || {
+            let writing = StoreOperation::WriteSettings;
+            let mut meta = self
+                .transaction
+                .open_table(META)
+                .or_store_error(&self.path, writing)?;
+            let commits = meta::u64_fact(&meta, COMMITS_KEY, &self.path, writing)?.unwrap_or(0);
+            meta::put(
+                &mut meta,
+                COMMITS_KEY,
+                &(commits + 1).to_le_bytes(),
+                &self.path,
+                writing,
+            )?;
+            drop(meta);
             self.transaction
                 .commit()
                 .or_store_error(&self.path, StoreOperation::Commit)

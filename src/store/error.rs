@@ -42,6 +42,8 @@ pub enum StoreOperation {
     WritePlaybooks,
     /// Making a change durable (committing the write transaction).
     Commit,
+    /// Writing the snapshot file beside the database (a cache: no change).
+    WriteSnapshot,
 }
 
 impl StoreOperation {
@@ -57,6 +59,7 @@ impl StoreOperation {
                 | StoreOperation::ReadHistory
                 | StoreOperation::ReadSyncState
                 | StoreOperation::ReadPlaybooks
+                | StoreOperation::WriteSnapshot
         )
     }
 
@@ -68,6 +71,7 @@ impl StoreOperation {
             StoreOperation::Open => format!("open the database {path}"),
             StoreOperation::BeginChange => format!("start a change to {path}"),
             StoreOperation::ReadSettings => format!("read the settings of {path}"),
+            StoreOperation::WriteSnapshot => format!("write the snapshot file {path}"),
             StoreOperation::WriteSettings => format!("write the settings of {path}"),
             StoreOperation::ReadEntities(kind) => format!("read the {kind} from {path}"),
             StoreOperation::WriteEntities(kind) => format!("write the {kind} to {path}"),

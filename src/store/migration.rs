@@ -4,8 +4,9 @@
 //! Version 1 → 2: every entity, definition, member chunk, playbook match
 //! chunk, membership-event record and setting gets its checksum (`seal`).
 //! Version 2 → 3: so do each deleted entity's id, each acknowledged sync
-//! payload and each sync run. A version-1 database takes both steps in
-//! the one change.
+//! payload and each sync run. Version 3 → 4: the database gets its token
+//! and its commit count (the stamp of a snapshot file). An older database
+//! takes every step it needs in the one change.
 
 use std::ops::Bound;
 
@@ -35,7 +36,12 @@ pub fn migrate(store: &Store, found: u32) -> Result<(), StoreError> {
     if found == 1 {
         seal_version_1_records(transaction, path)?;
     }
-    seal_version_2_records(transaction, path)?;
+    if found <= 2 {
+        seal_version_2_records(transaction, path)?;
+    }
+    // Version 3 → 4: the token and the commit count that stamp a snapshot
+    // file (the count starts with this change's commit).
+    change.database_token()?;
     let mut meta = transaction.open_table(META).or_store_error(path, writing)?;
     meta.insert(
         SCHEMA_KEY,

@@ -19,6 +19,7 @@ mod migration;
 mod playbook_state;
 mod read;
 mod seal;
+pub mod snapshot;
 mod sync_state;
 mod tables;
 
@@ -35,7 +36,7 @@ pub use change::{Change, EntityWriter, Ordinals};
 pub use creation::is_blank;
 pub use error::{StoreError, StoreOperation};
 pub use guard::guarded;
-pub use read::{EventCount, EventRecord};
+pub use read::{EventCount, EventRecord, Stamp};
 
 use error::OrStoreError;
 
@@ -46,7 +47,7 @@ use tables::*;
 /// The schema this build writes. Older files are migrated at open; newer
 /// ones are refused. Version 2 seals every entity, definition, member chunk,
 /// membership-event record and setting with a checksum (`seal`).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// redb's page cache. The engine holds the snapshot that answers questions,
 /// so the cache only serves writes and the one read of everything at open:
@@ -335,6 +336,7 @@ impl Store {
         let change = self.begin()?;
         change.create_tables()?;
         change.set_meta_u32(SCHEMA_KEY, SCHEMA_VERSION)?;
+        change.database_token()?;
         change.commit()
     }
 

@@ -475,3 +475,29 @@ mod tests {
         assert!(!rest.is_empty(), "the ordinals follow, unread");
     }
 }
+
+/// What a snapshot file of the engine's tables is stamped with: the
+/// database's token and how many changes had been committed. Equal stamps
+/// mean the same database in the same state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub database: String,
+    pub commits: u64,
+}
+
+impl Store {
+    /// The stamp of the committed state this store reads (a read-only
+    /// store: the commit it opened).
+    pub fn stamp(&self) -> Result<Stamp, StoreError> {
+        let reading = StoreOperation::ReadSettings;
+        let transaction = self.read(reading)?;
+        let Some(table) = self.open_table(&transaction, META, reading)? else {
+            return Err(self.damaged("the settings", "the table is missing"));
+        };
+        let database = meta::fact(&table, DATABASE_TOKEN_KEY, &self.path, reading)?
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_default();
+        let commits = meta::u64_fact(&table, COMMITS_KEY, &self.path, reading)?.unwrap_or(0);
+        Ok(Stamp { database, commits })
+    }
+}

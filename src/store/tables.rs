@@ -7,6 +7,9 @@ pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub const SCHEMA_KEY: &str = "schema_version";
 pub const EVALUATED_AT_KEY: &str = "evaluated_at";
 pub const DEMO_KEY: &str = "demo";
+/// How many changes were committed (u64): with the database token, the
+/// stamp that tells a snapshot file of this very state from a stale one.
+pub const COMMITS_KEY: &str = "commits";
 
 /// id → postcard(StoredEntity)
 pub const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");

@@ -30,6 +30,7 @@ mod registry;
 mod rename;
 mod saving;
 mod segment_file;
+mod snapshot;
 mod stages;
 mod sync_state;
 mod trends;
@@ -63,16 +64,15 @@ pub use firing::{FiredCount, PlaybookNews, action_text};
 pub use listing::{PropertyInfo, SortJob, value_text};
 pub use playbook_ui::{DraftPart, DraftProblem, PlaybookDraft};
 pub use playbooks::{PlaybookFailure, PlaybookSummary};
+pub use snapshot::TablesFrom;
 pub use stages::{MAX_OFFERED_STAGES, StageColumn, StageColumnKind};
 pub use sync_state::Acknowledged;
 pub use trends::{DayCount, MAX_TREND_DAYS, TrendError};
 pub use views::{DeleteViewFailure, ViewSummary};
 pub use vocabulary::MAX_DISTINCT_COUNTED;
 
-use crate::engine::{Engine, MembershipDelta, Touched};
-use crate::model::EntityKind;
+use crate::engine::{Engine, MembershipDelta};
 use crate::model::fold_name;
-use crate::model::property_pairs;
 use crate::store::{Change, Store};
 use registry::Registry;
 
@@ -104,6 +104,11 @@ pub struct Workspace {
     /// not record: the next change records them (and fires for them)
     /// first, so nothing that moved meanwhile is taken as never moved.
     unrecorded: Vec<MembershipDelta>,
+    /// Where the tables came from at open.
+    tables_from: TablesFrom,
+    /// The stamp of the snapshot file beside the database when it is known
+    /// to image a commit (the one read at open, or the last one written).
+    snapshot_stamp: Option<crate::store::Stamp>,
 }
 
 /// A failure of the workspace: the store's, or a definition in the store
@@ -206,7 +211,10 @@ impl Workspace {
 
     fn over(store: Store, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
         let now = options.now.unwrap_or_else(clock_now);
-        let (engine, registry, deltas) = build_engine(&store, now)?;
+        let stamp = store.stamp()?;
+        let (engine, tables_from) = snapshot::load_tables(&store, &stamp, now)?;
+        let snapshot_stamp = (tables_from == TablesFrom::Snapshot).then_some(stamp);
+        let (engine, registry, deltas) = with_segments(engine, &store)?;
         let mut workspace = Workspace {
             store,
             engine,
@@ -216,6 +224,8 @@ impl Workspace {
             id_order: entity_set::IdOrder::default(),
             news: PlaybookNews::default(),
             unrecorded: Vec::new(),
+            tables_from,
+            snapshot_stamp,
         };
         if options.record {
             workspace.may_record()?;
@@ -237,10 +247,13 @@ impl Workspace {
         self.store.path()
     }
 
-    /// Closes the database and leaves the snapshot's memory to the process's
-    /// end: freeing millions of small values one by one takes longer than a
-    /// short command's work. Use it only just before the process exits.
-    pub fn close_and_exit_soon(self) {
+    /// Writes the snapshot file when the one beside the database is not of
+    /// the last commit (best effort: it is a cache), closes the database and
+    /// leaves the engine's memory to the process's end: freeing millions of
+    /// small values one by one takes longer than a short command's work.
+    /// Use it only just before the process exits.
+    pub fn close_and_exit_soon(mut self) {
+        let _ = self.save_snapshot();
         let Workspace { store, engine, .. } = self;
         drop(store);
         std::mem::forget(engine);
@@ -334,17 +347,16 @@ fn build_engine(
     store: &Store,
     now: i64,
 ) -> Result<(Engine, Registry, Vec<MembershipDelta>), WorkspaceError> {
-    let mut engine = Engine::new(now);
-    for kind in [EntityKind::Accounts, EntityKind::Users] {
-        engine.reserve(kind, store.ordinals_used(kind)? as usize);
-        let mut touched = Touched::default();
-        store.for_each_entity(kind, |ordinal, id, entity| {
-            let properties = property_pairs(&entity.properties);
-            engine.load(kind, ordinal, id, properties, &mut touched);
-            // Everything is evaluated below; nothing needs settling.
-            touched.clear();
-        })?;
-    }
+    let (engine, _) = snapshot::load_tables(store, &store.stamp()?, now)?;
+    with_segments(engine, store)
+}
+
+/// The engine with the store's segments and playbooks installed, their
+/// stored members taken and every one evaluated as of the engine's `now`.
+fn with_segments(
+    mut engine: Engine,
+    store: &Store,
+) -> Result<(Engine, Registry, Vec<MembershipDelta>), WorkspaceError> {
     let registry = Registry::new(store.definitions()?)?;
     let specs = registry.specs(&store.disabled_playbooks()?);
     let mut stored = std::collections::HashMap::new();
