@@ -94,3 +94,14 @@ fn a_schema_2_database_opens_migrated_and_answers_as_before() {
     answers.push((&["sync", "Active file", "--dry-run"], "plan.txt"));
     opens_migrated_and_answers_as_before(2, &answers);
 }
+
+/// Schema 3 → 4 adds the token and the commit count that stamp a snapshot
+/// file: the migrated database answers as before, from the store at first
+/// and from the snapshot its first read left.
+#[test]
+fn a_schema_3_database_opens_migrated_and_answers_as_before() {
+    let mut answers = ANSWERS.to_vec();
+    answers.push((&["runs", "--format", "jsonl"], "runs.jsonl"));
+    answers.push((&["sync", "Active file", "--dry-run"], "plan.txt"));
+    opens_migrated_and_answers_as_before(3, &answers);
+}
