@@ -91,10 +91,7 @@ impl Engine {
     ) -> Option<Result<Trace, CompileError>> {
         let (index, kind) = self.segment_lookup(name)?;
         let lookup = |name: &str| self.segment_lookup(name);
-        let compiler = Compiler {
-            now: self.now,
-            segment: &lookup,
-        };
+        let compiler = Compiler::new(self.now, &lookup);
         let tracer = Tracer {
             engine: self,
             compiler: &compiler,
@@ -114,10 +111,7 @@ impl Engine {
         depth: usize,
     ) -> Result<Trace, CompileError> {
         let lookup = |name: &str| self.segment_lookup(name);
-        let compiler = Compiler {
-            now: self.now,
-            segment: &lookup,
-        };
+        let compiler = Compiler::new(self.now, &lookup);
         let plan = compiler.compile(condition, kind)?;
         let tracer = Tracer {
             engine: self,

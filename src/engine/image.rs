@@ -171,13 +171,24 @@ fn links_of(users: &Table, accounts: &Table) -> Links {
     for row in accounts.alive.ones() {
         links.set_account(&accounts.ids[row], Some(row as u32));
     }
-    let column = users.column(ACCOUNT_ID);
+    let Some(column) = users.column(ACCOUNT_ID) else {
+        return links;
+    };
+    // Each distinct account id is looked up once, not once per user.
+    let mut link_codes: Vec<Option<u32>> = vec![None; column.dictionary.len()];
     for row in users.alive.ones() {
-        let account = column.and_then(|column| match column.cell(row) {
-            Cell::Text(code) => Some(column.dictionary.text(code)),
-            _ => None,
-        });
-        links.set_user(row as u32, account);
+        let Cell::Text(text) = column.cell(row) else {
+            continue;
+        };
+        let code = match link_codes[text as usize] {
+            Some(code) => code,
+            None => {
+                let code = links.code(column.dictionary.text(text));
+                link_codes[text as usize] = Some(code);
+                code
+            }
+        };
+        links.link_new_user(row as u32, code);
     }
     links
 }
@@ -218,13 +229,20 @@ impl<'a> Reader<'a> {
         Ok(count as usize)
     }
 
-    fn u64s(&mut self, what: &str) -> Result<Vec<u64>, ImageError> {
+    /// Numbers written by `put_u64s`, read where they lie.
+    fn u64s_in_place(
+        &mut self,
+        what: &str,
+    ) -> Result<impl ExactSizeIterator<Item = u64> + 'a, ImageError> {
         let count = self.count(8, what)?;
         let bytes = self.take(count as u64 * 8, what)?;
         Ok(bytes
             .chunks_exact(8)
-            .map(|chunk| u64::from_le_bytes(chunk.try_into().expect("eight bytes")))
-            .collect())
+            .map(|chunk| u64::from_le_bytes(chunk.try_into().expect("eight bytes"))))
+    }
+
+    fn u64s(&mut self, what: &str) -> Result<Vec<u64>, ImageError> {
+        Ok(self.u64s_in_place(what)?.collect())
     }
 
     fn bytes(&mut self, what: &str) -> Result<&'a [u8], ImageError> {
@@ -260,12 +278,11 @@ impl<'a> Reader<'a> {
     }
 
     fn dictionary(&mut self, what: &str) -> Result<Dictionary, ImageError> {
-        let starts = self.u64s(what)?;
-        let buffer = self.text(what)?;
-        let starts: Vec<usize> = starts
-            .into_iter()
+        let starts: Vec<usize> = self
+            .u64s_in_place(what)?
             .map(|start| usize::try_from(start).unwrap_or(usize::MAX))
             .collect();
+        let buffer = self.text(what)?;
         let Some(texts) = StringTable::from_raw_parts(buffer.to_string(), starts) else {
             return refused(format!("{what}: its texts do not cut their buffer"));
         };
@@ -293,7 +310,7 @@ impl<'a> Reader<'a> {
         what: &str,
     ) -> Result<Vec<Cell>, ImageError> {
         let tags = self.bytes(what)?;
-        let payloads = self.u64s(what)?;
+        let payloads = self.u64s_in_place(what)?;
         if tags.len() != payloads.len() {
             return refused(format!(
                 "{what}: {} tags for {} values",

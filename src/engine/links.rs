@@ -43,8 +43,23 @@ impl Links {
         }
     }
 
+    /// Links a user that is linked to nothing yet to the account id of
+    /// `code` (from [`Links::code`]): loading rows in bulk, without the
+    /// lookup of the user's previous link.
+    pub fn link_new_user(&mut self, user: u32, code: u32) {
+        let index = user as usize;
+        if self.account_of_user.len() <= index {
+            self.account_of_user.resize(index + 1, None);
+            self.code_of_user.resize(index + 1, None);
+        }
+        debug_assert_eq!(self.code_of_user[index], None);
+        self.users_by_code[code as usize].push(user);
+        self.code_of_user[index] = Some(code);
+        self.account_of_user[index] = self.account_row_by_code[code as usize];
+    }
+
     /// The code of an account id, adding it if it is new.
-    fn code(&mut self, account_id: &str) -> u32 {
+    pub fn code(&mut self, account_id: &str) -> u32 {
         let (code, added) = self.account_ids.intern(account_id);
         if added {
             self.users_by_code.push(Vec::new());

@@ -79,6 +79,10 @@ struct CompiledSegment {
     references: Vec<usize>,
     reads_account: bool,
     has_aggregate: bool,
+    /// Its plan resolved a relative time: members move with `now`.
+    moves_with_time: bool,
+    /// Members were given at install (stored ones), not started empty.
+    given_members: bool,
 }
 
 /// A batch larger than this share of a kind's rows is re-evaluated in full.
@@ -259,13 +263,11 @@ impl Engine {
                 .get(&fold_name(name))
                 .map(|&index| (index, kinds[index]))
         };
-        let compiler = Compiler {
-            now: self.now,
-            segment: &lookup,
-        };
+        let compiler = Compiler::new(self.now, &lookup);
         let mut compiled = Vec::with_capacity(specs.len());
         for spec in specs {
             let what = if spec.trigger { "playbook" } else { "segment" };
+            compiler.resolved_relative.set(false);
             let plan = compiler
                 .compile(&spec.condition, spec.kind)
                 .map_err(|error| CompileError(format!("{what} \"{}\": {}", spec.name, error.0)))?;
@@ -276,6 +278,8 @@ impl Engine {
             compiled.push(CompiledSegment {
                 reads_account: plan.reads_account(),
                 has_aggregate: plan.has_aggregate(),
+                moves_with_time: compiler.resolved_relative.get(),
+                given_members: false,
                 plan,
                 references,
                 spec,
@@ -283,10 +287,12 @@ impl Engine {
         }
         let order = dependency_order(&compiled)?;
         self.members = compiled
-            .iter()
+            .iter_mut()
             .map(|segment| {
                 let rows = self.table(segment.spec.kind).rows();
-                let mut bits = members(&segment.spec).unwrap_or_default();
+                let given = members(&segment.spec);
+                segment.given_members = given.is_some();
+                let mut bits = given.unwrap_or_default();
                 bits.grow(rows);
                 bits
             })
@@ -396,6 +402,26 @@ impl Engine {
         }
         deltas.extend(self.reevaluate(&stale));
         Ok(deltas)
+    }
+
+    /// Evaluates, after [`Engine::install_segments`] with the members the
+    /// store recorded with the data, what those members cannot answer: the
+    /// segments whose conditions read relative times (they move with
+    /// `now`), read the whole `segments` list, were given no members, or
+    /// read a segment evaluated here — and every playbook trigger. The
+    /// others' stored members are what evaluating them would give: the
+    /// store commits data and members together.
+    pub fn reevaluate_at_open(&mut self) -> Vec<MembershipDelta> {
+        let mut which = vec![false; self.segments.len()];
+        for &index in &self.order {
+            let segment = &self.segments[index];
+            which[index] = segment.spec.trigger
+                || segment.moves_with_time
+                || !segment.given_members
+                || segment.plan.reads_all_segments()
+                || segment.references.iter().any(|&read| which[read]);
+        }
+        self.reevaluate(&which)
     }
 
     /// Evaluates every segment in full and returns what changed.
@@ -617,10 +643,7 @@ impl Engine {
                 .get(&fold_name(name))
                 .map(|&index| (index, self.kinds[index]))
         };
-        let compiler = Compiler {
-            now: self.now,
-            segment: &lookup,
-        };
+        let compiler = Compiler::new(self.now, &lookup);
         let plan = compiler.compile(condition, kind)?;
         Ok(self.world().bulk(&plan, kind))
     }

@@ -76,9 +76,20 @@ impl std::error::Error for CompileError {}
 pub struct Compiler<'a> {
     pub now: i64,
     pub segment: &'a dyn Fn(&str) -> Option<(usize, EntityKind)>,
+    /// Set when a plan compiled by this compiler resolved a relative time
+    /// (its members then move with `now`).
+    pub resolved_relative: std::cell::Cell<bool>,
 }
 
-impl Compiler<'_> {
+impl<'a> Compiler<'a> {
+    pub fn new(now: i64, segment: &'a dyn Fn(&str) -> Option<(usize, EntityKind)>) -> Compiler<'a> {
+        Compiler {
+            now,
+            segment,
+            resolved_relative: std::cell::Cell::new(false),
+        }
+    }
+
     /// Compiles a condition about entities of `kind`.
     pub fn compile(&self, condition: &Condition, kind: EntityKind) -> Result<Plan, CompileError> {
         Ok(match condition {
@@ -267,7 +278,10 @@ impl Compiler<'_> {
     fn scalar(&self, value: &Value) -> Scalar {
         match value {
             Value::Literal(literal) => scalar_from_literal(literal),
-            Value::Relative(relative) => Scalar::DateTime(resolve_relative(self.now, *relative)),
+            Value::Relative(relative) => {
+                self.resolved_relative.set(true);
+                Scalar::DateTime(resolve_relative(self.now, *relative))
+            }
         }
     }
 }

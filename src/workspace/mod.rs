@@ -376,6 +376,6 @@ fn with_segments(
                 .and_then(Option::take)
         })
         .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
-    let deltas = engine.reevaluate_all();
+    let deltas = engine.reevaluate_at_open();
     Ok((engine, registry, deltas))
 }
