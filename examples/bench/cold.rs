@@ -209,6 +209,9 @@ pub fn run_sqlite_mode(args: &[String]) -> bool {
 
 /// What the cold part of the benchmark measured.
 pub struct ColdFigures {
+    /// `segments` with no snapshot file beside the database yet: the
+    /// tables decoded from the store, and the snapshot written at exit.
+    pub first_open: Ran,
     pub segments: (Ran, Ran),
     /// Per segment: segscope's query, SQLite's query.
     pub queries: Vec<(String, Ran, Ran)>,
@@ -236,6 +239,10 @@ pub fn measure(
             .env_remove("SEGSCOPE_NOW");
         command
     };
+    let mut snapshot = db.as_os_str().to_owned();
+    snapshot.push(".snapshot");
+    let _ = std::fs::remove_file(&snapshot);
+    let first_open = run(segscope(&["segments", "--format", "jsonl"]));
     let listed = median_run(runs, || segscope(&["segments", "--format", "jsonl"]));
     let sqlite_listed = median_run(runs, || {
         let mut command = Command::new(&exe);
@@ -266,6 +273,7 @@ pub fn measure(
         queries.push((segment.name.clone(), ours, theirs));
     }
     ColdFigures {
+        first_open,
         segments: (listed, sqlite_listed),
         queries,
     }
@@ -295,6 +303,14 @@ pub fn report(figures: &ColdFigures) {
         );
     };
     let (listed, sqlite_listed) = &figures.segments;
+    println!(
+        "{:<26} {:>10} {:>10} {:>8} {:>9}",
+        "segments, no snapshot yet",
+        ms(figures.first_open.time),
+        "",
+        "",
+        figures.first_open.peak_kib / 1024
+    );
     line("segments", listed, sqlite_listed, "");
     let mut ours: Vec<Duration> = Vec::new();
     let mut theirs: Vec<Duration> = Vec::new();
