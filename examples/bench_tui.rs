@@ -75,8 +75,12 @@ fn main() {
         record: false,
     };
     let workspace = Workspace::open(&db, options).expect("the database opens");
+    // As the UI's loader does.
+    workspace.prepare_for_a_session();
+    let tables_from = workspace.tables_from().clone();
     let mut bench = Bench::new(workspace);
     let segments_ready = start.elapsed();
+    eprintln!("the tables came from {tables_from:?}");
 
     eprintln!("measuring the segment editor...");
     editor_steps(&mut bench, users);
@@ -649,6 +653,10 @@ fn build_database(db: &Path, users_file: &Path, users: usize, accounts: usize, n
             text: DEMO_SEGMENTS.to_string(),
         }])
         .expect("the demo segments apply");
+    // What a command leaves as it exits: the next open copies the tables.
+    workspace
+        .save_snapshot()
+        .expect("the snapshot file is written");
 }
 
 /// The same users in an in-memory SQLite table (the id its primary key,

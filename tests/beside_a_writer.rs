@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use segscope::model::{EntityKind, Scalar, Value};
-use segscope::workspace::{OpenOptions, Workspace, clock_now};
+use segscope::workspace::{OpenOptions, TablesFrom, Workspace, clock_now};
 
 const BIN: &str = env!("CARGO_BIN_EXE_segscope");
 
@@ -79,6 +79,15 @@ fn build(dir: &Path) -> PathBuf {
     db
 }
 
+/// How a process that changes the database opens it.
+fn writer_options() -> OpenOptions {
+    OpenOptions {
+        now: Some(clock_now()),
+        wait: None,
+        record: true,
+    }
+}
+
 fn set_sessions(workspace: &mut Workspace, id: &str, sessions: f64) {
     workspace
         .set(
@@ -97,11 +106,7 @@ fn read_commands_answer_while_another_process_holds_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let db = build(dir);
-    let options = OpenOptions {
-        now: Some(clock_now()),
-        wait: None,
-        record: true,
-    };
+    let options = writer_options();
     let mut writer = Workspace::open(&db, options).unwrap();
     let busy = || {
         answers(
@@ -174,13 +179,9 @@ fn a_reader_keeps_reading_the_commit_it_opened() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let db = build(dir);
-    let options = OpenOptions {
-        now: Some(clock_now()),
-        wait: None,
-        record: true,
-    };
+    let options = writer_options();
     let mut writer = Workspace::open(&db, options.clone()).unwrap();
-    let reader = Workspace::open_read_only(&db, options.clone()).unwrap();
+    let mut reader = Workspace::open_read_only(&db, options.clone()).unwrap();
     set_sessions(&mut writer, "u0", 99.0);
     // The reader's answers come from its own snapshot ...
     let busy = |workspace: &Workspace| {
@@ -201,7 +202,19 @@ fn a_reader_keeps_reading_the_commit_it_opened() {
             .count()
     };
     assert_eq!(entered(&reader), 0);
-    let fresh = Workspace::open_read_only(&db, options).unwrap();
+    // Its tables are of an older commit: it leaves no snapshot of them
+    // (the one the commands that built the database left is removed first).
+    let snapshot = db.with_extension("redb.snapshot");
+    std::fs::remove_file(&snapshot).unwrap();
+    assert!(!reader.save_snapshot().unwrap());
+    assert!(!snapshot.exists());
+    let mut fresh = Workspace::open_read_only(&db, options.clone()).unwrap();
     assert_eq!(busy(&fresh), 3);
     assert_eq!(entered(&fresh), 1);
+    // A reader of the last commit leaves one, which the next open uses.
+    assert!(fresh.save_snapshot().unwrap());
+    assert!(snapshot.exists());
+    let again = Workspace::open_read_only(&db, options).unwrap();
+    assert_eq!(again.tables_from(), &TablesFrom::Snapshot);
+    assert_eq!(busy(&again), 3);
 }

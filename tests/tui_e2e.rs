@@ -938,21 +938,24 @@ fn a_read_command_answers_beside_the_open_ui() {
         count_in_table(screen, "Champions").is_some()
     });
     let shown = count_in_table(&screen, "Champions").expect("a count");
-    let ids = segscope(
-        dir.path(),
-        &[
-            "--db",
-            "demo.redb",
-            "--now",
-            NOW,
-            "query",
-            "--kind",
-            "users",
-            "in segment \"Champions\"",
-            "--format",
-            "ids",
-        ],
-    );
+    let champions = || {
+        segscope(
+            dir.path(),
+            &[
+                "--db",
+                "demo.redb",
+                "--now",
+                NOW,
+                "query",
+                "--kind",
+                "users",
+                "in segment \"Champions\"",
+                "--format",
+                "ids",
+            ],
+        )
+    };
+    let ids = champions();
     assert_eq!(ids.lines().count(), shown, "{screen}");
     let refused = Command::new(BIN)
         .current_dir(dir.path())
@@ -969,20 +972,6 @@ fn a_read_command_answers_beside_the_open_ui() {
     );
     pane.keys(&["q"]);
     assert_eq!(pane.wait_for_exit(), 0);
-    let after = segscope(
-        dir.path(),
-        &[
-            "--db",
-            "demo.redb",
-            "--now",
-            NOW,
-            "query",
-            "--kind",
-            "users",
-            "in segment \"Champions\"",
-            "--format",
-            "ids",
-        ],
-    );
+    let after = champions();
     assert_eq!(after, ids, "the refused delete changed nothing");
 }

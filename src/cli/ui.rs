@@ -158,6 +158,7 @@ fn open_and_apply(
     let moved = workspace
         .recompute_as_of(now)
         .map_err(LoadFailure::Workspace)?;
+    workspace.prepare_for_a_session();
     let count: usize = moved.iter().map(|count| count.moved()).sum();
     if count > 0 {
         messages.push(Message::info(format!(

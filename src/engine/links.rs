@@ -31,6 +31,11 @@ impl Links {
             .try_reserve(users.saturating_sub(self.code_of_user.len()));
     }
 
+    /// Builds now the account ids' hash index (see `StringTable`).
+    pub fn build_index(&self) {
+        self.account_ids.get("");
+    }
+
     pub fn account_of(&self, user: u32) -> Option<u32> {
         self.account_of_user.get(user as usize).copied().flatten()
     }

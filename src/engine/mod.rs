@@ -150,6 +150,17 @@ impl Engine {
         }
     }
 
+    /// Builds every hash index that is otherwise built on its first lookup
+    /// (ids, texts, account ids): for the UI, whose first keys should not
+    /// pay for them; a one-off command never needs most of them.
+    pub fn build_indexes(&self) {
+        std::thread::scope(|scope| {
+            scope.spawn(|| self.users.build_indexes());
+            self.accounts.build_indexes();
+            self.links.build_index();
+        });
+    }
+
     pub fn row_of(&self, kind: EntityKind, id: &str) -> Option<u32> {
         self.table(kind).row_of(id)
     }

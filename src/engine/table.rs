@@ -226,6 +226,15 @@ impl Table {
         }
     }
 
+    /// Builds now the hash indexes that are otherwise built on their first
+    /// lookup (the ids', every column's texts').
+    pub fn build_indexes(&self) {
+        self.row_of("");
+        for column in self.columns.values() {
+            column.dictionary.find("");
+        }
+    }
+
     /// The row of the entity with this id.
     pub fn row_of(&self, id: &str) -> Option<u32> {
         self.index.get(&self.ids, &self.alive, id)

@@ -124,8 +124,8 @@ enum Opened {
     /// Declared first: it ends before the database closes.
     ReadOnly {
         pinned: ReadTransaction,
-        /// Held, not read: the file stays open and locked while it lives.
-        _db: ReadOnlyDatabase,
+        /// Read only for the latest commit's stamp ([`Store::latest_stamp`]).
+        db: ReadOnlyDatabase,
     },
 }
 
@@ -247,7 +247,7 @@ impl Store {
             };
             let pinned = db.begin_read().or_store_error(path, StoreOperation::Open)?;
             let store = Store {
-                opened: Some(Opened::ReadOnly { pinned, _db: db }),
+                opened: Some(Opened::ReadOnly { pinned, db }),
                 path: path.to_path_buf(),
             };
             match store.schema_version()? {
@@ -366,6 +366,18 @@ impl Store {
                 operation: reading,
                 reason: "the database was closed".to_string(),
             }),
+        }
+    }
+
+    /// Starts reading the last committed state, even in a read-only store
+    /// (whose other reads keep to the commit it opened).
+    fn read_latest(&self, reading: StoreOperation) -> Result<Reading<'_>, StoreError> {
+        match &self.opened {
+            Some(Opened::ReadOnly { db, .. }) => db
+                .begin_read()
+                .map(Reading::Fresh)
+                .or_store_error(&self.path, reading),
+            _ => self.begin_read(reading),
         }
     }
 

@@ -489,9 +489,18 @@ impl Store {
     /// The stamp of the committed state this store reads (a read-only
     /// store: the commit it opened).
     pub fn stamp(&self) -> Result<Stamp, StoreError> {
+        self.stamp_in(&*self.read(StoreOperation::ReadSettings)?)
+    }
+
+    /// The stamp of the last commit, whoever made it: beside a writer in
+    /// another process, a read-only store's own commit may be older.
+    pub fn latest_stamp(&self) -> Result<Stamp, StoreError> {
+        self.stamp_in(&*self.read_latest(StoreOperation::ReadSettings)?)
+    }
+
+    fn stamp_in(&self, transaction: &redb::ReadTransaction) -> Result<Stamp, StoreError> {
         let reading = StoreOperation::ReadSettings;
-        let transaction = self.read(reading)?;
-        let Some(table) = self.open_table(&transaction, META, reading)? else {
+        let Some(table) = self.open_table(transaction, META, reading)? else {
             return Err(self.damaged("the settings", "the table is missing"));
         };
         let database = meta::fact(&table, DATABASE_TOKEN_KEY, &self.path, reading)?

@@ -317,10 +317,15 @@ impl Workspace {
             self.now = before;
             return Err(error);
         }
-        let deltas = self
-            .engine
-            .set_now(now)
-            .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
+        // Already evaluated as of `now` (at open, then kept by every
+        // change): only what is unrecorded remains to record.
+        let deltas = if now == before {
+            Vec::new()
+        } else {
+            self.engine
+                .set_now(now)
+                .map_err(|error| WorkspaceError::Definitions(error.to_string()))?
+        };
         if deltas.is_empty() && self.unrecorded.is_empty() {
             return Ok(Vec::new());
         }

@@ -60,18 +60,27 @@ fn decode_tables(store: &Store, now: i64) -> Result<Engine, StoreError> {
 }
 
 impl Workspace {
+    /// Builds the lookups a session of keys will use (the UI after it
+    /// opened): otherwise its first key that finds an id or a text would
+    /// build one of a million entries.
+    pub fn prepare_for_a_session(&self) {
+        self.engine.build_indexes();
+    }
+
     /// Where this workspace's tables came from at open.
     pub fn tables_from(&self) -> &TablesFrom {
         &self.tables_from
     }
 
     /// Writes the snapshot file of the committed state unless the one
-    /// beside the database is of it already; `true` when it wrote one. A
+    /// beside the database is of it already, or another process committed
+    /// since this workspace read (its snapshot would be stale at once, and
+    /// could replace the writer's newer one); `true` when it wrote one. A
     /// snapshot is a cache: a failure to write it (a read-only directory)
     /// changes nothing else.
     pub fn save_snapshot(&mut self) -> Result<bool, WorkspaceError> {
         let stamp = self.store.stamp()?;
-        if self.snapshot_stamp.as_ref() == Some(&stamp) {
+        if self.snapshot_stamp.as_ref() == Some(&stamp) || self.store.latest_stamp()? != stamp {
             return Ok(false);
         }
         let engine = &self.engine;
