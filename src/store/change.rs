@@ -47,8 +47,8 @@ impl Change {
         Ok(())
     }
 
-    /// Makes the change durable. On an error nothing of it is kept.
-    /// Commits, counting the commit in `meta` (see [`Store::stamp`]).
+    /// Makes the change durable, counting the commit in `meta` (see
+    /// [`Store::stamp`]). On an error nothing of it is kept.
     pub fn commit(self) -> Result<(), StoreError> {
         let path = self.path.clone();
         super::guarded(&path, || {

@@ -3,8 +3,11 @@
 //! every change is written in one store transaction together with the
 //! membership events and members it causes, and applied to the engine.
 //!
-//! Opening builds the snapshot from the store and evaluates every segment
-//! as of `now`; when the workspace records (commands that change things),
+//! Opening copies the engine's tables from the snapshot file beside the
+//! database when it is of the store's last commit (else decodes them from
+//! the store), takes the stored members, and evaluates as of `now` what
+//! they cannot answer (segments reading relative times, and what reads
+//! them); when the workspace records (commands that change things),
 //! membership that moved since the last evaluation is recorded then, with
 //! `now` as its instant.
 //!
@@ -357,7 +360,8 @@ fn build_engine(
 }
 
 /// The engine with the store's segments and playbooks installed, their
-/// stored members taken and every one evaluated as of the engine's `now`.
+/// stored members taken, and what those cannot answer evaluated as of the
+/// engine's `now` ([`Engine::reevaluate_at_open`]).
 fn with_segments(
     mut engine: Engine,
     store: &Store,
