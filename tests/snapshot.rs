@@ -214,6 +214,45 @@ fn another_database_s_snapshot_is_not_used_even_at_the_same_commit() {
     assert_eq!(after, expected);
 }
 
+/// A copy of a database (a backup put back, a file copied to try
+/// something) shares its token; when both go on by as many commits, the
+/// one's snapshot must not be taken for the other's — CI once found a
+/// killed `run` reading the snapshot a `set` had left under the same name.
+#[test]
+fn a_copy_that_went_on_separately_does_not_take_the_original_s_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (original, copy) = (dir.path().join("a.redb"), dir.path().join("b.redb"));
+    drop(seeded(&original));
+    std::fs::copy(&original, &copy).unwrap();
+    let set_sessions = |path: &Path, sessions: f64| {
+        let mut workspace = open(path);
+        workspace
+            .set(
+                USERS,
+                "u1",
+                vec![(
+                    "sessions".to_string(),
+                    Some(Value::Scalar(Scalar::Number(sessions))),
+                )],
+            )
+            .unwrap();
+        workspace
+    };
+    let mut one = set_sessions(&original, 0.0);
+    assert!(one.save_snapshot().unwrap());
+    drop(one);
+    let two = set_sessions(&copy, 99.0);
+    let expected = answers(&two);
+    drop(two);
+    std::fs::copy(snapshot_of(&original), snapshot_of(&copy)).unwrap();
+    let (from, after) = reopened(&copy);
+    assert_eq!(
+        from,
+        TablesFrom::Store("it is of another commit or another database".to_string())
+    );
+    assert_eq!(after, expected);
+}
+
 #[test]
 fn a_truncated_damaged_or_garbage_snapshot_is_not_used() {
     let dir = tempfile::tempdir().unwrap();

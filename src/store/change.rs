@@ -65,6 +65,13 @@ impl Change {
                 &self.path,
                 writing,
             )?;
+            meta::put(
+                &mut meta,
+                LAST_COMMIT_KEY,
+                &meta::random_number().to_le_bytes(),
+                &self.path,
+                writing,
+            )?;
             drop(meta);
             self.transaction
                 .commit()

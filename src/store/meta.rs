@@ -1,7 +1,8 @@
 //! The `meta` table's small facts (schema version, next ordinals, the last
 //! evaluation's instant, the next firing id, the database token), each
 //! sealed with its checksum: read through here, a damaged fact is an error,
-//! never a wrong counter.
+//! never a wrong counter; and the random numbers that token and each
+//! commit draw.
 
 use std::path::Path;
 
@@ -87,4 +88,22 @@ pub fn put(
         .insert(key, seal::sealed_meta(key, value).as_slice())
         .or_store_error(path, operation)?;
     Ok(())
+}
+
+/// A number that differs between calls, processes and machines: the clock,
+/// the process and a per-call counter, hashed with the standard library's
+/// randomly seeded hasher (no cryptographic strength is needed: it tells
+/// databases and commits apart, it guards nothing).
+pub fn random_number() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    hasher.write_u128(since_epoch.as_nanos());
+    hasher.write_u32(std::process::id());
+    hasher.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
+    hasher.finish()
 }

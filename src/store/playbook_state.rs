@@ -363,15 +363,7 @@ impl Change {
     }
 }
 
-/// 16 hex digits that differ between databases: the clock and the process,
-/// hashed with the standard library's randomly seeded hasher.
+/// 16 hex digits that differ between databases.
 fn random_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    hasher.write_u128(since_epoch.as_nanos());
-    hasher.write_u32(std::process::id());
-    format!("{:016x}", hasher.finish())
+    format!("{:016x}", meta::random_number())
 }

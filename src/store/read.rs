@@ -477,12 +477,15 @@ mod tests {
 }
 
 /// What a snapshot file of the engine's tables is stamped with: the
-/// database's token and how many changes had been committed. Equal stamps
-/// mean the same database in the same state.
+/// database's token, how many changes had been committed and the random
+/// number the last commit drew. Equal stamps mean the same database in the
+/// same state — also for copies of one database that went on separately,
+/// which share the token and may reach the same count.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stamp {
     pub database: String,
     pub commits: u64,
+    pub last_commit: u64,
 }
 
 impl Store {
@@ -507,6 +510,12 @@ impl Store {
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .unwrap_or_default();
         let commits = meta::u64_fact(&table, COMMITS_KEY, &self.path, reading)?.unwrap_or(0);
-        Ok(Stamp { database, commits })
+        let last_commit =
+            meta::u64_fact(&table, LAST_COMMIT_KEY, &self.path, reading)?.unwrap_or(0);
+        Ok(Stamp {
+            database,
+            commits,
+            last_commit,
+        })
     }
 }

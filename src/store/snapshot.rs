@@ -5,7 +5,9 @@
 //! state.
 //!
 //! The file starts with a magic, its format, and the stamp of the commit
-//! it images (the database's token and commit count); it ends with the
+//! it images (the database's token, commit count and the last commit's
+//! random number, so copies of one database that went on separately never
+//! take each other's snapshot); it ends with the
 //! image's length and a CRC-32 of everything before the CRC. It is written to a
 //! temporary file beside it and renamed into place, so a reader finds the
 //! last whole snapshot or none; a crash leaves at most a temporary file,
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use super::Stamp;
 
 const MAGIC: &[u8; 8] = b"SEGSNAP\0";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const TRAILER: usize = 8 + 4;
 
 /// Where the snapshot of the database at `database` lives.
@@ -71,6 +73,7 @@ fn header(stamp: &Stamp) -> Vec<u8> {
     header.extend_from_slice(&(stamp.database.len() as u32).to_le_bytes());
     header.extend_from_slice(stamp.database.as_bytes());
     header.extend_from_slice(&stamp.commits.to_le_bytes());
+    header.extend_from_slice(&stamp.last_commit.to_le_bytes());
     header
 }
 
@@ -221,6 +224,7 @@ mod tests {
         Stamp {
             database: "0123456789abcdef".to_string(),
             commits,
+            last_commit: commits * 31,
         }
     }
 
@@ -235,8 +239,16 @@ mod tests {
         let other = Stamp {
             database: "fedcba9876543210".to_string(),
             commits: 7,
+            last_commit: 7 * 31,
         };
         assert_eq!(read(&db, &other).err(), Some(Refusal::Stale));
+        // A copy of the database that went on separately to as many
+        // commits: the same token and count, another last commit.
+        let diverged = Stamp {
+            last_commit: 1,
+            ..stamp(7)
+        };
+        assert_eq!(read(&db, &diverged).err(), Some(Refusal::Stale));
 
         let bytes = std::fs::read(snapshot_path(&db)).unwrap();
         for cut in [bytes.len() - 1, bytes.len() - TRAILER, 40, 3, 0] {

@@ -10,6 +10,10 @@ pub const DEMO_KEY: &str = "demo";
 /// How many changes were committed (u64): with the database token, the
 /// stamp that tells a snapshot file of this very state from a stale one.
 pub const COMMITS_KEY: &str = "commits";
+/// A random number drawn by each commit (u64): two copies of one database
+/// that went on separately reach the same commit count, never (but for a
+/// 1 in 2^64 chance) the same last commit.
+pub const LAST_COMMIT_KEY: &str = "last_commit";
 
 /// id → postcard(StoredEntity)
 pub const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
