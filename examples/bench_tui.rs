@@ -74,7 +74,7 @@ fn main() {
         wait: None,
         record: false,
     };
-    let workspace = Workspace::open(&db, options).expect("the database opens");
+    let mut workspace = Workspace::open(&db, options).expect("the database opens");
     // As the UI's loader does.
     workspace.prepare_for_a_session();
     let tables_from = workspace.tables_from().clone();

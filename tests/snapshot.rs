@@ -10,8 +10,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use segscope::model::{EntityKind, Scalar, Value};
 use segscope::workspace::{
-    EntityView, ImportFormat, ImportMode, ImportSource, OpenOptions, SegmentSummary, SourceText,
-    TablesFrom, Workspace,
+    ChangeFailure, EntityView, ImportFormat, ImportMode, ImportSource, OpenOptions, SegmentSummary,
+    SourceText, TablesFrom, Workspace,
 };
 
 const USERS: EntityKind = EntityKind::Users;
@@ -343,6 +343,11 @@ enum Change {
     Delete {
         user: u8,
     },
+    /// Removes one property of a user (`set p=null`).
+    Unset {
+        user: u8,
+        property: &'static str,
+    },
     Account {
         account: u8,
         plan: &'static str,
@@ -357,6 +362,11 @@ fn change() -> impl Strategy<Value = Change> {
         (0u8..8, "[a-zA-Zé ]{0,6}").prop_map(|(user, name)| Change::Rename { user, name }),
         (0u8..8, 0u8..4).prop_map(|(user, account)| Change::MoveTo { user, account }),
         (0u8..8).prop_map(|user| Change::Delete { user }),
+        (
+            0u8..8,
+            prop::sample::select(vec!["sessions", "tags", "name", "email", "account_id"])
+        )
+            .prop_map(|(user, property)| Change::Unset { user, property }),
         (
             0u8..4,
             prop::sample::select(vec!["pro", "free", "team"]),
@@ -388,9 +398,22 @@ fn make(workspace: &mut Workspace, change: &Change) {
             format!("{{\"id\": \"u{user}\", \"account_id\": \"a{account}\"}}")
         }
         Change::Delete { user } => {
+            // Not looked up first either (see `Unset`).
             let id = format!("u{user}");
-            if workspace.entity(USERS, &id).is_some() {
-                workspace.delete(USERS, &[id]).unwrap();
+            match workspace.delete(USERS, std::slice::from_ref(&id)) {
+                Ok(_) | Err(ChangeFailure::Unknown { .. }) => {}
+                Err(other) => panic!("delete {id}: {other}"),
+            }
+            return;
+        }
+        Change::Unset { user, property } => {
+            // Asked without looking the user up first (which would decode
+            // every column): a user that does not exist is an error that
+            // changes nothing.
+            let id = format!("u{user}");
+            match workspace.set(USERS, &id, vec![(property.to_string(), None)]) {
+                Ok(_) | Err(ChangeFailure::Unknown { .. }) => {}
+                Err(other) => panic!("unset {property} of {id}: {other}"),
             }
             return;
         }
@@ -413,7 +436,10 @@ proptest! {
 
     /// Random changes, each batch followed by a reopen from the snapshot
     /// the last workspace wrote: what it answers is what a from-scratch
-    /// evaluation of the same database answers.
+    /// evaluation of the same database answers. Every other reopen is
+    /// asked nothing before the next batch, so that batch changes columns
+    /// still undecoded in the image (and the next snapshot copies the
+    /// columns it left alone).
     #[test]
     fn reopening_from_the_snapshot_equals_evaluating_from_scratch(
         batches in prop::collection::vec(prop::collection::vec(change(), 1..6), 1..4)
@@ -421,7 +447,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.redb");
         let mut workspace = seeded(&path);
-        for batch in &batches {
+        for (index, batch) in batches.iter().enumerate() {
             for change in batch {
                 make(&mut workspace, change);
             }
@@ -430,7 +456,9 @@ proptest! {
             drop(workspace);
             workspace = open(&path);
             prop_assert_eq!(workspace.tables_from(), &TablesFrom::Snapshot);
-            prop_assert_eq!(&answers(&workspace), &live);
+            if index % 2 == 1 || index + 1 == batches.len() {
+                prop_assert_eq!(&answers(&workspace), &live);
+            }
         }
         let last = answers(&workspace);
         drop(workspace);

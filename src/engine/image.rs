@@ -5,20 +5,25 @@
 //! An image holds, per kind, the ids (one buffer and their ends), the
 //! living rows, and per column its dictionary (one buffer, ends, and the
 //! lower-case forms that differ), its list elements and its cells — each
-//! cell as a tag byte and an 8-byte payload, in two arrays. Reading checks
+//! cell as a tag byte and an 8-byte payload, in two arrays. Opening checks
 //! every length, tag, code and range, so even an image that passed its
 //! checksum cannot make the engine index out of bounds: it is refused.
+//! Columns are not built at open: each keeps its checked bytes
+//! ([`ColumnImage`]) and is decoded when first read, and written back as
+//! those bytes while it has not changed.
 //! The user → account links are rebuilt from the tables; segments are not
 //! in an image (their members come from the store, their plans from the
 //! definitions). Not here: the file around an image, its stamp and
 //! checksum (`store::snapshot`).
 
 use std::io::{self, Write};
+use std::ops::Range;
+use std::sync::Arc;
 
 use fixedbitset::FixedBitSet;
 
-use super::strings::{RowIndex, StringTable};
-use super::table::{Cell, Column, Dictionary, Table};
+use super::strings::{self, RowIndex, StringTable};
+use super::table::{Cell, Column, ColumnSlot, Dictionary, Table};
 use super::{Engine, links::Links};
 use crate::model::ACCOUNT_ID;
 
@@ -34,6 +39,13 @@ impl std::fmt::Display for ImageError {
 
 fn refused<T>(what: impl Into<String>) -> Result<T, ImageError> {
     Err(ImageError(what.into()))
+}
+
+fn bad_cell(tag: u8, payload: u64, what: &str) -> String {
+    match tag {
+        TAG_LIST => format!("{what}: a list outside its elements"),
+        _ => format!("{what}: a cell of tag {tag} and value {payload}"),
+    }
 }
 
 const TAG_MISSING: u8 = 0;
@@ -120,12 +132,18 @@ fn put_table(out: &mut impl Write, table: &Table) -> io::Result<()> {
         out,
         table.alive.as_slice().iter().map(|&block| block as u64),
     )?;
-    let mut names: Vec<&String> = table.columns.keys().collect();
-    names.sort();
-    put_u64(out, names.len() as u64)?;
-    for name in names {
-        let column = &table.columns[name];
+    let mut slots: Vec<(&String, &ColumnSlot)> = table.column_slots().collect();
+    slots.sort_by_key(|(name, _)| *name);
+    put_u64(out, slots.len() as u64)?;
+    for (name, slot) in slots {
         put_bytes(out, name.as_bytes())?;
+        // A column unchanged since it was read from an image is those
+        // bytes again: copied, not decoded and encoded.
+        if let Some(image) = slot.image() {
+            out.write_all(image.bytes())?;
+            continue;
+        }
+        let column = slot.get();
         put_dictionary(out, &column.dictionary)?;
         put_cells(out, &column.items)?;
         put_cells(out, &column.cells)?;
@@ -140,19 +158,28 @@ impl Engine {
         put_table(out, &self.accounts)
     }
 
-    /// An engine holding the tables of an image (no segments yet: see
-    /// [`Engine::install_segments`]), or why the image is refused.
-    pub fn from_image(now: i64, image: &[u8]) -> Result<Engine, ImageError> {
+    /// An engine holding the tables of the image at `image` in `file`
+    /// (no segments yet: see [`Engine::install_segments`]), or why the
+    /// image is refused. Every column is checked now and decoded when
+    /// first read; `file` is kept while a column still needs it.
+    pub fn from_image(
+        now: i64,
+        file: Arc<Vec<u8>>,
+        image: Range<usize>,
+    ) -> Result<Engine, ImageError> {
+        if image.start > image.end || image.end > file.len() {
+            return refused("the image lies outside its file");
+        }
         let mut reader = Reader {
-            bytes: image,
-            at: 0,
+            bytes: &file[..image.end],
+            at: image.start,
         };
-        let users = reader.table("users")?;
-        let accounts = reader.table("accounts")?;
-        if reader.at != image.len() {
+        let users = reader.table("users", &file)?;
+        let accounts = reader.table("accounts", &file)?;
+        if reader.at != image.end {
             return refused(format!(
                 "{} bytes after the accounts' table",
-                image.len() - reader.at
+                image.end - reader.at
             ));
         }
         let mut engine = Engine::new(now);
@@ -194,6 +221,74 @@ fn links_of(users: &Table, accounts: &Table) -> Links {
 }
 
 // ---------------------------------------------------------------- reading
+
+/// A column's bytes in a snapshot's image (its dictionary, list elements
+/// and cells, as `put_table` wrote them), checked at open so decoding them
+/// cannot fail.
+#[derive(Clone)]
+pub struct ColumnImage {
+    file: Arc<Vec<u8>>,
+    section: Range<usize>,
+    /// The cells' tags in `file`: one byte per row.
+    tags: Range<usize>,
+}
+
+impl std::fmt::Debug for ColumnImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ColumnImage({} bytes)", self.section.len())
+    }
+}
+
+impl ColumnImage {
+    /// The column's bytes, as an image holds them.
+    pub fn bytes(&self) -> &[u8] {
+        &self.file[self.section.clone()]
+    }
+
+    /// Whether `row` has a value (its tag is not "missing").
+    pub fn holds_value(&self, row: usize) -> bool {
+        self.file[self.tags.clone()]
+            .get(row)
+            .is_some_and(|&tag| tag != TAG_MISSING)
+    }
+
+    /// The column these bytes hold.
+    pub fn decode(&self) -> Column {
+        let mut reader = Reader {
+            bytes: &self.file[..self.section.end],
+            at: self.section.start,
+        };
+        match reader.column("a column checked at open") {
+            Ok(column) => column,
+            // Not reached: the same bytes passed `check_column` at open.
+            Err(error) => {
+                debug_assert!(false, "{error}");
+                Column::default()
+            }
+        }
+    }
+}
+
+/// The cell a tag and payload stand for, if they are valid for a column of
+/// `texts` texts (and, for cells that may be lists or missing, `items`
+/// list elements).
+fn cell_of(tag: u8, payload: u64, texts: usize, items: Option<usize>) -> Option<Cell> {
+    Some(match tag {
+        TAG_MISSING if items.is_some() => Cell::Missing,
+        TAG_TEXT if payload < texts as u64 => Cell::Text(payload as u32),
+        TAG_NUMBER => Cell::Number(f64::from_bits(payload)),
+        TAG_BOOL if payload <= 1 => Cell::Bool(payload == 1),
+        TAG_DATETIME => Cell::DateTime(payload as i64),
+        TAG_LIST => {
+            let (start, len) = ((payload >> 32) as u32, payload as u32);
+            if u64::from(start) + u64::from(len) > items? as u64 {
+                return None;
+            }
+            Cell::List { start, len }
+        }
+        _ => return None,
+    })
+}
 
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -320,29 +415,94 @@ impl<'a> Reader<'a> {
         }
         let mut cells = Vec::with_capacity(tags.len());
         for (&tag, payload) in tags.iter().zip(payloads) {
-            let cell = match tag {
-                TAG_MISSING if items.is_some() => Cell::Missing,
-                TAG_TEXT if payload < texts as u64 => Cell::Text(payload as u32),
-                TAG_NUMBER => Cell::Number(f64::from_bits(payload)),
-                TAG_BOOL if payload <= 1 => Cell::Bool(payload == 1),
-                TAG_DATETIME => Cell::DateTime(payload as i64),
-                TAG_LIST => {
-                    let (start, len) = ((payload >> 32) as u32, payload as u32);
-                    match items {
-                        Some(items) if u64::from(start) + u64::from(len) <= items as u64 => {
-                            Cell::List { start, len }
-                        }
-                        _ => return refused(format!("{what}: a list outside its elements")),
-                    }
-                }
-                _ => return refused(format!("{what}: a cell of tag {tag} and value {payload}")),
-            };
-            cells.push(cell);
+            match cell_of(tag, payload, texts, items) {
+                Some(cell) => cells.push(cell),
+                None => return refused(bad_cell(tag, payload, what)),
+            }
         }
         Ok(cells)
     }
 
-    fn table(&mut self, kind: &str) -> Result<Table, ImageError> {
+    /// Checks cells as [`Reader::cells`] reads them, building nothing;
+    /// returns how many there are and where their tags lie.
+    fn check_cells(
+        &mut self,
+        texts: usize,
+        items: Option<usize>,
+        what: &str,
+    ) -> Result<(usize, Range<usize>), ImageError> {
+        let tags = self.bytes(what)?;
+        let tags_at = self.at - tags.len()..self.at;
+        let payloads = self.u64s_in_place(what)?;
+        if tags.len() != payloads.len() {
+            return refused(format!(
+                "{what}: {} tags for {} values",
+                tags.len(),
+                payloads.len()
+            ));
+        }
+        for (&tag, payload) in tags.iter().zip(payloads) {
+            if cell_of(tag, payload, texts, items).is_none() {
+                return refused(bad_cell(tag, payload, what));
+            }
+        }
+        Ok((tags.len(), tags_at))
+    }
+
+    /// Checks a dictionary as [`Reader::dictionary`] reads it, building
+    /// nothing; returns how many texts it has.
+    fn check_dictionary(&mut self, what: &str) -> Result<usize, ImageError> {
+        let starts = self.u64s_in_place(what)?;
+        let count = starts.len();
+        let buffer = self.text(what)?;
+        let starts = starts.map(|start| usize::try_from(start).unwrap_or(usize::MAX));
+        if !strings::cuts_whole(buffer, starts) {
+            return refused(format!("{what}: its texts do not cut their buffer"));
+        }
+        let texts = count - 1;
+        let codes = self.u64s_in_place(what)?;
+        let lowers = self.texts(what)?;
+        if codes.len() != lowers.len() {
+            return refused(format!("{what}: lower-case forms without their texts"));
+        }
+        if codes.into_iter().any(|code| code >= texts as u64) {
+            return refused(format!("{what}: a lower-case form of no text"));
+        }
+        Ok(texts)
+    }
+
+    /// A column's dictionary, elements and cells.
+    fn column(&mut self, what: &str) -> Result<Column, ImageError> {
+        let dictionary = self.dictionary(what)?;
+        let items = self.cells(dictionary.len(), None, what)?;
+        let cells = self.cells(dictionary.len(), Some(items.len()), what)?;
+        Ok(Column {
+            cells,
+            items,
+            dictionary,
+        })
+    }
+
+    /// Checks a column's bytes, returning them (and its row count) to be
+    /// decoded when first read.
+    fn check_column(
+        &mut self,
+        file: &Arc<Vec<u8>>,
+        what: &str,
+    ) -> Result<(ColumnImage, usize), ImageError> {
+        let start = self.at;
+        let texts = self.check_dictionary(what)?;
+        let (items, _) = self.check_cells(texts, None, what)?;
+        let (rows, tags) = self.check_cells(texts, Some(items), what)?;
+        let image = ColumnImage {
+            file: Arc::clone(file),
+            section: start..self.at,
+            tags,
+        };
+        Ok((image, rows))
+    }
+
+    fn table(&mut self, kind: &str, file: &Arc<Vec<u8>>) -> Result<Table, ImageError> {
         let ids: Vec<Box<str>> = self
             .texts(&format!("the {kind}' ids"))?
             .into_iter()
@@ -373,25 +533,118 @@ impl<'a> Reader<'a> {
                 .text(&format!("a column name of the {kind}"))?
                 .to_string();
             let what = format!("the {kind}' column {name:?}");
-            let dictionary = self.dictionary(&what)?;
-            let items = self.cells(dictionary.len(), None, &what)?;
-            let cells = self.cells(dictionary.len(), Some(items.len()), &what)?;
-            if cells.len() > ids.len() {
-                return refused(format!(
-                    "{what}: {} cells for {} rows",
-                    cells.len(),
-                    ids.len()
-                ));
+            let (image, rows) = self.check_column(file, &what)?;
+            if rows > ids.len() {
+                return refused(format!("{what}: {rows} cells for {} rows", ids.len()));
             }
-            let column = Column {
-                cells,
-                items,
-                dictionary,
-            };
-            if columns.insert(name, column).is_some() {
+            if columns.insert(name, ColumnSlot::in_image(image)).is_some() {
                 return refused(format!("{what} twice"));
             }
         }
         Ok(Table::from_parts(ids, alive, columns, RowIndex::unbuilt()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EntityKind, Scalar, Value};
+
+    fn engine() -> Engine {
+        let mut engine = Engine::new(0);
+        let mut touched = super::super::Touched::default();
+        let text = |t: &str| Value::Scalar(Scalar::String(t.to_string()));
+        let accounts = [("a1", vec![("plan", text("Pro"))]), ("a2", vec![])];
+        for (row, (id, properties)) in accounts.iter().enumerate() {
+            let pairs = properties.iter().map(|(name, value)| (*name, value));
+            engine.load(EntityKind::Accounts, row as u32, id, pairs, &mut touched);
+        }
+        let users: [(&str, Vec<(&str, Value)>); 3] = [
+            (
+                "u1",
+                vec![
+                    ("account_id", text("a1")),
+                    ("name", text("Ann É")),
+                    ("n", Value::Scalar(Scalar::Number(2.5))),
+                    ("on", Value::Scalar(Scalar::Bool(true))),
+                    ("at", Value::Scalar(Scalar::DateTime(86_400_000_000))),
+                    ("tags", Value::List(vec![Scalar::String("vip".into())])),
+                ],
+            ),
+            ("u2", vec![("name", text("bo"))]),
+            (
+                "u3",
+                vec![(
+                    "tags",
+                    Value::List(vec![Scalar::Number(1.0), Scalar::Bool(false)]),
+                )],
+            ),
+        ];
+        for (row, (id, properties)) in users.iter().enumerate() {
+            let pairs = properties.iter().map(|(name, value)| (*name, value));
+            engine.load(EntityKind::Users, row as u32, id, pairs, &mut touched);
+        }
+        engine.remove(EntityKind::Users, 1);
+        engine
+    }
+
+    fn image_of(engine: &Engine) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        engine.write_image(&mut bytes).unwrap();
+        bytes
+    }
+
+    fn every_property(engine: &Engine) -> Vec<crate::model::Properties> {
+        [&engine.users, &engine.accounts]
+            .iter()
+            .flat_map(|table| (0..table.rows() as u32).map(|row| table.properties(row)))
+            .collect()
+    }
+
+    #[test]
+    fn an_image_reads_back_lazily_and_writes_back_the_same() {
+        let engine = engine();
+        let bytes = image_of(&engine);
+        let len = bytes.len();
+        let read = Engine::from_image(0, Arc::new(bytes.clone()), 0..len).unwrap();
+        // Only what the links are made of is decoded at open.
+        let decoded: Vec<&String> = (read.users.column_slots())
+            .chain(read.accounts.column_slots())
+            .filter(|(_, slot)| slot.is_decoded())
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(decoded, ["account_id"]);
+        // Unread columns are copied through as they are.
+        assert_eq!(image_of(&read), bytes);
+        assert_eq!(every_property(&read), every_property(&engine));
+        assert_eq!(image_of(&read), bytes);
+    }
+
+    /// Each byte of an image changed: refused at open, or every column of
+    /// what was accepted decodes (the check at open and the decode agree;
+    /// a disagreement would trip the decode's debug assertion here).
+    #[test]
+    fn a_changed_byte_is_refused_at_open_or_decodes() {
+        let bytes = image_of(&engine());
+        let (mut refused, mut accepted) = (0, 0);
+        for at in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut changed = bytes.clone();
+                changed[at] ^= flip;
+                let len = changed.len();
+                match Engine::from_image(0, Arc::new(changed), 0..len) {
+                    Err(_) => refused += 1,
+                    Ok(read) => {
+                        accepted += 1;
+                        every_property(&read);
+                        let _ = links_of(&read.users, &read.accounts);
+                    }
+                }
+            }
+        }
+        assert!(
+            refused > 0 && accepted > 0,
+            "{refused} refused, {accepted} accepted"
+        );
     }
 }

@@ -161,6 +161,13 @@ impl Engine {
         });
     }
 
+    /// Lets go of the snapshot image bytes that decoded columns no longer
+    /// need (after [`Engine::build_indexes`]: all of them).
+    pub fn release_images(&mut self) {
+        self.users.release_images();
+        self.accounts.release_images();
+    }
+
     pub fn row_of(&self, kind: EntityKind, id: &str) -> Option<u32> {
         self.table(kind).row_of(id)
     }

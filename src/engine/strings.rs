@@ -49,6 +49,24 @@ impl Hasher {
     }
 }
 
+/// Whether `starts` begins at 0, never goes back, ends at the end of
+/// `bytes` and cuts it only between characters: what makes them the starts
+/// of a [`StringTable`]'s texts.
+pub fn cuts_whole(bytes: &str, starts: impl IntoIterator<Item = usize>) -> bool {
+    let mut previous = None;
+    for start in starts {
+        let in_order = match previous {
+            None => start == 0,
+            Some(previous) => previous <= start,
+        };
+        if !in_order || !bytes.is_char_boundary(start) {
+            return false;
+        }
+        previous = Some(start);
+    }
+    previous == Some(bytes.len())
+}
+
 /// The text of `code` in a table's buffer.
 fn text_at<'a>(bytes: &'a str, starts: &[usize], code: u32) -> &'a str {
     let code = code as usize;
@@ -61,11 +79,7 @@ impl StringTable {
     /// at 0, never goes back, ends at the buffer's end and cuts it only
     /// between characters (what a damaged snapshot could break).
     pub fn from_raw_parts(bytes: String, starts: Vec<usize>) -> Option<StringTable> {
-        let whole = starts.first() == Some(&0)
-            && starts.last() == Some(&bytes.len())
-            && starts.windows(2).all(|pair| pair[0] <= pair[1])
-            && starts.iter().all(|&start| bytes.is_char_boundary(start));
-        whole.then(|| StringTable {
+        cuts_whole(&bytes, starts.iter().copied()).then(|| StringTable {
             bytes,
             starts,
             codes: OnceLock::new(),

@@ -5,9 +5,16 @@
 //! f64, datetimes as microseconds, lists as a range into the column's item
 //! store), so a predicate reads a row without allocating and can be checked
 //! once per distinct text instead of once per row.
+//!
+//! A table opened from a snapshot's image keeps each column's bytes until
+//! the column is first read ([`ColumnSlot`]): a query that reads two
+//! properties decodes two columns, not thirty.
+
+use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::image::ColumnImage;
 use super::strings::{RowIndex, StringTable};
 
 use fixedbitset::FixedBitSet;
@@ -193,13 +200,77 @@ impl Column {
     }
 }
 
+/// A column as a table holds it: decoded, or still the checked bytes of a
+/// snapshot's image, decoded when first read.
+#[derive(Debug, Default)]
+pub struct ColumnSlot {
+    column: OnceLock<Column>,
+    /// The image bytes the column still equals (dropped at its first change).
+    image: Option<ColumnImage>,
+}
+
+impl ColumnSlot {
+    pub fn decoded(column: Column) -> ColumnSlot {
+        ColumnSlot {
+            column: OnceLock::from(column),
+            image: None,
+        }
+    }
+
+    /// A column decoded from `image` when first read.
+    pub fn in_image(image: ColumnImage) -> ColumnSlot {
+        ColumnSlot {
+            column: OnceLock::new(),
+            image: Some(image),
+        }
+    }
+
+    pub fn get(&self) -> &Column {
+        self.column.get_or_init(|| {
+            self.image
+                .as_ref()
+                .map(ColumnImage::decode)
+                .unwrap_or_default()
+        })
+    }
+
+    /// The column, to change: from here on it no longer equals its image.
+    pub fn get_mut(&mut self) -> &mut Column {
+        self.get();
+        self.image = None;
+        self.column.get_mut().expect("decoded just above")
+    }
+
+    /// The image bytes this column still equals, if it came from one and
+    /// has not changed since (written back as they are).
+    pub fn image(&self) -> Option<&ColumnImage> {
+        self.image.as_ref()
+    }
+
+    /// Whether `row` has a value here (read in the image when the column
+    /// is not decoded yet, so a change of one row decodes only the columns
+    /// it touches).
+    pub fn holds_value(&self, row: usize) -> bool {
+        match (self.column.get(), &self.image) {
+            (Some(column), _) => column.cell(row) != Cell::Missing,
+            (None, Some(image)) => image.holds_value(row),
+            (None, None) => false,
+        }
+    }
+
+    /// Whether the column has been decoded (or was never an image).
+    pub fn is_decoded(&self) -> bool {
+        self.column.get().is_some()
+    }
+}
+
 /// All entities of one kind.
 #[derive(Debug, Default)]
 pub struct Table {
     /// By row: the entity's id (kept after removal, for history).
     pub ids: Vec<Box<str>>,
     pub alive: FixedBitSet,
-    pub columns: HashMap<String, Column>,
+    columns: HashMap<String, ColumnSlot>,
     index: RowIndex,
     /// Rows [`Table::reserve`] made room for.
     expected_rows: usize,
@@ -213,7 +284,7 @@ impl Table {
     pub fn from_parts(
         ids: Vec<Box<str>>,
         alive: FixedBitSet,
-        columns: HashMap<String, Column>,
+        columns: HashMap<String, ColumnSlot>,
         index: RowIndex,
     ) -> Table {
         Table {
@@ -226,12 +297,23 @@ impl Table {
         }
     }
 
-    /// Builds now the hash indexes that are otherwise built on their first
-    /// lookup (the ids', every column's texts').
+    /// Decodes every column still in an image and builds now the hash
+    /// indexes that are otherwise built on their first lookup (the ids',
+    /// every column's texts'), so no later read pays for either.
     pub fn build_indexes(&self) {
         self.row_of("");
-        for column in self.columns.values() {
-            column.dictionary.find("");
+        for slot in self.columns.values() {
+            slot.get().dictionary.find("");
+        }
+    }
+
+    /// Lets go of the image bytes of decoded columns (the snapshot file's
+    /// buffer is freed once no column holds it).
+    pub fn release_images(&mut self) {
+        for slot in self.columns.values_mut() {
+            if slot.is_decoded() {
+                slot.image = None;
+            }
         }
     }
 
@@ -257,8 +339,8 @@ impl Table {
             &self.alive,
             rows.saturating_sub(self.index.len()),
         );
-        for column in self.columns.values_mut() {
-            column.reserve(rows);
+        for slot in self.columns.values_mut() {
+            slot.get_mut().reserve(rows);
         }
     }
 
@@ -309,20 +391,17 @@ impl Table {
         self.alive.insert(index);
         // A row that held an entity starts empty again.
         if was_alive {
-            for column in self.columns.values_mut() {
-                if column.cell(index) != Cell::Missing {
-                    column.set(index, None);
-                }
-            }
+            self.clear_row(index);
         }
         for (name, value) in properties {
             match self.columns.get_mut(name) {
-                Some(column) => column.set(index, Some(value)),
+                Some(slot) => slot.get_mut().set(index, Some(value)),
                 None => {
                     let mut column = Column::default();
                     column.reserve(self.expected_rows);
                     column.set(index, Some(value));
-                    self.columns.insert(name.to_string(), column);
+                    self.columns
+                        .insert(name.to_string(), ColumnSlot::decoded(column));
                 }
             }
         }
@@ -338,22 +417,44 @@ impl Table {
         }
         self.alive.set(index, false);
         self.index.remove(&self.ids, &self.alive, row);
-        for column in self.columns.values_mut() {
-            if column.cell(index) != Cell::Missing {
-                column.set(index, None);
+        self.clear_row(index);
+    }
+
+    /// Empties a row's cells; a column decodes (and leaves its image) only
+    /// when the row has a value in it.
+    fn clear_row(&mut self, index: usize) {
+        for slot in self.columns.values_mut() {
+            if slot.holds_value(index) {
+                slot.get_mut().set(index, None);
             }
         }
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.get(name)
+        self.columns.get(name).map(ColumnSlot::get)
+    }
+
+    /// Every column with its name, in no order (each decoded as it comes).
+    pub fn columns(&self) -> impl Iterator<Item = (&String, &Column)> {
+        self.columns.iter().map(|(name, slot)| (name, slot.get()))
+    }
+
+    /// Every column's slot with its name, in no order, decoded or not.
+    pub fn column_slots(&self) -> impl Iterator<Item = (&String, &ColumnSlot)> {
+        self.columns.iter()
+    }
+
+    /// Takes a column out of the table (a test's way to get one built).
+    #[cfg(test)]
+    pub fn take_column(&mut self, name: &str) -> Option<Column> {
+        let mut slot = self.columns.remove(name)?;
+        Some(std::mem::take(slot.get_mut()))
     }
 
     /// Every property of a row, as values.
     pub fn properties(&self, row: u32) -> Properties {
         let index = row as usize;
-        self.columns
-            .iter()
+        self.columns()
             .filter_map(|(name, column)| {
                 column.value(column.cell(index)).map(|v| (name.clone(), v))
             })

@@ -64,6 +64,11 @@ impl Snapshot {
     pub fn image(&self) -> &[u8] {
         &self.bytes[self.image.clone()]
     }
+
+    /// The file's bytes and where the image lies in them.
+    pub fn into_parts(self) -> (Vec<u8>, std::ops::Range<usize>) {
+        (self.bytes, self.image)
+    }
 }
 
 fn header(stamp: &Stamp) -> Vec<u8> {

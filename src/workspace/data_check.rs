@@ -66,8 +66,7 @@ impl Workspace {
     pub fn property_names(&self, kind: EntityKind) -> Vec<String> {
         let table = self.engine.table(kind);
         let mut names: Vec<String> = table
-            .columns
-            .iter()
+            .columns()
             .filter(|(_, column)| column.has_values())
             .map(|(name, _)| name.clone())
             .collect();

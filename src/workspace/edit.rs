@@ -665,8 +665,7 @@ impl Workspace {
     pub fn property_types(&self, kind: EntityKind) -> Vec<(String, String)> {
         let table = self.engine.table(kind);
         let mut names: Vec<(String, String)> = table
-            .columns
-            .iter()
+            .columns()
             .map(|(name, column)| (name.clone(), crate::engine::type_label(column)))
             .collect();
         names.push(("id".to_string(), "text".to_string()));

@@ -243,8 +243,7 @@ impl Workspace {
 fn columns_of(workspace: &Workspace, kind: EntityKind, prefix: &str) -> Vec<PropertyInfo> {
     let table = workspace.engine.table(kind);
     let mut found: Vec<PropertyInfo> = table
-        .columns
-        .iter()
+        .columns()
         .filter_map(|(name, column)| {
             // One pass over the column for both (a million rows: ~3 ms).
             let counts = column.type_counts();

@@ -8,6 +8,8 @@
 //! Not here: the file's format (`store::snapshot`), the image's
 //! (`engine::image`).
 
+use std::sync::Arc;
+
 use crate::engine::{Engine, Touched};
 use crate::model::{EntityKind, property_pairs};
 use crate::store::snapshot::{self, Refusal};
@@ -31,10 +33,13 @@ pub(super) fn load_tables(
     now: i64,
 ) -> Result<(Engine, TablesFrom), WorkspaceError> {
     let refusal = match snapshot::read(store.path(), stamp) {
-        Ok(file) => match Engine::from_image(now, file.image()) {
-            Ok(engine) => return Ok((engine, TablesFrom::Snapshot)),
-            Err(error) => Refusal::Damaged(error.to_string()),
-        },
+        Ok(file) => {
+            let (bytes, image) = file.into_parts();
+            match Engine::from_image(now, Arc::new(bytes), image) {
+                Ok(engine) => return Ok((engine, TablesFrom::Snapshot)),
+                Err(error) => Refusal::Damaged(error.to_string()),
+            }
+        }
         Err(refusal) => refusal,
     };
     Ok((
@@ -60,11 +65,13 @@ fn decode_tables(store: &Store, now: i64) -> Result<Engine, StoreError> {
 }
 
 impl Workspace {
-    /// Builds the lookups a session of keys will use (the UI after it
-    /// opened): otherwise its first key that finds an id or a text would
-    /// build one of a million entries.
-    pub fn prepare_for_a_session(&self) {
+    /// Decodes every column and builds the lookups a session of keys will
+    /// use (the UI after it opened): otherwise its first key that finds an
+    /// id or a text would build one of a million entries, or decode a
+    /// column. The snapshot's buffer is let go of after.
+    pub fn prepare_for_a_session(&mut self) {
         self.engine.build_indexes();
+        self.engine.release_images();
     }
 
     /// Where this workspace's tables came from at open.

@@ -150,7 +150,7 @@ mod tests {
             let properties: Vec<(&str, &Value)> = value.iter().map(|v| ("p", v)).collect();
             table.put(row as u32, &format!("e{row}"), properties.into_iter());
         }
-        std::mem::take(table.columns.get_mut("p").expect("the column"))
+        table.take_column("p").expect("the column")
     }
 
     #[test]
