@@ -10,10 +10,27 @@ const BIN: &str = env!("CARGO_BIN_EXE_segscope");
 const NOW: &str = "2024-06-15T12:00:00Z";
 
 /// Every command that only reads, with arguments that make it answer.
-const READS: [&[&str]; 12] = [
+const READS: [&[&str]; 14] = [
     &["segments"],
     &["segments", "--format", "json"],
     &["query", "--kind", "users", "sessions_30d >= 10"],
+    // Ids only: segments are evaluated only when the condition reads them.
+    &[
+        "query",
+        "--kind",
+        "users",
+        "sessions_30d >= 10",
+        "--format",
+        "ids",
+    ],
+    &[
+        "query",
+        "--kind",
+        "users",
+        "in segment \"Active\"",
+        "--format",
+        "ids",
+    ],
     &["show", "--kind", "users", "u3"],
     &["export", "--kind", "users"],
     &["export", "--kind", "accounts", "--format", "csv"],

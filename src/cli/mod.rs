@@ -336,23 +336,39 @@ impl Global {
     /// that read, or change what is there, never create an empty one (a
     /// mistyped `--db` would otherwise leave a file and answer "nothing").
     pub fn open_existing(&self, record: bool) -> Result<CommandWorkspace, CliError> {
+        self.open_at(self.existing_db_path()?, record)
+    }
+
+    /// Opens the existing database to query properties (see
+    /// [`Workspace::open_to_query`]).
+    pub fn open_to_query(&self) -> Result<CommandWorkspace, CliError> {
+        let path = self.existing_db_path()?;
+        let workspace = Workspace::open_to_query(path, self.open_options(false))?;
+        Ok(CommandWorkspace(Some(workspace)))
+    }
+
+    fn existing_db_path(&self) -> Result<&Path, CliError> {
         let path = self.db_path();
         if !crate::workspace::database_exists(path) {
             return Err(CliError::NoDatabase {
                 path: path.to_path_buf(),
             });
         }
-        self.open_at(path, record)
+        Ok(path)
+    }
+
+    fn open_options(&self, record: bool) -> OpenOptions {
+        OpenOptions {
+            now: self.now,
+            wait: self.wait.map(Duration::from_secs),
+            record,
+        }
     }
 
     /// Opens the workspace at `path`: for changes when `record`, else for
     /// reading only (nothing written to the file).
     pub fn open_at(&self, path: &Path, record: bool) -> Result<CommandWorkspace, CliError> {
-        let options = OpenOptions {
-            now: self.now,
-            wait: self.wait.map(Duration::from_secs),
-            record,
-        };
+        let options = self.open_options(record);
         let workspace = if record {
             Workspace::open(path, options)?
         } else {

@@ -49,7 +49,17 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> Outcome {
-    let workspace = global.open_existing(false)?;
+    let format = EntityFormat::or_default(args.format);
+    // Printing ids reads no entity's `segments`: only the segments the
+    // condition names need evaluating as of --now.
+    let workspace = match (&args.condition, args.kind) {
+        (Some(condition), Some(kind)) if format == EntityFormat::Ids => {
+            let mut workspace = global.open_to_query()?;
+            workspace.evaluate_segments_read_by(kind.into(), condition);
+            workspace
+        }
+        _ => global.open_existing(false)?,
+    };
     let (matching, kind, columns, what) = match (&args.view, args.kind, &args.condition) {
         (Some(name), _, _) => {
             let (rows, view, columns) = view_rows(&workspace, name, args.columns.clone())?;
@@ -68,7 +78,6 @@ pub fn run(global: &Global, args: Args) -> Outcome {
         // clap requires a kind and a condition without --view.
         _ => return Err(CliError::InvalidCondition),
     };
-    let format = EntityFormat::or_default(args.format);
     if format == EntityFormat::Ids {
         // Only the ids: nothing else of an entity is read.
         let rows = matching.page(0, args.limit.unwrap_or(usize::MAX));

@@ -8,6 +8,7 @@
 //! its account's for aggregates, and its account's users' where they read the
 //! account. The engine knows no storage and no terminal.
 
+mod at_open;
 mod evaluate;
 mod explain;
 mod image;
@@ -104,6 +105,9 @@ pub struct Engine {
     by_folded_name: HashMap<String, usize>,
     /// Playbook triggers by folded name.
     triggers_by_folded_name: HashMap<String, usize>,
+    /// Segments whose evaluation at open was put off (empty: none); see
+    /// [`Engine::defer_at_open`].
+    deferred: Vec<bool>,
 }
 
 impl Engine {
@@ -120,6 +124,7 @@ impl Engine {
             by_name: Vec::new(),
             by_folded_name: HashMap::new(),
             triggers_by_folded_name: HashMap::new(),
+            deferred: Vec::new(),
         }
     }
 
@@ -304,6 +309,7 @@ impl Engine {
             });
         }
         let order = dependency_order(&compiled)?;
+        self.deferred.clear();
         self.members = compiled
             .iter_mut()
             .map(|segment| {
@@ -422,26 +428,6 @@ impl Engine {
         Ok(deltas)
     }
 
-    /// Evaluates, after [`Engine::install_segments`] with the members the
-    /// store recorded with the data, what those members cannot answer: the
-    /// segments whose conditions read relative times (they move with
-    /// `now`), read the whole `segments` list, were given no members, or
-    /// read a segment evaluated here — and every playbook trigger. The
-    /// others' stored members are what evaluating them would give: the
-    /// store commits data and members together.
-    pub fn reevaluate_at_open(&mut self) -> Vec<MembershipDelta> {
-        let mut which = vec![false; self.segments.len()];
-        for &index in &self.order {
-            let segment = &self.segments[index];
-            which[index] = segment.spec.trigger
-                || segment.moves_with_time
-                || !segment.given_members
-                || segment.plan.reads_all_segments()
-                || segment.references.iter().any(|&read| which[read]);
-        }
-        self.reevaluate(&which)
-    }
-
     /// Evaluates every segment in full and returns what changed.
     pub fn reevaluate_all(&mut self) -> Vec<MembershipDelta> {
         let all = vec![true; self.segments.len()];
@@ -472,6 +458,9 @@ impl Engine {
                 });
             }
             self.members[index] = fresh;
+            if let Some(deferred) = self.deferred.get_mut(index) {
+                *deferred = false;
+            }
         }
         deltas
     }
@@ -651,30 +640,40 @@ impl Engine {
 
     /// The rows of `kind` matching a standalone condition, evaluated with
     /// the current segments and `now`.
-    pub fn query(
-        &self,
-        kind: EntityKind,
-        condition: &Condition,
-    ) -> Result<FixedBitSet, CompileError> {
+    /// A condition of `kind` compiled against the installed segments.
+    fn compile_query(&self, kind: EntityKind, condition: &Condition) -> Result<Plan, CompileError> {
         let lookup = |name: &str| {
             self.by_folded_name
                 .get(&fold_name(name))
                 .map(|&index| (index, self.kinds[index]))
         };
-        let compiler = Compiler::new(self.now, &lookup);
-        let plan = compiler.compile(condition, kind)?;
+        Compiler::new(self.now, &lookup).compile(condition, kind)
+    }
+
+    pub fn query(
+        &self,
+        kind: EntityKind,
+        condition: &Condition,
+    ) -> Result<FixedBitSet, CompileError> {
+        let plan = self.compile_query(kind, condition)?;
+        if self.reads_deferred(&plan) {
+            return Err(CompileError(
+                "this condition reads segments that were not evaluated at open".to_string(),
+            ));
+        }
         Ok(self.world().bulk(&plan, kind))
     }
 
     /// The members of a segment (by name, ignoring case).
     pub fn members(&self, name: &str) -> Option<(EntityKind, &FixedBitSet)> {
-        self.by_folded_name
-            .get(&fold_name(name))
-            .map(|&index| (self.kinds[index], &self.members[index]))
+        let index = *self.by_folded_name.get(&fold_name(name))?;
+        debug_assert!(!self.is_deferred(index), "{name} was not evaluated");
+        Some((self.kinds[index], &self.members[index]))
     }
 
     /// The computed `segments` of a row: names in byte order.
     pub fn segments_of(&self, kind: EntityKind, row: u32) -> Vec<String> {
+        debug_assert!(!self.deferred.contains(&true), "segments not evaluated");
         self.world()
             .segment_names(kind, row)
             .map(str::to_string)
@@ -693,9 +692,9 @@ impl Engine {
     /// The rows that satisfy a playbook's trigger now (by name, ignoring
     /// case), as last evaluated.
     pub fn trigger_matches(&self, name: &str) -> Option<(EntityKind, &FixedBitSet)> {
-        self.triggers_by_folded_name
-            .get(&fold_name(name))
-            .map(|&index| (self.kinds[index], &self.members[index]))
+        let index = *self.triggers_by_folded_name.get(&fold_name(name))?;
+        debug_assert!(!self.is_deferred(index), "{name} was not evaluated");
+        Some((self.kinds[index], &self.members[index]))
     }
 }
 

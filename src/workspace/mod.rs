@@ -195,7 +195,7 @@ pub fn clock_now() -> i64 {
 impl Workspace {
     pub fn open(path: &Path, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
         let store = Store::open(path, options.wait)?;
-        Workspace::over(store, options)
+        Workspace::over(store, options, AtOpen::Evaluate)
     }
 
     /// Opens an existing database for reading only: nothing is written to
@@ -203,21 +203,52 @@ impl Workspace {
     /// change asked of it fails. Read commands open this way.
     pub fn open_read_only(path: &Path, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
         let store = Store::open_read_only(path, options.wait)?;
-        Workspace::over(
-            store,
-            OpenOptions {
-                record: false,
-                ..options
-            },
-        )
+        let options = OpenOptions {
+            record: false,
+            ..options
+        };
+        Workspace::over(store, options, AtOpen::Evaluate)
     }
 
-    fn over(store: Store, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
+    /// Opens an existing database for reading only, to query properties:
+    /// the segments that stored members cannot answer as of `now` (those
+    /// that move with time, playbook triggers) are not evaluated until
+    /// [`Workspace::evaluate_segments_read_by`] finds a condition that
+    /// reads them. Until then only [`Workspace::query`] and what reads no
+    /// segment (ids, properties without `segments`) may be asked.
+    pub fn open_to_query(path: &Path, options: OpenOptions) -> Result<Workspace, WorkspaceError> {
+        let store = Store::open_read_only(path, options.wait)?;
+        let options = OpenOptions {
+            record: false,
+            ..options
+        };
+        Workspace::over(store, options, AtOpen::Defer)
+    }
+
+    /// Evaluates what [`Workspace::open_to_query`] put off if the condition
+    /// reads any of it (`in segment`, `segments`), so that querying it
+    /// answers as of `now`; a condition with errors evaluates nothing.
+    pub fn evaluate_segments_read_by(&mut self, kind: crate::model::EntityKind, condition: &str) {
+        let Ok(condition) = self.check_condition(kind, condition) else {
+            return;
+        };
+        if self.engine.condition_reads_deferred(kind, &condition) {
+            let deltas = self.engine.settle_deferred();
+            self.moved_at_open = changes::summarize(&deltas);
+            self.unrecorded = deltas;
+        }
+    }
+
+    fn over(
+        store: Store,
+        options: OpenOptions,
+        at_open: AtOpen,
+    ) -> Result<Workspace, WorkspaceError> {
         let now = options.now.unwrap_or_else(clock_now);
         let stamp = store.stamp()?;
         let (engine, tables_from) = snapshot::load_tables(&store, &stamp, now)?;
         let snapshot_stamp = (tables_from == TablesFrom::Snapshot).then_some(stamp);
-        let (engine, registry, deltas) = with_segments(engine, &store)?;
+        let (engine, registry, deltas) = with_segments(engine, &store, at_open)?;
         let mut workspace = Workspace {
             store,
             engine,
@@ -356,7 +387,15 @@ fn build_engine(
     now: i64,
 ) -> Result<(Engine, Registry, Vec<MembershipDelta>), WorkspaceError> {
     let (engine, _) = snapshot::load_tables(store, &store.stamp()?, now)?;
-    with_segments(engine, store)
+    with_segments(engine, store, AtOpen::Evaluate)
+}
+
+/// Whether opening evaluates what stored members cannot answer, or puts it
+/// off ([`Workspace::open_to_query`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AtOpen {
+    Evaluate,
+    Defer,
 }
 
 /// The engine with the store's segments and playbooks installed, their
@@ -365,6 +404,7 @@ fn build_engine(
 fn with_segments(
     mut engine: Engine,
     store: &Store,
+    at_open: AtOpen,
 ) -> Result<(Engine, Registry, Vec<MembershipDelta>), WorkspaceError> {
     let registry = Registry::new(store.definitions()?)?;
     let specs = registry.specs(&store.disabled_playbooks()?);
@@ -385,6 +425,12 @@ fn with_segments(
                 .and_then(Option::take)
         })
         .map_err(|error| WorkspaceError::Definitions(error.to_string()))?;
-    let deltas = engine.reevaluate_at_open();
+    let deltas = match at_open {
+        AtOpen::Evaluate => engine.reevaluate_at_open(),
+        AtOpen::Defer => {
+            engine.defer_at_open();
+            Vec::new()
+        }
+    };
     Ok((engine, registry, deltas))
 }
