@@ -2,6 +2,8 @@
 //! for one row (incremental updates). Both read the same columns through the
 //! same [`ValueTest`]s, so they cannot disagree on what a predicate means.
 
+use std::sync::OnceLock;
+
 use fixedbitset::FixedBitSet;
 
 use super::links::Links;
@@ -17,7 +19,8 @@ use crate::model::ast::AggregateFunction;
 pub struct World<'a> {
     pub users: &'a Table,
     pub accounts: &'a Table,
-    pub links: &'a Links,
+    /// Built on first use (see `Engine::links`).
+    pub links: &'a OnceLock<Links>,
     pub members: &'a [FixedBitSet],
     pub segment_kinds: &'a [EntityKind],
     /// Segment indexes in name order, for the computed `segments` list.
@@ -25,6 +28,11 @@ pub struct World<'a> {
 }
 
 impl World<'_> {
+    fn links(&self) -> &Links {
+        self.links
+            .get_or_init(|| Links::of_tables(self.users, self.accounts))
+    }
+
     pub fn table(&self, kind: EntityKind) -> &Table {
         match kind {
             EntityKind::Users => self.users,
@@ -99,13 +107,13 @@ impl World<'_> {
             Plan::Or(parts) => parts.iter().any(|part| self.row(part, kind, row)),
             Plan::Not(inner) => !self.row(inner, kind, row),
             Plan::Property(property) if property.on_account && kind == EntityKind::Users => self
-                .links
+                .links()
                 .account_of(row)
                 .is_some_and(|account| self.property_row(property, EntityKind::Accounts, account)),
             Plan::Property(property) => self.property_row(property, kind, row),
             Plan::InSegment(index) => self.members[*index].contains(row as usize),
             Plan::AccountInSegment(index) => self
-                .links
+                .links()
                 .account_of(row)
                 .is_some_and(|account| self.members[*index].contains(account as usize)),
             Plan::Aggregate(aggregate) => self.aggregate_row(aggregate, row),
@@ -120,7 +128,7 @@ impl World<'_> {
     ) -> FixedBitSet {
         let mut result = FixedBitSet::with_capacity(self.users.rows());
         for user in within.ones() {
-            if let Some(account) = self.links.account_of(user as u32)
+            if let Some(account) = self.links().account_of(user as u32)
                 && account_bits.contains(account as usize)
             {
                 result.insert(user);
@@ -219,7 +227,7 @@ impl World<'_> {
             .as_deref()
             .and_then(|name| self.users.column(name));
         for user in counted.ones() {
-            if let Some(account) = self.links.account_of(user as u32) {
+            if let Some(account) = self.links().account_of(user as u32) {
                 let cell = column.map_or(Cell::Missing, |c| c.cell(user));
                 totals[account as usize].add(cell, &aggregate.rhs);
             }
@@ -252,7 +260,7 @@ impl World<'_> {
             .as_deref()
             .and_then(|name| self.users.column(name));
         let id = &self.accounts.ids[account as usize];
-        for &user in self.links.users_of(id) {
+        for &user in self.links().users_of(id) {
             if !self.users.is_alive(user) {
                 continue;
             }

@@ -11,7 +11,8 @@
 //! Columns are not built at open: each keeps its checked bytes
 //! ([`ColumnImage`]) and is decoded when first read, and written back as
 //! those bytes while it has not changed.
-//! The user → account links are rebuilt from the tables; segments are not
+//! The user → account links are rebuilt from the tables when first needed
+//! (`Links::of_tables`); segments are not
 //! in an image (their members come from the store, their plans from the
 //! definitions). Not here: the file around an image, its stamp and
 //! checksum (`store::snapshot`).
@@ -22,10 +23,9 @@ use std::sync::Arc;
 
 use fixedbitset::FixedBitSet;
 
+use super::Engine;
 use super::strings::{self, RowIndex, StringTable};
 use super::table::{Cell, Column, ColumnSlot, Dictionary, Table};
-use super::{Engine, links::Links};
-use crate::model::ACCOUNT_ID;
 
 /// Why an image was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,41 +183,13 @@ impl Engine {
             ));
         }
         let mut engine = Engine::new(now);
-        engine.links = links_of(&users, &accounts);
+        // Built from the tables when first needed (a query of properties
+        // never needs them).
+        engine.links = std::sync::OnceLock::new();
         engine.users = users;
         engine.accounts = accounts;
         Ok(engine)
     }
-}
-
-/// The user → account links the tables imply: what loading them entity by
-/// entity would have built.
-fn links_of(users: &Table, accounts: &Table) -> Links {
-    let mut links = Links::default();
-    links.reserve_users(users.rows());
-    for row in accounts.alive.ones() {
-        links.set_account(&accounts.ids[row], Some(row as u32));
-    }
-    let Some(column) = users.column(ACCOUNT_ID) else {
-        return links;
-    };
-    // Each distinct account id is looked up once, not once per user.
-    let mut link_codes: Vec<Option<u32>> = vec![None; column.dictionary.len()];
-    for row in users.alive.ones() {
-        let Cell::Text(text) = column.cell(row) else {
-            continue;
-        };
-        let code = match link_codes[text as usize] {
-            Some(code) => code,
-            None => {
-                let code = links.code(column.dictionary.text(text));
-                link_codes[text as usize] = Some(code);
-                code
-            }
-        };
-        links.link_new_user(row as u32, code);
-    }
-    links
 }
 
 // ---------------------------------------------------------------- reading
@@ -547,6 +519,7 @@ impl<'a> Reader<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::links::Links;
     use super::*;
     use crate::model::{EntityKind, Scalar, Value};
 
@@ -607,17 +580,38 @@ mod tests {
         let bytes = image_of(&engine);
         let len = bytes.len();
         let read = Engine::from_image(0, Arc::new(bytes.clone()), 0..len).unwrap();
-        // Only what the links are made of is decoded at open.
-        let decoded: Vec<&String> = (read.users.column_slots())
+        // Nothing is decoded at open, not even what links are made of.
+        let decoded = (read.users.column_slots())
             .chain(read.accounts.column_slots())
             .filter(|(_, slot)| slot.is_decoded())
-            .map(|(name, _)| name)
-            .collect();
-        assert_eq!(decoded, ["account_id"]);
+            .count();
+        assert_eq!(decoded, 0);
+        assert!(read.links.get().is_none());
         // Unread columns are copied through as they are.
         assert_eq!(image_of(&read), bytes);
         assert_eq!(every_property(&read), every_property(&engine));
         assert_eq!(image_of(&read), bytes);
+    }
+
+    /// A user moved to another account in an engine whose links are still
+    /// to be built: they are built of the tables before the move, so the
+    /// account left is touched (its aggregates change) and no longer lists
+    /// the user.
+    #[test]
+    fn moving_a_user_before_the_links_are_built_touches_the_account_left() {
+        let bytes = image_of(&engine());
+        let len = bytes.len();
+        let mut read = Engine::from_image(0, Arc::new(bytes), 0..len).unwrap();
+        let account = |id: &str| Value::Scalar(Scalar::String(id.to_string()));
+        let moved = [("account_id", account("a2"))];
+        let mut touched = super::super::Touched::default();
+        let pairs = moved.iter().map(|(name, value)| (*name, value));
+        read.load(EntityKind::Users, 0, "u1", pairs, &mut touched);
+        assert!(touched.aggregate_accounts.contains(&0), "{touched:?}");
+        assert!(touched.aggregate_accounts.contains(&1), "{touched:?}");
+        assert_eq!(read.account_of(0), Some(1));
+        assert!(read.users_of_account(0).is_empty());
+        assert_eq!(read.users_of_account(1), [0]);
     }
 
     /// Each byte of an image changed: refused at open, or every column of
@@ -637,7 +631,7 @@ mod tests {
                     Ok(read) => {
                         accepted += 1;
                         every_property(&read);
-                        let _ = links_of(&read.users, &read.accounts);
+                        let _ = Links::of_tables(&read.users, &read.accounts);
                     }
                 }
             }

@@ -4,6 +4,8 @@
 //! are interned: a million users name a hundred thousand accounts.
 
 use super::strings::StringTable;
+use super::table::{Cell, Table};
+use crate::model::ACCOUNT_ID;
 
 #[derive(Debug, Default)]
 pub struct Links {
@@ -21,6 +23,36 @@ pub struct Links {
 }
 
 impl Links {
+    /// The user → account links the tables imply: what loading them entity by
+    /// entity would have built.
+    pub fn of_tables(users: &Table, accounts: &Table) -> Links {
+        let mut links = Links::default();
+        links.reserve_users(users.rows());
+        for row in accounts.alive.ones() {
+            links.set_account(&accounts.ids[row], Some(row as u32));
+        }
+        let Some(column) = users.column(ACCOUNT_ID) else {
+            return links;
+        };
+        // Each distinct account id is looked up once, not once per user.
+        let mut link_codes: Vec<Option<u32>> = vec![None; column.dictionary.len()];
+        for row in users.alive.ones() {
+            let Cell::Text(text) = column.cell(row) else {
+                continue;
+            };
+            let code = match link_codes[text as usize] {
+                Some(code) => code,
+                None => {
+                    let code = links.code(column.dictionary.text(text));
+                    link_codes[text as usize] = Some(code);
+                    code
+                }
+            };
+            links.link_new_user(row as u32, code);
+        }
+        links
+    }
+
     /// Room for `users` user rows in all, if the memory is there (a hint).
     pub fn reserve_users(&mut self, users: usize) {
         let _ = self

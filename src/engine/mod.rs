@@ -21,6 +21,7 @@ mod time;
 mod value_test;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fixedbitset::FixedBitSet;
 
@@ -93,7 +94,9 @@ pub struct Engine {
     now: i64,
     users: Table,
     accounts: Table,
-    links: Links,
+    /// Built from the tables on first use when the engine was opened from
+    /// a snapshot's image; kept up to date by every load after.
+    links: OnceLock<Links>,
     segments: Vec<CompiledSegment>,
     members: Vec<FixedBitSet>,
     kinds: Vec<EntityKind>,
@@ -116,7 +119,7 @@ impl Engine {
             now,
             users: Table::default(),
             accounts: Table::default(),
-            links: Links::default(),
+            links: OnceLock::from(Links::default()),
             segments: Vec::new(),
             members: Vec::new(),
             kinds: Vec::new(),
@@ -151,7 +154,7 @@ impl Engine {
     pub fn reserve(&mut self, kind: EntityKind, rows: usize) {
         self.table_mut(kind).reserve(rows);
         if kind == EntityKind::Users {
-            self.links.reserve_users(rows);
+            self.links_mut().reserve_users(rows);
         }
     }
 
@@ -162,7 +165,7 @@ impl Engine {
         std::thread::scope(|scope| {
             scope.spawn(|| self.users.build_indexes());
             self.accounts.build_indexes();
-            self.links.build_index();
+            self.links().build_index();
         });
     }
 
@@ -179,18 +182,30 @@ impl Engine {
 
     /// The account row of a user, if the user's `account_id` names one.
     pub fn account_of(&self, user: u32) -> Option<u32> {
-        self.links.account_of(user)
+        self.links().account_of(user)
     }
 
     /// The user rows whose `account_id` is this account's id.
     pub fn users_of_account(&self, account: u32) -> Vec<u32> {
         let id = &self.accounts.ids[account as usize];
-        self.links
+        self.links()
             .users_of(id)
             .iter()
             .copied()
             .filter(|&user| self.users.is_alive(user))
             .collect()
+    }
+
+    /// The user → account links (built from the tables now if they are not
+    /// yet).
+    fn links(&self) -> &Links {
+        self.links
+            .get_or_init(|| Links::of_tables(&self.users, &self.accounts))
+    }
+
+    fn links_mut(&mut self) -> &mut Links {
+        self.links();
+        self.links.get_mut().expect("built just above")
     }
 
     fn world(&self) -> World<'_> {
@@ -218,6 +233,9 @@ impl Engine {
         properties: impl Iterator<Item = (&'p str, &'p Value)> + Clone,
         touched: &mut Touched,
     ) {
+        // Links built from the tables must be of the tables before this
+        // change, which then moves them.
+        self.links();
         self.table_mut(kind).put(row, id, properties.clone());
         match kind {
             EntityKind::Users => {
@@ -225,13 +243,13 @@ impl Engine {
                     .into_iter()
                     .find(|(name, _)| *name == ACCOUNT_ID)
                     .and_then(|(_, value)| value.as_str());
-                let (previous, account_row) = self.links.set_user(row, account_id);
+                let (previous, account_row) = self.links_mut().set_user(row, account_id);
                 touched.users.push(row);
                 touched.aggregate_accounts.extend(previous);
                 touched.aggregate_accounts.extend(account_row);
             }
             EntityKind::Accounts => {
-                self.links.set_account(id, Some(row));
+                self.links_mut().set_account(id, Some(row));
                 touched.accounts.push(row);
             }
         }
@@ -243,16 +261,17 @@ impl Engine {
         if !self.table(kind).is_alive(row) {
             return touched;
         }
+        self.links();
         self.table_mut(kind).remove(row);
         match kind {
             EntityKind::Users => {
-                let (previous, _) = self.links.set_user(row, None);
+                let (previous, _) = self.links_mut().set_user(row, None);
                 touched.users.push(row);
                 touched.aggregate_accounts.extend(previous);
             }
             EntityKind::Accounts => {
                 let id = self.accounts.ids[row as usize].clone();
-                self.links.set_account(&id, None);
+                self.links_mut().set_account(&id, None);
                 touched.accounts.push(row);
             }
         }
@@ -552,14 +571,14 @@ impl Engine {
         let mut users_of_touched_accounts = Vec::new();
         for &account in &touched.accounts {
             let id = &self.accounts.ids[account as usize];
-            users_of_touched_accounts.extend_from_slice(self.links.users_of(id));
+            users_of_touched_accounts.extend_from_slice(self.links().users_of(id));
         }
         let mut aggregate_accounts = touched.aggregate_accounts.clone();
         aggregate_accounts.extend(
             touched
                 .users
                 .iter()
-                .filter_map(|&u| self.links.account_of(u)),
+                .filter_map(|&u| self.links().account_of(u)),
         );
 
         let mut deltas = Vec::new();
@@ -587,14 +606,14 @@ impl Engine {
                     (EntityKind::Users, EntityKind::Accounts) => {
                         for &account in &changed[reference] {
                             let id = &self.accounts.ids[account as usize];
-                            rows.extend_from_slice(self.links.users_of(id));
+                            rows.extend_from_slice(self.links().users_of(id));
                         }
                     }
                     (EntityKind::Accounts, EntityKind::Users) => {
                         rows.extend(
                             changed[reference]
                                 .iter()
-                                .filter_map(|&u| self.links.account_of(u)),
+                                .filter_map(|&u| self.links().account_of(u)),
                         );
                     }
                     _ => rows.extend(&changed[reference]),
