@@ -465,3 +465,45 @@ proptest! {
         prop_assert_eq!(from_scratch(&path), last);
     }
 }
+
+/// A reader's snapshot is mapped, its columns decoded as they are read:
+/// another process that commits and writes the next snapshot (renamed over
+/// the one mapped) changes nothing of what the reader answers.
+#[test]
+fn a_reader_keeps_answering_from_its_snapshot_when_a_writer_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let mut workspace = seeded(&path);
+    workspace.save_snapshot().unwrap();
+    let before = answers(&workspace);
+    drop(workspace);
+    let reader = Workspace::open_read_only(&path, options()).unwrap();
+    assert_eq!(reader.tables_from(), &TablesFrom::Snapshot);
+    let replaced_at = std::fs::metadata(snapshot_of(&path)).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_segscope"))
+        .arg("--db")
+        .arg(&path)
+        .args(["--now", "2024-06-15T12:00:00Z"])
+        .args(["set", "--kind", "users", "u1", "sessions=0", "name=\"Zed\""])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    use std::os::unix::fs::MetadataExt;
+    let now_there = std::fs::metadata(snapshot_of(&path)).unwrap();
+    assert_ne!(
+        replaced_at.ino(),
+        now_there.ino(),
+        "the writer renamed a new one in"
+    );
+    // Every column is decoded only now, from the mapping of the old file.
+    assert_eq!(answers(&reader), before);
+    drop(reader);
+    let (from, after) = reopened(&path);
+    assert_eq!(from, TablesFrom::Snapshot);
+    assert_ne!(after, before);
+    assert_eq!(after, from_scratch(&path));
+}

@@ -27,6 +27,10 @@ use super::Engine;
 use super::strings::{self, RowIndex, StringTable};
 use super::table::{Cell, Column, ColumnSlot, Dictionary, Table};
 
+/// The bytes an image lies in (a snapshot file's, mapped or read), shared
+/// by the columns not decoded yet.
+pub type ImageFile = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
 /// Why an image was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageError(pub String);
@@ -164,14 +168,15 @@ impl Engine {
     /// first read; `file` is kept while a column still needs it.
     pub fn from_image(
         now: i64,
-        file: Arc<Vec<u8>>,
+        file: ImageFile,
         image: Range<usize>,
     ) -> Result<Engine, ImageError> {
-        if image.start > image.end || image.end > file.len() {
+        let bytes = (*file).as_ref();
+        if image.start > image.end || image.end > bytes.len() {
             return refused("the image lies outside its file");
         }
         let mut reader = Reader {
-            bytes: &file[..image.end],
+            bytes: &bytes[..image.end],
             at: image.start,
         };
         let users = reader.table("users", &file)?;
@@ -199,7 +204,7 @@ impl Engine {
 /// cannot fail.
 #[derive(Clone)]
 pub struct ColumnImage {
-    file: Arc<Vec<u8>>,
+    file: ImageFile,
     section: Range<usize>,
     /// The cells' tags in `file`: one byte per row.
     tags: Range<usize>,
@@ -214,12 +219,12 @@ impl std::fmt::Debug for ColumnImage {
 impl ColumnImage {
     /// The column's bytes, as an image holds them.
     pub fn bytes(&self) -> &[u8] {
-        &self.file[self.section.clone()]
+        &(*self.file).as_ref()[self.section.clone()]
     }
 
     /// Whether `row` has a value (its tag is not "missing").
     pub fn holds_value(&self, row: usize) -> bool {
-        self.file[self.tags.clone()]
+        (*self.file).as_ref()[self.tags.clone()]
             .get(row)
             .is_some_and(|&tag| tag != TAG_MISSING)
     }
@@ -227,7 +232,7 @@ impl ColumnImage {
     /// The column these bytes hold.
     pub fn decode(&self) -> Column {
         let mut reader = Reader {
-            bytes: &self.file[..self.section.end],
+            bytes: &(*self.file).as_ref()[..self.section.end],
             at: self.section.start,
         };
         match reader.column("a column checked at open") {
@@ -459,7 +464,7 @@ impl<'a> Reader<'a> {
     /// decoded when first read.
     fn check_column(
         &mut self,
-        file: &Arc<Vec<u8>>,
+        file: &ImageFile,
         what: &str,
     ) -> Result<(ColumnImage, usize), ImageError> {
         let start = self.at;
@@ -474,7 +479,7 @@ impl<'a> Reader<'a> {
         Ok((image, rows))
     }
 
-    fn table(&mut self, kind: &str, file: &Arc<Vec<u8>>) -> Result<Table, ImageError> {
+    fn table(&mut self, kind: &str, file: &ImageFile) -> Result<Table, ImageError> {
         let ids: Vec<Box<str>> = self
             .texts(&format!("the {kind}' ids"))?
             .into_iter()

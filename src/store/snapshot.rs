@@ -56,7 +56,7 @@ impl std::fmt::Display for Refusal {
 
 /// A checked snapshot: the file's bytes and where its image lies in them.
 pub struct Snapshot {
-    bytes: Vec<u8>,
+    bytes: SnapshotBytes,
     image: std::ops::Range<usize>,
 }
 
@@ -66,7 +66,7 @@ impl Snapshot {
     }
 
     /// The file's bytes and where the image lies in them.
-    pub fn into_parts(self) -> (Vec<u8>, std::ops::Range<usize>) {
+    pub fn into_parts(self) -> (SnapshotBytes, std::ops::Range<usize>) {
         (self.bytes, self.image)
     }
 }
@@ -82,10 +82,50 @@ fn header(stamp: &Stamp) -> Vec<u8> {
     header
 }
 
+/// The bytes of a snapshot file: mapped from the page cache (no copy, no
+/// fresh pages to zero), or none for an empty file (which cannot be
+/// mapped).
+pub enum SnapshotBytes {
+    Mapped(memmap2::Mmap),
+    Empty,
+}
+
+impl AsRef<[u8]> for SnapshotBytes {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            SnapshotBytes::Mapped(map) => map,
+            SnapshotBytes::Empty => &[],
+        }
+    }
+}
+
+impl std::ops::Deref for SnapshotBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_ref()
+    }
+}
+
+/// The snapshot file's bytes, mapped.
+fn map(path: &Path) -> io::Result<SnapshotBytes> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(SnapshotBytes::Empty);
+    }
+    // SAFETY: a mapped file must not shrink while mapped (its pages would
+    // fault with SIGBUS). segscope never writes a snapshot in place: every
+    // write goes to a temporary file renamed over this one, which leaves
+    // the mapped file whole until the last mapping of it goes. Only
+    // another program truncating the file in place could break this.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    Ok(SnapshotBytes::Mapped(map))
+}
+
 /// Reads the snapshot of `database` if it is whole and of `stamp`.
 pub fn read(database: &Path, stamp: &Stamp) -> Result<Snapshot, Refusal> {
     let path = snapshot_path(database);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match map(&path) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Err(Refusal::Missing),
         Err(error) => return Err(Refusal::Unreadable(crate::os_error::reason(&error))),
