@@ -124,6 +124,31 @@ fn map(path: &Path) -> io::Result<SnapshotBytes> {
 
 /// Reads the snapshot of `database` if it is whole and of `stamp`.
 pub fn read(database: &Path, stamp: &Stamp) -> Result<Snapshot, Refusal> {
+    let (snapshot, checksum) = read_unverified(database, stamp)?;
+    if !checksum.matches(&snapshot.bytes) {
+        return Err(checksum.refusal());
+    }
+    Ok(snapshot)
+}
+
+/// The CRC-32 a snapshot file ends with, to be checked against its bytes.
+pub struct Checksum(u32);
+
+impl Checksum {
+    /// Whether the file's bytes (all of them) are what was written.
+    pub fn matches(&self, file: &[u8]) -> bool {
+        file.len() >= 4 && crc32fast::hash(&file[..file.len() - 4]) == self.0
+    }
+
+    pub fn refusal(&self) -> Refusal {
+        Refusal::Damaged("its checksum does not match".to_string())
+    }
+}
+
+/// The snapshot of `database` if its header, stamp and length are right,
+/// and the checksum its bytes must still match before they are trusted
+/// (checked by the caller, who may check the image beside it).
+pub fn read_unverified(database: &Path, stamp: &Stamp) -> Result<(Snapshot, Checksum), Refusal> {
     let path = snapshot_path(database);
     let bytes = match map(&path) {
         Ok(bytes) => bytes,
@@ -148,13 +173,11 @@ pub fn read(database: &Path, stamp: &Stamp) -> Result<Snapshot, Refusal> {
             trailer - expected.len()
         )));
     }
-    if crc32fast::hash(&bytes[..bytes.len() - 4]) != crc {
-        return Err(Refusal::Damaged("its checksum does not match".to_string()));
-    }
-    Ok(Snapshot {
+    let snapshot = Snapshot {
         image: expected.len()..trailer,
         bytes,
-    })
+    };
+    Ok((snapshot, Checksum(crc)))
 }
 
 /// A writer that counts and checksums what passes through it.

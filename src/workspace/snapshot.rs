@@ -32,12 +32,21 @@ pub(super) fn load_tables(
     stamp: &Stamp,
     now: i64,
 ) -> Result<(Engine, TablesFrom), WorkspaceError> {
-    let refusal = match snapshot::read(store.path(), stamp) {
-        Ok(file) => {
+    let refusal = match snapshot::read_unverified(store.path(), stamp) {
+        Ok((file, checksum)) => {
             let (bytes, image) = file.into_parts();
-            match Engine::from_image(now, Arc::new(bytes), image) {
-                Ok(engine) => return Ok((engine, TablesFrom::Snapshot)),
-                Err(error) => Refusal::Damaged(error.to_string()),
+            let bytes = Arc::new(bytes);
+            // The checksum is summed on a second core while the image is
+            // checked; neither is trusted until both agree.
+            let (summed, engine) = std::thread::scope(|scope| {
+                let summing = scope.spawn(|| checksum.matches(&bytes));
+                let engine = Engine::from_image(now, bytes.clone(), image);
+                (summing.join().unwrap_or(false), engine)
+            });
+            match (summed, engine) {
+                (false, _) => checksum.refusal(),
+                (true, Ok(engine)) => return Ok((engine, TablesFrom::Snapshot)),
+                (true, Err(error)) => Refusal::Damaged(error.to_string()),
             }
         }
         Err(refusal) => refusal,
