@@ -596,6 +596,14 @@ mod tests {
         assert_eq!(image_of(&read), bytes);
         assert_eq!(every_property(&read), every_property(&engine));
         assert_eq!(image_of(&read), bytes);
+        // The links built from the tables are those loading built.
+        for user in 0..engine.users.rows() as u32 {
+            assert_eq!(read.account_of(user), engine.account_of(user), "user {user}");
+        }
+        for account in 0..engine.accounts.rows() as u32 {
+            let users = engine.users_of_account(account);
+            assert_eq!(read.users_of_account(account), users, "account {account}");
+        }
     }
 
     /// A user moved to another account in an engine whose links are still

@@ -27,10 +27,11 @@ impl Links {
     /// entity would have built.
     pub fn of_tables(users: &Table, accounts: &Table) -> Links {
         let mut links = Links::default();
-        links.reserve_users(users.rows());
         for row in accounts.alive.ones() {
             links.set_account(&accounts.ids[row], Some(row as u32));
         }
+        links.account_of_user = vec![None; users.rows()];
+        links.code_of_user = vec![None; users.rows()];
         let Some(column) = users.column(ACCOUNT_ID) else {
             return links;
         };
@@ -48,7 +49,23 @@ impl Links {
                     code
                 }
             };
-            links.link_new_user(row as u32, code);
+            links.code_of_user[row] = Some(code);
+            links.account_of_user[row] = links.account_row_by_code[code as usize];
+        }
+        // Each account's list of users made at its final size, rows in
+        // order: what linking them one by one gives, without regrowing a
+        // hundred thousand lists.
+        let mut counts = vec![0usize; links.users_by_code.len()];
+        for code in links.code_of_user.iter().flatten() {
+            counts[*code as usize] += 1;
+        }
+        for (users, count) in links.users_by_code.iter_mut().zip(counts) {
+            users.reserve_exact(count);
+        }
+        for (row, code) in links.code_of_user.iter().enumerate() {
+            if let Some(code) = code {
+                links.users_by_code[*code as usize].push(row as u32);
+            }
         }
         links
     }
@@ -78,21 +95,6 @@ impl Links {
             Some(code) => &self.users_by_code[code as usize],
             None => &[],
         }
-    }
-
-    /// Links a user that is linked to nothing yet to the account id of
-    /// `code` (from [`Links::code`]): loading rows in bulk, without the
-    /// lookup of the user's previous link.
-    pub fn link_new_user(&mut self, user: u32, code: u32) {
-        let index = user as usize;
-        if self.account_of_user.len() <= index {
-            self.account_of_user.resize(index + 1, None);
-            self.code_of_user.resize(index + 1, None);
-        }
-        debug_assert_eq!(self.code_of_user[index], None);
-        self.users_by_code[code as usize].push(user);
-        self.code_of_user[index] = Some(code);
-        self.account_of_user[index] = self.account_row_by_code[code as usize];
     }
 
     /// The code of an account id, adding it if it is new.
