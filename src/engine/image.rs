@@ -373,14 +373,12 @@ impl<'a> Reader<'a> {
         Ok(Dictionary::from_parts(texts, lower))
     }
 
-    /// Cells written by `put_cells`, each checked against the dictionary's
-    /// size and (for lists, allowed when `items` is given) the elements.
-    fn cells(
+    /// The two arrays `put_cells` writes, of the same length: tags, and
+    /// payloads read where they lie.
+    fn cell_arrays(
         &mut self,
-        texts: usize,
-        items: Option<usize>,
         what: &str,
-    ) -> Result<Vec<Cell>, ImageError> {
+    ) -> Result<(&'a [u8], impl ExactSizeIterator<Item = u64> + 'a), ImageError> {
         let tags = self.bytes(what)?;
         let payloads = self.u64s_in_place(what)?;
         if tags.len() != payloads.len() {
@@ -390,6 +388,18 @@ impl<'a> Reader<'a> {
                 payloads.len()
             ));
         }
+        Ok((tags, payloads))
+    }
+
+    /// Cells written by `put_cells`, each checked against the dictionary's
+    /// size and (for lists, allowed when `items` is given) the elements.
+    fn cells(
+        &mut self,
+        texts: usize,
+        items: Option<usize>,
+        what: &str,
+    ) -> Result<Vec<Cell>, ImageError> {
+        let (tags, payloads) = self.cell_arrays(what)?;
         let mut cells = Vec::with_capacity(tags.len());
         for (&tag, payload) in tags.iter().zip(payloads) {
             match cell_of(tag, payload, texts, items) {
@@ -408,16 +418,9 @@ impl<'a> Reader<'a> {
         items: Option<usize>,
         what: &str,
     ) -> Result<(usize, Range<usize>), ImageError> {
-        let tags = self.bytes(what)?;
-        let tags_at = self.at - tags.len()..self.at;
-        let payloads = self.u64s_in_place(what)?;
-        if tags.len() != payloads.len() {
-            return refused(format!(
-                "{what}: {} tags for {} values",
-                tags.len(),
-                payloads.len()
-            ));
-        }
+        let tags_start = self.at + 8;
+        let (tags, payloads) = self.cell_arrays(what)?;
+        let tags_at = tags_start..tags_start + tags.len();
         for (&tag, payload) in tags.iter().zip(payloads) {
             if cell_of(tag, payload, texts, items).is_none() {
                 return refused(bad_cell(tag, payload, what));
@@ -592,13 +595,30 @@ mod tests {
             .count();
         assert_eq!(decoded, 0);
         assert!(read.links.get().is_none());
+        // Which rows hold a value is read off the image's tags.
+        for (table, original) in [
+            (&read.users, &engine.users),
+            (&read.accounts, &engine.accounts),
+        ] {
+            for (name, slot) in table.column_slots() {
+                let column = original.column(name).unwrap();
+                for row in 0..table.rows() + 1 {
+                    let holds = column.cell(row) != Cell::Missing;
+                    assert_eq!(slot.holds_value(row), holds, "{name} row {row}");
+                }
+            }
+        }
         // Unread columns are copied through as they are.
         assert_eq!(image_of(&read), bytes);
         assert_eq!(every_property(&read), every_property(&engine));
         assert_eq!(image_of(&read), bytes);
         // The links built from the tables are those loading built.
         for user in 0..engine.users.rows() as u32 {
-            assert_eq!(read.account_of(user), engine.account_of(user), "user {user}");
+            assert_eq!(
+                read.account_of(user),
+                engine.account_of(user),
+                "user {user}"
+            );
         }
         for account in 0..engine.accounts.rows() as u32 {
             let users = engine.users_of_account(account);
