@@ -148,4 +148,10 @@ fn a_query_workspace_evaluates_what_its_condition_reads_and_refuses_before() {
         .iter()
         .collect();
     assert_eq!(found, expected);
+    // Only what that condition reads was evaluated: the accounts' segment
+    // is still put off, and still refused until a condition reads it.
+    let lively = "account in segment \"Lively accounts\"";
+    assert!(workspace.query(users, lively).is_err());
+    workspace.evaluate_segments_read_by(users, lively);
+    assert!(workspace.query(users, lively).is_ok());
 }

@@ -37,21 +37,47 @@ impl Engine {
     }
 
     /// Puts off what [`Engine::reevaluate_at_open`] would evaluate: until
-    /// [`Engine::settle_deferred`], a query whose condition reads one of
+    /// [`Engine::settle_deferred_read_by`], a query whose condition reads one of
     /// those segments is refused, and nothing else that reads segments may
     /// be asked (a command opens this way only to query properties).
     pub fn defer_at_open(&mut self) {
         self.deferred = self.stale_at_open();
     }
 
-    /// Evaluates what [`Engine::defer_at_open`] put off; what changed.
-    pub fn settle_deferred(&mut self) -> Vec<MembershipDelta> {
-        let which = std::mem::take(&mut self.deferred);
-        if which.contains(&true) {
-            self.reevaluate(&which)
-        } else {
-            Vec::new()
+    /// Evaluates, of what [`Engine::defer_at_open`] put off, what a
+    /// condition of `kind` reads — the segments it names and those they
+    /// read in turn; all of it when something reads the whole `segments`
+    /// list — and returns what changed. The rest stays put off. A condition
+    /// that does not compile evaluates nothing (its error comes later).
+    pub fn settle_deferred_read_by(
+        &mut self,
+        kind: crate::model::EntityKind,
+        condition: &crate::model::ast::Condition,
+    ) -> Vec<MembershipDelta> {
+        let Ok(plan) = self.compile_query(kind, condition) else {
+            return Vec::new();
+        };
+        if !self.reads_deferred(&plan) {
+            return Vec::new();
         }
+        let mut read = vec![plan.reads_all_segments(); self.segments.len()];
+        let mut to_visit = Vec::new();
+        plan.segment_references(&mut to_visit);
+        while let Some(index) = to_visit.pop() {
+            if !read[index] {
+                read[index] = true;
+                to_visit.extend(&self.segments[index].references);
+            }
+        }
+        if (0..read.len())
+            .any(|index| read[index] && self.segments[index].plan.reads_all_segments())
+        {
+            read.fill(true);
+        }
+        let which: Vec<bool> = (0..read.len())
+            .map(|index| read[index] && self.is_deferred(index))
+            .collect();
+        self.reevaluate(&which)
     }
 
     /// Whether segment `index`'s evaluation was put off.
@@ -68,16 +94,5 @@ impl Engine {
         let mut references = Vec::new();
         plan.segment_references(&mut references);
         plan.reads_all_segments() || references.iter().any(|&index| self.deferred[index])
-    }
-
-    /// Whether a condition of `kind` reads segments put off at open (a
-    /// condition that does not compile reads none: its error comes later).
-    pub fn condition_reads_deferred(
-        &self,
-        kind: crate::model::EntityKind,
-        condition: &crate::model::ast::Condition,
-    ) -> bool {
-        self.compile_query(kind, condition)
-            .is_ok_and(|plan| self.reads_deferred(&plan))
     }
 }

@@ -225,17 +225,17 @@ impl Workspace {
         Workspace::over(store, options, AtOpen::Defer)
     }
 
-    /// Evaluates what [`Workspace::open_to_query`] put off if the condition
-    /// reads any of it (`in segment`, `segments`), so that querying it
+    /// Evaluates what [`Workspace::open_to_query`] put off that the
+    /// condition reads (`in segment`, `segments`), so that querying it
     /// answers as of `now`; a condition with errors evaluates nothing.
     pub fn evaluate_segments_read_by(&mut self, kind: crate::model::EntityKind, condition: &str) {
         let Ok(condition) = self.check_condition(kind, condition) else {
             return;
         };
-        if self.engine.condition_reads_deferred(kind, &condition) {
-            let deltas = self.engine.settle_deferred();
-            self.moved_at_open = changes::summarize(&deltas);
-            self.unrecorded = deltas;
+        let deltas = self.engine.settle_deferred_read_by(kind, &condition);
+        if !deltas.is_empty() {
+            self.moved_at_open.extend(changes::summarize(&deltas));
+            self.unrecorded.extend(deltas);
         }
     }
 
